@@ -1,0 +1,19 @@
+"""The `hokoku` command line (Typer + rich). One module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import db
+
+app = typer.Typer(
+    name="hokoku",
+    help="男女共同参画行動計画の進行管理（年次報告）を Slack・LINE・コンソールで集めるボット",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(db.app, name="db")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,34 @@
+"""What every entry point needs: settings, an up-to-date database and the organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings
+from handlers.directory import get_or_create_organization
+from models.db import ensure_schema, make_engine, make_session_factory, transaction
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    factory: sessionmaker[Session]
+    organization_id: int
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+    """Connect, bring the schema up to date (first use), and find the organization."""
+    engine = make_engine(settings.database_url)
+    if migrate:
+        ensure_schema(engine)
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        org_id = get_or_create_organization(session, name=settings.organization).id
+    return Runtime(settings=settings, engine=engine, factory=factory, organization_id=org_id)

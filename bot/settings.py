@@ -1,0 +1,52 @@
+"""Settings from the environment (and an optional .env), read once at start-up.
+
+Secrets are SecretStr so they never appear in logs or reprs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        default="sqlite:///hokoku.db", validation_alias=AliasChoices("HOKOKU_DATABASE_URL")
+    )
+    organization: str = Field(
+        default="default", validation_alias=AliasChoices("HOKOKU_ORGANIZATION")
+    )
+    timezone: str = Field(default="Asia/Tokyo", validation_alias=AliasChoices("HOKOKU_TIMEZONE"))
+    language: str = Field(default="ja", validation_alias=AliasChoices("HOKOKU_LANGUAGE"))
+
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN")
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
+    )
+
+    line_channel_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LINE_CHANNEL_SECRET")
+    )
+    line_channel_access_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LINE_CHANNEL_ACCESS_TOKEN")
+    )
+    line_api_url: str = Field(
+        default="https://api.line.me", validation_alias=AliasChoices("LINE_API_URL")
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

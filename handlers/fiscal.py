@@ -1,0 +1,20 @@
+"""Japanese fiscal years (April–March) and their 令和 labels."""
+
+from __future__ import annotations
+
+from datetime import date
+
+REIWA_OFFSET = 2018  # 令和N年度 = FY (2018 + N)
+
+
+def reiwa_label(fiscal_year: int) -> str:
+    """`2023` → `令和5年度`; `2019` → `令和元年度`; before 令和 → `平成N年度`."""
+    if fiscal_year >= 2019:
+        n = fiscal_year - REIWA_OFFSET
+        return f"令和{'元' if n == 1 else n}年度"
+    n = fiscal_year - 1988
+    return f"平成{'元' if n == 1 else n}年度"
+
+
+def fiscal_year_of(day: date) -> int:
+    return day.year if day.month >= 4 else day.year - 1

@@ -1,0 +1,98 @@
+"""The outbound port: what the domain and the scheduler ask a chat platform to deliver.
+
+Each platform (Slack, LINE, console) implements `Messenger`; renderers turn these plain
+messages into Block Kit, Flex or text. The scheduler never knows which platform it talks to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+# Purposes of outbound messages; together with round, target and due date they form the
+# unique key of a notification, so that nothing is ever sent twice.
+PURPOSE_REQUEST = "request"
+PURPOSE_REMINDER = "reminder"
+PURPOSE_OVERDUE = "overdue"
+PURPOSE_DIGEST = "digest"
+PURPOSE_FAILURE = "failure"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a message goes: a linked ChatIdentity (user, channel, group …)."""
+
+    platform: str
+    external_id: str
+    kind: str = "user"
+    workspace: str = ""
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    number: int
+    display: str
+    previous_grade: str | None = None
+
+
+@dataclass(frozen=True)
+class RoundRequest:
+    """Ask a department to report (purpose request, reminder or overdue)."""
+
+    purpose: str
+    round_id: int
+    round_label: str
+    plan_name: str
+    deadline: date
+    department_id: int
+    department_name: str
+    total_items: int
+    pending: tuple[PendingItem, ...]
+    grades: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    department_name: str
+    pending: tuple[PendingItem, ...]
+
+
+@dataclass(frozen=True)
+class OfficeDigest:
+    """The office's brief: progress and the departments still missing, with their items."""
+
+    round_id: int
+    round_label: str
+    plan_name: str
+    deadline: date
+    total: int
+    submitted: int
+    overdue: tuple[DigestLine, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class TextMessage:
+    text: str
+
+
+OutboundMessage = RoundRequest | OfficeDigest | TextMessage
+
+
+class DeliveryError(Exception):
+    """A send failed. `permanent`: the target is gone (archived, blocked); else retry later."""
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Messenger(Protocol):
+    """One platform's delivery. `key` is the message's unique purpose key (for dedupe)."""
+
+    platform: str
+
+    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None: ...

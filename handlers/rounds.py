@@ -1,0 +1,131 @@
+"""Opening, finding and closing the yearly reporting round."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from handlers.errors import InvalidInput, NotFound
+from handlers.fiscal import reiwa_label
+from handlers.normalize import fold
+from handlers.scale import DEFAULT_SCALE, GradeScale
+from models import Assignment, Item, Plan, Report, Round, utcnow
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    id: int
+    plan_id: int
+    plan_name: str
+    fiscal_year: int
+    label: str
+    opens_on: date
+    deadline: date
+    scale: GradeScale
+    closed: bool
+    slots: int
+
+
+def round_info(session: Session, rnd: Round) -> RoundInfo:
+    slots = session.scalar(select(func.count()).where(Report.round_id == rnd.id)) or 0
+    return RoundInfo(
+        id=rnd.id,
+        plan_id=rnd.plan_id,
+        plan_name=rnd.plan.name,
+        fiscal_year=rnd.fiscal_year,
+        label=reiwa_label(rnd.fiscal_year),
+        opens_on=rnd.opens_on,
+        deadline=rnd.deadline,
+        scale=GradeScale.from_json(rnd.scale),
+        closed=rnd.is_closed,
+        slots=slots,
+    )
+
+
+def open_round(
+    session: Session,
+    *,
+    plan: Plan,
+    fiscal_year: int,
+    deadline: date,
+    opens_on: date,
+    scale: GradeScale | None = None,
+) -> RoundInfo:
+    """Create the round and one open report slot per item × department, in one statement."""
+    if not 1990 <= fiscal_year <= 2100:
+        raise InvalidInput(f"年度 {fiscal_year} は範囲外です（例: --year 2023 は令和5年度）。")
+    if deadline < opens_on:
+        raise InvalidInput(
+            f"締切 {deadline.isoformat()} が開始日 {opens_on.isoformat()} より前です。"
+        )
+    existing = session.scalar(
+        select(Round).where(Round.plan_id == plan.id, Round.fiscal_year == fiscal_year)
+    )
+    if existing is not None:
+        raise InvalidInput(
+            f"{plan.name} の{reiwa_label(fiscal_year)}の回はすでにあります（回 {existing.id}）。"
+        )
+    rnd = Round(
+        plan=plan,
+        fiscal_year=fiscal_year,
+        opens_on=opens_on,
+        deadline=deadline,
+        scale=(scale or DEFAULT_SCALE).to_json(),
+    )
+    session.add(rnd)
+    session.flush()
+    slots = (
+        select(literal(rnd.id), Assignment.id, literal(""), literal(0), literal(""), literal(""))
+        .join(Item, Item.id == Assignment.item_id)
+        .where(Item.plan_id == plan.id)
+    )
+    session.execute(
+        insert(Report).from_select(
+            ["round_id", "assignment_id", "comment", "revision", "reporter", "channel"], slots
+        )
+    )
+    return round_info(session, rnd)
+
+
+def resolve_round(session: Session, *, organization_id: int, ref: str | int | None) -> Round:
+    """A round by id; with no id, the latest open round of the organization."""
+    query = select(Round).join(Plan).where(Plan.organization_id == organization_id)
+    if ref is not None and str(ref).strip():
+        text = fold(str(ref))
+        if not text.isdigit():
+            raise InvalidInput(f"回の指定「{ref}」は番号で指定してください（hokoku round list）。")
+        rnd = session.scalar(query.where(Round.id == int(text)))
+        if rnd is None:
+            raise NotFound(f"回 {ref} が見つかりません（hokoku round list で一覧を確認できます）。")
+        return rnd
+    rnd = session.scalar(
+        query.where(Round.closed_at.is_(None)).order_by(Round.created_at.desc(), Round.id.desc())
+    )
+    if rnd is None:
+        raise NotFound("受付中の回がありません。hokoku round open で回を開いてください。")
+    return rnd
+
+
+def list_rounds(session: Session, *, organization_id: int) -> list[RoundInfo]:
+    rounds = session.scalars(
+        select(Round).join(Plan).where(Plan.organization_id == organization_id).order_by(Round.id)
+    ).all()
+    return [round_info(session, r) for r in rounds]
+
+
+def close_round(session: Session, *, rnd: Round, now: datetime | None = None) -> RoundInfo:
+    if rnd.closed_at is None:
+        rnd.closed_at = now or utcnow()
+    return round_info(session, rnd)
+
+
+def previous_round(session: Session, *, rnd: Round) -> Round | None:
+    """Last year's round of the same plan, for showing last year's answer next to this one."""
+    return session.scalar(
+        select(Round)
+        .where(Round.plan_id == rnd.plan_id, Round.fiscal_year < rnd.fiscal_year)
+        .order_by(Round.fiscal_year.desc())
+    )

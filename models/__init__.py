@@ -1,0 +1,37 @@
+"""SQLAlchemy 2.0 typed models, the engine/session factory and Alembic migrations."""
+
+from models.base import Base, utcnow
+from models.chat import (
+    ROLE_MEMBER,
+    ROLE_OFFICE,
+    AuditEntry,
+    ChatIdentity,
+    ConversationState,
+    InviteCode,
+    ProcessedEvent,
+)
+from models.outbox import Notification
+from models.plan import Assignment, Department, Item, Organization, Plan, PlanNode
+from models.round import Report, ReportRevision, Round
+
+__all__ = [
+    "ROLE_MEMBER",
+    "ROLE_OFFICE",
+    "Assignment",
+    "AuditEntry",
+    "Base",
+    "ChatIdentity",
+    "ConversationState",
+    "Department",
+    "InviteCode",
+    "Item",
+    "Notification",
+    "Organization",
+    "Plan",
+    "PlanNode",
+    "ProcessedEvent",
+    "Report",
+    "ReportRevision",
+    "Round",
+    "utcnow",
+]

@@ -1,0 +1,94 @@
+"""Who is who in chat, one-time invite codes, inbound dedupe, conversation state, audit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+from models.plan import Department
+
+ROLE_MEMBER = "member"
+ROLE_OFFICE = "office"
+
+
+class ChatIdentity(Base):
+    """A chat user, channel or group linked to a department with a role.
+
+    kind: "user", "channel" (Slack), "group"/"room" (LINE). One external id may be linked
+    to several departments (one row each); the person is then asked which one they answer for.
+    """
+
+    __tablename__ = "chat_identities"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "external_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[str] = mapped_column(String(20), default="user")
+    external_id: Mapped[str] = mapped_column(String(200), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_MEMBER)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    unlinked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    department: Mapped[Department] = relationship()
+
+
+class InviteCode(Base):
+    """A one-time code that links whoever types it to a department (expires, single use)."""
+
+    __tablename__ = "invite_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_MEMBER)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("chat_identities.id"), default=None)
+
+
+class ProcessedEvent(Base):
+    """Inbound event ids already handled (Slack event_id, LINE webhookEventId …)."""
+
+    __tablename__ = "processed_events"
+    __table_args__ = (UniqueConstraint("platform", "event_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    event_key: Mapped[str] = mapped_column(String(300))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConversationState(Base):
+    """What the bot is waiting for in one chat from one user (e.g. a comment after a grade)."""
+
+    __tablename__ = "conversation_states"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(50))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    expires_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Who did what, for the office and for IT (links, unlinks, proxy answers …)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

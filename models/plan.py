@@ -1,0 +1,133 @@
+"""The imported action plan: organization, departments, hierarchy, items and who owns them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+
+class Organization(Base):
+    """A municipality (or its office); every plan and department belongs to one."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Department(Base):
+    """A responsible department (担当課); shared by every plan of the organization."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Plan(Base):
+    """One action plan as imported from the office's table."""
+
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    source_name: Mapped[str] = mapped_column(String(500), default="")
+    # Header texts of the hierarchy columns, top first (e.g. ["基本目標", "課題", "施策"]).
+    level_labels: Mapped[list[Any]] = mapped_column(default=list)
+    # Header text of the item column (e.g. "事業" or "取組項目").
+    item_label: Mapped[str] = mapped_column(String(100), default="取組項目")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    nodes: Mapped[list[PlanNode]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanNode.position"
+    )
+    items: Mapped[list[Item]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="Item.position"
+    )
+
+
+class PlanNode(Base):
+    """A hierarchy node (基本目標 › 課題 › 施策 …); depth indexes Plan.level_labels."""
+
+    __tablename__ = "plan_nodes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_nodes.id", ondelete="CASCADE"), index=True
+    )
+    depth: Mapped[int]
+    code: Mapped[str] = mapped_column(String(50), default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    is_priority: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int]
+
+    plan: Mapped[Plan] = relationship(back_populates="nodes")
+    parent: Mapped[PlanNode | None] = relationship(remote_side="PlanNode.id")
+
+    @property
+    def display(self) -> str:
+        mark = "★" if self.is_priority else ""
+        return " ".join(part for part in (f"{self.code}{mark}", self.title) if part)
+
+
+class Item(Base):
+    """A plan item (取組項目/事業). `number` is short, unique in the plan, typed in chat."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    node_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_nodes.id", ondelete="SET NULL"), index=True
+    )
+    number: Mapped[int]
+    code: Mapped[str] = mapped_column(String(50), default="")
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_priority: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int]
+
+    plan: Mapped[Plan] = relationship(back_populates="items")
+    node: Mapped[PlanNode | None] = relationship()
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="Assignment.position"
+    )
+
+    @property
+    def display(self) -> str:
+        """Code and title as the source wrote them (`①情報誌パリティの発行と配布`)."""
+        mark = "★" if self.is_priority else ""
+        code = f"{self.code}{mark}"
+        if not code:
+            return self.title
+        sep = "" if code[-1] in "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳)）" else " "
+        return f"{code}{sep}{self.title}"
+
+
+class Assignment(Base):
+    """Item × department: one report slot per round."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("item_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    item: Mapped[Item] = relationship(back_populates="assignments")
+    department: Mapped[Department] = relationship()

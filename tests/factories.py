@@ -1,0 +1,52 @@
+"""Small plans built directly in the database, for tests that are not about importing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from handlers.directory import get_or_create_department, get_or_create_organization
+from handlers.rounds import RoundInfo, open_round
+from models import Assignment, Item, Plan, PlanNode
+
+
+def build_plan(
+    session: Session,
+    *,
+    name: str = "テスト計画",
+    items: list[tuple[str, list[str]]],
+    organization: str = "default",
+) -> Plan:
+    """A one-level plan (`基本目標` › items); items are (title, [departments]) numbered from 1."""
+    org = get_or_create_organization(session, name=organization)
+    plan = Plan(organization_id=org.id, name=name, level_labels=["基本目標"], item_label="取組項目")
+    session.add(plan)
+    session.flush()
+    node = PlanNode(plan_id=plan.id, depth=0, code="I", title="目標", position=0)
+    session.add(node)
+    session.flush()
+    for number, (title, departments) in enumerate(items, start=1):
+        item = Item(
+            plan_id=plan.id,
+            node_id=node.id,
+            number=number,
+            code=str(number),
+            title=title,
+            position=number,
+        )
+        session.add(item)
+        session.flush()
+        for pos, dept_name in enumerate(departments):
+            dept = get_or_create_department(session, organization_id=org.id, name=dept_name)
+            session.add(Assignment(item_id=item.id, department_id=dept.id, position=pos))
+    session.flush()
+    return plan
+
+
+def open_test_round(
+    session: Session, plan: Plan, *, year: int = 2023, deadline: date = date(2024, 5, 31)
+) -> RoundInfo:
+    return open_round(
+        session, plan=plan, fiscal_year=year, deadline=deadline, opens_on=date(2024, 4, 1)
+    )

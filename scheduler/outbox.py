@@ -79,17 +79,16 @@ class DeliveryStats:
         self.keys_sent += other.keys_sent
 
 
-def _insert_ignoring_duplicates(session: Session, values: dict[str, object]) -> int:
-    """INSERT … ON CONFLICT (key) DO NOTHING in the session's dialect; the inserted row count."""
-    if session.get_bind().dialect.name == "postgresql":
-        pg_stmt = (
-            pg_insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["key"])
-        )
-        return int(session.execute(pg_stmt).rowcount)  # type: ignore[attr-defined]
-    lite_stmt = (
-        sqlite_insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["key"])
+def _insert_ignoring_duplicates(session: Session, values: dict[str, object]) -> bool:
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id; True when a row was inserted."""
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        dialect_insert(Notification)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Notification.id)
     )
-    return int(session.execute(lite_stmt).rowcount)  # type: ignore[attr-defined]
+    return session.execute(stmt).first() is not None
 
 
 def insert_if_absent(
@@ -117,7 +116,7 @@ def insert_if_absent(
         "payload": payload,
         "created_at": now,
     }
-    return _insert_ignoring_duplicates(session, values) > 0
+    return _insert_ignoring_duplicates(session, values)
 
 
 def supersede(session: Session, *, send: DueSend, now: datetime) -> int:

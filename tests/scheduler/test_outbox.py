@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -113,31 +114,26 @@ def test_a_claim_abandoned_by_a_dead_worker_is_reclaimed_after_the_lease(db: Db)
 
 @pytest.mark.postgres_only
 def test_two_schedulers_in_parallel_send_every_message_exactly_once(db: Db) -> None:
-    sc = build_scenario(db.factory)
+    build_scenario(db.factory)
     add_line_users(db, 60)
     shared = {"slack": RecordingMessenger("slack"), "line": RecordingMessenger("line")}
     barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
     def run(worker: str) -> None:
-        engine = make_engine(db.url)
+        engine = make_engine(db.url)  # its own connections, like a second process
         factory = make_session_factory(engine)
         try:
             barrier.wait()
             for minute in range(3):
                 now = jst(date(2024, 4, 1), 10, minute)
                 tick(factory, shared, now, calendar=CAL, worker=worker)
-        except BaseException as exc:  # re-raised in the test thread below
-            errors.append(exc)
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=run, args=(f"w{n}",)) for n in (1, 2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(run, f"w{n}") for n in (1, 2)]
+        for future in futures:
+            future.result()  # re-raises a worker's exception here
     keys = shared["slack"].keys() + shared["line"].keys()
     assert len(keys) == 65
     assert len(set(keys)) == len(keys)

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
         default="https://api.line.me", validation_alias=AliasChoices("LINE_API_URL")
     )
 
+    # Scheduler: local send time, the year-end closure (empty = none), tick interval.
+    send_time: str = Field(default="09:30", validation_alias=AliasChoices("HOKOKU_SEND_TIME"))
+    year_end: str = Field(default="12/29-1/3", validation_alias=AliasChoices("HOKOKU_YEAR_END"))
+    scheduler_interval: int = Field(
+        default=60, validation_alias=AliasChoices("HOKOKU_SCHEDULER_INTERVAL")
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -1,0 +1,300 @@
+"""Scheduler commands: `hokoku scheduler`, `hokoku remind`, and `round notify/schedule/edit-schedule`.
+
+`hokoku remind` is the cron-friendly one-shot tick; `hokoku scheduler` keeps ticking every
+minute. Both go through scheduler.runner.tick, with the messengers of bot.messengers.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import UTC, datetime
+from types import FrameType
+
+import typer
+from rich.table import Table
+
+from bot.cli.common import console, fail, print_json, runtime, user_errors
+from bot.messengers import build_messengers, calendar_from_settings
+from bot.runtime import Runtime
+from handlers.errors import InvalidInput
+from handlers.fiscal import reiwa_label
+from handlers.rounds import resolve_round
+from models.db import transaction
+from scheduler.calendar import BusinessCalendar, parse_send_time
+from scheduler.plan import due_sends
+from scheduler.runner import TickResult, notify_round, start_scheduler, tick
+from scheduler.schedule import (
+    UNIT_BUSINESS,
+    UNIT_CALENDAR,
+    WEEKDAYS_JA,
+    Schedule,
+    round_calendar,
+)
+
+PURPOSE_JA = {
+    "request": "依頼",
+    "reminder": "リマインド",
+    "overdue": "督促",
+    "digest": "事務局まとめ",
+    "failure": "送信失敗の連絡",
+}
+AUDIENCE_JA = {"department": "未回答の担当課", "office": "事務局"}
+
+
+def _calendar(rt: Runtime) -> BusinessCalendar:
+    try:
+        return calendar_from_settings(rt.settings)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _parse_at(value: str | None, calendar: BusinessCalendar) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--at「{value}」は ISO 形式で指定してください（例: 2024-05-07T09:30）。")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=calendar.tz)
+    return moment.astimezone(UTC)
+
+
+def _summary(result: TickResult) -> str:
+    d = result.delivery
+    return (
+        f"対象 {len(result.due)} 件、新規 {result.enqueued} 件、送信 {d.sent} 件、"
+        f"不要 {d.skipped} 件、再試行 {d.retried} 件、失敗 {d.failed} 件"
+    )
+
+
+def remind_cmd(
+    ctx: typer.Context,
+    at: str | None = typer.Option(
+        None, "--at", help="この時刻として計算する（ISO、例 2024-05-07T09:30。既定: 現在）"
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="送らずに、送るものを一覧する"),
+    as_json: bool = typer.Option(False, "--json", help="JSON で出力"),
+    round_ref: str | None = typer.Option(None, "--round", help="回の番号（既定: 受付中のすべて）"),
+) -> None:
+    """いま送るべき依頼・リマインド・督促・事務局まとめを計算し、送る（cron 向け）。"""
+    rt = runtime(ctx)
+    calendar = _calendar(rt)
+    now = _parse_at(at, calendar)
+    round_id: int | None = None
+    with user_errors():
+        if round_ref is not None:
+            with transaction(rt.factory) as s:
+                round_id = resolve_round(s, organization_id=rt.organization_id, ref=round_ref).id
+        if dry_run:
+            with transaction(rt.factory) as s:
+                due = due_sends(
+                    s,
+                    now=now,
+                    calendar=calendar,
+                    organization_id=rt.organization_id,
+                    round_id=round_id,
+                )
+            if as_json:
+                print_json([d.as_json() for d in due])
+                return
+            table = Table(title=f"{now.astimezone(calendar.tz):%Y-%m-%d %H:%M} に送るもの")
+            for column in ("宛先", "担当課", "種類", "未回答の項目"):
+                table.add_column(column)
+            for d in due:
+                table.add_row(
+                    d.as_json()["target"],  # type: ignore[arg-type]
+                    d.department_name,
+                    PURPOSE_JA.get(d.purpose, d.purpose),
+                    "、".join(str(n) for n in d.items),
+                )
+            console.print(table)
+            console.print(f"{len(due)} 件（--dry-run: 送っていません）")
+            return
+        result = tick(
+            rt.factory,
+            build_messengers(rt.settings),
+            now,
+            calendar=calendar,
+            organization_id=rt.organization_id,
+            round_id=round_id,
+        )
+    if as_json:
+        print_json(
+            {
+                "due": len(result.due),
+                "enqueued": result.enqueued,
+                "sent": result.delivery.sent,
+                "skipped": result.delivery.skipped,
+                "retried": result.delivery.retried,
+                "failed": result.delivery.failed,
+            }
+        )
+    else:
+        console.print(_summary(result))
+
+
+def scheduler_cmd(
+    ctx: typer.Context,
+    interval: int | None = typer.Option(
+        None, "--interval", help="確認の間隔（秒、既定 HOKOKU_SCHEDULER_INTERVAL=60）"
+    ),
+) -> None:
+    """スケジューラーだけを動かす（hokoku serve は --no-scheduler でなければ内蔵で動かす）。"""
+    rt = runtime(ctx)
+    calendar = _calendar(rt)
+    messengers = build_messengers(rt.settings)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    scheduler = start_scheduler(
+        rt.factory,
+        messengers,
+        calendar=calendar,
+        organization_id=rt.organization_id,
+        interval_seconds=interval or rt.settings.scheduler_interval,
+        on_tick=lambda result: console.print(f"{result.now:%Y-%m-%d %H:%M} {_summary(result)}"),
+    )
+    console.print(
+        f"hokoku scheduler: {', '.join(sorted(messengers))}、送信時刻 "
+        f"{calendar.send_time:%H:%M}（{calendar.timezone}）。Ctrl-C で終了。"
+    )
+    stop.wait()
+    scheduler.shutdown(wait=True)
+
+
+def notify_cmd(
+    ctx: typer.Context,
+    round_ref: str | None = typer.Option(None, "--round", help="回の番号（既定: 最新の受付中）"),
+    as_json: bool = typer.Option(False, "--json", help="JSON で出力"),
+) -> None:
+    """回の依頼をいま送る（各宛先へ一度だけ。スケジューラーの依頼と重複しない）。"""
+    rt = runtime(ctx)
+    with user_errors():
+        with transaction(rt.factory) as s:
+            round_id = resolve_round(s, organization_id=rt.organization_id, ref=round_ref).id
+        result = notify_round(
+            rt.factory, build_messengers(rt.settings), datetime.now(UTC), round_id=round_id
+        )
+    if as_json:
+        print_json({"round": round_id, "targets": len(result.due), "sent": result.delivery.sent})
+    else:
+        console.print(f"回 {round_id}: {_summary(result)}")
+
+
+def schedule_cmd(
+    ctx: typer.Context,
+    round_ref: str = typer.Argument(..., metavar="R", help="回の番号"),
+    as_json: bool = typer.Option(False, "--json", help="JSON で出力"),
+) -> None:
+    """回の送信予定（依頼・リマインド・督促・事務局まとめの日付）を表示する。"""
+    rt = runtime(ctx)
+    calendar = _calendar(rt)
+    with user_errors(), transaction(rt.factory) as s:
+        rnd = resolve_round(s, organization_id=rt.organization_id, ref=round_ref)
+        schedule = Schedule.from_json(rnd.schedule)
+        sends = round_calendar(
+            opens_on=rnd.opens_on, deadline=rnd.deadline, schedule=schedule, calendar=calendar
+        )
+        label, deadline, round_id = reiwa_label(rnd.fiscal_year), rnd.deadline, rnd.id
+    send_time = schedule.send_time or calendar.send_time
+    if as_json:
+        print_json(
+            {
+                "round": round_id,
+                "deadline": deadline.isoformat(),
+                "send_time": f"{send_time:%H:%M}",
+                "schedule": schedule.to_json(),
+                "sends": [
+                    {
+                        "date": p.day.isoformat(),
+                        "purpose": p.purpose,
+                        "audience": p.audience,
+                        "moved_from": p.moved_from.isoformat() if p.moved_from else None,
+                    }
+                    for p in sends
+                ],
+            }
+        )
+        return
+    table = Table(
+        title=f"回 {round_id} {label} 送信予定（締切 {deadline}、毎回 {send_time:%H:%M}）"
+    )
+    for column in ("日付", "曜", "種類", "宛先", "備考"):
+        table.add_column(column)
+    for p in sends:
+        note = ""
+        if p.moved_from is not None:
+            note = f"{p.moved_from} は{calendar.closed_reason(p.moved_from)}のため移動"
+        table.add_row(
+            p.day.isoformat(),
+            WEEKDAYS_JA[p.day.weekday()],
+            PURPOSE_JA[p.purpose] + (f" {p.ordinal}" if p.purpose != "request" else ""),
+            AUDIENCE_JA[p.audience],
+            note,
+        )
+    console.print(table)
+    if schedule.digest_daily_after_deadline:
+        console.print("締切後の事務局まとめは、未回答がある間、回を閉じるまで毎営業日続きます。")
+
+
+def edit_schedule_cmd(
+    ctx: typer.Context,
+    round_ref: str = typer.Argument(..., metavar="R", help="回の番号"),
+    reminders: str | None = typer.Option(
+        None, "--reminders", help="締切の何日前にリマインドするか（例 10,5,2,1）"
+    ),
+    unit: str | None = typer.Option(
+        None, "--unit", help=f"日数の単位: {UNIT_BUSINESS}（営業日）/ {UNIT_CALENDAR}（暦日）"
+    ),
+    chase_every: int | None = typer.Option(
+        None, "--chase-every", help="締切後の督促の間隔（営業日）"
+    ),
+    chase_max: int | None = typer.Option(None, "--chase-max", help="督促の最大回数"),
+    digest_weekday: int | None = typer.Option(
+        None, "--digest-weekday", help="事務局まとめの曜日（0=月 … 4=金）"
+    ),
+    digest_daily: bool | None = typer.Option(
+        None, "--digest-daily/--no-digest-daily", help="締切後は毎営業日まとめを送る"
+    ),
+    send_time: str | None = typer.Option(None, "--send-time", help="送信時刻 HH:MM"),
+    reset: bool = typer.Option(False, "--reset", help="既定の予定に戻す"),
+) -> None:
+    """回の送信予定を変える（変えた項目だけ保存。既定: 10,5,2,1 営業日前、2営業日ごとに3回督促）。"""
+    rt = runtime(ctx)
+    changes: dict[str, object] = {}
+    try:
+        if reminders is not None:
+            changes["reminder_days"] = tuple(
+                int(part) for part in reminders.replace("、", ",").split(",") if part.strip()
+            )
+        if send_time is not None:
+            changes["send_time"] = parse_send_time(send_time)
+    except ValueError:
+        fail("--reminders は 10,5,2,1、--send-time は 09:30 の形で指定してください。")
+    for name, value in (
+        ("reminder_unit", unit),
+        ("chase_every", chase_every),
+        ("chase_max", chase_max),
+        ("digest_weekday", digest_weekday),
+        ("digest_daily_after_deadline", digest_daily),
+    ):
+        if value is not None:
+            changes[name] = value
+    with user_errors(), transaction(rt.factory) as s:
+        rnd = resolve_round(s, organization_id=rt.organization_id, ref=round_ref)
+        current = Schedule() if reset else Schedule.from_json(rnd.schedule)
+        try:
+            schedule = current.updated(**changes)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from exc
+        rnd.schedule = None if schedule == Schedule() else schedule.to_json()
+        round_id = rnd.id
+    console.print(
+        f"回 {round_id} の送信予定を保存しました（hokoku round schedule {round_id} で確認）。"
+    )

@@ -1,0 +1,118 @@
+"""`hokoku remind`, `round schedule`, `round edit-schedule`, `round notify` on a real database."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from models import Notification, Round
+from models.db import transaction
+from tests.conftest import Db
+from tests.scheduler.doubles import link
+from tests.scheduler.scenario import CENTER, KOSODATE, answer, build_scenario
+
+
+@pytest.fixture
+def cli(db: Db, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("HOKOKU_DATABASE_URL", db.url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("LINE_CHANNEL_ACCESS_TOKEN", raising=False)
+    return CliRunner()
+
+
+def test_remind_dry_run_json_lists_targets_departments_and_items(db: Db, cli: CliRunner) -> None:
+    sc = build_scenario(db.factory)
+    answer(db.factory, sc, KOSODATE, 2)
+    result = cli.invoke(app, ["remind", "--at", "2024-04-23T10:00", "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    by_target = {r["target"]: r for r in rows if r["purpose"] != "digest"}
+    assert by_target["line:group:G-KOSO"]["department"] == KOSODATE
+    assert by_target["line:group:G-KOSO"]["purpose"] == "reminder"
+    assert by_target["line:group:G-KOSO"]["items"] == [3]
+    assert by_target["slack:channel:C-JINKEN"]["items"] == [1, 2]
+    assert by_target["slack:user:U-OFFICE"]["purpose"] == "reminder"
+    digests = [r for r in rows if r["purpose"] == "digest"]
+    assert [(r["target"], r["day"]) for r in digests] == [("slack:user:U-OFFICE", "2024-04-22")]
+    assert set(by_target) == {
+        "slack:channel:C-JINKEN",
+        "slack:user:U-JIN1",
+        "line:group:G-KOSO",
+        "line:user:U-BOSAI",
+        "slack:user:U-OFFICE",
+    }
+    with transaction(db.factory) as s:
+        assert s.scalar(select(func.count()).select_from(Notification)) == 0  # dry run
+
+
+def test_remind_on_a_holiday_lists_nothing(db: Db, cli: CliRunner) -> None:
+    build_scenario(db.factory)
+    result = cli.invoke(app, ["remind", "--at", "2024-05-06T10:00", "--dry-run", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+
+
+def test_remind_sends_through_the_console_messenger_once(db: Db, cli: CliRunner) -> None:
+    sc = build_scenario(db.factory)
+    with transaction(db.factory) as s:
+        link(s, CENTER, platform="console", external_id="terminal")
+    answer(db.factory, sc, CENTER, 4)
+    result = cli.invoke(app, ["remind", "--at", "2024-04-22T10:00", "--json"])
+    assert result.exit_code == 0, result.output
+    # Only the console is configured here: the digest to the office goes nowhere else.
+    assert '"sent": 0' in result.stdout
+    with transaction(db.factory) as s:
+        link(s, KOSODATE, platform="console", external_id="kosodate-terminal")
+    first = cli.invoke(app, ["remind", "--at", "2024-04-23T10:00"])
+    assert "--- kosodate-terminal" in first.stdout and "【報告のリマインド】" in first.stdout
+    assert "・3 3 子育て支援" in first.stdout
+    again = cli.invoke(app, ["remind", "--at", "2024-04-23T11:00"])
+    assert "kosodate-terminal" not in again.stdout
+
+
+def test_round_schedule_and_edit_schedule(db: Db, cli: CliRunner) -> None:
+    sc = build_scenario(db.factory)
+    shown = cli.invoke(app, ["round", "schedule", str(sc.round_id), "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    reminders = [s["date"] for s in data["sends"] if s["purpose"] == "reminder"]
+    assert reminders == ["2024-04-23", "2024-05-01", "2024-05-08", "2024-05-09"]
+    edited = cli.invoke(
+        app,
+        [
+            "round",
+            "edit-schedule",
+            str(sc.round_id),
+            "--reminders",
+            "3",
+            "--chase-max",
+            "1",
+            "--send-time",
+            "13:00",
+        ],
+    )
+    assert edited.exit_code == 0, edited.output
+    data = json.loads(cli.invoke(app, ["round", "schedule", str(sc.round_id), "--json"]).stdout)
+    assert [s["date"] for s in data["sends"] if s["purpose"] == "reminder"] == ["2024-05-07"]
+    assert [s["date"] for s in data["sends"] if s["purpose"] == "overdue"] == ["2024-05-14"]
+    assert data["send_time"] == "13:00"
+    # Before 13:00 nothing goes out on 5/7.
+    early = cli.invoke(app, ["remind", "--at", "2024-05-07T10:00", "--dry-run", "--json"])
+    assert json.loads(early.stdout) == []
+    table = cli.invoke(app, ["round", "schedule", str(sc.round_id)])
+    assert "リマインド 1" in table.stdout and "督促 1" in table.stdout
+    bad = cli.invoke(app, ["round", "edit-schedule", str(sc.round_id), "--chase-every", "0"])
+    assert bad.exit_code == 1 and "督促の間隔" in bad.output
+    reset = cli.invoke(app, ["round", "edit-schedule", str(sc.round_id), "--reset"])
+    assert reset.exit_code == 0
+    with transaction(db.factory) as s:
+        assert s.get_one(Round, sc.round_id).schedule is None
+
+
+def test_round_notify_on_unknown_round_is_one_clear_line(db: Db, cli: CliRunner) -> None:
+    build_scenario(db.factory)
+    result = cli.invoke(app, ["round", "notify", "--round", "999"])
+    assert result.exit_code == 1 and "回 999 が見つかりません" in result.output

@@ -137,12 +137,11 @@ def _read_xlsx(path: Path, *, sheet: str | None) -> Grid:
             f"Excel ファイル（.xlsx）として開けません: {exc}", file=path.name
         ) from exc
     try:
-        if sheet is not None:
-            if sheet not in workbook.sheetnames:
-                raise PlanImportError(
-                    f"シート「{sheet}」がありません。シート: {'、'.join(workbook.sheetnames)}",
-                    file=path.name,
-                )
+        if sheet is not None and sheet not in workbook.sheetnames:
+            raise PlanImportError(
+                f"シート「{sheet}」がありません。シート: {'、'.join(workbook.sheetnames)}",
+                file=path.name,
+            )
         chosen = workbook[sheet] if sheet is not None else workbook.worksheets[0]
         if not isinstance(chosen, Worksheet):
             raise PlanImportError(

@@ -70,14 +70,17 @@ def decode(data: bytes, *, file: str) -> tuple[str, str]:
         return _strict(data, "utf-16", file=file), "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
     try:
         return data.decode("cp932"), "cp932"
     except UnicodeDecodeError as exc:
-        row = data[: exc.start].count(b"\n") + 1
+        # The encoding that got further is most likely the intended one: report its error.
+        worst = max(utf8_error, exc, key=lambda e: e.start)
+        row = data[: worst.start].count(b"\n") + 1
+        bad = data[worst.start : worst.start + 2]
         raise PlanImportError(
-            f"文字コードを判別できません（{exc.start} バイト目の {data[exc.start : exc.start + 2]!r}）。"
+            f"文字コードを判別できません（{worst.start + 1} バイト目 {bad!r} が UTF-8 でも Shift_JIS でも読めません）。"
             "UTF-8 か Shift_JIS の CSV として保存し直してください。",
             file=file,
             row=row,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.ports import PURPOSE_DIGEST, PURPOSE_REQUEST, Target
-from models import ROLE_OFFICE, ChatIdentity, Department, Plan, Round
+from models import ROLE_OFFICE, ChatIdentity, Department, Notification, Plan, Round
 from scheduler.calendar import BusinessCalendar
 from scheduler.messages import pending_counts, pending_items
 from scheduler.schedule import Schedule, latest_due, round_calendar
@@ -111,8 +111,12 @@ def ask_sends(
     purpose: str,
     day: date,
     due_at: datetime,
+    only_new: bool = True,
 ) -> list[DueSend]:
-    """The ask of `purpose` to every identity of every department with unanswered items."""
+    """The ask of `purpose` to every identity of every department with unanswered items.
+
+    `only_new`: leave out targets whose row for this key is already in the outbox.
+    """
     counts = pending_counts(session, round_id=rnd.id)
     missing = [dept for dept, (_, pending) in sorted(counts.items()) if pending]
     names = {
@@ -121,18 +125,26 @@ def ask_sends(
             select(Department.id, Department.name).where(Department.id.in_(missing))
         )
     }
+    identities = department_identities(session, department_ids=missing)
+    keys = {
+        identity.id: notification_key(
+            round_id=rnd.id, identity_id=identity.id, purpose=purpose, day=day
+        )
+        for identity in identities
+    }
+    done = existing_keys(session, keys=list(keys.values())) if only_new else set()
     items: dict[int, tuple[int, ...]] = {}
     sends: list[DueSend] = []
-    for identity in department_identities(session, department_ids=missing):
+    for identity in identities:
+        if keys[identity.id] in done:
+            continue
         dept = identity.department_id
         if dept not in items:
             found = pending_items(session, round_id=rnd.id, department_id=dept)
             items[dept] = tuple(p.number for p in found)
         sends.append(
             DueSend(
-                key=notification_key(
-                    round_id=rnd.id, identity_id=identity.id, purpose=purpose, day=day
-                ),
+                key=keys[identity.id],
                 round_id=rnd.id,
                 identity_id=identity.id,
                 target=_target(identity),
@@ -147,6 +159,13 @@ def ask_sends(
     return sends
 
 
+def existing_keys(session: Session, *, keys: list[str]) -> set[str]:
+    """Which of these outbox keys already exist (in any status)."""
+    if not keys:
+        return set()
+    return set(session.scalars(select(Notification.key).where(Notification.key.in_(keys))))
+
+
 def digest_sends(
     session: Session, *, rnd: Round, day: date, due_at: datetime, organization_id: int
 ) -> list[DueSend]:
@@ -155,11 +174,17 @@ def digest_sends(
     if after_deadline and not any(p for _, p in counts.values()):
         return []  # after the deadline the digest only reports who is missing
     missing = tuple(sorted(dept for dept, (_, pending) in counts.items() if pending))
+    offices = office_identities(session, organization_id=organization_id)
+    keys = {
+        identity.id: notification_key(
+            round_id=rnd.id, identity_id=identity.id, purpose=PURPOSE_DIGEST, day=day
+        )
+        for identity in offices
+    }
+    done = existing_keys(session, keys=list(keys.values()))
     return [
         DueSend(
-            key=notification_key(
-                round_id=rnd.id, identity_id=identity.id, purpose=PURPOSE_DIGEST, day=day
-            ),
+            key=keys[identity.id],
             round_id=rnd.id,
             identity_id=identity.id,
             target=_target(identity),
@@ -170,7 +195,8 @@ def digest_sends(
             due_at=due_at,
             items=missing,
         )
-        for identity in office_identities(session, organization_id=organization_id)
+        for identity in offices
+        if keys[identity.id] not in done
     ]
 
 
@@ -182,7 +208,7 @@ def due_sends(
     organization_id: int | None = None,
     round_id: int | None = None,
 ) -> list[DueSend]:
-    """Everything that should have been sent by `now` and is still relevant.
+    """Everything that should have been sent by `now`, is still relevant and not yet queued.
 
     Nothing is due outside the send window (weekends, holidays, 年末年始, before the send
     time): a send missed on Friday goes out on the next business day, unless a newer one

@@ -177,6 +177,7 @@ def test_kill_minus_nine_mid_fan_out_loses_and_doubles_nothing(db: Db) -> None:
         sent_before = {r.key for r in line_rows if r.status == "sent"}
 
         # A fresh scheduler, after the dead worker's lease ran out, finishes the fan-out.
+        recorder.delay = 0.0
         fresh = {"line": RecorderMessenger(recorder.url), "slack": sc.slack}
         tick(db.factory, fresh, now + LEASE + timedelta(minutes=1), calendar=CAL, worker="fresh")
 

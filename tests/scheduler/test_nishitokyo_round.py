@@ -1,0 +1,130 @@
+"""A simulated round over the Nishitokyo sample plan (111 items, 35 departments).
+
+Every department is linked (Slack channels and LINE groups alternately); a third answers
+everything early, a third answers on the morning of the third reminder, a third answers
+only its first item. The injected clock ticks three times a day through the whole round.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from handlers.directory import get_or_create_organization
+from handlers.plan_import import import_plan
+from handlers.ports import OfficeDigest, RoundRequest
+from handlers.reports import department_slots, submit_answer
+from handlers.rounds import open_round
+from models import ChatIdentity, Department, Plan
+from models.db import transaction
+from scheduler.calendar import BusinessCalendar
+from scheduler.runner import tick
+from tests.conftest import Db
+from tests.scheduler.doubles import RecordingMessenger, jst, link
+
+CAL = BusinessCalendar()
+REQUEST = date(2024, 4, 1)
+REMINDERS = [date(2024, 4, 23), date(2024, 5, 1), date(2024, 5, 8), date(2024, 5, 9)]
+CHASES = [date(2024, 5, 14), date(2024, 5, 16), date(2024, 5, 20)]
+
+
+def answer_items(db: Db, round_id: int, department_id: int, numbers: list[int]) -> None:
+    with transaction(db.factory) as s:
+        for number in numbers:
+            submit_answer(
+                s,
+                round_id=round_id,
+                department_id=department_id,
+                item_number=number,
+                grade="B",
+                comment="実施",
+                reporter="sim",
+                channel="test",
+            )
+
+
+def test_nishitokyo_round_each_department_gets_exactly_the_planned_messages(
+    db: Db, samples_dir: Path
+) -> None:
+    with transaction(db.factory) as s:
+        org = get_or_create_organization(s, name="default")
+        imported = import_plan(s, organization_id=org.id, path=samples_dir / "nishitokyo_plan.csv")
+        plan = s.get_one(Plan, imported.plan_id)
+        rnd = open_round(
+            s, plan=plan, fiscal_year=2023, deadline=date(2024, 5, 10), opens_on=date(2024, 4, 1)
+        )
+        departments = list(
+            s.scalars(
+                select(Department)
+                .where(Department.organization_id == org.id)
+                .order_by(Department.id)
+            )
+        )
+        assert len(departments) == 35
+        for n, dept in enumerate(departments):
+            platform, kind = ("slack", "channel") if n % 2 == 0 else ("line", "group")
+            link(s, dept.name, platform=platform, external_id=f"T{dept.id}", kind=kind)
+        office = link(s, departments[0].name, platform="slack", external_id="U-OFFICE", office=True)
+        office_id = office.id
+        items = {
+            d.id: [v.item_number for v in department_slots(s, round_id=rnd.id, department_id=d.id)]
+            for d in departments
+        }
+    early = [d.id for n, d in enumerate(departments) if n % 3 == 0]
+    late = [d.id for n, d in enumerate(departments) if n % 3 == 1]
+    partial = [d.id for n, d in enumerate(departments) if n % 3 == 2]
+    events = {
+        date(2024, 4, 5): lambda: [answer_items(db, rnd.id, d, items[d][:1]) for d in partial],
+        date(2024, 4, 10): lambda: [answer_items(db, rnd.id, d, items[d]) for d in early],
+        date(2024, 5, 8): lambda: [answer_items(db, rnd.id, d, items[d]) for d in late],
+    }
+    messengers = {"slack": RecordingMessenger("slack"), "line": RecordingMessenger("line")}
+    day = date(2024, 3, 29)
+    while day <= date(2024, 5, 24):
+        for hour in (8, 10, 15):
+            tick(db.factory, messengers, jst(day, hour), calendar=CAL)
+            if hour == 10 and day in events:
+                events[day]()
+        day += timedelta(days=1)
+
+    sent = messengers["slack"].sent + messengers["line"].sent
+    keys = [s.key for s in sent]
+    assert len(keys) == len(set(keys))
+    by_target: dict[str, list[RoundRequest]] = {}
+    for s in sent:
+        if isinstance(s.message, RoundRequest):
+            by_target.setdefault(s.target.external_id, []).append(s.message)
+
+    def days_of(dept_id: int) -> list[date]:
+        return [
+            date.fromisoformat(k.split(":")[3]) if k.count(":") == 3 else REQUEST
+            for k in keys
+            if k.startswith(f"r{rnd.id}:") and f":i{identity_of[dept_id]}:" in k
+        ]
+
+    with transaction(db.factory) as s:
+        identity_of = {
+            i.department_id: i.id
+            for i in s.scalars(select(ChatIdentity).where(ChatIdentity.role == "member"))
+        }
+    for dept in early:
+        assert days_of(dept) == [REQUEST], dept
+    for dept in late:
+        assert days_of(dept) == [REQUEST, *REMINDERS[:3]], dept
+    for dept in partial:
+        remaining = items[dept][1:]
+        expected = [REQUEST, *REMINDERS, *CHASES] if remaining else [REQUEST]
+        assert days_of(dept) == expected, dept
+        asks = by_target[f"T{dept}"]
+        assert [p.number for p in asks[0].pending] == items[dept]
+        for later in asks[1:]:
+            assert [p.number for p in later.pending] == remaining
+    digests = [s.message for s in messengers["slack"].to("U-OFFICE")]
+    last = [m for m in digests if isinstance(m, OfficeDigest)][-1]
+    missing = {line.department_name for line in last.overdue}
+    with transaction(db.factory) as s:
+        names = {d.id: d.name for d in s.scalars(select(Department))}
+    assert missing == {names[d] for d in partial if items[d][1:]}
+    assert office_id not in identity_of.values()

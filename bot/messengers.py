@@ -13,6 +13,7 @@ from typing import TextIO
 from bot.settings import Settings
 from handlers.ports import Messenger, OfficeDigest, OutboundMessage, RoundRequest, Target
 from scheduler.calendar import BusinessCalendar, parse_month_day, parse_send_time
+from scheduler.ratelimit import rate_limited
 
 PURPOSE_TITLES = {
     "request": "報告のお願い",
@@ -67,12 +68,13 @@ BUILDERS: dict[str, Callable[[Settings], Messenger | None]] = {"console": _conso
 
 
 def build_messengers(settings: Settings) -> dict[str, Messenger]:
+    """Every configured platform's messenger, paced to its rate limit (scheduler.ratelimit)."""
     messengers: dict[str, Messenger] = {}
     for platform, builder in BUILDERS.items():
         messenger = builder(settings)
         if messenger is not None:
             messengers[platform] = messenger
-    return messengers
+    return rate_limited(messengers)
 
 
 def calendar_from_settings(settings: Settings) -> BusinessCalendar:

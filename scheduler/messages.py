@@ -16,9 +16,11 @@ from handlers.scale import GradeScale
 from models import Assignment, Department, Report, Round
 
 
-def pending_counts(session: Session, *, round_id: int) -> dict[int, tuple[int, int]]:
-    """department id → (total slots, unanswered slots), one SQL aggregate."""
-    rows = session.execute(
+def pending_counts(
+    session: Session, *, round_id: int, department_id: int | None = None
+) -> dict[int, tuple[int, int]]:
+    """department id → (total slots, unanswered slots), one SQL aggregate (or one department)."""
+    query = (
         select(
             Assignment.department_id,
             func.count(Report.id),
@@ -27,7 +29,10 @@ def pending_counts(session: Session, *, round_id: int) -> dict[int, tuple[int, i
         .join(Assignment, Assignment.id == Report.assignment_id)
         .where(Report.round_id == round_id)
         .group_by(Assignment.department_id)
-    ).all()
+    )
+    if department_id is not None:
+        query = query.where(Assignment.department_id == department_id)
+    rows = session.execute(query).all()
     return {dept: (int(total), int(pending or 0)) for dept, total, pending in rows}
 
 
@@ -52,7 +57,8 @@ def round_request(
     if not pending:
         return None
     department = session.get(Department, department_id)
-    total = pending_counts(session, round_id=rnd.id).get(department_id, (0, 0))[0]
+    counts = pending_counts(session, round_id=rnd.id, department_id=department_id)
+    total = counts.get(department_id, (0, 0))[0]
     return RoundRequest(
         purpose=purpose,
         round_id=rnd.id,

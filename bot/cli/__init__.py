@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import db
+from bot.cli import db, export, status
 
 app = typer.Typer(
     name="hokoku",
@@ -13,6 +13,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db.app, name="db")
+app.command("status")(status.status_cmd)
+app.command("export")(export.export_cmd)
 
 
 def main() -> None:

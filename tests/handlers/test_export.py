@@ -156,6 +156,7 @@ def test_xlsx_cells_merges_and_styles(table: ExportTable, tmp_path: Path) -> Non
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$1:$1"
+    assert ws.oddHeader.center.text == "令和5年度 達成状況一覧（テスト計画）"
     # Widths fit: 担当課 column holds 総務人権推進課 (7 wide characters = 14) plus padding.
     assert ws.column_dimensions["D"].width == 16
     assert ws.column_dimensions["F"].width == 62  # capped at 60: the long comment wraps

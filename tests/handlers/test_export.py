@@ -272,3 +272,15 @@ def test_display_width_counts_wide_characters_double() -> None:
     assert display_width("女性センター") == 12
     assert display_width("1★ 理解") == 8
     assert display_width("短い\nとても長い行") == 12
+
+
+def test_round_without_items_exports_the_header_only(session: Session, tmp_path: Path) -> None:
+    plan = build_plan(session, items=[])
+    table = build_table(session, round_id=open_test_round(session, plan).id)
+    assert table.rows == ()
+    write_xlsx(table, tmp_path / "empty.xlsx")
+    write_csv(table, tmp_path / "empty.csv")
+    ws = load_workbook(tmp_path / "empty.xlsx")["達成状況一覧"]
+    assert _grid(ws) == [["基本目標", "取組項目", "担当課", "達成度", "取組計画と達成状況"]]
+    with (tmp_path / "empty.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.reader(handle)) == [_grid(ws)[0]]

@@ -1,0 +1,93 @@
+"""Plain-text renderings (Japanese) shared by every chat adapter and the console.
+
+Slack and LINE may render richer Block Kit / Flex, but these are the fallback texts and the
+whole reply on text-only channels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers.reports import REVISED, STORED, UNCHANGED, SlotView, SubmitOutcome
+from handlers.scale import GradeScale
+from handlers.status import StatusSummary
+
+BAR_WIDTH = 10
+MAX_LISTED = 20
+
+
+def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
+    filled = round(width * done / total) if total else 0
+    return "█" * filled + "░" * (width - filled)
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_outcomes(outcomes: Sequence[SubmitOutcome]) -> str:
+    lines = []
+    for out in outcomes:
+        verb = {STORED: "保存", REVISED: f"修正（第{out.revision}版）", UNCHANGED: "変更なし"}.get(
+            out.status, "受付済み"
+        )
+        comment = f"「{_clip(out.comment, 60)}」" if out.comment else "（コメントなし）"
+        lines.append(
+            f"・{out.item_number} {_clip(out.item_display)} → {out.grade}{comment} … {verb}"
+        )
+    return "\n".join(lines)
+
+
+def render_pending(slots: Sequence[SlotView], *, department_name: str) -> str:
+    pending = [s for s in slots if s.grade is None]
+    if not slots:
+        return f"{department_name}の担当項目はこの回にありません。"
+    if not pending:
+        return f"{department_name}: 全{len(slots)}件すべて回答済みです。ありがとうございました。"
+    head = f"{department_name}: 未回答 {len(pending)}件（全{len(slots)}件）"
+    listed = [f"{s.item_number} {_clip(s.item_display)}" for s in pending[:MAX_LISTED]]
+    if len(pending) > MAX_LISTED:
+        listed.append(f"…ほか{len(pending) - MAX_LISTED}件")
+    return "\n".join([head, *listed])
+
+
+def render_status(summary: StatusSummary, *, office: bool) -> str:
+    lines = [
+        f"{summary.round_label} {summary.plan_name}（締切 {summary.deadline:%Y-%m-%d}"
+        f"{'・受付終了' if summary.closed else ''}）",
+        f"回答 {summary.submitted}/{summary.total}件 {bar(summary.submitted, summary.total)} "
+        f"{summary.percent:g}%",
+    ]
+    grades = "  ".join(f"{k}:{v}" for k, v in summary.grades.items())
+    lines.append(f"達成度 {grades}")
+    if office:
+        ordered = sorted(summary.departments, key=lambda d: (-d.overdue, d.submitted - d.total))
+        for dept in ordered:
+            mark = "⚠期限超過 " if dept.overdue else ""
+            lines.append(
+                f"{mark}{dept.name} {bar(dept.submitted, dept.total)} {dept.submitted}/{dept.total}"
+            )
+    return "\n".join(lines)
+
+
+def render_help(scale: GradeScale | None) -> str:
+    grades = scale.hint() if scale else "A／B／C／D"
+    legend = ""
+    if scale and any(g.label or g.band for g in scale.grades):
+        legend = "\n達成度: " + "、".join(g.describe() for g in scale.grades)
+    return (
+        "使い方:\n"
+        "・回答: 「項目番号 達成度 コメント」を1行に1件（複数行で複数件）\n"
+        f"  例: 12 B 市広報紙で周知した（達成度は {grades}）\n"
+        "・状況 / status: 回答の進み具合\n"
+        "・未回答 / pending: まだ回答していない項目\n"
+        "・ヘルプ / help: この説明\n"
+        "・link コード: 事務局から届いた招待コードで担当課に登録" + legend
+    )
+
+
+NOT_LINKED = (
+    "このアカウントはまだ担当課に登録されていません。\n"
+    "事務局（男女共同参画担当）に招待コードを依頼し、届いたコードを「link コード」の形で送ってください。"
+    "登録されるまで回答は保存されません。"
+)

@@ -1,0 +1,129 @@
+"""The shared text protocol, read like a dialog: what a department member types, what comes back."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handlers.chat import ChatContext, handle_text, parse_answer_line
+from handlers.directory import find_department
+from handlers.errors import InvalidInput
+from handlers.identities import create_invite, link_identity, memberships
+from models import ROLE_OFFICE, ReportRevision
+from tests.factories import build_plan, open_test_round
+
+
+@pytest.fixture
+def org(session: Session) -> int:
+    plan = build_plan(
+        session,
+        items=[
+            ("広報紙で周知", ["女性センター", "秘書広報課"]),
+            ("講座の開催", ["女性センター"]),
+            ("職員研修", ["職員課"]),
+        ],
+    )
+    open_test_round(session, plan)
+    return plan.organization_id
+
+
+def say(session: Session, org: int, user: str, text: str, **kw: object) -> str:
+    ctx = ChatContext(
+        organization_id=org,
+        platform="console",
+        reporter=user,
+        chat_id=user,
+        today=date(2024, 5, 1),
+        memberships=tuple(memberships(session, platform="console", external_id=user)),
+        **kw,  # type: ignore[arg-type]
+    )
+    return handle_text(session, ctx=ctx, text=text).text
+
+
+def join(session: Session, org: int, user: str, dept: str, role: str = "member") -> None:
+    department = find_department(session, organization_id=org, name=dept)
+    link_identity(session, department=department, platform="console", external_id=user, role=role)
+
+
+def test_unlinked_user_is_told_how_to_link_and_nothing_is_stored(
+    session: Session, org: int
+) -> None:
+    reply = say(session, org, "u1", "1 B 周知した")
+    assert "招待コード" in reply and "link" in reply
+    assert session.scalar(select(func.count()).select_from(ReportRevision)) == 0
+
+
+def test_link_with_code_then_answer_several_lines(session: Session, org: int) -> None:
+    code = create_invite(
+        session, department=find_department(session, organization_id=org, name="女性センター")
+    ).code
+    assert "女性センターに登録しました" in say(session, org, "u1", f"link {code.lower()}")
+    reply = say(session, org, "u1", "１　ｂ　市広報紙で周知した\n2 A 講座を3回開催")
+    assert "・1 1 広報紙で周知 → B「市広報紙で周知した」 … 保存" in reply
+    assert "・2 2 講座の開催 → A「講座を3回開催」 … 保存" in reply
+    assert "全2件すべて回答済み" in reply
+    assert "すでに使われています" in say(session, org, "u2", f"link {code}")
+
+
+def test_one_bad_line_stores_nothing(session: Session, org: int) -> None:
+    join(session, org, "u1", "女性センター")
+    reply = say(session, org, "u1", "1 B ok\n2 Z だめ\n3 A 他課")
+    assert "2行目: 達成度「Z」は使えません" in reply
+    assert "3行目: 項目 3 は女性センターの担当ではありません" in reply
+    assert "何も保存していません" in reply
+    assert session.scalar(select(func.count()).select_from(ReportRevision)) == 0
+
+
+def test_unreadable_line_says_how_to_write_it(session: Session, org: int) -> None:
+    join(session, org, "u1", "女性センター")
+    assert "「項目番号 達成度 コメント」の形" in say(session, org, "u1", "周知しました")
+
+
+def test_pending_and_status_for_a_member(session: Session, org: int) -> None:
+    join(session, org, "u1", "女性センター")
+    say(session, org, "u1", "1 B 周知")
+    pending = say(session, org, "u1", "未回答")
+    assert pending.splitlines() == ["女性センター: 未回答 1件（全2件）", "2 2 講座の開催"]
+    status = say(session, org, "u1", "状況")
+    assert "回答 1/2件" in status and "50%" in status
+
+
+def test_office_sees_every_department(session: Session, org: int) -> None:
+    join(session, org, "boss", "女性センター", role=ROLE_OFFICE)
+    say(session, org, "boss", "1 C 周知")
+    status = say(session, org, "boss", "status")
+    assert "回答 1/4件" in status
+    assert "秘書広報課" in status and "職員課" in status
+    assert "未回答のある担当課: 女性センター(1)、秘書広報課(1)、職員課(1)" in say(
+        session, org, "boss", "pending"
+    )
+
+
+def test_member_of_two_departments_is_asked_which(session: Session, org: int) -> None:
+    join(session, org, "u1", "女性センター")
+    join(session, org, "u1", "秘書広報課")
+    assert "どの課として回答するか" in say(session, org, "u1", "1 B x")
+    dept = find_department(session, organization_id=org, name="秘書広報課").id
+    assert "秘書広報課: 全1件すべて回答済み" in say(session, org, "u1", "1 B x", department_id=dept)
+
+
+def test_redelivered_message_is_stored_once(session: Session, org: int) -> None:
+    join(session, org, "u1", "女性センター")
+    say(session, org, "u1", "1 B 周知", event_key="ev-1")
+    say(session, org, "u1", "1 A 別の内容", event_key="ev-1")
+    assert session.scalar(select(func.count()).select_from(ReportRevision)) == 1
+
+
+def test_help_lists_the_rounds_grades(session: Session, org: int) -> None:
+    assert "A 計画以上 100%～" in say(session, org, "nobody", "ヘルプ")
+
+
+def test_parse_keeps_the_comment_as_typed() -> None:
+    line = parse_answer_line("１２　Ｂ　市広報紙（全戸配布）で周知")
+    assert (line.item_number, line.grade, line.comment) == (12, "B", "市広報紙（全戸配布）で周知")
+    assert parse_answer_line("3 a").comment is None
+    with pytest.raises(InvalidInput):
+        parse_answer_line("B 12")

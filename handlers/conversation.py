@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from models import ConversationState, utcnow
 
 AWAIT_COMMENT = "await_comment"
+AWAIT_DEPARTMENT = "await_department"  # which department a multi-department sender answers for
 DEFAULT_TTL = timedelta(minutes=30)
 
 

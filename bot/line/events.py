@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from bot.line import flex
 from bot.line.postback import (
+    ACTION_DEPARTMENT,
     ACTION_GRADE,
     ACTION_NEXT,
     ACTION_NO_COMMENT,
@@ -37,7 +38,7 @@ from bot.line.postback import (
     decode,
 )
 from handlers.chat import COMMANDS, ChatContext, handle_text
-from handlers.conversation import AWAIT_COMMENT, forget, recall, remember
+from handlers.conversation import AWAIT_COMMENT, AWAIT_DEPARTMENT, forget, recall, remember
 from handlers.errors import InvalidInput, PermissionDenied
 from handlers.identities import Membership, memberships, unlink_identity
 from handlers.normalize import fold, fold_key
@@ -207,6 +208,18 @@ def on_message(session: Session, ctx: EventContext, event: Event) -> list[Json]:
                 return _comment(session, ctx, waiting, text)
     if ctx.chat.is_group and not (is_command or _looks_like_answer(text)):
         return []  # ordinary conversation in the group: not for the bot
+    return _run_text(session, ctx, members, text)
+
+
+def _run_text(
+    session: Session,
+    ctx: EventContext,
+    members: Sequence[Membership],
+    text: str,
+    *,
+    department_id: int | None = None,
+) -> list[Json]:
+    """The shared text protocol (handlers.chat), plus LINE extras: carousel, department choice."""
     reply = handle_text(
         session,
         ctx=ChatContext(
@@ -217,14 +230,29 @@ def on_message(session: Session, ctx: EventContext, event: Event) -> list[Json]:
             chat_kind=ctx.chat.kind,
             today=ctx.today,
             memberships=tuple(members),
+            department_id=department_id,
             event_key=ctx.source_key,
         ),
         text=text,
     )
+    if reply.choose_department:
+        remember(
+            session,
+            platform=PLATFORM,
+            chat_id=ctx.chat.chat_id,
+            user_id=ctx.chat.person,
+            kind=AWAIT_DEPARTMENT,
+            data={"text": text},
+            now=ctx.now,
+        )
+        choices = [(m.department_id, m.department_name) for m in reply.choose_department]
+        return [flex.choose_department(reply.text, choices)]
     messages = [flex.text(reply.text)]
     if reply.stored:
         forget(session, platform=PLATFORM, chat_id=ctx.chat.chat_id, user_id=ctx.chat.person)
-    departments = {m.department_id for m in members}
+    departments = (
+        {department_id} if department_id is not None else {m.department_id for m in members}
+    )
     if _head(text) in PENDING_COMMANDS and len(departments) == 1:
         rnd = resolve_round(session, organization_id=ctx.organization_id, ref=None)
         messages += _pending_page(session, rnd=rnd, department_id=departments.pop())
@@ -386,12 +414,33 @@ def _next_page(session: Session, ctx: EventContext, postback: Postback) -> list[
     return page or [flex.text("この先に未回答の項目はありません。「未回答」で最初から表示します。")]
 
 
+def _department(session: Session, ctx: EventContext, postback: Postback) -> list[Json]:
+    """The sender chose which department the message they sent just before is for."""
+    members = _members(session, ctx)
+    _member_for(members, postback.department_id)
+    waiting = recall(
+        session,
+        platform=PLATFORM,
+        chat_id=ctx.chat.chat_id,
+        user_id=ctx.chat.person,
+        kind=AWAIT_DEPARTMENT,
+        now=ctx.now,
+    )
+    if waiting is None:
+        return [flex.text("選択の期限が切れました。もう一度送ってください。")]
+    forget(session, platform=PLATFORM, chat_id=ctx.chat.chat_id, user_id=ctx.chat.person)
+    return _run_text(
+        session, ctx, members, str(waiting["text"]), department_id=postback.department_id
+    )
+
+
 PostbackHandler = Callable[[Session, EventContext, Postback], list[Json]]
 POSTBACK_ACTIONS: dict[str, PostbackHandler] = {
     ACTION_GRADE: _grade,
     ACTION_NEXT: _next_page,
     ACTION_NO_COMMENT: _no_comment,
     ACTION_SAME_COMMENT: _same_comment,
+    ACTION_DEPARTMENT: _department,
 }
 
 

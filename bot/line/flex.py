@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.line.postback import (
+    ACTION_DEPARTMENT,
     ACTION_GRADE,
     ACTION_NEXT,
     ACTION_NO_COMMENT,
@@ -215,4 +216,15 @@ def comment_prompt(
     return text(
         f"{summary}\n続けて、この項目のコメント（取組の状況）を送ってください。",
         quick_replies=replies,
+    )
+
+
+def choose_department(body: str, departments: Sequence[tuple[int, str]]) -> Json:
+    """Several departments: one quick reply per department (LINE allows 13)."""
+    return text(
+        body,
+        quick_replies=[
+            quick_reply(name, Postback(ACTION_DEPARTMENT, 0, department_id))
+            for department_id, name in departments[:13]
+        ],
     )

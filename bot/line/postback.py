@@ -16,8 +16,11 @@ ACTION_GRADE = "g"  # a grade button in an item bubble
 ACTION_NEXT = "n"  # "次へ": the next page of pending items
 ACTION_NO_COMMENT = "nc"  # quick reply コメントなし
 ACTION_SAME_COMMENT = "sc"  # quick reply 前年と同じ
+ACTION_DEPARTMENT = "dp"  # quick reply: answer the last message as this department
 
-ACTIONS = frozenset({ACTION_GRADE, ACTION_NEXT, ACTION_NO_COMMENT, ACTION_SAME_COMMENT})
+ACTIONS = frozenset(
+    {ACTION_GRADE, ACTION_NEXT, ACTION_NO_COMMENT, ACTION_SAME_COMMENT, ACTION_DEPARTMENT}
+)
 MAX_DATA = 300
 
 

@@ -308,3 +308,26 @@ def test_carousel_pages_thirty_items_twelve_at_a_time(line_bot: LineBot) -> None
     )
     assert len(third) == 1
     assert numbers(third[0]) == list(range(25, 31))
+
+
+def test_member_of_two_departments_chooses_by_quick_reply(line_bot: LineBot) -> None:
+    line_bot.link("U1", "女性センター")
+    line_bot.link("U1", "秘書広報課")
+    [question] = line_bot.send(text_event("1 B 広報紙に掲載した", user="U1"))
+    assert "どの課" in question["text"]
+    assert sorted(_quick_labels(question)) == ["女性センター", "秘書広報課"]
+    assert _revisions(line_bot) == 0
+    choice = next(
+        i["action"]["data"]
+        for i in question["quickReply"]["items"]
+        if i["action"]["label"] == "秘書広報課"
+    )
+    [reply] = line_bot.send(postback_event(choice, user="U1"))
+    assert "保存" in reply["text"]
+    report = _report(line_bot, 1, "秘書広報課")
+    assert (report.grade, report.comment, report.reporter) == ("B", "広報紙に掲載した", "U1")
+    assert _report(line_bot, 1, "女性センター").grade is None
+    # The choice was used once: tapping it again does not store anything more.
+    [again] = line_bot.send(postback_event(choice, user="U1"))
+    assert "期限が切れました" in again["text"]
+    assert _revisions(line_bot) == 1

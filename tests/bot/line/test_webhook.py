@@ -84,3 +84,9 @@ def test_malformed_body_with_valid_signature_is_a_bad_request(line_bot: LineBot)
     )
     assert response.status_code == 400
     assert _count(line_bot, ProcessedEvent) == 0
+
+
+def test_console_verify_request_without_events_is_ok(line_bot: LineBot) -> None:
+    # The "Verify" button of the LINE Developers console posts a signed body with no events.
+    assert line_bot.post().status_code == 200
+    assert line_bot.api.calls == []

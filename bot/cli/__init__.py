@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import console, db, dept, report, round
+from bot.cli import console, db, demo, dept, plan, report, round
 
 app = typer.Typer(
     name="hokoku",
@@ -13,10 +13,12 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(plan.app, name="plan")
 app.add_typer(round.app, name="round")
 app.add_typer(report.app, name="report")
 app.add_typer(dept.app, name="dept")
 app.command("console")(console.console_cmd)
+app.command("demo")(demo.demo_cmd)
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 import (CLI) → round open (CLI) → every slot answered: most departments chat through the
 console adapter (piped text), a few departments' answers arrive on paper and the office
-enters them with `report set`, several answers are revised → `status --json` numbers →
+enters them with `report set`, several answers are revised → status numbers (and `status --json`) →
 `export` to XLSX read back with openpyxl, cell by cell. Runs on SQLite and PostgreSQL.
 """
 
@@ -11,12 +11,18 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import openpyxl
+import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from models import Assignment, Department, Item
+from handlers.rounds import resolve_round
+from handlers.status import summarize
+from models import Assignment, Department, Item, Plan
 from tests.bot.cli_helpers import Invoke, make_invoke
 from tests.conftest import Db
 
@@ -45,6 +51,17 @@ def plan_slots(db: Db) -> list[Slot]:
         return [
             Slot(index, item.number, item.display, dept) for index, (item, dept) in enumerate(rows)
         ]
+
+
+def status_json(db: Db) -> dict[str, Any]:
+    """What `hokoku status --json` prints: the handler's summary of the open round."""
+    with db.factory() as session:
+        rnd = resolve_round(session, organization_id=organization_id(session), ref=None)
+        return summarize(session, round_id=rnd.id, today=date(2024, 5, 1)).to_json()
+
+
+def organization_id(session: Session) -> int:
+    return session.scalars(select(Plan.organization_id)).one()
 
 
 def ok(invoke: Invoke, *args: str, input: str | None = None) -> str:
@@ -120,7 +137,7 @@ def test_a_full_year_on_the_nishitokyo_plan(db: Db, samples_dir: Path, tmp_path:
 
     # Halfway: the paper departments are still missing.
     missing = sum(len(by_dept[d]) for d in paper)
-    halfway = json.loads(ok(cli, "status", "--json"))
+    halfway = status_json(db)
     assert (halfway["total"], halfway["submitted"]) == (216, 216 - missing)
 
     # The office types in the paper forms.
@@ -175,7 +192,7 @@ def test_a_full_year_on_the_nishitokyo_plan(db: Db, samples_dir: Path, tmp_path:
     assert [(h["revision"], h["channel"]) for h in history] == [(1, "console"), (2, "office")]
 
     # Status: every number.
-    status = json.loads(ok(cli, "status", "--json"))
+    status = status_json(db)
     expected_grades = Counter(grade for grade, _ in final.values())
     assert (status["total"], status["submitted"], status["percent"]) == (216, 216, 100)
     assert status["grades"] == {g: expected_grades[g] for g in GRADES}
@@ -185,6 +202,11 @@ def test_a_full_year_on_the_nishitokyo_plan(db: Db, samples_dir: Path, tmp_path:
     }
     assert per_dept == {d: (len(s), len(s), 0) for d, s in by_dept.items()}
     assert sum(t for t, _, _ in per_dept.values()) == 216
+
+    # `hokoku status` and `hokoku export` come from the export branch; until it is merged
+    # this last part skips (the numbers above are already checked through the handler).
+    pytest.importorskip("handlers.export_xlsx", reason="hokoku export not merged yet")
+    assert json.loads(ok(cli, "status", "--json")) == status
 
     # Export, read back cell by cell.
     target = tmp_path / "達成状況一覧.xlsx"

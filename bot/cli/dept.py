@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -229,7 +230,8 @@ def invite_cmd(
     with user_errors(), transaction(rt.factory) as session:
         department = find_department(session, organization_id=rt.organization_id, name=dept)
         invite = create_invite(session, department=department, role=role, ttl=timedelta(days=days))
-        code, expires = invite.code, invite.expires_at
+        code = invite.code
+        expires = invite.expires_at.astimezone(ZoneInfo(rt.settings.timezone))
     if as_json:
         print_json(
             {
@@ -243,7 +245,7 @@ def invite_cmd(
     role_text = "事務局" if office else "担当者"
     console.print(
         f"招待コード: [bold]{code}[/]（{department.name}・{role_text}、"
-        f"{expires:%Y-%m-%d %H:%M} UTC まで有効、1回限り）\n"
+        f"{expires:%Y-%m-%d %H:%M} まで有効、1回限り）\n"
         f"使い方: LINE・コンソール（hokoku console）では「link {code}」、"
         f"Slack では「/hokoku link {code}」と送ってください。",
         highlight=False,

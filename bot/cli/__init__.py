@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import db, export, plan, status
+from bot.cli import console, db, demo, dept, export, plan, report, round, status
 
 app = typer.Typer(
     name="hokoku",
@@ -14,8 +14,13 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(plan.app, name="plan")
+app.add_typer(round.app, name="round")
+app.add_typer(report.app, name="report")
+app.add_typer(dept.app, name="dept")
 app.command("status")(status.status_cmd)
 app.command("export")(export.export_cmd)
+app.command("console")(console.console_cmd)
+app.command("demo")(demo.demo_cmd)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import db, plan, remind
+from bot.cli import console, db, demo, dept, export, plan, remind, report, round, status
 
 app = typer.Typer(
     name="hokoku",
@@ -14,14 +14,18 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(plan.app, name="plan")
+app.add_typer(round.app, name="round")
+app.add_typer(report.app, name="report")
+app.add_typer(dept.app, name="dept")
+app.command("status")(status.status_cmd)
+app.command("export")(export.export_cmd)
+app.command("console")(console.console_cmd)
+app.command("demo")(demo.demo_cmd)
 app.command("remind")(remind.remind_cmd)
 app.command("scheduler")(remind.scheduler_cmd)
-# Until bot/cli/round.py lands: the scheduler's round commands in their own group.
-round_app = typer.Typer(help="報告の回", no_args_is_help=True)
-round_app.command("notify")(remind.notify_cmd)
-round_app.command("schedule")(remind.schedule_cmd)
-round_app.command("edit-schedule")(remind.edit_schedule_cmd)
-app.add_typer(round_app, name="round")
+round.app.command("notify")(remind.notify_cmd)
+round.app.command("schedule")(remind.schedule_cmd)
+round.app.command("edit-schedule")(remind.edit_schedule_cmd)
 
 
 def main() -> None:

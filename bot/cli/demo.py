@@ -1,0 +1,144 @@
+"""`hokoku demo`: a whole round on this machine with nothing but the install.
+
+Imports a sample plan (shipped in bot/demo_data) into a fresh SQLite file, opens last fiscal
+year's round and starts the console as a department, saying what to type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot import console as chat
+from bot.cli.common import console, fail, user_errors
+from bot.cli.options import os_user, today_in
+from bot.runtime import Runtime, open_runtime
+from bot.settings import Settings
+from handlers.departments import department_overview
+from handlers.fiscal import fiscal_year_of
+from handlers.plan_import import import_plan
+from handlers.reports import department_slots
+from handlers.rounds import RoundInfo, open_round
+from models import Plan
+from models.db import transaction
+
+
+@dataclass(frozen=True)
+class Sample:
+    file: str
+    plan_name: str
+
+
+SAMPLES = {
+    "tsurugashima": Sample(
+        "tsurugashima_results_excerpt.csv", "鶴ヶ島市 男女共同参画推進計画（抜粋）"
+    ),
+    "kiyose": Sample("kiyose_plan.csv", "清瀬市 男女平等推進プラン（抜粋）"),
+}
+DEMO_DB = Path("hokoku-demo.db")
+DEADLINE_DAYS = 28
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    plan_name: str
+    items: int
+    departments: int
+    assignments: int
+    round: RoundInfo
+    department: str
+    first_item: int | None
+
+
+def _fresh_database(path: Path) -> Settings:
+    for stale in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal")):
+        stale.unlink(missing_ok=True)
+    return Settings(database_url=f"sqlite:///{path.resolve()}")
+
+
+def _set_up(rt: Runtime, sample: Sample, dept: str | None) -> DemoSetup:
+    today = today_in(rt.settings.timezone)
+    with transaction(rt.factory) as session, as_file(files("bot.demo_data") / sample.file) as src:
+        result = import_plan(
+            session, organization_id=rt.organization_id, path=Path(src), name=sample.plan_name
+        )
+        plan = session.get(Plan, result.plan_id)
+        assert plan is not None
+        info = open_round(
+            session,
+            plan=plan,
+            fiscal_year=fiscal_year_of(today) - 1,
+            opens_on=today,
+            deadline=today + timedelta(days=DEADLINE_DAYS),
+        )
+        overview = department_overview(session, organization_id=rt.organization_id, plan_id=plan.id)
+        if dept is None:
+            busiest = max(overview, key=lambda d: (d.items, -d.id))
+            dept = busiest.name
+        chosen = next((d for d in overview if d.name == dept), None)
+        first = None
+        if chosen is not None:
+            slots = department_slots(session, round_id=info.id, department_id=chosen.id)
+            first = slots[0].item_number if slots else None
+    return DemoSetup(
+        plan_name=result.name,
+        items=result.items,
+        departments=result.departments,
+        assignments=result.assignments,
+        round=info,
+        department=dept,
+        first_item=first,
+    )
+
+
+def demo_cmd(
+    dept: Annotated[
+        str | None,
+        typer.Option("--dept", help="この担当課として話す（省略時: 担当項目の最も多い課）"),
+    ] = None,
+    office: Annotated[bool, typer.Option("--office", help="事務局として（全課の状況）")] = False,
+    sample: Annotated[
+        str, typer.Option("--sample", help="取り込む見本: tsurugashima / kiyose")
+    ] = "tsurugashima",
+    db_file: Annotated[
+        Path, typer.Option("--db", help="デモ用 SQLite ファイル（毎回作り直します）")
+    ] = DEMO_DB,
+) -> None:
+    """Try hokoku: sample plan → round → chat in the terminal (nothing else needed)."""
+    chosen = SAMPLES.get(sample)
+    if chosen is None:
+        fail(f"見本「{sample}」はありません。{' / '.join(SAMPLES)} から選んでください。")
+    settings = _fresh_database(db_file)
+    rt = open_runtime(settings)
+    try:
+        with user_errors():
+            setup = _set_up(rt, chosen, dept)
+            session = chat.open_session(
+                rt, reporter=os_user(), department=setup.department, office=office
+            )
+        rnd = setup.round
+        example = setup.first_item if setup.first_item is not None else 1
+        console.print(
+            f"デモ用データベース: {db_file.resolve()}（hokoku demo のたびに作り直します）\n"
+            f"計画「{setup.plan_name}」を取り込みました: 項目 {setup.items}、"
+            f"担当課 {setup.departments}、報告枠 {setup.assignments}\n"
+            f"{rnd.label}の回を開きました（回 {rnd.id}、締切 {rnd.deadline:%Y-%m-%d}）\n"
+            f"これから {setup.department}{'（事務局）' if office else ''} としてボットと話します。"
+            "たとえば次のように入力してください:\n"
+            f"  {example} B 市広報紙で周知した（項目 {example} に達成度 B とコメントを回答）\n"
+            "  未回答（まだ回答していない項目）\n"
+            "  状況（回答の進み具合）\n"
+            "  ヘルプ（使い方）\n"
+            f"あとで: HOKOKU_DATABASE_URL=sqlite:///{db_file.resolve()} hokoku status",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        chat.run(rt, session)
+    finally:
+        rt.close()

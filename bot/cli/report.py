@@ -1,0 +1,156 @@
+"""`hokoku report`: the office enters answers received by mail or on paper (proxy answers)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from bot.cli.common import console, print_json, runtime, user_errors
+from bot.cli.options import os_user
+from handlers.directory import find_department
+from handlers.errors import InvalidInput
+from handlers.history import slot_history
+from handlers.normalize import fold
+from handlers.replies import render_outcomes
+from handlers.reports import REVISED, STORED, submit_answer
+from handlers.rounds import resolve_round
+from models import AuditEntry
+from models.db import transaction
+
+app = typer.Typer(help="回答の代理入力と履歴（メール・紙で届いた回答）", no_args_is_help=True)
+
+CHANNEL = "office"
+
+RoundOption = Annotated[
+    str | None, typer.Option("--round", "-r", help="回の番号（省略時: 受付中の最新の回）")
+]
+DeptOption = Annotated[str, typer.Option("--dept", help="担当課の名前")]
+ItemOption = Annotated[str, typer.Option("--item", "-i", help="項目番号（例: 12）")]
+
+
+def _item_number(text: str) -> int:
+    value = fold(text).lstrip("#")
+    if not value.isdigit():
+        raise InvalidInput(
+            f"--item には項目番号を数字で指定してください（「{text}」は番号ではありません）。"
+        )
+    return int(value)
+
+
+@app.command("set")
+def set_cmd(
+    ctx: typer.Context,
+    dept: DeptOption,
+    item: ItemOption,
+    grade: Annotated[str, typer.Option("--grade", "-g", help="達成度（例: B）")],
+    comment: Annotated[
+        str | None,
+        typer.Option("--comment", "-c", help="取組計画と達成状況（省略時: 前の内容のまま）"),
+    ] = None,
+    round_ref: RoundOption = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="記録する入力者（省略時: cli:<ログイン名>）")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+) -> None:
+    """Store one answer for a department, as the office (channel "office"); revisions are kept."""
+    rt = runtime(ctx)
+    reporter = by or f"cli:{os_user()}"
+    with user_errors(), transaction(rt.factory) as session:
+        rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)
+        department = find_department(session, organization_id=rt.organization_id, name=dept)
+        outcome = submit_answer(
+            session,
+            round_id=rnd.id,
+            department_id=department.id,
+            item_number=_item_number(item),
+            grade=grade,
+            comment=comment,
+            reporter=reporter,
+            channel=CHANNEL,
+        )
+        if outcome.status in {STORED, REVISED}:
+            session.add(
+                AuditEntry(
+                    actor=reporter,
+                    action="proxy_answer",
+                    detail={
+                        "round": rnd.id,
+                        "department": department.name,
+                        "item": outcome.item_number,
+                        "grade": outcome.grade,
+                        "revision": outcome.revision,
+                    },
+                )
+            )
+    if as_json:
+        print_json(
+            {
+                "round": rnd.id,
+                "status": outcome.status,
+                "department": outcome.department_name,
+                "item": outcome.item_number,
+                "grade": outcome.grade,
+                "comment": outcome.comment,
+                "revision": outcome.revision,
+            }
+        )
+        return
+    console.print(
+        f"{outcome.department_name}（回 {rnd.id}）\n{render_outcomes([outcome])}",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
+
+
+@app.command("history")
+def history_cmd(
+    ctx: typer.Context,
+    dept: DeptOption,
+    item: ItemOption,
+    round_ref: RoundOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+) -> None:
+    """Every revision of one item × department answer, oldest first."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)
+        department = find_department(session, organization_id=rt.organization_id, name=dept)
+        revisions = slot_history(
+            session, round_id=rnd.id, department_id=department.id, item_number=_item_number(item)
+        )
+    if as_json:
+        print_json(
+            [
+                {
+                    "revision": r.revision,
+                    "grade": r.grade,
+                    "comment": r.comment,
+                    "reporter": r.reporter,
+                    "channel": r.channel,
+                    "at": r.created_at.isoformat(),
+                }
+                for r in revisions
+            ]
+        )
+        return
+    if not revisions:
+        console.print(f"{department.name} の項目 {item} はまだ回答がありません。", highlight=False)
+        return
+    table = Table(title=f"{department.name} 項目 {item} の回答履歴（回 {rnd.id}）")
+    for column in ("版", "達成度", "コメント", "入力者", "経路", "日時 (UTC)"):
+        table.add_column(column)
+    for r in revisions:
+        table.add_row(
+            str(r.revision),
+            Text(r.grade),
+            Text(r.comment),
+            Text(r.reporter),
+            r.channel,
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)

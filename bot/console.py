@@ -1,0 +1,212 @@
+"""The console chat adapter: a terminal chat with the bot through the shared text protocol.
+
+Who is talking: the console identity `console:<name>` (the OS user or `--as NAME`). With
+`--dept D` that identity is linked to D through `link_identity`, exactly as a Slack or LINE
+user is, so memberships, `link CODE`, the audit and `hokoku dept list` work the same for
+the console; the session then speaks *as* D only (member role unless `--office`), even if
+the same name is linked to other departments too. Without `--dept` it speaks with whatever
+links the name already has (none: the bot explains how to link, and `link CODE` works).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TextIO
+
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from bot.cli.options import today_in
+from bot.runtime import Runtime
+from handlers.chat import ChatContext, ChatReply, handle_text
+from handlers.directory import find_department
+from handlers.errors import HokokuError
+from handlers.fiscal import reiwa_label
+from handlers.identities import Membership, link_identity, memberships
+from handlers.outbound_text import render_message
+from handlers.ports import OutboundMessage, Target
+from handlers.rounds import resolve_round
+from models import ROLE_MEMBER, ROLE_OFFICE
+from models.db import transaction
+
+PLATFORM = "console"
+EXIT_WORDS = frozenset({"exit", "quit", "終了", "おわり"})
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    """One terminal chat: who types, as which department and role, in which round."""
+
+    organization_id: int
+    reporter: str
+    timezone: str
+    department_id: int | None = None
+    department_name: str | None = None
+    office: bool = False
+    round_id: int | None = None
+
+    @property
+    def prompt(self) -> str:
+        who = self.department_name or self.reporter
+        return f"{who}{'（事務局）' if self.office else ''}"
+
+
+def open_session(
+    rt: Runtime,
+    *,
+    reporter: str,
+    department: str | None = None,
+    office: bool = False,
+    round_ref: str | None = None,
+) -> ConsoleSession:
+    """Check the department and round, and link `console:<reporter>` to the department."""
+    with transaction(rt.factory) as session:
+        round_id = (
+            resolve_round(session, organization_id=rt.organization_id, ref=round_ref).id
+            if round_ref
+            else None
+        )
+        if department is None:
+            return ConsoleSession(
+                rt.organization_id, reporter, rt.settings.timezone, round_id=round_id
+            )
+        dept = find_department(session, organization_id=rt.organization_id, name=department)
+        role = ROLE_OFFICE if office else ROLE_MEMBER
+        linked = {
+            m.department_id: m
+            for m in memberships(session, platform=PLATFORM, external_id=reporter)
+        }
+        have = linked.get(dept.id)
+        if have is None or (office and not have.is_office):
+            link_identity(
+                session,
+                department=dept,
+                platform=PLATFORM,
+                external_id=reporter,
+                role=role,
+                actor=f"{PLATFORM}:{reporter}",
+            )
+        return ConsoleSession(
+            rt.organization_id,
+            reporter,
+            rt.settings.timezone,
+            department_id=dept.id,
+            department_name=dept.name,
+            office=office,
+            round_id=round_id,
+        )
+
+
+def _memberships(session: Session, cs: ConsoleSession) -> tuple[Membership, ...]:
+    found = memberships(session, platform=PLATFORM, external_id=cs.reporter)
+    if cs.department_id is None:
+        return tuple(found)
+    role = ROLE_OFFICE if cs.office else ROLE_MEMBER
+    return tuple(
+        dataclasses.replace(m, role=role) for m in found if m.department_id == cs.department_id
+    )
+
+
+def _context(session: Session, cs: ConsoleSession) -> ChatContext:
+    return ChatContext(
+        organization_id=cs.organization_id,
+        platform=PLATFORM,
+        reporter=cs.reporter,
+        chat_id=cs.reporter,
+        today=today_in(cs.timezone),
+        memberships=_memberships(session, cs),
+        department_id=cs.department_id,
+        round_id=cs.round_id,
+    )
+
+
+def reply_to(rt: Runtime, cs: ConsoleSession, text: str) -> ChatReply:
+    """One message, one transaction: the same handler Slack and LINE call."""
+    with transaction(rt.factory) as session:
+        reply = handle_text(session, ctx=_context(session, cs), text=text)
+    if reply.choose_department:
+        names = "、".join(m.department_name for m in reply.choose_department)
+        return dataclasses.replace(
+            reply,
+            text=f"{reply.text}\n（コンソールでは hokoku console --dept 課名 で選びます: {names}）",
+        )
+    return reply
+
+
+def greeting(rt: Runtime, cs: ConsoleSession) -> str:
+    """What the terminal shows first: the round, the department's pending items, the help."""
+    with transaction(rt.factory) as session:
+        try:
+            rnd = resolve_round(session, organization_id=cs.organization_id, ref=cs.round_id)
+            head = (
+                f"{reiwa_label(rnd.fiscal_year)} {rnd.plan.name}（回 {rnd.id}、"
+                f"締切 {rnd.deadline:%Y-%m-%d}）"
+            )
+        except HokokuError as exc:
+            head = exc.message
+        linked = bool(_memberships(session, cs))
+    who = f"hokoku コンソール — {cs.prompt} として（利用者 {cs.reporter}）"
+    parts = [who, head]
+    if linked:
+        parts.append(reply_to(rt, cs, "状況" if cs.office else "未回答").text)
+    parts.append(reply_to(rt, cs, "ヘルプ").text)
+    parts.append("終了: exit または Ctrl-D")
+    return "\n\n".join(parts)
+
+
+def run_piped(
+    rt: Runtime, cs: ConsoleSession, lines: Iterable[str], write: Callable[[str], None]
+) -> int:
+    """Scripted use: every non-blank input line is one message; returns how many were sent."""
+    sent = 0
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        if not line.strip():
+            continue
+        if line.strip().lower() in EXIT_WORDS:
+            break
+        write(f"> {line}\n{reply_to(rt, cs, line).text}\n")
+        sent += 1
+    return sent
+
+
+def run_interactive(rt: Runtime, cs: ConsoleSession, console: Console) -> None:
+    """A prompt until exit / Ctrl-D / Ctrl-C."""
+    console.print(greeting(rt, cs), markup=False, highlight=False)
+    while True:
+        try:
+            line = console.input(f"\n[bold cyan]{cs.prompt}>[/] ")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if line.strip().lower() in EXIT_WORDS:
+            return
+        if not line.strip():
+            continue
+        console.print(reply_to(rt, cs, line).text, markup=False, highlight=False)
+
+
+def run(rt: Runtime, cs: ConsoleSession, *, stdin: TextIO | None = None) -> None:
+    """Interactive on a terminal, one message per line when stdin is piped."""
+    stream = stdin or sys.stdin
+    if stream.isatty():
+        run_interactive(rt, cs, Console())
+    else:
+        run_piped(rt, cs, stream, lambda text: print(text, flush=True))
+
+
+class ConsoleMessenger:
+    """The outbound port for the console: prints requests, reminders and digests as text."""
+
+    platform = PLATFORM
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self._out = out
+
+    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
+        out = self._out or sys.stdout
+        out.write(f"── {PLATFORM}:{target.external_id} ({key})\n{render_message(message)}\n\n")
+        out.flush()

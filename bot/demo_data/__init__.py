@@ -1,0 +1,1 @@
+"""Sample plan tables shipped with the package, for `hokoku demo` (real municipal documents)."""

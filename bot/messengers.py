@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from bot.line.messenger import LineMessenger
 from bot.settings import Settings
 from handlers.ports import Messenger, OfficeDigest, OutboundMessage, RoundRequest, Target
 from scheduler.calendar import BusinessCalendar, parse_month_day, parse_send_time
@@ -63,8 +64,17 @@ def _console(settings: Settings) -> Messenger | None:
     return ConsoleMessenger()
 
 
+def _line(settings: Settings) -> Messenger | None:
+    if settings.line_channel_access_token is None:
+        return None
+    return LineMessenger.from_settings(settings)
+
+
 # platform → builder returning None when the platform is not configured.
-BUILDERS: dict[str, Callable[[Settings], Messenger | None]] = {"console": _console}
+BUILDERS: dict[str, Callable[[Settings], Messenger | None]] = {
+    "console": _console,
+    "line": _line,
+}
 
 
 def build_messengers(settings: Settings) -> dict[str, Messenger]:

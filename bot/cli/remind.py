@@ -168,6 +168,18 @@ def scheduler_cmd(
     scheduler.shutdown(wait=True)
 
 
+def notify_round_now(ctx: typer.Context, round_id: int, *, quiet: bool = False) -> TickResult:
+    """Send the request of a round now (for `round notify` and `round open --notify`)."""
+    rt = runtime(ctx)
+    with user_errors():
+        result = notify_round(
+            rt.factory, build_messengers(rt.settings), datetime.now(UTC), round_id=round_id
+        )
+    if not quiet:
+        console.print(f"回 {round_id} の依頼: {_summary(result)}")
+    return result
+
+
 def notify_cmd(
     ctx: typer.Context,
     round_ref: str | None = typer.Option(None, "--round", help="回の番号（既定: 最新の受付中）"),
@@ -175,16 +187,11 @@ def notify_cmd(
 ) -> None:
     """回の依頼をいま送る（各宛先へ一度だけ。スケジューラーの依頼と重複しない）。"""
     rt = runtime(ctx)
-    with user_errors():
-        with transaction(rt.factory) as s:
-            round_id = resolve_round(s, organization_id=rt.organization_id, ref=round_ref).id
-        result = notify_round(
-            rt.factory, build_messengers(rt.settings), datetime.now(UTC), round_id=round_id
-        )
+    with user_errors(), transaction(rt.factory) as s:
+        round_id = resolve_round(s, organization_id=rt.organization_id, ref=round_ref).id
+    result = notify_round_now(ctx, round_id, quiet=as_json)
     if as_json:
         print_json({"round": round_id, "targets": len(result.due), "sent": result.delivery.sent})
-    else:
-        console.print(f"回 {round_id}: {_summary(result)}")
 
 
 def schedule_cmd(

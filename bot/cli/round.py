@@ -10,6 +10,7 @@ from rich.text import Text
 
 from bot.cli.common import console, print_json, runtime, user_errors
 from bot.cli.options import parse_date, today_in
+from bot.cli.remind import notify_round_now
 from handlers.directory import resolve_plan
 from handlers.fiscal import reiwa_label
 from handlers.rounds import (
@@ -65,6 +66,12 @@ def open_cmd(
             "達成,概ね達成,未達成）。省略時: A〜D",
         ),
     ] = None,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify", help="開いてすぐ各担当課へ依頼を送る（hokoku round notify と同じ）"
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Open the round of one fiscal year: one open report slot per item × department."""
@@ -83,6 +90,8 @@ def open_cmd(
                 opens_on=opens_on,
                 scale=grade_scale,
             )
+    if notify:
+        notify_round_now(ctx, info.id, quiet=as_json)
     if as_json:
         print_json(_round_json(info))
         return

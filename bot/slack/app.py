@@ -62,7 +62,6 @@ def build_slack_app(
     app = App(
         name="hokoku",
         logger=logger,
-        token=settings.slack_bot_token.get_secret_value(),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=make_client(settings),
         **kwargs,  # type: ignore[arg-type]

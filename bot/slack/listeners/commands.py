@@ -206,7 +206,7 @@ def register(app: App, runtime: Runtime) -> None:
         name, call = parse(body)
         handler = COMMANDS.get(name or "help")
         if handler is None:
-            ack(text=f"「{name}」は分かりません。\n{SLASH_HELP}")
+            ack(text=f"「{name}」は分かりません。\n{SLASH_HELP}", response_type="ephemeral")
             return
         if name in {"report", "報告", "回答"}:
             ack()  # the modal must open within the trigger's 3 seconds: ack first
@@ -221,10 +221,7 @@ def register(app: App, runtime: Runtime) -> None:
             return
         result = handler(runtime, client, call)
         assert result is not None
-        if result.blocks:
-            ack(text=result.text, blocks=result.blocks)
-        else:
-            ack(text=result.text)
+        ack(text=result.text, blocks=result.blocks, response_type="ephemeral")
 
     def export_later(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         """Lazy listener: runs after the ack, so building the XLSX may take its time."""

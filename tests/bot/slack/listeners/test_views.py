@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.slack import ids
 from models import Assignment, Item, Report, ReportRevision
 from models.db import transaction
-from tests.bot.slack.conftest import SlackHarness, seed
+from tests.bot.slack.harness import SlackHarness, seed
 from tests.conftest import Db
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import db, serve
+from bot.cli import db, plan, serve
 
 app = typer.Typer(
     name="hokoku",
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(plan.app, name="plan")
 app.add_typer(serve.app, name="serve")
 
 

@@ -1,0 +1,183 @@
+"""`hokoku plan`: import a plan table, list plans, show a plan's tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from rich.tree import Tree
+
+from bot.cli.common import console, err_console, print_json, runtime, user_errors
+from handlers.directory import resolve_plan
+from handlers.plan_import import ColumnOverrides, ImportResult, import_plan
+from handlers.plan_import.store import MODE_CREATED, MODE_REPLACED
+from handlers.plan_view import PlanTree, TreeItem, TreeNode, list_plans, plan_tree
+from models.db import transaction
+
+app = typer.Typer(help="計画表（行動計画の事業一覧）の取り込みと確認", no_args_is_help=True)
+
+MODE_LABELS = {MODE_CREATED: "新規作成", MODE_REPLACED: "置き換え（回なし）"}
+
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="計画表（.csv / .tsv / .xlsx）")],
+    name: Annotated[str | None, typer.Option("--name", help="計画名（省略時はファイル名）")] = None,
+    item_column: Annotated[
+        str | None, typer.Option("--item-column", help="取組項目の列（見出し・列記号 C・列番号 3）")
+    ] = None,
+    department_column: Annotated[
+        list[str] | None,
+        typer.Option("--department-column", help="担当課の列（複数指定可）"),
+    ] = None,
+    description_column: Annotated[
+        str | None, typer.Option("--description-column", help="内容（説明）の列")
+    ] = None,
+    code_column: Annotated[
+        str | None, typer.Option("--code-column", help="取組項目の番号だけが入った列")
+    ] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX のシート名")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+) -> None:
+    """Import a plan table; re-importing the same name updates it without losing answers."""
+    rt = runtime(ctx)
+    overrides = ColumnOverrides(
+        item=item_column,
+        departments=tuple(department_column or ()),
+        description=description_column,
+        code=code_column,
+        sheet=sheet,
+    )
+    progress = Progress(
+        TextColumn("[bold]取り込み中[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=True,
+        disable=as_json,
+    )
+    with user_errors(), progress:
+        task = progress.add_task(escape(file.name), total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        with transaction(rt.factory) as session:
+            result = import_plan(
+                session,
+                organization_id=rt.organization_id,
+                path=file,
+                name=name,
+                overrides=overrides,
+                progress=advance,
+            )
+    if as_json:
+        print_json(
+            {
+                "plan": result.plan_id,
+                "items": result.items,
+                "departments": result.departments,
+                "assignments": result.assignments,
+                "name": result.name,
+                "mode": result.mode,
+                "numbering": result.numbering,
+                "ignored_columns": result.ignored_columns,
+                "warnings": result.warnings,
+            }
+        )
+        return
+    _print_summary(result)
+
+
+def _print_summary(result: ImportResult) -> None:
+    table = Table(title=f"計画「{escape(result.name)}」（id {result.plan_id}）", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    mode = MODE_LABELS.get(
+        result.mode,
+        f"更新（追加 {result.added_items} 項目・{result.added_assignments} 担当、"
+        f"削除 {result.removed_items} 項目・{result.removed_assignments} 担当、"
+        f"受付中の回に {result.added_slots} 枠追加）",
+    )
+    table.add_row("取り込み", mode)
+    table.add_row("階層", escape(" › ".join(result.level_labels) or "（なし）"))
+    table.add_row("項目の見出し", escape(result.item_label))
+    table.add_row("取組項目", str(result.items))
+    table.add_row("担当課", str(result.departments))
+    table.add_row("担当（項目×担当課）", str(result.assignments))
+    numbering = "表の番号" if result.numbering == "source" else "計画順の通し番号"
+    table.add_row("項目番号", numbering)
+    table.add_row("文字コード", result.encoding)
+    if result.ignored_columns:
+        table.add_row("無視した列", escape("、".join(result.ignored_columns)))
+    console.print(table)
+    for warning in result.warnings:
+        console.print(f"[yellow]注意:[/] {escape(warning)}")
+
+
+@app.command("list")
+def list_cmd(ctx: typer.Context) -> None:
+    """List the plans with their counts."""
+    rt = runtime(ctx)
+    with transaction(rt.factory) as session:
+        plans = list_plans(session, organization_id=rt.organization_id)
+    if not plans:
+        console.print("計画はまだありません。hokoku plan import FILE で取り込めます。")
+        return
+    table = Table(title="計画")
+    for header in ("id", "計画名", "取組項目", "担当課", "担当", "回"):
+        table.add_column(header, justify="right" if header != "計画名" else "left")
+    for p in plans:
+        table.add_row(
+            str(p.id),
+            escape(p.name),
+            str(p.items),
+            str(p.departments),
+            str(p.assignments),
+            str(p.rounds),
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    plan: Annotated[str, typer.Argument(help="計画名または id")],
+) -> None:
+    """Show a plan's tree: levels, codes, ★ 重点, item numbers and departments."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        tree = plan_tree(
+            session, plan=resolve_plan(session, organization_id=rt.organization_id, ref=plan)
+        )
+    console.print(_render(tree))
+
+
+def _render(tree: PlanTree) -> Tree:
+    labels = " › ".join([*tree.level_labels, tree.item_label])
+    root = Tree(f"[bold]{escape(tree.name)}[/]（id {tree.id}）  {escape(labels)}")
+
+    def add_item(parent: Tree, item: TreeItem) -> None:
+        departments = "、".join(item.departments)
+        parent.add(
+            f"[cyan]{item.number:>3}[/]  {escape(item.display)}  [dim]{escape(departments)}[/]"
+        )
+
+    def add_node(parent: Tree, node: TreeNode) -> None:
+        style = "bold yellow" if node.is_priority else "bold"
+        branch = parent.add(f"[dim]{escape(node.label)}[/] [{style}]{escape(node.display)}[/]")
+        for child in node.children:
+            add_node(branch, child)
+        for item in node.items:
+            add_item(branch, item)
+
+    for node in tree.roots:
+        add_node(root, node)
+    for item in tree.loose_items:
+        add_item(root, item)
+    return root

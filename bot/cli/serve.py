@@ -37,7 +37,7 @@ def serve(
         platforms = configure_platforms(settings, rt, socket_mode=use_socket)
     except SlackNotConfigured as exc:
         fail(f"Slack の設定が足りません: {exc}")
-    except (BoltError, SlackApiError) as exc:
+    except (BoltError, SlackApiError, OSError) as exc:
         fail(
             f"Slack に接続できません（SLACK_BOT_TOKEN と SLACK_API_URL を確認してください）: {exc}"
         )

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 
+# False until handlers/export.py (the 達成状況一覧 builder) is merged; /hokoku export then says
+# so instead of promising a file.
+READY = False
+
+
 @dataclass(frozen=True)
 class Document:
     filename: str

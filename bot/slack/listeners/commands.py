@@ -169,6 +169,8 @@ def _export(runtime: Runtime, client: WebClient, call: Invocation) -> Answer:
             )
         if open_round(session, runtime) is None:
             return Answer(NO_OPEN_ROUND)
+    if not exporting.READY:
+        return Answer("Slack からの達成状況一覧の出力はまだ準備中です。")
     return Answer("達成状況一覧（XLSX）を作成しています。できあがったらここに投稿します。")
 
 
@@ -226,7 +228,7 @@ def register(app: App, runtime: Runtime) -> None:
     def export_later(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         """Lazy listener: runs after the ack, so building the XLSX may take its time."""
         name, call = parse(body)
-        if name not in EXPORT_COMMANDS:
+        if name not in EXPORT_COMMANDS or not exporting.READY:
             return
         with transaction(runtime.factory) as session:
             if not is_office(caller_memberships(session, call.user_id)):

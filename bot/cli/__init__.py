@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import db, plan, serve
+from bot.cli import db, export, plan, serve, status
 
 app = typer.Typer(
     name="hokoku",
@@ -14,6 +14,8 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(plan.app, name="plan")
+app.command("status")(status.status_cmd)
+app.command("export")(export.export_cmd)
 app.add_typer(serve.app, name="serve")
 
 

@@ -85,3 +85,22 @@ def test_report_with_several_departments_offers_a_choice(db: Db, slack: SlackHar
 def test_help_and_unknown_subcommand(db: Db, slack: SlackHarness) -> None:
     assert "/hokoku report" in slack.command("U1", "").json()["text"]
     assert "「foo」は分かりません" in slack.command("U1", "foo").json()["text"]
+
+
+def test_office_export_uploads_the_xlsx_after_the_ack(db: Db, slack: SlackHarness) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    seed(db, items=[("広報", ["女性センター"])], links={"UOFF": [("女性センター", "office")]})
+    slack.dm("UOFF", "1 B 周知した", event_id="EvX")
+    ack = slack.command("UOFF", "export", channel="C0OFFICE").json()
+    assert "作成しています" in ack["text"]
+    [get_url] = slack.api.of("files.getUploadURLExternal")
+    assert get_url.body["filename"].endswith(".xlsx")
+    [upload] = slack.api.of("upload")
+    [complete] = slack.api.of("files.completeUploadExternal")
+    assert complete.body["channel_id"] == "C0OFFICE"
+    sheet = load_workbook(io.BytesIO(upload.raw)).worksheets[0]
+    values = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert "女性センター" in values and "B" in values

@@ -1,0 +1,128 @@
+"""`hokoku status`: how far along the round is, for the office at a glance (or as JSON)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from bot.cli.common import console, print_json, runtime, user_errors
+from handlers.directory import find_department
+from handlers.rounds import resolve_round
+from handlers.scale import GradeScale
+from handlers.status import DepartmentStatus, StatusSummary, summarize
+
+BAR_WIDTH = 20
+
+
+def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
+    """A text progress bar: `████████░░░░`."""
+    filled = round(width * done / total) if total else 0
+    return "█" * filled + "░" * (width - filled)
+
+
+def deadline_note(summary: StatusSummary, today: date) -> str:
+    if summary.closed:
+        return "締切済み"
+    days = (summary.deadline - today).days
+    if days > 0:
+        return f"あと{days}日"
+    if days == 0:
+        return "本日締切"
+    return f"締切を{-days}日過ぎています"
+
+
+def _department_order(summary: StatusSummary) -> list[DepartmentStatus]:
+    """After the deadline the departments still owing answers come first, most overdue first."""
+    if not summary.past_deadline:
+        return list(summary.departments)
+    return sorted(summary.departments, key=lambda d: (-d.overdue, d.name))
+
+
+def render(summary: StatusSummary, *, today: date, scale: GradeScale, top_label: str) -> None:
+    console.print(
+        f"[bold]{summary.round_label} {summary.plan_name}[/]（回 {summary.round_id}）"
+        f"  締切 {summary.deadline.isoformat()}（{deadline_note(summary, today)}）",
+        highlight=False,
+    )
+    console.print(
+        f"回答 {summary.submitted} / {summary.total} 件（{summary.percent}%） "
+        f"{bar(summary.submitted, summary.total)}",
+        highlight=False,
+    )
+
+    grades = Table(title="達成度の分布", title_justify="left")
+    grades.add_column("達成度")
+    grades.add_column("内容")
+    grades.add_column("件数", justify="right")
+    labels = {g.letter: g.describe().removeprefix(g.letter).strip() for g in scale.grades}
+    for letter, count in summary.grades.items():
+        grades.add_row(letter, labels.get(letter, ""), str(count))
+    grades.add_row("未回答", "", str(summary.total - summary.submitted))
+    console.print(grades)
+
+    departments = Table(title="担当課別", title_justify="left")
+    departments.add_column("担当課")
+    departments.add_column("回答", justify="right")
+    departments.add_column("進捗")
+    departments.add_column("未回答", justify="right")
+    for dept in _department_order(summary):
+        style = "red" if dept.overdue else ""
+        departments.add_row(
+            Text(dept.name, style=style),
+            f"{dept.submitted}/{dept.total}",
+            bar(dept.submitted, dept.total),
+            Text(str(dept.pending), style=style),
+        )
+    console.print(departments)
+
+    if summary.levels:
+        levels = Table(title=f"{top_label}別", title_justify="left")
+        levels.add_column(top_label)
+        levels.add_column("回答", justify="right")
+        levels.add_column("進捗")
+        for level in summary.levels:
+            levels.add_row(
+                f"{level.label} {level.title}".strip(),
+                f"{level.submitted}/{level.total}",
+                bar(level.submitted, level.total),
+            )
+        console.print(levels)
+    if summary.overdue_departments:
+        console.print(
+            f"[red]締切後の未回答: {len(summary.overdue_departments)}課・"
+            f"{sum(d.overdue for d in summary.overdue_departments)}件[/]",
+            highlight=False,
+        )
+
+
+def status_cmd(
+    ctx: typer.Context,
+    round_ref: Annotated[
+        str | None, typer.Option("--round", help="回の番号（省略時は受付中の最新の回）")
+    ] = None,
+    dept: Annotated[str | None, typer.Option("--dept", help="この担当課だけを集計")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
+) -> None:
+    """回答状況（件数・達成度の分布・担当課別・上位階層別）を表示する。"""
+    rt = runtime(ctx)
+    today = datetime.now(ZoneInfo(rt.settings.timezone)).date()
+    with user_errors(), rt.factory() as session:
+        rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)
+        department_id = None
+        if dept is not None:
+            department_id = find_department(
+                session, organization_id=rt.organization_id, name=dept
+            ).id
+        summary = summarize(session, round_id=rnd.id, today=today, department_id=department_id)
+        labels = rnd.plan.level_labels
+        top_label = str(labels[0]) if labels else "階層"
+        scale = GradeScale.from_json(rnd.scale)
+    if as_json:
+        print_json(summary.to_json())
+        return
+    render(summary, today=today, scale=scale, top_label=top_label)

@@ -1,0 +1,107 @@
+"""The Messaging API through line-bot-sdk v3: reply (free, with a reply token) and push.
+
+Push carries `X-Line-Retry-Key`, a UUID derived from our own message key, so a retried push
+(after a timeout or a crash) is accepted by LINE at most once; LINE answers a repeated key
+with 409, which means "already delivered" and counts as success here.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    Message,
+    MessagingApi,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+from urllib3.exceptions import HTTPError as TransportError
+
+from bot.settings import Settings
+from handlers.ports import DeliveryError
+
+log = logging.getLogger(__name__)
+
+# Fixed namespace: the same message key always gives the same retry key, in every process.
+RETRY_KEY_NAMESPACE = uuid.UUID("6f1c9a52-3a0e-4d7b-9f43-2d7c1b8e5a10")
+PERMANENT_STATUSES = frozenset({400, 403, 404})
+ALREADY_ACCEPTED = 409
+
+
+def retry_key(key: str) -> str:
+    """The X-Line-Retry-Key for one of our message keys (uuid5, deterministic)."""
+    return str(uuid.uuid5(RETRY_KEY_NAMESPACE, key))
+
+
+def to_sdk(messages: Sequence[dict[str, Any]]) -> list[Message]:
+    """Messaging API JSON (from bot.line.flex) → SDK models; validates the payload."""
+    return [Message.from_dict(message) for message in messages]
+
+
+class LineClient:
+    def __init__(self, *, access_token: str, api_url: str) -> None:
+        self._configuration = Configuration(host=api_url.rstrip("/"), access_token=access_token)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LineClient:
+        if settings.line_channel_access_token is None:
+            raise ValueError("LINE_CHANNEL_ACCESS_TOKEN is not set")
+        return cls(
+            access_token=settings.line_channel_access_token.get_secret_value(),
+            api_url=settings.line_api_url,
+        )
+
+    def reply(self, reply_token: str, messages: Sequence[dict[str, Any]]) -> bool:
+        """Reply to an event. A failed reply is logged (the token expires; nothing to retry)."""
+        request = ReplyMessageRequest(reply_token=reply_token, messages=to_sdk(messages))
+        try:
+            with ApiClient(self._configuration) as api_client:
+                MessagingApi(api_client).reply_message(request)
+        except ApiException as exc:
+            log.warning("LINE reply failed: HTTP %s %s", exc.status, exc.reason)
+            return False
+        except TransportError as exc:
+            log.warning("LINE reply failed: %s", exc)
+            return False
+        return True
+
+    def push(self, to: str, messages: Sequence[dict[str, Any]], *, key: str) -> None:
+        """Push to a user/group/room; raises DeliveryError (permanent or with retry_after)."""
+        request = PushMessageRequest(to=to, messages=to_sdk(messages))
+        try:
+            with ApiClient(self._configuration) as api_client:
+                MessagingApi(api_client).push_message(request, x_line_retry_key=retry_key(key))
+        except ApiException as exc:
+            status = int(exc.status or 0)
+            if status == ALREADY_ACCEPTED:
+                log.info("LINE push %s already accepted earlier (409)", key)
+                return
+            if status == 429:
+                raise DeliveryError(
+                    "LINE rate limit (429)", retry_after=_retry_after(exc.headers)
+                ) from exc
+            if status in PERMANENT_STATUSES:
+                raise DeliveryError(
+                    f"LINE refused the push (HTTP {status}): the user blocked the bot, "
+                    "left the group, or the id is unknown",
+                    permanent=True,
+                ) from exc
+            raise DeliveryError(f"LINE push failed (HTTP {status})") from exc
+        except TransportError as exc:
+            raise DeliveryError(f"LINE push failed: {exc}") from exc
+
+
+def _retry_after(headers: Any) -> float | None:
+    if not headers:
+        return None
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

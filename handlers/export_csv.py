@@ -1,0 +1,42 @@
+"""The 達成状況一覧 as CSV, laid out like the office's own table (UTF-8 with BOM for Excel).
+
+One line per item × department. As in the committee's sheet
+(shared/samples/tsurugashima_results_excerpt.csv), a hierarchy cell is written only where
+its node starts (blank = same as above, the way Excel exports merged cells), and the item
+and its merged comment only on the item's first line; 担当課 and 達成度 are on every line.
+The result can be imported again by `hokoku plan import` (blank means "same as above").
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from handlers.export import ExportTable, neutralize
+
+
+def csv_rows(table: ExportTable) -> list[list[str]]:
+    """Header and body cells exactly as written (already neutralized)."""
+    lines: list[list[str]] = [[neutralize(h) for h in table.headers]]
+    starts = {
+        level: {first for first, _last in table.level_runs(level)}
+        for level in range(len(table.level_labels))
+    }
+    item_starts = {first for first, _last in table.item_runs()}
+    for index, row in enumerate(table.rows):
+        first = index in item_starts
+        path = [text if index in starts[level] else "" for level, text in enumerate(row.path)]
+        cells = [
+            *path,
+            row.item if first else "",
+            row.department,
+            row.grade or "",
+            row.comment if first else "",
+        ]
+        lines.append([neutralize(cell) for cell in cells])
+    return lines
+
+
+def write_csv(table: ExportTable, path: Path) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(csv_rows(table))

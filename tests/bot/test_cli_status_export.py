@@ -1,0 +1,164 @@
+"""`hokoku status` and `hokoku export` through the real CLI against a committed database."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner, Result
+
+from bot.cli import app
+from handlers.directory import find_department
+from handlers.reports import submit_answer
+from models.db import transaction
+from tests.conftest import Db
+from tests.factories import build_plan, open_test_round
+
+
+def _invoke(db: Db, *args: str) -> Result:
+    # A wide terminal, so that rich does not wrap the messages the tests look for.
+    env = {"HOKOKU_DATABASE_URL": db.url, "HOKOKU_ORGANIZATION": "default", "COLUMNS": "200"}
+    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+
+
+def _round(db: Db, *, deadline: date = date(2024, 5, 31)) -> int:
+    """Three items, four slots; 女性センター answered both of its items, 職員課 its one."""
+    with transaction(db.factory) as s:
+        plan = build_plan(
+            s,
+            items=[
+                ("周知", ["女性センター", "秘書広報課"]),
+                ("講座", ["女性センター"]),
+                ("研修", ["職員課"]),
+            ],
+        )
+        info = open_test_round(s, plan, deadline=deadline)
+        org = plan.organization_id
+        for dept, number, grade, comment in [
+            ("女性センター", 1, "C", "広報紙に掲載"),
+            ("女性センター", 1, "B", "広報紙に2回掲載"),  # revised
+            ("女性センター", 2, "A", "講座を開催"),
+            ("職員課", 3, "B", ""),
+        ]:
+            submit_answer(
+                s,
+                round_id=info.id,
+                department_id=find_department(s, organization_id=org, name=dept).id,
+                item_number=number,
+                grade=grade,
+                comment=comment,
+                reporter="test",
+                channel="cli",
+            )
+        return info.id
+
+
+def test_status_json_numbers(db: Db) -> None:
+    round_id = _round(db)
+    result = _invoke(db, "status", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["round"], data["total"], data["submitted"], data["percent"]) == (
+        round_id,
+        4,
+        3,
+        75.0,
+    )
+    assert data["grades"] == {"A": 1, "B": 2, "C": 0, "D": 0}
+    # The deadline (2024-05-31) has passed: 秘書広報課's open slot is overdue.
+    assert data["departments"] == [
+        {"name": "女性センター", "total": 2, "submitted": 2, "overdue": 0},
+        {"name": "秘書広報課", "total": 1, "submitted": 0, "overdue": 1},
+        {"name": "職員課", "total": 1, "submitted": 1, "overdue": 0},
+    ]
+
+    one = json.loads(_invoke(db, "status", "--dept", "秘書広報課", "--json").stdout)
+    assert (one["total"], one["submitted"], one["departments"][0]["overdue"]) == (1, 0, 1)
+    by_id = json.loads(_invoke(db, "status", "--round", str(round_id), "--json").stdout)
+    assert by_id["submitted"] == 3
+
+
+def test_status_table_lists_overdue_departments_first(db: Db) -> None:
+    _round(db)
+    result = _invoke(db, "status")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "令和5年度 テスト計画" in out
+    assert "締切 2024-05-31（締切を" in out
+    assert "回答 3 / 4 件（75.0%）" in out
+    assert out.index("秘書広報課") < out.index("女性センター") < out.index("職員課")
+    assert "締切後の未回答: 1課・1件" in out
+    assert "基本目標別" in out and "I 目標" in out
+
+
+def test_status_before_deadline_has_no_overdue(db: Db) -> None:
+    _round(db, deadline=date(2099, 3, 31))
+    data = json.loads(_invoke(db, "status", "--json").stdout)
+    assert [d["overdue"] for d in data["departments"]] == [0, 0, 0]
+    out = _invoke(db, "status").stdout
+    assert "あと" in out and "締切後の未回答" not in out
+
+
+def test_status_unknown_department(db: Db) -> None:
+    _round(db)
+    result = _invoke(db, "status", "--dept", "存在しない課")
+    assert result.exit_code == 1
+    assert "担当課「存在しない課」が見つかりません" in result.stderr
+
+
+def test_export_xlsx_and_csv(db: Db, tmp_path: Path) -> None:
+    _round(db)
+    xlsx = tmp_path / "達成状況一覧.xlsx"
+    result = _invoke(db, "export", "-o", str(xlsx))
+    assert result.exit_code == 0, result.output
+    assert "4行、未回答 1件" in result.stdout
+    ws = load_workbook(xlsx)["達成状況一覧"]
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["基本目標", "取組項目", "担当課", "達成度", "取組計画と達成状況"],
+        ["I 目標", "1 周知", "女性センター", "B", "・広報紙に2回掲載"],
+        [None, None, "秘書広報課", None, None],
+        [None, "2 講座", "女性センター", "A", "・講座を開催"],
+        [None, "3 研修", "職員課", "B", None],
+    ]
+    assert not list(tmp_path.glob(".*partial"))
+
+    out = tmp_path / "result.CSV"  # the extension is matched case-insensitively
+    assert _invoke(db, "export", "--output", str(out)).exit_code == 0
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.reader(handle)) == [
+            ["基本目標", "取組項目", "担当課", "達成度", "取組計画と達成状況"],
+            ["I 目標", "1 周知", "女性センター", "B", "・広報紙に2回掲載"],
+            ["", "", "秘書広報課", "", ""],
+            ["", "2 講座", "女性センター", "A", "・講座を開催"],
+            ["", "3 研修", "職員課", "B", ""],
+        ]
+
+
+@pytest.mark.parametrize("name", ["result.pdf", "result", "result.xls"])
+def test_export_rejects_unknown_extension(db: Db, tmp_path: Path, name: str) -> None:
+    _round(db)
+    result = _invoke(db, "export", "-o", str(tmp_path / name))
+    assert result.exit_code == 1
+    assert "拡張子を .xlsx か .csv にしてください" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_into_missing_folder_fails_clearly(db: Db, tmp_path: Path) -> None:
+    _round(db)
+    result = _invoke(db, "export", "-o", str(tmp_path / "nope" / "a.xlsx"))
+    assert result.exit_code == 1
+    assert "書き出せません" in result.stderr
+
+
+def test_no_open_round(db: Db, tmp_path: Path) -> None:
+    for args in (["export", "-o", str(tmp_path / "a.xlsx")], ["status", "--json"]):
+        result = _invoke(db, *args)
+        assert result.exit_code == 1
+        assert "受付中の回がありません" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    missing = _invoke(db, "export", "--round", "999", "-o", str(tmp_path / "a.csv"))
+    assert missing.exit_code == 1 and "回 999 が見つかりません" in missing.stderr

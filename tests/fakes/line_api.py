@@ -1,0 +1,125 @@
+"""A local stand-in for the LINE Messaging API: records reply/push calls with their headers.
+
+Like the real API it answers a push whose X-Line-Retry-Key was already accepted with 409,
+and it can be told to fail the next call with a given status (e.g. 429 once).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+WAIT_SECONDS = 10.0
+
+
+@dataclass
+class Call:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("messages", []))
+
+    @property
+    def texts(self) -> list[str]:
+        return [m["text"] for m in self.messages if m.get("type") == "text"]
+
+    @property
+    def retry_key(self) -> str | None:
+        return self.headers.get("x-line-retry-key")
+
+
+@dataclass
+class FakeLineApi:
+    url: str = ""
+    calls: list[Call] = field(default_factory=list)
+    accepted_retry_keys: set[str] = field(default_factory=set)
+    fail_next: list[int] = field(default_factory=list)
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+
+    def record(self, call: Call) -> int:
+        with self._cond:
+            self.calls.append(call)
+            self._cond.notify_all()
+            if self.fail_next:
+                return self.fail_next.pop(0)
+            key = call.retry_key
+            if key is not None:
+                if key in self.accepted_retry_keys:
+                    return 409
+                self.accepted_retry_keys.add(key)
+            return 200
+
+    def wait_for(self, count: int, *, path: str | None = None) -> list[Call]:
+        """Block until `count` calls (to `path`, if given) were recorded; fail if they never come."""
+
+        def matching() -> list[Call]:
+            return [c for c in self.calls if path is None or c.path == path]
+
+        with self._cond:
+            self._cond.wait_for(lambda: len(matching()) >= count, timeout=WAIT_SECONDS)
+            found = matching()
+        assert len(found) >= count, f"expected {count} LINE API calls, got {found!r}"
+        return found
+
+    @property
+    def replies(self) -> list[Call]:
+        return [c for c in self.calls if c.path == "/v2/bot/message/reply"]
+
+    @property
+    def pushes(self) -> list[Call]:
+        return [c for c in self.calls if c.path == "/v2/bot/message/push"]
+
+
+def _handler(api: FakeLineApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b"{}"
+            call = Call(
+                path=self.path,
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=json.loads(raw or b"{}"),
+            )
+            status = api.record(call)
+            if status == 200:
+                sent = [{"id": uuid.uuid4().hex[:16], "quoteToken": "q"} for _ in call.messages]
+                payload: dict[str, Any] = {"sentMessages": sent or [{"id": "0"}]}
+            else:
+                payload = {"message": f"fake error {status}"}
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            if status == 409:
+                self.send_header("x-line-accepted-request-id", "fake-accepted")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@contextmanager
+def running_fake_line_api() -> Iterator[FakeLineApi]:
+    api = FakeLineApi()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
+    api.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield api
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

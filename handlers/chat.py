@@ -208,7 +208,8 @@ def _answers(session: Session, ctx: ChatContext, text: str) -> ChatReply:
                     )
                 )
         except HokokuError as exc:
-            prefix = "" if exc.message.startswith(f"{line_no}行目") else f"{line_no}行目: "
+            located = len(lines) == 1 or exc.message.startswith(f"{line_no}行目")
+            prefix = "" if located else f"{line_no}行目: "
             errors.append(prefix + exc.message)
     if errors:
         batch.rollback()

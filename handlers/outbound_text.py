@@ -17,6 +17,7 @@ from handlers.ports import (
     RoundRequest,
     TextMessage,
 )
+from handlers.replies import item_label
 
 MAX_LISTED = 20
 
@@ -30,7 +31,7 @@ def _items(pending: tuple[PendingItem, ...], indent: str = "") -> list[str]:
     lines = []
     for item in pending[:MAX_LISTED]:
         before = f"（前年 {item.previous_grade}）" if item.previous_grade else ""
-        lines.append(f"{indent}{item.number} {item.display}{before}")
+        lines.append(f"{indent}{item_label(item.number, item.display)}{before}")
     if len(pending) > MAX_LISTED:
         lines.append(f"{indent}…ほか{len(pending) - MAX_LISTED}件")
     return lines

@@ -25,6 +25,12 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def item_label(number: int, display: str) -> str:
+    """`12 ①情報誌…`; when the source's own code already is the number, `1 人権…` once."""
+    clipped = _clip(display)
+    return clipped if display.startswith(f"{number} ") else f"{number} {clipped}"
+
+
 def render_outcomes(outcomes: Sequence[SubmitOutcome]) -> str:
     lines = []
     for out in outcomes:
@@ -33,7 +39,7 @@ def render_outcomes(outcomes: Sequence[SubmitOutcome]) -> str:
         )
         comment = f"「{_clip(out.comment, 60)}」" if out.comment else "（コメントなし）"
         lines.append(
-            f"・{out.item_number} {_clip(out.item_display)} → {out.grade}{comment} … {verb}"
+            f"・{item_label(out.item_number, out.item_display)} → {out.grade}{comment} … {verb}"
         )
     return "\n".join(lines)
 
@@ -45,7 +51,7 @@ def render_pending(slots: Sequence[SlotView], *, department_name: str) -> str:
     if not pending:
         return f"{department_name}: 全{len(slots)}件すべて回答済みです。ありがとうございました。"
     head = f"{department_name}: 未回答 {len(pending)}件（全{len(slots)}件）"
-    listed = [f"{s.item_number} {_clip(s.item_display)}" for s in pending[:MAX_LISTED]]
+    listed = [item_label(s.item_number, s.item_display) for s in pending[:MAX_LISTED]]
     if len(pending) > MAX_LISTED:
         listed.append(f"…ほか{len(pending) - MAX_LISTED}件")
     return "\n".join([head, *listed])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import console, db, demo, dept, export, plan, remind, report, round, status
+from bot.cli import console, db, demo, dept, export, plan, remind, report, round, serve, status
 
 app = typer.Typer(
     name="hokoku",
@@ -21,6 +21,7 @@ app.command("status")(status.status_cmd)
 app.command("export")(export.export_cmd)
 app.command("console")(console.console_cmd)
 app.command("demo")(demo.demo_cmd)
+app.add_typer(serve.app, name="serve")
 app.command("remind")(remind.remind_cmd)
 app.command("scheduler")(remind.scheduler_cmd)
 round.app.command("notify")(remind.notify_cmd)

@@ -150,7 +150,7 @@ def test_report_set_stores_revises_and_keeps_history(cli: Invoke, db: Db) -> Non
     set_ = ("report", "set", "--dept", "女性センター", "--item", "１")
     first = cli(*set_, "--grade", "ｂ", "--comment", "市広報紙で周知した", "--by", "田中（郵送）")
     assert first.exit_code == 0, first.output
-    assert "・1 1 広報紙で周知 → B「市広報紙で周知した」 … 保存" in first.stdout
+    assert "・1 広報紙で周知 → B「市広報紙で周知した」 … 保存" in first.stdout
 
     second = cli(*set_, "--grade", "A", "--json")
     assert json.loads(second.stdout) | {"round": 0} == {
@@ -215,7 +215,7 @@ def test_invite_code_links_a_console_user_once(cli: Invoke, db: Db) -> None:
     chat = cli("console", "--as", "suzuki", input=f"link {code.lower()}\n2 A 講座を3回開催\n")
     assert chat.exit_code == 0, chat.output
     assert "あなたを女性センターに登録しました" in chat.stdout
-    assert "・2 2 講座の開催 → A「講座を3回開催」 … 保存" in chat.stdout
+    assert "・2 講座の開催 → A「講座を3回開催」 … 保存" in chat.stdout
 
     other = cli("console", "--as", "sato", input=f"link {code}\n")
     assert "この招待コードはすでに使われています" in other.stdout
@@ -303,7 +303,7 @@ def test_unlink_from_one_department_keeps_the_others(cli: Invoke, db: Db) -> Non
     out = cli("dept", "unlink", "女性センター", "--console-user", "tanaka")
     assert out.exit_code == 0 and "女性センターから外しました（1件）" in out.stdout
     chat = cli("console", "--as", "tanaka", input="3 B 研修を実施\n1 B 周知\n")
-    assert "・3 3 職員研修 → B「研修を実施」 … 保存" in chat.stdout
+    assert "・3 職員研修 → B「研修を実施」 … 保存" in chat.stdout
     assert "項目 1 は職員課の担当ではありません" in chat.stdout
     again = cli("dept", "unlink", "女性センター", "--console-user", "tanaka")
     assert "女性センターに登録されていません" in again.stdout

@@ -1,0 +1,53 @@
+"""`hokoku serve`: the bot's HTTP server (uvicorn) for every configured platform."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+import uvicorn
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
+
+from bot.cli.common import fail, runtime
+from bot.server import build_app, configure_platforms
+from bot.slack.app import SlackNotConfigured
+
+app = typer.Typer(help="ボットのサーバーを起動する（Slack / LINE）")
+
+
+@app.callback(invoke_without_command=True)
+def serve(
+    ctx: typer.Context,
+    port: int = typer.Option(3000, help="待ち受けるポート"),
+    host: str = typer.Option("0.0.0.0", help="待ち受けるアドレス"),
+    socket_mode: bool = typer.Option(
+        False,
+        "--socket-mode",
+        help="Slack を Socket Mode で接続（公開URL不要、SLACK_APP_TOKEN が必要）",
+    ),
+) -> None:
+    """POST /slack/events と GET /healthz を提供する（SLACK_APP_TOKEN があれば Socket Mode）。"""
+    rt = runtime(ctx)
+    settings = rt.settings
+    use_socket = socket_mode or settings.slack_app_token is not None
+    if use_socket and settings.slack_app_token is None:
+        fail("Socket Mode には SLACK_APP_TOKEN（xapp-…）が必要です。")
+    try:
+        platforms = configure_platforms(settings, rt, socket_mode=use_socket)
+    except SlackNotConfigured as exc:
+        fail(f"Slack の設定が足りません: {exc}")
+    except (BoltError, SlackApiError, OSError) as exc:
+        fail(
+            f"Slack に接続できません（SLACK_BOT_TOKEN と SLACK_API_URL を確認してください）: {exc}"
+        )
+    if not platforms.names:
+        fail(
+            "有効なプラットフォームがありません。Slack なら SLACK_BOT_TOKEN と SLACK_SIGNING_SECRET"
+            "（LINE なら LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN）を設定してください。"
+        )
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    typer.echo(f"hokoku serve: {', '.join(platforms.names)} on http://{host}:{port}")
+    uvicorn.run(build_app(settings, rt, platforms=platforms), host=host, port=port)

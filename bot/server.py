@@ -1,0 +1,150 @@
+"""One ASGI app for every platform: `POST /slack/events`, `POST /line/callback`, `GET /healthz`.
+
+Each platform adds its routes only when its own settings are present (Slack-only and
+LINE-only offices are both normal); background services (Slack Socket Mode, the scheduler)
+start and stop with the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import Executor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+logger = logging.getLogger("hokoku.server")
+
+
+class BackgroundService(Protocol):
+    """Something that runs beside the HTTP routes (Socket Mode client, scheduler)."""
+
+    name: str
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class Platforms:
+    """What `build_app` mounts; filled by `configure_platforms` from the settings."""
+
+    routes: list[BaseRoute] = field(default_factory=list)
+    services: list[BackgroundService] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+
+def slack_http_routes(
+    settings: Settings, runtime: Runtime, *, listener_executor: Executor | None = None
+) -> list[BaseRoute]:
+    """`POST /slack/events`: events, slash commands and interactivity at one URL (bolt's way)."""
+    from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+
+    from bot.slack.app import build_slack_app
+
+    bolt = build_slack_app(settings, runtime, listener_executor=listener_executor)
+
+    async def slack_events(request: Request) -> Response:
+        body = await request.body()
+        # bolt's dispatch is synchronous (signature check, ack wait): keep it off the loop.
+        response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(response)
+
+    return [Route("/slack/events", slack_events, methods=["POST"])]
+
+
+class SlackSocketMode:
+    """Slack over Socket Mode (no public URL): bolt's built-in websocket client."""
+
+    name = "slack-socket-mode"
+
+    def __init__(self, settings: Settings, runtime: Runtime) -> None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        from bot.slack.app import build_slack_app
+
+        assert settings.slack_app_token is not None
+        self.handler = SocketModeHandler(
+            build_slack_app(settings, runtime), settings.slack_app_token.get_secret_value()
+        )
+
+    def start(self) -> None:
+        self.handler.connect()
+
+    def stop(self) -> None:
+        self.handler.close()
+
+
+def configure_platforms(
+    settings: Settings,
+    runtime: Runtime,
+    *,
+    socket_mode: bool = False,
+    slack_executor: Executor | None = None,
+) -> Platforms:
+    """Switch each platform on by its own settings. Add LINE / scheduler here."""
+    platforms = Platforms()
+    # Slack: HTTP (Events API at /slack/events) or Socket Mode.
+    if settings.slack_bot_token is not None or settings.slack_signing_secret is not None:
+        if socket_mode:
+            platforms.services.append(SlackSocketMode(settings, runtime))
+            platforms.names.append("slack (socket mode)")
+        else:
+            platforms.routes.extend(
+                slack_http_routes(settings, runtime, listener_executor=slack_executor)
+            )
+            platforms.names.append("slack")
+    # LINE: `POST /line/callback` from bot/line/ goes here when LINE settings are present.
+    return platforms
+
+
+def build_app(
+    settings: Settings,
+    runtime: Runtime,
+    *,
+    platforms: Platforms | None = None,
+    extra_services: Sequence[BackgroundService] = (),
+) -> Starlette:
+    """The ASGI app: platform routes + `/healthz`, services tied to the lifespan."""
+    mounted = platforms if platforms is not None else configure_platforms(settings, runtime)
+    services = [*mounted.services, *extra_services]
+
+    def database_ok() -> bool:
+        try:
+            with runtime.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError:
+            return False
+        return True
+
+    async def healthz(_request: Request) -> Response:
+        if not await run_in_threadpool(database_ok):
+            return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)
+        return JSONResponse({"ok": True, "platforms": mounted.names})
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        for service in services:
+            logger.info("starting %s", service.name)
+            service.start()
+        try:
+            yield
+        finally:
+            for service in reversed(services):
+                service.stop()
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), *mounted.routes]
+    return Starlette(routes=routes, lifespan=lifespan)

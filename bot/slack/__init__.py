@@ -1,0 +1,1 @@
+"""The Slack adapter (slack-bolt): listeners by area, Block Kit builders, outbound messenger."""

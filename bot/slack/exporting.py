@@ -1,0 +1,30 @@
+"""The 達成状況一覧 as a file for files_upload_v2 (built by handlers.export / export_xlsx)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from handlers.export import build_table
+from handlers.export_xlsx import write_xlsx
+
+READY = True
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    title: str
+    content: bytes
+
+
+def build(session: Session, *, round_id: int) -> Document:
+    table = build_table(session, round_id=round_id)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "export.xlsx"
+        write_xlsx(table, path)
+        content = path.read_bytes()
+    return Document(filename=f"{table.title}.xlsx", title=table.title, content=content)

@@ -1,0 +1,98 @@
+"""The Slack side of the outbound port (handlers.ports.Messenger).
+
+`hokoku round notify` and the scheduler's outbox call `send`; 429s are first retried by
+slack_sdk's RateLimitErrorRetryHandler on the client (see bot.slack.app.make_client), and
+what still fails becomes a DeliveryError the outbox understands.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack import blocks
+from handlers.ports import (
+    DeliveryError,
+    OfficeDigest,
+    OutboundMessage,
+    RoundRequest,
+    Target,
+    TextMessage,
+)
+
+# The target is gone or the bot can never reach it: retrying will not help.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "account_inactive",
+        "not_in_channel",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "restricted_action",
+    }
+)
+
+
+def render(message: OutboundMessage) -> tuple[str, list[blocks.Block]]:
+    """Fallback text and Block Kit for one outbound message."""
+    if isinstance(message, RoundRequest):
+        return blocks.round_request(message)
+    if isinstance(message, OfficeDigest):
+        return blocks.office_digest(message)
+    if isinstance(message, TextMessage):
+        return blocks.text_message(message)
+    raise TypeError(f"unknown message type {type(message).__name__}")
+
+
+def delivery_error(exc: SlackApiError) -> DeliveryError:
+    """Map a Slack Web API error onto the port's DeliveryError."""
+    response = exc.response
+    error = str(response.get("error", "")) if response is not None else ""
+    status = getattr(response, "status_code", 200)
+    if status == 429 or error == "ratelimited":
+        headers: dict[str, Any] = dict(getattr(response, "headers", {}) or {})
+        raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+        if isinstance(raw, list):
+            raw = raw[0] if raw else None
+        try:
+            retry_after = float(raw) if raw is not None else 1.0
+        except ValueError:
+            retry_after = 1.0
+        return DeliveryError("Slack: ratelimited", retry_after=retry_after)
+    return DeliveryError(f"Slack: {error or status}", permanent=error in PERMANENT_ERRORS)
+
+
+class SlackMessenger:
+    """Posts RoundRequest / OfficeDigest / TextMessage with chat.postMessage."""
+
+    platform = "slack"
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def channel_for(self, target: Target) -> str:
+        """A channel id as is; a user id through conversations.open (the bot's DM with them)."""
+        if target.kind != "user":
+            return target.external_id
+        opened = self.client.conversations_open(users=target.external_id)
+        channel = opened.get("channel") or {}
+        return str(channel.get("id") or target.external_id)
+
+    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
+        text, payload = render(message)
+        try:
+            self.client.chat_postMessage(
+                channel=self.channel_for(target),
+                text=text,
+                blocks=payload,
+                metadata={"event_type": "hokoku_notification", "event_payload": {"key": key}},
+                unfurl_links=False,
+            )
+        except SlackApiError as exc:
+            raise delivery_error(exc) from exc
+        except OSError as exc:  # connection trouble left after the retry handlers gave up
+            raise DeliveryError(f"Slack: {exc}") from exc

@@ -1,0 +1,177 @@
+"""A local stand-in for the Slack Web API: records every call and answers like Slack.
+
+Run it in a thread, point SLACK_API_URL at `url`, then assert on `calls`. `fail_once`
+makes the next call of a method answer 429 (with Retry-After) or an API error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict[str, Any]
+    raw: bytes = b""
+
+    def json_field(self, name: str) -> Any:
+        """A field that slack_sdk may send JSON-encoded inside a form body (blocks, view)."""
+        value = self.body.get(name)
+        if isinstance(value, str) and value[:1] in "[{":
+            return json.loads(value)
+        return value
+
+
+@dataclass
+class _Failure:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlackApi:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._failures: dict[str, list[_Failure]] = {}
+        self._lock = threading.Condition()
+        self._ids = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                path = self.path.split("?", 1)[0]
+                status, payload, headers = fake._handle(
+                    path, raw, self.headers.get("Content-Type", "")
+                )
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header(
+                    "Content-Type",
+                    "text/plain" if isinstance(payload, bytes) else "application/json",
+                )
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_PUT = do_POST
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> FakeSlackApi:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # ------------------------------------------------------------------ test controls
+
+    def fail_once(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str = "ratelimited",
+        retry_after: int | None = None,
+    ) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        failure = _Failure(status, {"ok": False, "error": error}, headers)
+        with self._lock:
+            self._failures.setdefault(method, []).append(failure)
+
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until `count` calls of `method` arrived (listeners run after the ack)."""
+        with self._lock:
+            self._lock.wait_for(
+                lambda: sum(c.method == method for c in self.calls) >= count, timeout=timeout
+            )
+            found = [c for c in self.calls if c.method == method]
+        assert len(found) >= count, f"expected {count} call(s) of {method}, got {len(found)}"
+        return found
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    # ------------------------------------------------------------------ the API
+
+    def _handle(
+        self, path: str, raw: bytes, content_type: str
+    ) -> tuple[int, dict[str, Any] | bytes, dict[str, str]]:
+        if path.startswith("/upload/"):
+            with self._lock:
+                self.calls.append(Call("upload", {"path": path, "size": len(raw)}, raw))
+                self._lock.notify_all()
+            return 200, b"OK - " + str(len(raw)).encode(), {}
+        if path.startswith("/response/"):
+            body = json.loads(raw or b"{}")
+            with self._lock:
+                self.calls.append(Call("response_url", body, raw))
+                self._lock.notify_all()
+            return 200, b"ok", {}
+        method = path.removeprefix("/api/")
+        if "json" in content_type:
+            body: dict[str, Any] = json.loads(raw or b"{}")
+        else:
+            body = dict(parse_qsl(raw.decode()))
+        with self._lock:
+            self.calls.append(Call(method, body, raw))
+            failures = self._failures.get(method)
+            failure = failures.pop(0) if failures else None
+            self._lock.notify_all()
+        if failure is not None:
+            return failure.status, failure.body, failure.headers
+        return 200, self._ok(method, body), {}
+
+    def _ok(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        n = next(self._ids)
+        base = self.url.removesuffix("/api/")
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://hokoku-test.slack.com/",
+                "team": "hokoku-test",
+                "user": "hokoku",
+                "team_id": "T0TEST",
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+            }
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(body.get("users", "X"))}}
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": body.get("channel"), "ts": f"1700000000.{n:06d}"}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000000.{n:06d}"}
+        if method in {"views.open", "views.push", "views.publish", "views.update"}:
+            view_id = body.get("view_id") or f"V{n:08d}"
+            return {"ok": True, "view": {"id": view_id, "hash": f"h{n}"}}
+        if method == "files.getUploadURLExternal":
+            return {"ok": True, "upload_url": f"{base}/upload/F{n}", "file_id": f"F{n}"}
+        if method == "files.completeUploadExternal":
+            files = json.loads(body.get("files", "[]"))
+            return {
+                "ok": True,
+                "files": [{"id": f["id"], "title": f.get("title", "")} for f in files],
+            }
+        return {"ok": True}

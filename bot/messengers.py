@@ -12,6 +12,8 @@ from typing import TextIO
 
 from bot.line.messenger import LineMessenger
 from bot.settings import Settings
+from bot.slack.app import make_client
+from bot.slack.messenger import SlackMessenger
 from handlers.ports import Messenger, OfficeDigest, OutboundMessage, RoundRequest, Target
 from scheduler.calendar import BusinessCalendar, parse_month_day, parse_send_time
 from scheduler.ratelimit import rate_limited
@@ -70,21 +72,31 @@ def _line(settings: Settings) -> Messenger | None:
     return LineMessenger.from_settings(settings)
 
 
+def _slack(settings: Settings) -> Messenger | None:
+    if settings.slack_bot_token is None:
+        return None
+    return SlackMessenger(make_client(settings))
+
+
 # platform → builder returning None when the platform is not configured.
 BUILDERS: dict[str, Callable[[Settings], Messenger | None]] = {
     "console": _console,
     "line": _line,
+    "slack": _slack,
 }
 
 
-def build_messengers(settings: Settings) -> dict[str, Messenger]:
-    """Every configured platform's messenger, paced to its rate limit (scheduler.ratelimit)."""
+def build_messengers(settings: Settings, *, paced: bool = True) -> dict[str, Messenger]:
+    """Every configured platform's messenger, paced to its rate limit (scheduler.ratelimit).
+
+    `paced=False` only for simulations that replay weeks in milliseconds of real time.
+    """
     messengers: dict[str, Messenger] = {}
     for platform, builder in BUILDERS.items():
         messenger = builder(settings)
         if messenger is not None:
             messengers[platform] = messenger
-    return rate_limited(messengers)
+    return rate_limited(messengers) if paced else messengers
 
 
 def calendar_from_settings(settings: Settings) -> BusinessCalendar:

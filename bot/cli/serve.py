@@ -10,7 +10,8 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
 from bot.cli.common import fail, runtime
-from bot.server import build_app, configure_platforms
+from bot.scheduler_service import SchedulerService
+from bot.server import BackgroundService, build_app, configure_platforms
 from bot.slack.app import SlackNotConfigured
 
 app = typer.Typer(help="ボットのサーバーを起動する（Slack / LINE）")
@@ -21,6 +22,11 @@ def serve(
     ctx: typer.Context,
     port: int = typer.Option(3000, help="待ち受けるポート"),
     host: str = typer.Option("0.0.0.0", help="待ち受けるアドレス"),
+    no_scheduler: bool = typer.Option(
+        False,
+        "--no-scheduler",
+        help="スケジューラー（依頼・リマインド・督促）を内蔵で動かさない（別に hokoku scheduler を動かす場合）",
+    ),
     socket_mode: bool = typer.Option(
         False,
         "--socket-mode",
@@ -50,4 +56,12 @@ def serve(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     typer.echo(f"hokoku serve: {', '.join(platforms.names)} on http://{host}:{port}")
-    uvicorn.run(build_app(settings, rt, platforms=platforms), host=host, port=port)
+    services: list[BackgroundService] = []
+    if not no_scheduler:
+        try:
+            services.append(SchedulerService(rt))
+        except ValueError as exc:
+            fail(str(exc))
+    uvicorn.run(
+        build_app(settings, rt, platforms=platforms, extra_services=services), host=host, port=port
+    )

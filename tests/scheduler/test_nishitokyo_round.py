@@ -3,18 +3,26 @@
 Every department is linked (Slack channels and LINE groups alternately); a third answers
 everything early, a third answers on the morning of the third reminder, a third answers
 only its first item. The injected clock ticks three times a day through the whole round.
+Messages go through the real SlackMessenger and LineMessenger (built from Settings) to
+the fake Slack Web API and the fake LINE Messaging API.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
+from bot.messengers import build_messengers
+from bot.settings import Settings
 from handlers.directory import get_or_create_organization
 from handlers.plan_import import import_plan
-from handlers.ports import OfficeDigest, RoundRequest
+from handlers.ports import Messenger, OfficeDigest, OutboundMessage, RoundRequest, Target
 from handlers.reports import department_slots, submit_answer
 from handlers.rounds import open_round
 from models import ChatIdentity, Department, Plan
@@ -22,7 +30,9 @@ from models.db import transaction
 from scheduler.calendar import BusinessCalendar
 from scheduler.runner import tick
 from tests.conftest import Db
-from tests.scheduler.doubles import RecordingMessenger, jst, link
+from tests.fakes.line_api import FakeLineApi, running_fake_line_api
+from tests.fakes.slack_api import FakeSlackApi
+from tests.scheduler.doubles import Sent, jst, link
 
 CAL = BusinessCalendar()
 REQUEST = date(2024, 4, 1)
@@ -45,8 +55,37 @@ def answer_items(db: Db, round_id: int, department_id: int, numbers: list[int]) 
             )
 
 
+class Recording:
+    """Notes what the scheduler hands to a real messenger, then lets it deliver."""
+
+    def __init__(self, inner: Messenger) -> None:
+        self.inner = inner
+        self.platform = inner.platform
+        self.sent: list[Sent] = []
+
+    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
+        self.inner.send(target, message, key=key)
+        self.sent.append(Sent(target, message, key))
+
+    def to(self, external_id: str) -> list[Sent]:
+        return [s for s in self.sent if s.target.external_id == external_id]
+
+
+@pytest.fixture
+def fake_line() -> Iterator[FakeLineApi]:
+    with running_fake_line_api() as api:
+        yield api
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlackApi]:
+    api = FakeSlackApi().start()
+    yield api
+    api.stop()
+
+
 def test_nishitokyo_round_each_department_gets_exactly_the_planned_messages(
-    db: Db, samples_dir: Path
+    db: Db, samples_dir: Path, fake_slack: FakeSlackApi, fake_line: FakeLineApi
 ) -> None:
     with transaction(db.factory) as s:
         org = get_or_create_organization(s, name="default")
@@ -80,7 +119,15 @@ def test_nishitokyo_round_each_department_gets_exactly_the_planned_messages(
         date(2024, 4, 10): lambda: [answer_items(db, rnd.id, d, items[d]) for d in early],
         date(2024, 5, 8): lambda: [answer_items(db, rnd.id, d, items[d]) for d in late],
     }
-    messengers = {"slack": RecordingMessenger("slack"), "line": RecordingMessenger("line")}
+    settings = Settings(
+        database_url=db.url,
+        slack_bot_token=SecretStr("xoxb-test"),
+        slack_api_url=fake_slack.url,
+        line_channel_access_token=SecretStr("line-test"),
+        line_api_url=fake_line.url,
+    )
+    real = build_messengers(settings, paced=False)
+    messengers = {p: Recording(real[p]) for p in ("slack", "line")}
     day = date(2024, 3, 29)
     while day <= date(2024, 5, 24):
         for hour in (8, 10, 15):
@@ -128,3 +175,16 @@ def test_nishitokyo_round_each_department_gets_exactly_the_planned_messages(
         names = {d.id: d.name for d in s.scalars(select(Department))}
     assert missing == {names[d] for d in partial if items[d][1:]}
     assert office_id not in identity_of.values()
+
+    # What the platforms received: one post / push per planned message, none twice.
+    posts = Counter(c.body["channel"] for c in fake_slack.of("chat.postMessage"))
+    pushes = Counter(c.body["to"] for c in fake_line.pushes)
+    for n, dept in enumerate(departments):
+        received = posts if n % 2 == 0 else pushes
+        assert received[f"T{dept.id}"] == len(days_of(dept.id)), dept.name
+    line_keys = [c.retry_key for c in fake_line.pushes]
+    assert len(line_keys) == len(set(line_keys)) == len(fake_line.accepted_retry_keys)
+    slack_keys = [
+        c.json_field("metadata")["event_payload"]["key"] for c in fake_slack.of("chat.postMessage")
+    ]
+    assert len(slack_keys) == len(set(slack_keys)) == len(messengers["slack"].sent)

@@ -1,0 +1,51 @@
+"""`hokoku serve` runs the scheduler in-process: APScheduler ticks, the outbox delivers."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+from starlette.testclient import TestClient
+
+from bot.runtime import open_runtime
+from bot.scheduler_service import SchedulerService
+from bot.server import Platforms, build_app
+from bot.settings import Settings
+from handlers.ports import OutboundMessage, Target
+from scheduler.runner import ManualClock
+from tests.conftest import Db
+from tests.scheduler.doubles import RecordingMessenger, jst
+from tests.scheduler.scenario import build_scenario
+
+
+class Notifying(RecordingMessenger):
+    def __init__(self, platform: str, expected: int) -> None:
+        super().__init__(platform)
+        self.expected = expected
+        self.done = threading.Event()
+
+    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
+        super().send(target, message, key=key)
+        if len(self.sent) >= self.expected:
+            self.done.set()
+
+
+def test_the_app_lifespan_starts_and_stops_the_scheduler(db: Db) -> None:
+    sc = build_scenario(db.factory)
+    rt = open_runtime(Settings(database_url=db.url))
+    slack, line = Notifying("slack", 3), Notifying("line", 2)
+    service = SchedulerService(
+        rt,
+        messengers={"slack": slack, "line": line},
+        clock=ManualClock(jst(date(2024, 4, 1))),
+        interval_seconds=1,
+    )
+    app = build_app(rt.settings, rt, platforms=Platforms(), extra_services=[service])
+    try:
+        with TestClient(app) as client:
+            assert client.get("/healthz").status_code == 200
+            assert slack.done.wait(20) and line.done.wait(20)
+        assert service._scheduler is None  # stopped with the app
+        assert sorted(s.target.external_id for s in slack.sent + line.sent) == sorted(sc.identities)
+    finally:
+        rt.close()

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.line.webhook import line_configured, line_routes
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -95,7 +96,7 @@ def configure_platforms(
     socket_mode: bool = False,
     slack_executor: Executor | None = None,
 ) -> Platforms:
-    """Switch each platform on by its own settings. Add LINE / scheduler here."""
+    """Switch each platform on by its own settings (Slack-only and LINE-only are both normal)."""
     platforms = Platforms()
     # Slack: HTTP (Events API at /slack/events) or Socket Mode.
     if settings.slack_bot_token is not None or settings.slack_signing_secret is not None:
@@ -107,7 +108,10 @@ def configure_platforms(
                 slack_http_routes(settings, runtime, listener_executor=slack_executor)
             )
             platforms.names.append("slack")
-    # LINE: `POST /line/callback` from bot/line/ goes here when LINE settings are present.
+    # LINE: `POST /line/callback` (Messaging API webhook).
+    if line_configured(settings):
+        platforms.routes.extend(line_routes(settings, runtime))
+        platforms.names.append("line")
     return platforms
 
 

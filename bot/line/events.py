@@ -274,13 +274,20 @@ def _comment(session: Session, ctx: EventContext, waiting: dict[str, Any], text:
     if key in SAME_COMMENT_WORDS:
         return _same_comment(session, ctx, postback)
     _member_for(_members(session, ctx), postback.department_id)
+    return _store_comment(session, ctx, postback, grade=postback.grade, comment=text)
+
+
+def _store_comment(
+    session: Session, ctx: EventContext, postback: Postback, *, grade: str, comment: str
+) -> list[Json]:
+    """Store the awaited comment as a revision, stop waiting, say what is left."""
     outcome = submit_answer(
         session,
         round_id=postback.round_id,
         department_id=postback.department_id,
         item_number=postback.item,
-        grade=postback.grade,
-        comment=text,
+        grade=grade,
+        comment=comment,
         reporter=ctx.chat.person,
         channel=PLATFORM,
         source_key=ctx.source_key,
@@ -384,23 +391,7 @@ def _same_comment(session: Session, ctx: EventContext, postback: Postback) -> li
                 "コメントを送るか「コメントなし」を選んでください。"
             )
         ]
-    outcome = submit_answer(
-        session,
-        round_id=postback.round_id,
-        department_id=postback.department_id,
-        item_number=postback.item,
-        grade=slot.grade,
-        comment=slot.previous_comment,
-        reporter=ctx.chat.person,
-        channel=PLATFORM,
-        source_key=ctx.source_key,
-        now=ctx.now,
-    )
-    forget(session, platform=PLATFORM, chat_id=ctx.chat.chat_id, user_id=ctx.chat.person)
-    remaining = _remaining_line(
-        session, round_id=postback.round_id, department_id=postback.department_id
-    )
-    return [flex.text(f"{render_outcomes([outcome])}\n{remaining}")]
+    return _store_comment(session, ctx, postback, grade=slot.grade, comment=slot.previous_comment)
 
 
 def _next_page(session: Session, ctx: EventContext, postback: Postback) -> list[Json]:

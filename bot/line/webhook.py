@@ -16,9 +16,7 @@ from zoneinfo import ZoneInfo
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhooks import Event
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -30,8 +28,9 @@ from bot.line.events import EVENT_HANDLERS, PLATFORM, EventContext, chat_of
 from bot.line.flex import MAX_MESSAGES, text
 from bot.runtime import Runtime
 from bot.settings import Settings
+from handlers.dedupe import claim_event
 from handlers.errors import HokokuError
-from models import ProcessedEvent, utcnow
+from models import utcnow
 from models.db import transaction
 
 log = logging.getLogger(__name__)
@@ -43,20 +42,6 @@ SIGNATURE_HEADER = "X-Line-Signature"
 class Reply:
     reply_token: str
     messages: list[dict[str, Any]]
-
-
-def _claim(session: Session, event_key: str) -> bool:
-    """Record the event as processed; False when it was already (a redelivery)."""
-    seen = session.scalar(
-        select(ProcessedEvent.id).where(
-            ProcessedEvent.platform == PLATFORM, ProcessedEvent.event_key == event_key
-        )
-    )
-    if seen is not None:
-        return False
-    session.add(ProcessedEvent(platform=PLATFORM, event_key=event_key))
-    session.flush()  # a concurrent delivery of the same event fails here or at commit
-    return True
 
 
 class LineWebhook:
@@ -109,13 +94,13 @@ class LineWebhook:
         try:
             try:
                 with transaction(self._runtime.factory) as session:
-                    if not _claim(session, event_key):
+                    if not claim_event(session, platform=PLATFORM, event_key=event_key):
                         return None
                     messages = handler(session, ctx, event)
             except HokokuError as exc:
                 # Nothing of the event was kept; remember it was answered, and say why.
                 with transaction(self._runtime.factory) as session:
-                    if not _claim(session, event_key):
+                    if not claim_event(session, platform=PLATFORM, event_key=event_key):
                         return None
                 messages = [text(exc.message)]
         except IntegrityError:

@@ -15,7 +15,7 @@ from bot.runtime import Runtime
 from bot.slack import answer_form, blocks, ids
 from bot.slack.answer_form import DRAFT_KIND, Entry, FormMeta
 from bot.slack.context import caller_memberships, may_answer_for
-from handlers.chat_state import drop_state, get_state, put_state
+from handlers.conversation import forget, recall, remember
 from handlers.dedupe import claim_event
 from handlers.errors import NotFound, PermissionDenied, RoundClosed
 from handlers.fiscal import reiwa_label
@@ -70,9 +70,7 @@ def build_page(session: Session, *, meta: FormMeta, values: dict[int, Entry]) ->
 
 
 def load_draft(session: Session, *, view_id: str, user_id: str) -> dict[int, Entry]:
-    data = get_state(
-        session, platform=ids.PLATFORM, chat_id=view_id, user_id=user_id, kind=DRAFT_KIND
-    )
+    data = recall(session, platform=ids.PLATFORM, chat_id=view_id, user_id=user_id, kind=DRAFT_KIND)
     return answer_form.load_entries(data)
 
 
@@ -81,8 +79,9 @@ def save_draft(
 ) -> dict[int, Entry]:
     """Merge this page's values into the draft; returns the whole draft."""
     merged = {**load_draft(session, view_id=view_id, user_id=user_id), **values}
-    put_state(
+    remember(
         session,
+        ttl=ids.STATE_TTL,
         platform=ids.PLATFORM,
         chat_id=view_id,
         user_id=user_id,
@@ -146,7 +145,7 @@ def store_submission(
                 source_key=f"slack:view:{view_id}:{number}",
             )
         )
-    drop_state(session, platform=ids.PLATFORM, chat_id=view_id, user_id=user_id)
+    forget(session, platform=ids.PLATFORM, chat_id=view_id, user_id=user_id)
     remaining = render_pending(
         department_slots(session, round_id=rnd.id, department_id=department.id),
         department_name=department.name,

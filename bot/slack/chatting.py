@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
 from bot.slack.context import caller_memberships, today
-from bot.slack.ids import PLATFORM
+from bot.slack.ids import PLATFORM, STATE_TTL
 from handlers.chat import ChatContext, ChatReply, handle_text
-from handlers.chat_state import get_state, put_state
+from handlers.conversation import recall, remember
 from handlers.dedupe import claim_event
 from handlers.identities import Membership
 from models.db import transaction
@@ -60,7 +60,7 @@ def handle_message(
     with transaction(runtime.factory) as session:
         if not claim_event(session, platform=PLATFORM, event_key=f"event:{event_key}"):
             return None
-        remembered = get_state(
+        remembered = recall(
             session, platform=PLATFORM, chat_id=channel, user_id=user_id, kind=CHOICE_KIND
         )
         chosen = remembered.get("department_id") if remembered else None
@@ -75,8 +75,9 @@ def handle_message(
         )
         reply = handle_text(session, ctx=ctx, text=text)
         if reply.choose_department:
-            put_state(
+            remember(
                 session,
+                ttl=STATE_TTL,
                 platform=PLATFORM,
                 chat_id=channel,
                 user_id=user_id,
@@ -93,14 +94,15 @@ def answer_text_as(
     with transaction(runtime.factory) as session:
         if not claim_event(session, platform=PLATFORM, event_key=claim_key):
             return None
-        state = get_state(
+        state = recall(
             session, platform=PLATFORM, chat_id=channel, user_id=user_id, kind=CHOICE_KIND
         )
         if not state or "text" not in state:
             return CHOICE_EXPIRED
         chat_kind = str(state.get("chat_kind", "user"))
-        put_state(
+        remember(
             session,
+            ttl=STATE_TTL,
             platform=PLATFORM,
             chat_id=channel,
             user_id=user_id,

@@ -24,8 +24,9 @@ import uvicorn
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from bot.line.webhook import CALLBACK_PATH, line_routes
+from bot.line.webhook import CALLBACK_PATH
 from bot.runtime import Runtime
+from bot.server import build_app
 from bot.settings import Settings
 from handlers.directory import find_department, get_or_create_organization
 from handlers.identities import create_invite, link_identity
@@ -137,7 +138,7 @@ def _serve(app: Starlette) -> tuple[uvicorn.Server, threading.Thread, str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     started = threading.Event()
@@ -182,7 +183,7 @@ def line_bot(db: Db, line_api: FakeLineApi, line_settings: Settings) -> Iterator
     runtime = Runtime(
         settings=line_settings, engine=db.engine, factory=db.factory, organization_id=org_id
     )
-    app = Starlette(routes=line_routes(line_settings, runtime))
+    app = build_app(line_settings, runtime)  # the real `hokoku serve` app, LINE-only
     server, thread, url = _serve(app)
     try:
         yield LineBot(url=url, api=line_api, db=db, organization_id=org_id, round_id=round_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlalchemy import func, select
 
 from models import ProcessedEvent, Report, ReportRevision
@@ -90,3 +91,10 @@ def test_console_verify_request_without_events_is_ok(line_bot: LineBot) -> None:
     # The "Verify" button of the LINE Developers console posts a signed body with no events.
     assert line_bot.post().status_code == 200
     assert line_bot.api.calls == []
+
+
+def test_line_only_server_mounts_the_callback_and_health(line_bot: LineBot) -> None:
+    response = httpx.get(f"{line_bot.url}/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "platforms": ["line"]}
+    assert httpx.post(f"{line_bot.url}/slack/events", content=b"{}").status_code == 404

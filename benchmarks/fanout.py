@@ -82,7 +82,9 @@ class HttpMessenger:
         self.starts: list[tuple[str, float]] = []
         self.lock = threading.Lock()
 
-    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
+    def send(
+        self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
+    ) -> None:
         with self.lock:
             self.starts.append((target.external_id, time.monotonic()))
         data = json.dumps({"to": target.external_id, "key": key}).encode()

@@ -206,7 +206,9 @@ class ConsoleMessenger:
     def __init__(self, out: TextIO | None = None) -> None:
         self._out = out
 
-    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
+    def send(
+        self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
+    ) -> None:
         out = self._out or sys.stdout
         out.write(f"── {PLATFORM}:{target.external_id} ({key})\n{render_message(message)}\n\n")
         out.flush()

@@ -6,60 +6,16 @@ never imports a platform SDK itself.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from typing import TextIO
 
+from bot.console import ConsoleMessenger
 from bot.line.messenger import LineMessenger
 from bot.settings import Settings
 from bot.slack.app import make_client
 from bot.slack.messenger import SlackMessenger
-from handlers.ports import Messenger, OfficeDigest, OutboundMessage, RoundRequest, Target
+from handlers.ports import Messenger
 from scheduler.calendar import BusinessCalendar, parse_month_day, parse_send_time
 from scheduler.ratelimit import rate_limited
-
-PURPOSE_TITLES = {
-    "request": "報告のお願い",
-    "reminder": "報告のリマインド",
-    "overdue": "締切を過ぎています",
-}
-
-
-def render_text(message: OutboundMessage) -> str:
-    """Plain text of any outbound message (console, logs, `hokoku remind` preview)."""
-    if isinstance(message, RoundRequest):
-        title = PURPOSE_TITLES.get(message.purpose, "報告のお願い")
-        lines = [
-            f"【{title}】{message.round_label} {message.plan_name}",
-            f"{message.department_name}: 未回答 {len(message.pending)} / {message.total_items} 件"
-            f"（締切 {message.deadline.month}月{message.deadline.day}日）",
-            *(f"・{item.number} {item.display}" for item in message.pending),
-            f"「番号 達成度 コメント」で答えてください（達成度: {'／'.join(message.grades)}）。",
-        ]
-        return "\n".join(lines)
-    if isinstance(message, OfficeDigest):
-        lines = [
-            f"【回答状況】{message.round_label} {message.plan_name}"
-            f" 回答 {message.submitted} / {message.total}",
-        ]
-        for line in message.overdue:
-            numbers = "、".join(str(item.number) for item in line.pending)
-            lines.append(f"・{line.department_name}（{len(line.pending)}件: {numbers}）")
-        return "\n".join(lines)
-    return message.text
-
-
-class ConsoleMessenger:
-    """Prints messages for identities linked on the `console` platform (demo, local runs)."""
-
-    platform = "console"
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream or sys.stdout
-
-    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
-        self.stream.write(f"--- {target.external_id} ({key})\n{render_text(message)}\n")
-        self.stream.flush()
 
 
 def _console(settings: Settings) -> Messenger | None:

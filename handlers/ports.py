@@ -91,8 +91,15 @@ class DeliveryError(Exception):
 
 
 class Messenger(Protocol):
-    """One platform's delivery. `key` is the message's unique purpose key (for dedupe)."""
+    """One platform's delivery. `key` is the message's unique purpose key (for dedupe).
+
+    `resend` is True when an earlier attempt with this key may already have been delivered
+    (its sender crashed or timed out before recording the outcome): a platform without an
+    idempotency key of its own (Slack) then checks before posting again.
+    """
 
     platform: str
 
-    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None: ...
+    def send(
+        self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
+    ) -> None: ...

@@ -323,7 +323,8 @@ def deliver_one(
         return stats
     messenger = messengers[target.platform]
     try:
-        messenger.send(target, message, key=key)
+        # A row claimed before (attempts > 1) may have been delivered by a sender that died.
+        messenger.send(target, message, key=key, resend=attempts > 1)
     except DeliveryError as exc:
         error = str(exc)[:2000]
         if exc.permanent or attempts >= MAX_ATTEMPTS:

@@ -72,9 +72,11 @@ class RateLimitedMessenger:
         self.limiter = limiter
         self.platform = inner.platform
 
-    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
+    def send(
+        self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
+    ) -> None:
         self.limiter.acquire(f"{target.workspace}:{target.external_id}")
-        self.inner.send(target, message, key=key)
+        self.inner.send(target, message, key=key, resend=resend)
 
 
 def rate_limited(messengers: dict[str, Messenger]) -> dict[str, Messenger]:

@@ -79,5 +79,7 @@ class LineMessenger:
     def from_settings(cls, settings: Settings) -> LineMessenger:
         return cls(LineClient.from_settings(settings))
 
-    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
+    def send(
+        self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
+    ) -> None:
         self._client.push(target.external_id, render(message), key=key)

@@ -66,6 +66,10 @@ def delivery_error(exc: SlackApiError) -> DeliveryError:
     return DeliveryError(f"Slack: {error or status}", permanent=error in PERMANENT_ERRORS)
 
 
+# How many recent messages of a channel a resend searches for its own key.
+RESEND_LOOKBACK = 100
+
+
 class SlackMessenger:
     """Posts RoundRequest / OfficeDigest / TextMessage with chat.postMessage."""
 
@@ -82,11 +86,31 @@ class SlackMessenger:
         channel = opened.get("channel") or {}
         return str(channel.get("id") or target.external_id)
 
-    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
+    def already_posted(self, channel: str, key: str) -> bool:
+        """Is a message with this purpose key among the channel's recent messages?
+
+        Slack has no idempotency key; every post carries its key in message metadata, so a
+        resend after a crash looks for it first (only then: a fan-out pays nothing extra).
+        """
+        history = self.client.conversations_history(
+            channel=channel, limit=RESEND_LOOKBACK, include_all_metadata=True
+        )
+        for posted in history.get("messages") or []:
+            metadata = posted.get("metadata") or {}
+            if (metadata.get("event_payload") or {}).get("key") == key:
+                return True
+        return False
+
+    def send(
+        self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
+    ) -> None:
         text, payload = render(message)
         try:
+            channel = self.channel_for(target)
+            if resend and self.already_posted(channel, key):
+                return
             self.client.chat_postMessage(
-                channel=self.channel_for(target),
+                channel=channel,
                 text=text,
                 blocks=payload,
                 metadata={"event_type": "hokoku_notification", "event_payload": {"key": key}},

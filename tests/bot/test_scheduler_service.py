@@ -24,7 +24,9 @@ class Notifying(RecordingMessenger):
         self.expected = expected
         self.done = threading.Event()
 
-    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
+    def send(
+        self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
+    ) -> None:
         super().send(target, message, key=key)
         if len(self.sent) >= self.expected:
             self.done.set()

@@ -144,6 +144,21 @@ class FakeSlackApi:
             return failure.status, failure.body, failure.headers
         return 200, self._ok(method, body), {}
 
+    def _history(self, channel: str) -> list[dict[str, Any]]:
+        """What chat.postMessage put into `channel`, newest first, with its metadata."""
+        with self._lock:
+            posts = [c for c in self.calls if c.method == "chat.postMessage"]
+        messages = []
+        for post in reversed(posts):
+            if post.body.get("channel") != channel:
+                continue
+            message: dict[str, Any] = {"type": "message", "text": post.body.get("text", "")}
+            metadata = post.json_field("metadata")
+            if metadata:
+                message["metadata"] = metadata
+            messages.append(message)
+        return messages
+
     def _ok(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         n = next(self._ids)
         base = self.url.removesuffix("/api/")
@@ -161,6 +176,8 @@ class FakeSlackApi:
             return {"ok": True, "channel": {"id": "D" + str(body.get("users", "X"))}}
         if method == "chat.postMessage":
             return {"ok": True, "channel": body.get("channel"), "ts": f"1700000000.{n:06d}"}
+        if method == "conversations.history":
+            return {"ok": True, "messages": self._history(str(body.get("channel")))}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{n:06d}"}
         if method in {"views.open", "views.push", "views.publish", "views.update"}:

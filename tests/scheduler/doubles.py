@@ -36,11 +36,16 @@ class RecordingMessenger:
     sent: list[Sent] = field(default_factory=list)
     fail: dict[str, DeliveryError] = field(default_factory=dict)
     attempts: list[str] = field(default_factory=list)
+    resends: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
+    def send(
+        self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
+    ) -> None:
         with self._lock:
             self.attempts.append(key)
+            if resend:
+                self.resends.append(key)
             error = self.fail.get(target.external_id)
             if error is not None:
                 raise error

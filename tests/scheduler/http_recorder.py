@@ -72,7 +72,9 @@ class RecorderMessenger:
         self.url = url
         self.platform = platform
 
-    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
+    def send(
+        self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
+    ) -> None:
         body = json.dumps({"to": target.external_id, "type": type(message).__name__}).encode()
         request = urllib.request.Request(
             self.url, data=body, method="POST", headers={"X-Retry-Key": key}

@@ -63,8 +63,10 @@ class Recording:
         self.platform = inner.platform
         self.sent: list[Sent] = []
 
-    def send(self, target: Target, message: OutboundMessage, *, key: str) -> None:
-        self.inner.send(target, message, key=key)
+    def send(
+        self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
+    ) -> None:
+        self.inner.send(target, message, key=key, resend=resend)
         self.sent.append(Sent(target, message, key))
 
     def to(self, external_id: str) -> list[Sent]:

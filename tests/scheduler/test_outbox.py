@@ -72,6 +72,7 @@ def test_rate_limited_send_is_retried_after_retry_after_and_sent_once(db: Db) ->
     assert len(sc.line.to("G-KOSO")) == 1
     (row,) = [r for r in rows(db) if r.identity_id == sc.identities["G-KOSO"]]
     assert row.status == "sent" and row.attempts == 2
+    assert sc.line.resends == [row.key]  # the retry of a refused send is flagged too
 
 
 def test_permanent_failure_is_reported_to_the_office_once(db: Db) -> None:
@@ -110,6 +111,8 @@ def test_a_claim_abandoned_by_a_dead_worker_is_reclaimed_after_the_lease(db: Db)
     tick(db.factory, sc.messengers, now + LEASE + timedelta(seconds=1), calendar=CAL)
     assert len(sc.slack.sent) + len(sc.line.sent) == 5
     assert all(r.status == "sent" and r.claimed_by != token for r in rows(db))
+    # The dead worker may have delivered them: the messengers are told to check first.
+    assert sorted(sc.slack.resends + sc.line.resends) == sorted(r.key for r in rows(db))
 
 
 @pytest.mark.postgres_only

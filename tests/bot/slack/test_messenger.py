@@ -96,3 +96,25 @@ def test_api_errors_map_to_delivery_errors(
     with pytest.raises(DeliveryError) as caught:
         messenger(fake_slack).send(Target("slack", "C1", kind="channel"), REQUEST, key="k")
     assert caught.value.permanent is permanent
+
+
+def test_resend_after_a_crash_does_not_post_twice(fake_slack: FakeSlackApi) -> None:
+    slack = messenger(fake_slack)
+    slack.send(Target("slack", "C1", kind="channel"), REQUEST, key="r7:i1:request")
+    # The sender died before recording "sent"; the outbox retries with resend=True.
+    slack.send(Target("slack", "C1", kind="channel"), REQUEST, key="r7:i1:request", resend=True)
+    assert len(fake_slack.of("chat.postMessage")) == 1
+    [history] = fake_slack.of("conversations.history")
+    assert history.body["channel"] == "C1"
+    # A resend whose first attempt never reached Slack is posted.
+    slack.send(Target("slack", "C1", kind="channel"), REQUEST, key="r7:i1:reminder", resend=True)
+    posts = fake_slack.of("chat.postMessage")
+    assert [p.json_field("metadata")["event_payload"]["key"] for p in posts] == [
+        "r7:i1:request",
+        "r7:i1:reminder",
+    ]
+
+
+def test_first_attempts_do_not_read_history(fake_slack: FakeSlackApi) -> None:
+    messenger(fake_slack).send(Target("slack", "C1", kind="channel"), REQUEST, key="k1")
+    assert fake_slack.of("conversations.history") == []

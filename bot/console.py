@@ -19,8 +19,7 @@ from typing import TextIO
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from bot.cli.options import today_in
-from bot.runtime import Runtime
+from bot.runtime import Runtime, today_in
 from handlers.chat import ChatContext, ChatReply, handle_text
 from handlers.directory import find_department
 from handlers.errors import HokokuError

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,12 +14,20 @@ from handlers.directory import get_or_create_organization
 from models.db import ensure_schema, make_engine, make_session_factory, transaction
 
 
+def today_in(timezone: str) -> date:
+    """Today in the office's time zone (HOKOKU_TIMEZONE), not the server's."""
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
 @dataclass
 class Runtime:
     settings: Settings
     engine: Engine
     factory: sessionmaker[Session]
     organization_id: int
+
+    def today(self) -> date:
+        return today_in(self.settings.timezone)
 
     def close(self) -> None:
         self.engine.dispose()

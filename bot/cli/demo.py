@@ -16,7 +16,7 @@ import typer
 
 from bot import console as chat
 from bot.cli.common import console, fail, user_errors
-from bot.cli.options import os_user, today_in
+from bot.cli.options import os_user
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from handlers.departments import department_overview
@@ -62,7 +62,7 @@ def _fresh_database(path: Path) -> Settings:
 
 
 def _set_up(rt: Runtime, sample: Sample, dept: str | None) -> DemoSetup:
-    today = today_in(rt.settings.timezone)
+    today = rt.today()
     with transaction(rt.factory) as session, as_file(files("bot.demo_data") / sample.file) as src:
         result = import_plan(
             session, organization_id=rt.organization_id, path=Path(src), name=sample.plan_name

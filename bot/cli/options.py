@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from handlers.errors import InvalidInput
 from handlers.normalize import fold
@@ -20,11 +19,6 @@ def parse_date(text: str, *, option: str) -> date:
         raise InvalidInput(
             f"{option} の日付「{text}」を読み取れません。2024-05-31 の形で指定してください。"
         ) from None
-
-
-def today_in(timezone: str) -> date:
-    """Today in the office's time zone (settings.timezone), not the server's."""
-    return datetime.now(ZoneInfo(timezone)).date()
 
 
 def os_user() -> str:

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cli.common import console, print_json, runtime, user_errors
-from bot.cli.options import parse_date, today_in
+from bot.cli.options import parse_date
 from bot.cli.remind import notify_round_now
 from handlers.directory import resolve_plan
 from handlers.fiscal import reiwa_label
@@ -78,7 +78,7 @@ def open_cmd(
     rt = runtime(ctx)
     with user_errors():
         due = parse_date(deadline, option="--deadline")
-        opens_on = parse_date(opens, option="--opens") if opens else today_in(rt.settings.timezone)
+        opens_on = parse_date(opens, option="--opens") if opens else rt.today()
         grade_scale = GradeScale.parse(scale) if scale else DEFAULT_SCALE
         with transaction(rt.factory) as session:
             target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
@@ -108,7 +108,7 @@ def open_cmd(
 def list_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every round of the organization with its progress."""
     rt = runtime(ctx)
-    today = today_in(rt.settings.timezone)
+    today = rt.today()
     with transaction(rt.factory) as session:
         rows = [
             (info, summarize(session, round_id=info.id, today=today).submitted)
@@ -145,7 +145,7 @@ def show_cmd(
     with user_errors(), transaction(rt.factory) as session:
         rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)
         info = round_info(session, rnd)
-        summary = summarize(session, round_id=rnd.id, today=today_in(rt.settings.timezone))
+        summary = summarize(session, round_id=rnd.id, today=rt.today())
     if as_json:
         print_json(_round_json(info, submitted=summary.submitted))
         return

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -110,7 +109,7 @@ def status_cmd(
 ) -> None:
     """回答状況（件数・達成度の分布・担当課別・上位階層別）を表示する。"""
     rt = runtime(ctx)
-    today = datetime.now(ZoneInfo(rt.settings.timezone)).date()
+    today = rt.today()
     with user_errors(), rt.factory() as session:
         rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)
         department_id = None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from bot.slack.context import caller_memberships, today
+from bot.slack.context import caller_memberships
 from bot.slack.ids import PLATFORM, STATE_TTL
 from handlers.chat import ChatContext, ChatReply, handle_text
 from handlers.conversation import recall, remember
@@ -46,7 +46,7 @@ def _context(
         reporter=user_id,
         chat_id=user_id if chat_kind == "user" else channel,
         chat_kind=chat_kind,
-        today=today(runtime),
+        today=runtime.today(),
         memberships=members,
         department_id=department_id,
         event_key=f"slack:{event_key}",

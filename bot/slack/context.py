@@ -1,9 +1,6 @@
-"""What every Slack listener needs: who the caller is, today's date, the DM channel."""
+"""What every Slack listener needs: who the caller is and the DM channel."""
 
 from __future__ import annotations
-
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -14,11 +11,6 @@ from handlers.errors import HokokuError
 from handlers.identities import Membership, memberships
 from handlers.rounds import resolve_round
 from models import Round
-
-
-def today(runtime: Runtime) -> date:
-    """The office's calendar day (deadlines are dates in the office's time zone)."""
-    return datetime.now(ZoneInfo(runtime.settings.timezone)).date()
 
 
 def caller_memberships(session: Session, *user_or_channel: str) -> tuple[Membership, ...]:

@@ -12,7 +12,6 @@ from bot.slack.context import (
     caller_memberships,
     is_office,
     open_round,
-    today,
 )
 from handlers.fiscal import reiwa_label
 from handlers.reports import department_slots
@@ -30,7 +29,7 @@ def home_view(runtime: Runtime, user_id: str) -> dict[str, Any]:
             return blocks.home_unlinked(NO_OPEN_ROUND)
         title = f"{reiwa_label(rnd.fiscal_year)} {rnd.plan.name}"
         if is_office(members):
-            summary = summarize(session, round_id=rnd.id, today=today(runtime))
+            summary = summarize(session, round_id=rnd.id, today=runtime.today())
             return blocks.home_office(title=title, summary=summary)
         sections = [
             (m, department_slots(session, round_id=rnd.id, department_id=m.department_id))

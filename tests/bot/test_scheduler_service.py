@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 
-from starlette.testclient import TestClient
+import httpx
 
 from bot.runtime import open_runtime
 from bot.scheduler_service import SchedulerService
@@ -13,6 +13,7 @@ from bot.server import Platforms, build_app
 from bot.settings import Settings
 from handlers.ports import OutboundMessage, Target
 from scheduler.runner import ManualClock
+from tests.asgi_server import running_asgi
 from tests.conftest import Db
 from tests.scheduler.doubles import RecordingMessenger, jst
 from tests.scheduler.scenario import build_scenario
@@ -27,7 +28,7 @@ class Notifying(RecordingMessenger):
     def send(
         self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
     ) -> None:
-        super().send(target, message, key=key)
+        super().send(target, message, key=key, resend=resend)
         if len(self.sent) >= self.expected:
             self.done.set()
 
@@ -44,8 +45,8 @@ def test_the_app_lifespan_starts_and_stops_the_scheduler(db: Db) -> None:
     )
     app = build_app(rt.settings, rt, platforms=Platforms(), extra_services=[service])
     try:
-        with TestClient(app) as client:
-            assert client.get("/healthz").status_code == 200
+        with running_asgi(app) as url:
+            assert httpx.get(f"{url}/healthz").status_code == 200
             assert slack.done.wait(20) and line.done.wait(20)
         assert service._scheduler is None  # stopped with the app
         assert sorted(s.target.external_id for s in slack.sent + line.sent) == sorted(sc.identities)

@@ -24,7 +24,6 @@ from bot.slack.context import (
     caller_memberships,
     is_office,
     open_round,
-    today,
 )
 from bot.slack.listeners.actions import open_report_modal
 from handlers.directory import find_department
@@ -101,7 +100,7 @@ def _status(runtime: Runtime, client: WebClient, call: Invocation) -> Answer:
         rnd = open_round(session, runtime)
         if rnd is None:
             return Answer(NO_OPEN_ROUND)
-        day = today(runtime)
+        day = runtime.today()
         if is_office(members):
             summary = summarize(session, round_id=rnd.id, today=day)
             return Answer(blocks.status_head(summary), blocks.office_status(summary))

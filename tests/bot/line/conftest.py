@@ -11,8 +11,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,9 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from pydantic import SecretStr
-from starlette.applications import Starlette
 
 from bot.line.webhook import CALLBACK_PATH
 from bot.runtime import Runtime
@@ -33,6 +29,7 @@ from handlers.identities import create_invite, link_identity
 from handlers.rounds import open_round
 from models import ROLE_MEMBER, Plan
 from models.db import transaction
+from tests.asgi_server import running_asgi
 from tests.conftest import Db
 from tests.factories import build_plan, open_test_round
 from tests.fakes.line_api import FakeLineApi, running_fake_line_api
@@ -133,23 +130,6 @@ class LineBot:
             )
 
 
-def _serve(app: Starlette) -> tuple[uvicorn.Server, threading.Thread, str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    started = threading.Event()
-    while not started.wait(0.02):
-        if server.started:
-            started.set()
-        elif not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture
 def line_api() -> Iterator[FakeLineApi]:
     with running_fake_line_api() as api:
@@ -184,12 +164,8 @@ def line_bot(db: Db, line_api: FakeLineApi, line_settings: Settings) -> Iterator
         settings=line_settings, engine=db.engine, factory=db.factory, organization_id=org_id
     )
     app = build_app(line_settings, runtime)  # the real `hokoku serve` app, LINE-only
-    server, thread, url = _serve(app)
-    try:
+    with running_asgi(app) as url:
         yield LineBot(url=url, api=line_api, db=db, organization_id=org_id, round_id=round_id)
-    finally:
-        server.should_exit = True
-        thread.join()
 
 
 def open_previous_round(bot: LineBot, session_plan_name: str = "テスト計画") -> int:

@@ -7,7 +7,6 @@ Listeners run after the ack on bolt's executor; `SlackHarness.settle()` waits fo
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +16,6 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-import uvicorn
 from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 
@@ -26,6 +24,7 @@ from bot.server import build_app, configure_platforms
 from bot.settings import Settings
 from handlers.directory import get_or_create_organization
 from models.db import transaction
+from tests.asgi_server import running_asgi
 from tests.conftest import Db
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -194,26 +193,14 @@ def slack(slack_runtime: Runtime, fake_slack: FakeSlackApi) -> Iterator[SlackHar
     executor = TrackingExecutor()
     platforms = configure_platforms(slack_runtime.settings, slack_runtime, slack_executor=executor)
     asgi = build_app(slack_runtime.settings, slack_runtime, platforms=platforms)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    harness = SlackHarness(f"http://127.0.0.1:{port}", fake_slack, executor)
-    fake_slack.reset()  # forget auth.test from start-up
-    try:
-        yield harness
-    finally:
-        harness.http.close()
-        server.should_exit = True
-        thread.join(timeout=10)
-        executor.shutdown(wait=True)
-        sock.close()
+    with running_asgi(asgi) as url:
+        harness = SlackHarness(url, fake_slack, executor)
+        fake_slack.reset()  # forget auth.test from start-up
+        try:
+            yield harness
+        finally:
+            harness.http.close()
+    executor.shutdown(wait=True)
 
 
 class Seeded:

@@ -21,7 +21,6 @@ class Settings(BaseSettings):
         default="default", validation_alias=AliasChoices("HOKOKU_ORGANIZATION")
     )
     timezone: str = Field(default="Asia/Tokyo", validation_alias=AliasChoices("HOKOKU_TIMEZONE"))
-    language: str = Field(default="ja", validation_alias=AliasChoices("HOKOKU_LANGUAGE"))
 
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")

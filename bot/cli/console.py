@@ -27,7 +27,9 @@ def console_cmd(
         str | None, typer.Option("--as", help="利用者名（省略時: ログイン名）")
     ] = None,
 ) -> None:
-    """Chat in the terminal (piped stdin: one message per line, exits at end of input)."""
+    """端末で担当課（または事務局）としてボットと話す。
+
+    Chat in the terminal (piped stdin: one message per line, exits at end of input)."""
     if office and dept is None:
         fail("--office には --dept 課名（事務局の課）も指定してください。")
     rt = runtime(ctx)

@@ -13,7 +13,9 @@ app = typer.Typer(help="データベース（スキーマ）の管理", no_args_
 
 @app.command("upgrade")
 def upgrade_cmd() -> None:
-    """Bring the schema up to date (Alembic `upgrade head`)."""
+    """スキーマを最新にする（Alembic upgrade head）。
+
+    Bring the schema up to date (Alembic `upgrade head`)."""
     engine = make_engine(Settings().database_url)
     try:
         before = current_revision(engine)
@@ -25,7 +27,9 @@ def upgrade_cmd() -> None:
 
 @app.command("status")
 def status_cmd() -> None:
-    """Show the current and the latest schema revision."""
+    """現在と最新のスキーマ版を表示する。
+
+    Show the current and the latest schema revision."""
     engine = make_engine(Settings().database_url)
     try:
         console.print(f"current: {current_revision(engine)}  head: {head_revision(engine)}")

@@ -109,7 +109,9 @@ def demo_cmd(
         Path, typer.Option("--db", help="デモ用 SQLite ファイル（毎回作り直します）")
     ] = DEMO_DB,
 ) -> None:
-    """Try hokoku: sample plan → round → chat in the terminal (nothing else needed)."""
+    """お試し: 見本の計画を取り込み、回を開き、端末で話す（インストールだけで動く）。
+
+    Try hokoku: sample plan → round → chat in the terminal (nothing else needed)."""
     chosen = SAMPLES.get(sample)
     if chosen is None:
         fail(f"見本「{sample}」はありません。{' / '.join(SAMPLES)} から選んでください。")

@@ -81,7 +81,9 @@ def list_cmd(
     plan: Annotated[str | None, typer.Option("--plan", "-p", help="この計画の担当課だけ")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
 ) -> None:
-    """Departments with their number of items and their linked chat identities."""
+    """担当課の一覧（担当項目数と登録済みのチャット）。
+
+    Departments with their number of items and their linked chat identities."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         plan_id = (
@@ -145,7 +147,9 @@ def link_cmd(
         bool, typer.Option("--office", help="事務局として登録（全課の状況・出力・代理入力）")
     ] = False,
 ) -> None:
-    """Link chat users, channels or groups to a department (repeat options for several)."""
+    """Slack・LINE の利用者・チャンネル・グループを担当課に登録する。
+
+    Link chat users, channels or groups to a department (repeat options for several)."""
     rt = runtime(ctx)
     role = ROLE_OFFICE if office else ROLE_MEMBER
     with user_errors():
@@ -183,7 +187,9 @@ def unlink_cmd(
     line_group: Annotated[IdList, typer.Option("--line-group")] = None,
     console_user: Annotated[IdList, typer.Option("--console-user")] = None,
 ) -> None:
-    """Remove links (the rows stay, inactive, for the audit)."""
+    """登録を外す（記録は監査用に残る）。
+
+    Remove links (the rows stay, inactive, for the audit)."""
     rt = runtime(ctx)
     actor = f"cli:{os_user()}"
     with user_errors():
@@ -224,7 +230,9 @@ def invite_cmd(
     days: Annotated[int, typer.Option("--days", help="有効日数", min=1, max=365)] = 14,
     as_json: Annotated[bool, typer.Option("--json", help='{"code": …} を出力')] = False,
 ) -> None:
-    """A one-time code that links whoever sends `link CODE` (LINE, console, Slack) to DEPT."""
+    """担当課の招待コード（1回限り・期限つき）を発行する。
+
+    A one-time code that links whoever sends `link CODE` (LINE, console, Slack) to DEPT."""
     rt = runtime(ctx)
     role = ROLE_OFFICE if office else ROLE_MEMBER
     with user_errors(), transaction(rt.factory) as session:

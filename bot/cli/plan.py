@@ -44,7 +44,9 @@ def import_cmd(
     sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX のシート名")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
 ) -> None:
-    """Import a plan table; re-importing the same name updates it without losing answers."""
+    """計画表（CSV・TSV・XLSX）を取り込む。同じ名前なら回答を失わずに更新する。
+
+    Import a plan table; re-importing the same name updates it without losing answers."""
     rt = runtime(ctx)
     overrides = ColumnOverrides(
         item=item_column,
@@ -122,7 +124,9 @@ def _print_summary(result: ImportResult) -> None:
 
 @app.command("list")
 def list_cmd(ctx: typer.Context) -> None:
-    """List the plans with their counts."""
+    """計画の一覧（項目・担当課・回の数）。
+
+    List the plans with their counts."""
     rt = runtime(ctx)
     with transaction(rt.factory) as session:
         plans = list_plans(session, organization_id=rt.organization_id)
@@ -149,7 +153,9 @@ def show_cmd(
     ctx: typer.Context,
     plan: Annotated[str, typer.Argument(help="計画名または id")],
 ) -> None:
-    """Show a plan's tree: levels, codes, ★ 重点, item numbers and departments."""
+    """計画の体系（階層・コード・★重点・項目番号・担当課）を表示する。
+
+    Show a plan's tree: levels, codes, ★ 重点, item numbers and departments."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         tree = plan_tree(

@@ -56,7 +56,9 @@ def set_cmd(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
 ) -> None:
-    """Store one answer for a department, as the office (channel "office"); revisions are kept."""
+    """メール・紙で届いた回答を事務局が代理入力する（履歴は残る）。
+
+    Store one answer for a department, as the office (channel "office"); revisions are kept."""
     rt = runtime(ctx)
     reporter = by or f"cli:{os_user()}"
     with user_errors(), transaction(rt.factory) as session:
@@ -115,7 +117,9 @@ def history_cmd(
     round_ref: RoundOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
 ) -> None:
-    """Every revision of one item × department answer, oldest first."""
+    """ある項目×担当課の回答の履歴（古い順）。
+
+    Every revision of one item × department answer, oldest first."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)

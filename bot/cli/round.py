@@ -74,7 +74,9 @@ def open_cmd(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Open the round of one fiscal year: one open report slot per item × department."""
+    """年度の回を開く（項目×担当課ごとに回答枠を作る）。
+
+    Open the round of one fiscal year: one open report slot per item × department."""
     rt = runtime(ctx)
     with user_errors():
         due = parse_date(deadline, option="--deadline")
@@ -106,7 +108,9 @@ def open_cmd(
 
 @app.command("list")
 def list_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Every round of the organization with its progress."""
+    """回の一覧と回答の進み具合。
+
+    Every round of the organization with its progress."""
     rt = runtime(ctx)
     today = rt.today()
     with transaction(rt.factory) as session:
@@ -140,7 +144,9 @@ def list_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def show_cmd(
     ctx: typer.Context, round_ref: RoundOption = None, as_json: JsonOption = False
 ) -> None:
-    """One round: plan, dates, grade scale and progress."""
+    """回の詳細（計画・日付・評価基準・進み具合）。
+
+    One round: plan, dates, grade scale and progress."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)
@@ -163,7 +169,9 @@ def show_cmd(
 def close_cmd(
     ctx: typer.Context, round_ref: RoundOption = None, as_json: JsonOption = False
 ) -> None:
-    """Stop taking answers (the export still works). Closing twice changes nothing."""
+    """回答の受付を終える（書き出しはそのまま使える）。
+
+    Stop taking answers (the export still works). Closing twice changes nothing."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)

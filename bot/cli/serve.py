@@ -33,7 +33,7 @@ def serve(
         help="Slack を Socket Mode で接続（公開URL不要、SLACK_APP_TOKEN が必要）",
     ),
 ) -> None:
-    """POST /slack/events と GET /healthz を提供する（SLACK_APP_TOKEN があれば Socket Mode）。"""
+    """ボットのサーバー（Slack /slack/events、LINE /line/callback、/healthz、スケジューラー）を起動する。"""
     rt = runtime(ctx)
     settings = rt.settings
     use_socket = socket_mode or settings.slack_app_token is not None

@@ -39,7 +39,7 @@ from bot.line.postback import (
 )
 from handlers.chat import COMMANDS, ChatContext, handle_text
 from handlers.conversation import AWAIT_COMMENT, AWAIT_DEPARTMENT, forget, recall, remember
-from handlers.errors import InvalidInput, PermissionDenied
+from handlers.errors import InvalidInput, NotFound, PermissionDenied
 from handlers.identities import Membership, memberships, unlink_identity
 from handlers.normalize import fold, fold_key
 from handlers.ports import PendingItem
@@ -185,6 +185,21 @@ def _looks_like_answer(text: str, grades: Sequence[str] | None = None) -> bool:
     return grades is None or fold_key(parts[1]) in {fold_key(g) for g in grades}
 
 
+def _addressed_in_group(session: Session, ctx: EventContext, text: str) -> bool:
+    """In a group only `12 B …` with a grade of the open round (or a lone letter, to catch
+    typos like `12 E`) is for the bot; `3 時に集合` is the members' own conversation."""
+    if not _looks_like_answer(text):
+        return False
+    token = fold(text).split(" ")[1]
+    if len(token) <= 2 and token.isascii() and token.isalpha():
+        return True
+    try:
+        rnd = resolve_round(session, organization_id=ctx.organization_id, ref=None)
+    except NotFound:
+        return False
+    return _looks_like_answer(text, [letter for letter, _ in _grades(rnd)])
+
+
 def on_message(session: Session, ctx: EventContext, event: Event) -> list[Json]:
     assert isinstance(event, MessageEvent)
     if not isinstance(event.message, TextMessageContent):
@@ -206,7 +221,7 @@ def on_message(session: Session, ctx: EventContext, event: Event) -> list[Json]:
             letters = [g for g, _ in _grades(rnd)] if rnd else []
             if not _looks_like_answer(text, letters):
                 return _comment(session, ctx, waiting, text)
-    if ctx.chat.is_group and not (is_command or _looks_like_answer(text)):
+    if ctx.chat.is_group and not (is_command or _addressed_in_group(session, ctx, text)):
         return []  # ordinary conversation in the group: not for the bot
     return _run_text(session, ctx, members, text)
 

@@ -110,8 +110,11 @@ def test_group_members_answer_for_the_linked_department_and_are_recorded(
 ) -> None:
     code = line_bot.invite("女性センター")
     assert "このグループ" in line_bot.say(f"link {code}", user="U1", group="C1")
-    # Chatter in the group is not for the bot.
+    # Chatter in the group is not for the bot, even when it starts with a number.
     line_bot.post(text_event("会議は3時からです", user="U2", group="C1"))
+    line_bot.post(text_event("3 時に集合で", user="U2", group="C1"))
+    # A typo'd grade still gets help rather than silence.
+    assert "達成度「E」は使えません" in line_bot.say("2 E 講座", user="U2", group="C1")
     reply = line_bot.say("1 B 市広報紙で周知した", user="U2", group="C1")
     assert "保存" in reply
     line_bot.send(postback_event(_grade(line_bot, 2, "A"), user="U3", group="C1"))
@@ -121,7 +124,7 @@ def test_group_members_answer_for_the_linked_department_and_are_recorded(
     with transaction(line_bot.db.factory) as session:
         kinds = session.scalars(select(ChatIdentity.kind)).all()
     assert kinds == ["group"]
-    assert len(line_bot.api.replies) == 3  # link, answer, grade button; chatter ignored
+    assert len(line_bot.api.replies) == 4  # link, typo help, answer, grade button; chatter ignored
 
 
 def test_grade_button_is_stored_then_the_next_text_is_the_comment(line_bot: LineBot) -> None:

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.errors import NotFound
-from models import Assignment, Item, Report, ReportRevision, Round
+from handlers.reports import find_slot
+from models import ReportRevision, Round
 
 
 @dataclass(frozen=True)
@@ -29,24 +30,17 @@ def slot_history(
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise NotFound(f"回 {round_id} が見つかりません。")
-    report_id = session.scalar(
-        select(Report.id)
-        .join(Assignment, Assignment.id == Report.assignment_id)
-        .join(Item, Item.id == Assignment.item_id)
-        .where(
-            Report.round_id == round_id,
-            Assignment.department_id == department_id,
-            Item.number == item_number,
-        )
+    found = find_slot(
+        session, round_id=round_id, department_id=department_id, item_number=item_number
     )
-    if report_id is None:
+    if found is None:
         raise NotFound(
             f"項目 {item_number} はこの回でその担当課の担当ではありません"
             "（hokoku dept list で担当を確認できます）。"
         )
     rows = session.scalars(
         select(ReportRevision)
-        .where(ReportRevision.report_id == report_id)
+        .where(ReportRevision.report_id == found[0].id)
         .order_by(ReportRevision.revision)
     )
     return [

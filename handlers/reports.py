@@ -56,9 +56,10 @@ class SlotView:
     previous_comment: str
 
 
-def _slot(
+def find_slot(
     session: Session, *, round_id: int, department_id: int, item_number: int
 ) -> tuple[Report, Item] | None:
+    """The report slot of item `item_number` × department in this round, or None."""
     row = session.execute(
         select(Report, Item)
         .join(Assignment, Assignment.id == Report.assignment_id)
@@ -106,7 +107,9 @@ def submit_answer(
         raise InvalidInput(
             f"コメントは{MAX_COMMENT}字以内にしてください（いま{len(comment.strip())}字）。"
         )
-    found = _slot(session, round_id=round_id, department_id=department_id, item_number=item_number)
+    found = find_slot(
+        session, round_id=round_id, department_id=department_id, item_number=item_number
+    )
     if found is None:
         exists = session.scalar(
             select(Item.id).where(Item.plan_id == rnd.plan_id, Item.number == item_number)

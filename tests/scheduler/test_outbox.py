@@ -146,6 +146,44 @@ def test_two_schedulers_in_parallel_send_every_message_exactly_once(db: Db) -> N
     assert {r.claimed_by.split(":")[0] for r in stored if r.claimed_by} <= {"w1", "w2"}
 
 
+@pytest.mark.postgres_only
+def test_two_scheduler_processes_send_every_message_exactly_once(db: Db) -> None:
+    """Two real OS processes tick the same moment: both plan, enqueue and claim at once."""
+    build_scenario(db.factory)
+    add_line_users(db, 60)
+    now = jst(date(2024, 4, 1))
+    start_at = time.time() + 3  # both processes imported and connected by then
+    with Recorder(delay=0.01) as recorder:
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.scheduler.crash_worker",
+                    db.url,
+                    recorder.url,
+                    now.isoformat(),
+                    f"proc{n}",
+                    str(start_at),
+                ],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for n in (1, 2)
+        ]
+        for proc in procs:
+            _out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err.decode()
+        line_rows = [r for r in rows(db) if r.identity.platform == "line"]
+        assert len(line_rows) == 62  # G-KOSO, U-BOSAI and 60 more
+        assert all(r.status == "sent" for r in line_rows)
+        # Every key was requested exactly once: no duplicate even before retry-key dedupe.
+        requested = sorted(recorder.requests)
+        assert requested == sorted(r.key for r in line_rows)
+        assert {r.claimed_by.split(":")[0] for r in line_rows if r.claimed_by} <= {"proc1", "proc2"}
+
+
 def test_kill_minus_nine_mid_fan_out_loses_and_doubles_nothing(db: Db) -> None:
     sc = build_scenario(db.factory)
     add_line_users(db, 30)

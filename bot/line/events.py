@@ -28,6 +28,7 @@ from linebot.v3.webhooks import (
 from sqlalchemy.orm import Session
 
 from bot.line import flex
+from bot.line.limits import MESSAGES_PER_CALL
 from bot.line.postback import (
     ACTION_DEPARTMENT,
     ACTION_GRADE,
@@ -262,16 +263,17 @@ def _run_text(
         )
         choices = [(m.department_id, m.department_name) for m in reply.choose_department]
         return [flex.choose_department(reply.text, choices)]
-    messages = [flex.text(reply.text)]
     if reply.stored:
         forget(session, platform=PLATFORM, chat_id=ctx.chat.chat_id, user_id=ctx.chat.person)
     departments = (
         {department_id} if department_id is not None else {m.department_id for m in members}
     )
+    page: list[Json] = []
     if _head(text) in PENDING_COMMANDS and len(departments) == 1:
         rnd = resolve_round(session, organization_id=ctx.organization_id, ref=None)
-        messages += _pending_page(session, rnd=rnd, department_id=departments.pop())
-    return messages
+        page = _pending_page(session, rnd=rnd, department_id=departments.pop())
+    # A long reply (e.g. 60 answers confirmed) becomes several texts; 5 messages per reply.
+    return flex.texts(reply.text, room=MESSAGES_PER_CALL - len(page)) + page
 
 
 def _comment(session: Session, ctx: EventContext, waiting: dict[str, Any], text: str) -> list[Json]:

@@ -2,8 +2,8 @@
 
 The dicts are exactly the JSON of the Messaging API reference, so tests can read them and
 `bot.line.send.to_sdk` turns them into line-bot-sdk models (which validates them).
-LINE limits: 12 bubbles per carousel, 5 messages per reply/push, 20 characters per
-button label, 1500 characters of altText, 5000 characters per text message.
+Every limit (5 messages per call, 5000-unit texts, 12 bubbles, 20-character labels …) is
+named in bot.line.limits; long texts are split into several messages, never silently cut.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from bot.line import limits
 from bot.line.postback import (
     ACTION_DEPARTMENT,
     ACTION_GRADE,
@@ -25,11 +26,10 @@ from handlers.ports import PendingItem
 
 Json = dict[str, Any]
 
-MAX_BUBBLES = 12
-MAX_MESSAGES = 5
-MAX_LABEL = 20
-MAX_ALT_TEXT = 1500
-MAX_TEXT = 5000
+MAX_BUBBLES = limits.CAROUSEL_BUBBLES
+MAX_LABEL = limits.LABEL
+TITLE_TEXT = 300  # an item title in a bubble (6 lines shown)
+TRUNCATED = "（長いため、ここまでを表示しています）"
 NEXT_LABEL = "次へ"
 NO_COMMENT_LABEL = "コメントなし"
 SAME_COMMENT_LABEL = "前年と同じ"
@@ -37,21 +37,33 @@ GREEN = "#1DB446"
 GREY = "#888888"
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_clip = limits.clip
 
 
 def text(body: str, *, quick_replies: Sequence[Json] = ()) -> Json:
-    message: Json = {"type": "text", "text": _clip(body, MAX_TEXT)}
+    message: Json = {"type": "text", "text": _clip(body, limits.TEXT)}
     if quick_replies:
-        message["quickReply"] = {"items": list(quick_replies)}
+        message["quickReply"] = {"items": list(quick_replies)[: limits.QUICK_REPLY_ITEMS]}
     return message
+
+
+def texts(body: str, *, room: int = limits.MESSAGES_PER_CALL) -> list[Json]:
+    """A long text as up to `room` text messages split at line breaks (LINE: 5000 each).
+
+    Only past `room` messages is the rest dropped, and the last message says so.
+    """
+    pieces = limits.split_text(body)
+    if len(pieces) > room:
+        pieces = pieces[:room]
+        budget = limits.TEXT - limits.utf16_len(TRUNCATED) - 1
+        pieces[-1] = _clip(pieces[-1], budget) + "\n" + TRUNCATED
+    return [text(piece) for piece in pieces]
 
 
 def postback_action(label: str, postback: Postback, *, display: str | None = None) -> Json:
     action: Json = {"type": "postback", "label": _clip(label, MAX_LABEL), "data": encode(postback)}
     if display:
-        action["displayText"] = display
+        action["displayText"] = _clip(display, limits.DISPLAY_TEXT)
     return action
 
 
@@ -96,7 +108,7 @@ def item_bubble(
                 {"type": "text", "text": f"No.{item.number}", "size": "sm", "color": GREEN},
                 {
                     "type": "text",
-                    "text": _clip(item.display, 300),
+                    "text": _clip(item.display, TITLE_TEXT),
                     "wrap": True,
                     "weight": "bold",
                     "size": "sm",
@@ -160,7 +172,7 @@ def item_page(
     messages: list[Json] = [
         {
             "type": "flex",
-            "altText": _clip(alt, MAX_ALT_TEXT),
+            "altText": _clip(alt, limits.ALT_TEXT),
             "contents": {"type": "carousel", "contents": bubbles},
         }
     ]
@@ -225,6 +237,6 @@ def choose_department(body: str, departments: Sequence[tuple[int, str]]) -> Json
         body,
         quick_replies=[
             quick_reply(name, Postback(ACTION_DEPARTMENT, 0, department_id))
-            for department_id, name in departments[:13]
+            for department_id, name in departments[: limits.QUICK_REPLY_ITEMS]
         ],
     )

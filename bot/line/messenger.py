@@ -26,8 +26,8 @@ def render(message: OutboundMessage) -> list[dict[str, Any]]:
     if isinstance(message, RoundRequest):
         return render_request(message)
     if isinstance(message, OfficeDigest):
-        return [flex.text(render_digest(message))]
-    return [flex.text(message.text)]
+        return flex.texts(render_digest(message))
+    return flex.texts(message.text)
 
 
 def render_request(request: RoundRequest) -> list[dict[str, Any]]:

@@ -25,7 +25,8 @@ from starlette.routing import Route
 
 from bot.line.client import LineClient
 from bot.line.events import EVENT_HANDLERS, PLATFORM, EventContext, chat_of
-from bot.line.flex import MAX_MESSAGES, text
+from bot.line.flex import text
+from bot.line.limits import MESSAGES_PER_CALL
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.dedupe import claim_event
@@ -109,7 +110,7 @@ class LineWebhook:
         token = getattr(event, "reply_token", None)
         if not messages or not token:
             return None
-        return Reply(token, messages[:MAX_MESSAGES])
+        return Reply(token, messages[:MESSAGES_PER_CALL])
 
     def send_replies(self, replies: list[Reply]) -> None:
         for reply in replies:

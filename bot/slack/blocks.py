@@ -1,8 +1,7 @@
 """Block Kit builders: plain data in, Slack JSON out. No I/O, no database.
 
-Limits respected here (docs.slack.dev/reference/block-kit/blocks): 50 blocks per message,
-100 per modal or Home tab, 3000 characters per section text, 75 per option text,
-24 per modal title/submit/close, 3000 for private_metadata.
+Every field that carries our data is clipped to its documented limit (bot.slack.limits);
+long texts are split into several sections rather than cut.
 """
 
 from __future__ import annotations
@@ -12,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack import ids
+from bot.slack import ids, limits
+from bot.slack.limits import clip
 from handlers.identities import Membership
 from handlers.ports import OfficeDigest, PendingItem, RoundRequest, TextMessage
 from handlers.replies import bar
@@ -22,10 +22,10 @@ from handlers.status import StatusSummary
 
 Block = dict[str, Any]
 
-MAX_MESSAGE_BLOCKS = 50
-MAX_VIEW_BLOCKS = 100
+MAX_MESSAGE_BLOCKS = limits.MESSAGE_BLOCKS
+MAX_VIEW_BLOCKS = limits.VIEW_BLOCKS
 MAX_LISTED = 15
-SECTION_LIMIT = 3000
+SECTION_LIMIT = limits.SECTION_TEXT
 
 _PURPOSE_HEAD = {
     "request": "報告のお願い",
@@ -34,11 +34,7 @@ _PURPOSE_HEAD = {
 }
 
 
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def plain(text: str, limit: int = 150) -> dict[str, Any]:
+def plain(text: str, limit: int = limits.PLACEHOLDER) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
 
 
@@ -51,11 +47,14 @@ def section(text: str) -> Block:
 
 
 def context(*texts: str) -> Block:
-    return {"type": "context", "elements": [mrkdwn(clip(t, 2000)) for t in texts if t][:10]}
+    return {
+        "type": "context",
+        "elements": [mrkdwn(t) for t in texts if t][: limits.CONTEXT_ELEMENTS],
+    }
 
 
 def header(text: str) -> Block:
-    return {"type": "header", "text": plain(text, 150)}
+    return {"type": "header", "text": plain(text, limits.HEADER_TEXT)}
 
 
 def report_button_value(*, round_id: int, department_id: int) -> str:
@@ -66,7 +65,7 @@ def report_button(*, round_id: int, department_id: int, label: str = "報告す�
     return {
         "type": "button",
         "action_id": ids.ACTION_OPEN_REPORT,
-        "text": plain(label, 75),
+        "text": plain(label, limits.BUTTON_TEXT),
         "style": "primary",
         "value": report_button_value(round_id=round_id, department_id=department_id),
     }
@@ -110,7 +109,7 @@ def round_request(message: RoundRequest) -> tuple[str, list[Block]]:
         )
     )
     fallback = f"{title}: {message.department_name} 未回答{len(message.pending)}件（締切 {message.deadline:%Y-%m-%d}）"
-    return fallback, blocks
+    return clip(fallback, limits.MESSAGE_TEXT), blocks
 
 
 def office_digest(message: OfficeDigest) -> tuple[str, list[Block]]:
@@ -130,7 +129,7 @@ def office_digest(message: OfficeDigest) -> tuple[str, list[Block]]:
 
 
 def text_message(message: TextMessage) -> tuple[str, list[Block]]:
-    return message.text, [section(message.text)]
+    return clip(message.text, limits.MESSAGE_TEXT), text_blocks(message.text)
 
 
 def text_blocks(text: str) -> list[Block]:
@@ -155,7 +154,7 @@ def department_choice(
         {
             "type": "button",
             "action_id": f"{ids.ACTION_OPEN_REPORT}_{m.department_id}",
-            "text": plain(m.department_name, 75),
+            "text": plain(m.department_name, limits.BUTTON_TEXT),
             "value": report_button_value(round_id=round_id, department_id=m.department_id),
         }
         for m in memberships
@@ -172,7 +171,7 @@ def chat_department_choice(memberships: Sequence[Membership], *, prompt: str) ->
         {
             "type": "button",
             "action_id": f"{ids.ACTION_CHOOSE_DEPARTMENT}_{m.department_id}",
-            "text": plain(m.department_name, 75),
+            "text": plain(m.department_name, limits.BUTTON_TEXT),
             "value": str(m.department_id),
         }
         for m in memberships
@@ -207,8 +206,8 @@ def _grade_option(scale: GradeScale, letter: str) -> dict[str, Any]:
         if grade.letter == letter:
             text = grade.letter + (f" {grade.label}" if grade.label else "")
             text += f"（{grade.band}）" if grade.band else ""
-            return {"text": plain(text, 75), "value": grade.letter}
-    return {"text": plain(letter, 75), "value": letter}
+            return {"text": plain(text, limits.OPTION_TEXT), "value": grade.letter}
+    return {"text": plain(letter, limits.OPTION_TEXT), "value": letter}
 
 
 def _item_blocks(slot: SlotView, page: AnswerPage) -> list[Block]:
@@ -217,7 +216,9 @@ def _item_blocks(slot: SlotView, page: AnswerPage) -> list[Block]:
         "type": "static_select",
         "action_id": ids.ACTION_GRADE,
         "placeholder": plain("達成度を選ぶ"),
-        "options": [_grade_option(page.scale, g.letter) for g in page.scale.grades][:100],
+        "options": [_grade_option(page.scale, g.letter) for g in page.scale.grades][
+            : limits.SELECT_OPTIONS
+        ],
     }
     if grade and page.scale.match(grade):
         select["initial_option"] = _grade_option(page.scale, grade)
@@ -225,11 +226,11 @@ def _item_blocks(slot: SlotView, page: AnswerPage) -> list[Block]:
         "type": "plain_text_input",
         "action_id": ids.ACTION_COMMENT,
         "multiline": True,
-        "max_length": MAX_COMMENT,
+        "max_length": min(MAX_COMMENT, limits.TEXT_INPUT),
         "placeholder": plain("取組計画と達成状況"),
     }
     if comment:
-        comment_input["initial_value"] = comment[:MAX_COMMENT]
+        comment_input["initial_value"] = comment[: min(MAX_COMMENT, limits.TEXT_INPUT)]
     where = f"No.{slot.item_number}"
     if slot.path:
         where += "　" + " › ".join(slot.path)
@@ -280,7 +281,7 @@ def answer_modal(page: AnswerPage) -> dict[str, Any]:
                     {
                         "type": "button",
                         "action_id": ids.ACTION_PAGE_BACK,
-                        "text": plain("← 前のページ", 75),
+                        "text": plain("← 前のページ", limits.BUTTON_TEXT),
                         "value": str(page.page - 1),
                     }
                 ],
@@ -293,9 +294,9 @@ def answer_modal(page: AnswerPage) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": ids.CALLBACK_ANSWER,
-        "title": plain(clip(f"{page.round_label} 報告", 24), 24),
-        "submit": plain(submit, 24),
-        "close": plain("閉じる", 24),
+        "title": plain(f"{page.round_label} 報告", limits.MODAL_TITLE),
+        "submit": plain(submit, limits.MODAL_BUTTON),
+        "close": plain("閉じる", limits.MODAL_BUTTON),
         "private_metadata": page.private_metadata,
         "blocks": blocks,
     }

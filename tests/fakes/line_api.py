@@ -1,7 +1,9 @@
 """A local stand-in for the LINE Messaging API: records reply/push calls with their headers.
 
 Like the real API it answers a push whose X-Line-Retry-Key was already accepted with 409,
-and it can be told to fail the next call with a given status (e.g. 429 once).
+and it can be told to fail the next call with a given status (e.g. 429 once). Like LINE, it
+answers 400 to a request that breaks a documented limit (tests/fakes/line_limits.py) and
+notes it in `violations`; `running_fake_line_api` fails the test that left any behind.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.line_limits import request_problems
+
 WAIT_SECONDS = 10.0
+MESSAGE_PATHS = frozenset({"/v2/bot/message/reply", "/v2/bot/message/push"})
 
 
 @dataclass
@@ -43,6 +48,7 @@ class FakeLineApi:
     calls: list[Call] = field(default_factory=list)
     accepted_retry_keys: set[str] = field(default_factory=set)
     fail_next: list[int] = field(default_factory=list)
+    violations: list[tuple[str, list[str]]] = field(default_factory=list)
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
     def record(self, call: Call) -> int:
@@ -51,6 +57,10 @@ class FakeLineApi:
             self._cond.notify_all()
             if self.fail_next:
                 return self.fail_next.pop(0)
+            problems = request_problems(call.body) if call.path in MESSAGE_PATHS else []
+            if problems:
+                self.violations.append((call.path, problems))
+                return 400
             key = call.retry_key
             if key is not None:
                 if key in self.accepted_retry_keys:
@@ -123,3 +133,4 @@ def running_fake_line_api() -> Iterator[FakeLineApi]:
         server.shutdown()
         server.server_close()
         thread.join()
+    assert not api.violations, f"requests over LINE limits: {api.violations}"

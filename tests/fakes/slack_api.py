@@ -2,6 +2,9 @@
 
 Run it in a thread, point SLACK_API_URL at `url`, then assert on `calls`. `fail_once`
 makes the next call of a method answer 429 (with Retry-After) or an API error.
+Like Slack, it refuses a message or view that breaks a documented limit (`invalid_blocks`,
+see tests/fakes/slack_limits.py) and notes it in `violations`; the fixtures fail a test
+that left any behind, so every test checks the payloads it causes.
 """
 
 from __future__ import annotations
@@ -13,6 +16,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.fakes.slack_limits import message_problems, view_problems
+
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
 
 
 @dataclass
@@ -39,6 +47,7 @@ class _Failure:
 class FakeSlackApi:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.violations: list[tuple[str, list[str]]] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._lock = threading.Condition()
         self._ids = itertools.count(1)
@@ -110,6 +119,10 @@ class FakeSlackApi:
         assert len(found) >= count, f"expected {count} call(s) of {method}, got {len(found)}"
         return found
 
+    def assert_within_limits(self) -> None:
+        """Fail when any call broke a Slack limit (even one the bot caught and logged)."""
+        assert not self.violations, f"payloads over Slack limits: {self.violations}"
+
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
@@ -126,23 +139,41 @@ class FakeSlackApi:
             return 200, b"OK - " + str(len(raw)).encode(), {}
         if path.startswith("/response/"):
             body = json.loads(raw or b"{}")
+            problems = message_problems(body)
             with self._lock:
                 self.calls.append(Call("response_url", body, raw))
+                if problems:
+                    self.violations.append(("response_url", problems))
                 self._lock.notify_all()
+            if problems:
+                return 400, b"invalid_blocks", {}
             return 200, b"ok", {}
         method = path.removeprefix("/api/")
         if "json" in content_type:
             body: dict[str, Any] = json.loads(raw or b"{}")
         else:
             body = dict(parse_qsl(raw.decode()))
+        problems = self._limit_problems(method, Call(method, body, raw))
         with self._lock:
             self.calls.append(Call(method, body, raw))
+            if problems:
+                self.violations.append((method, problems))
             failures = self._failures.get(method)
             failure = failures.pop(0) if failures else None
             self._lock.notify_all()
         if failure is not None:
             return failure.status, failure.body, failure.headers
+        if problems:
+            return 200, {"ok": False, "error": "invalid_blocks", "errors": problems}, {}
         return 200, self._ok(method, body), {}
+
+    @staticmethod
+    def _limit_problems(method: str, call: Call) -> list[str]:
+        if method in MESSAGE_METHODS:
+            return message_problems({**call.body, "blocks": call.json_field("blocks")})
+        if method in VIEW_METHODS:
+            return view_problems(call.json_field("view"))
+        return []
 
     def _history(self, channel: str) -> list[dict[str, Any]]:
         """What chat.postMessage put into `channel`, newest first, with its metadata."""

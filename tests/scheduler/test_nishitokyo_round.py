@@ -84,6 +84,7 @@ def fake_slack() -> Iterator[FakeSlackApi]:
     api = FakeSlackApi().start()
     yield api
     api.stop()
+    api.assert_within_limits()
 
 
 def test_nishitokyo_round_each_department_gets_exactly_the_planned_messages(

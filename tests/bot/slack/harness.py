@@ -173,6 +173,7 @@ def fake_slack() -> Iterator[FakeSlackApi]:
     api = FakeSlackApi().start()
     yield api
     api.stop()
+    api.assert_within_limits()
 
 
 @pytest.fixture

@@ -25,7 +25,8 @@ class RateLimit:
 
 # Slack: ~1 msg/s per channel; LINE: 2,000 req/s. Console: none.
 PLATFORM_LIMITS = {
-    "slack": RateLimit(per_target_interval=1.0),
+    # 1.1 s: a margin so scheduling jitter never brings two posts to one channel under 1 s.
+    "slack": RateLimit(per_target_interval=1.1),
     "line": RateLimit(per_second=2000.0),
 }
 

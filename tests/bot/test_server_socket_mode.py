@@ -32,6 +32,7 @@ from models.db import transaction
 from tests.asgi_server import running_asgi
 from tests.bot.slack.harness import SIGNING_SECRET, Seeded, TrackingExecutor, seed
 from tests.bot.slack.listeners.test_events import graded
+from tests.bot.slack.listeners.test_views import state
 from tests.conftest import Db
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_socket import FakeSocketModeServer
@@ -227,9 +228,23 @@ def test_events_commands_and_actions_over_socket_mode(
         assert modal.body["trigger_id"] == "trig-click-1"
         assert modal.json_field("view")["callback_id"] == ids.CALLBACK_ANSWER
 
+        # The modal's submit with a bad grade: `response_action: errors` is the ack's payload.
+        view = {**modal.json_field("view"), "id": "V_SOCKET", "hash": "h0"}
+        submission = {
+            "type": "view_submission",
+            "team": {"id": "T0TEST"},
+            "api_app_id": "A0TEST",
+            "user": {"id": "U1"},
+            "view": {**view, "state": {"values": state({1: ("Z", "?")})}},
+        }
+        refused = live.deliver("interactive", submission)
+        assert refused["payload"]["response_action"] == "errors"
+        assert "A／B／C／D" in refused["payload"]["errors"]["grade_1"]
+        assert revisions(db) == 1
+
         # Every envelope acked exactly once; hello got no ack.
         sent = [a["envelope_id"] for a in socket_server.acks]
-        assert len(sent) == 4 and len(set(sent)) == 4
+        assert len(sent) == 5 and len(set(sent)) == 5
         assert socket_server.closed == 0
     # Shutting the app down (uvicorn's lifespan) closes the websocket, without reconnecting.
     socket_server.wait_closed()

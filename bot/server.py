@@ -67,19 +67,32 @@ def slack_http_routes(
     return [Route("/slack/events", slack_events, methods=["POST"])]
 
 
+def socket_mode_wanted(settings: Settings, *, requested: bool) -> bool:
+    """Socket Mode when asked for (`--socket-mode`) or when an app-level token is configured."""
+    return requested or settings.slack_app_token is not None
+
+
 class SlackSocketMode:
-    """Slack over Socket Mode (no public URL): bolt's built-in websocket client."""
+    """Slack over Socket Mode (no public URL): bolt's built-in websocket client.
+
+    `start` asks `apps.connections.open` (with the app-level token) for a websocket URL
+    and connects; bolt acks each envelope with its envelope_id (the ack's payload is what
+    an HTTP response body would have been) and reconnects on `disconnect`.
+    """
 
     name = "slack-socket-mode"
 
-    def __init__(self, settings: Settings, runtime: Runtime) -> None:
+    def __init__(
+        self, settings: Settings, runtime: Runtime, *, listener_executor: Executor | None = None
+    ) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         from bot.slack.app import build_slack_app
 
         assert settings.slack_app_token is not None
         self.handler = SocketModeHandler(
-            build_slack_app(settings, runtime), settings.slack_app_token.get_secret_value()
+            build_slack_app(settings, runtime, listener_executor=listener_executor),
+            settings.slack_app_token.get_secret_value(),
         )
 
     def start(self) -> None:
@@ -101,7 +114,9 @@ def configure_platforms(
     # Slack: HTTP (Events API at /slack/events) or Socket Mode.
     if settings.slack_bot_token is not None or settings.slack_signing_secret is not None:
         if socket_mode:
-            platforms.services.append(SlackSocketMode(settings, runtime))
+            platforms.services.append(
+                SlackSocketMode(settings, runtime, listener_executor=slack_executor)
+            )
             platforms.names.append("slack (socket mode)")
         else:
             platforms.routes.extend(

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.cli.common import fail, runtime
 from bot.scheduler_service import SchedulerService
-from bot.server import BackgroundService, build_app, configure_platforms
+from bot.server import BackgroundService, build_app, configure_platforms, socket_mode_wanted
 from bot.slack.app import SlackNotConfigured
 
 app = typer.Typer(help="ボットのサーバーを起動する（Slack / LINE）")
@@ -36,7 +36,7 @@ def serve(
     """ボットのサーバー（Slack /slack/events、LINE /line/callback、/healthz、スケジューラー）を起動する。"""
     rt = runtime(ctx)
     settings = rt.settings
-    use_socket = socket_mode or settings.slack_app_token is not None
+    use_socket = socket_mode_wanted(settings, requested=socket_mode)
     if use_socket and settings.slack_app_token is None:
         fail("Socket Mode には SLACK_APP_TOKEN（xapp-…）が必要です。")
     try:

@@ -89,7 +89,7 @@ def handle_message(
 
 def answer_text_as(
     runtime: Runtime, *, user_id: str, channel: str, department_id: int, claim_key: str
-) -> str | None:
+) -> ChatReply | None:
     """Re-run the message that waited for a department choice; remember the choice a day."""
     with transaction(runtime.factory) as session:
         if not claim_event(session, platform=PLATFORM, event_key=claim_key):
@@ -98,7 +98,7 @@ def answer_text_as(
             session, platform=PLATFORM, chat_id=channel, user_id=user_id, kind=CHOICE_KIND
         )
         if not state or "text" not in state:
-            return CHOICE_EXPIRED
+            return ChatReply(CHOICE_EXPIRED)
         chat_kind = str(state.get("chat_kind", "user"))
         remember(
             session,
@@ -118,4 +118,4 @@ def answer_text_as(
             event_key=str(state["event_key"]),
             department_id=department_id,
         )
-        return handle_text(session, ctx=ctx, text=str(state["text"])).text
+        return handle_text(session, ctx=ctx, text=str(state["text"]))

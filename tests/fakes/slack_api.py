@@ -28,6 +28,7 @@ class Call:
     method: str
     body: dict[str, Any]
     raw: bytes = b""
+    authorization: str = ""
 
     def json_field(self, name: str) -> Any:
         """A field that slack_sdk may send JSON-encoded inside a form body (blocks, view)."""
@@ -62,7 +63,10 @@ class FakeSlackApi:
                 raw = self.rfile.read(length)
                 path = self.path.split("?", 1)[0]
                 status, payload, headers = fake._handle(
-                    path, raw, self.headers.get("Content-Type", "")
+                    path,
+                    raw,
+                    self.headers.get("Content-Type", ""),
+                    self.headers.get("Authorization", ""),
                 )
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
@@ -80,6 +84,8 @@ class FakeSlackApi:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
+        # What apps.connections.open hands out: a FakeSocketModeServer's ws:// URL.
+        self.socket_url: str | None = None
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self) -> FakeSlackApi:
@@ -130,7 +136,7 @@ class FakeSlackApi:
     # ------------------------------------------------------------------ the API
 
     def _handle(
-        self, path: str, raw: bytes, content_type: str
+        self, path: str, raw: bytes, content_type: str, authorization: str = ""
     ) -> tuple[int, dict[str, Any] | bytes, dict[str, str]]:
         if path.startswith("/upload/"):
             with self._lock:
@@ -155,7 +161,7 @@ class FakeSlackApi:
             body = dict(parse_qsl(raw.decode()))
         problems = self._limit_problems(method, Call(method, body, raw))
         with self._lock:
-            self.calls.append(Call(method, body, raw))
+            self.calls.append(Call(method, body, raw, authorization))
             if problems:
                 self.violations.append((method, problems))
             failures = self._failures.get(method)
@@ -203,6 +209,10 @@ class FakeSlackApi:
                 "user_id": "UBOT",
                 "bot_id": "BBOT",
             }
+        if method == "apps.connections.open":
+            if self.socket_url is None:
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.socket_url}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(body.get("users", "X"))}}
         if method == "chat.postMessage":

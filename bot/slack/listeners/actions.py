@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
-from bot.slack import answering, ids
+from bot.slack import answering, home, ids
 from bot.slack.answer_form import FormMeta, read_values
 from bot.slack.chatting import answer_text_as
 from bot.slack.context import dm_channel
@@ -101,4 +101,6 @@ def register(app: App, runtime: Runtime) -> None:
             claim_key=f"choice:{channel}:{message_ts}",
         )
         if reply is not None:
-            client.chat_postMessage(channel=channel, text=reply)
+            client.chat_postMessage(channel=channel, text=reply.text)
+            if home.answers_changed(reply.stored):
+                home.refresh_home(runtime, client, user_id)

@@ -42,6 +42,8 @@ def register(app: App, runtime: Runtime) -> None:
         )
         if turn is not None:
             _post_reply(client, turn, channel=event["channel"], thread_ts=None)
+            if home.answers_changed(turn.reply.stored):
+                home.refresh_home(runtime, client, event["user"])
 
     @app.event("app_mention")
     def mention(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
@@ -61,6 +63,8 @@ def register(app: App, runtime: Runtime) -> None:
                 channel=event["channel"],
                 thread_ts=event.get("thread_ts") or event.get("ts"),
             )
+            if home.answers_changed(turn.reply.stored):
+                home.refresh_home(runtime, client, event["user"])
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
-from bot.slack import answering, ids
+from bot.slack import answering, home, ids
 from bot.slack.answer_form import FormMeta, read_values, validate
 from bot.slack.context import dm_channel
 from handlers.errors import HokokuError
@@ -65,3 +65,5 @@ def register(app: App, runtime: Runtime) -> None:
             client.chat_postMessage(
                 channel=dm_channel(client, user_id), text=answering.confirmation_text(stored)
             )
+            if home.answers_changed(stored.outcomes):
+                home.refresh_home(runtime, client, user_id)

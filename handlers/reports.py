@@ -184,9 +184,17 @@ def node_path(session: Session, node_id: int | None) -> tuple[str, ...]:
 
 
 def department_slots(
-    session: Session, *, round_id: int, department_id: int, pending_only: bool = False
+    session: Session,
+    *,
+    round_id: int,
+    department_id: int,
+    pending_only: bool = False,
+    item_number: int | None = None,
 ) -> list[SlotView]:
-    """The department's slots in plan order, with last year's answer when there is one."""
+    """The department's slots in plan order, with last year's answer when there is one.
+
+    `item_number` narrows it to that one item (a button press needs one slot, not 60).
+    """
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise NotFound(f"回 {round_id} が見つかりません。")
@@ -207,6 +215,8 @@ def department_slots(
     )
     if pending_only:
         query = query.where(Report.grade.is_(None))
+    if item_number is not None:
+        query = query.where(Item.number == item_number)
     paths: dict[int | None, tuple[str, ...]] = {}
     slots: list[SlotView] = []
     for report, item, dept, before in session.execute(query):

@@ -48,6 +48,7 @@ from handlers.replies import NOT_LINKED, render_outcomes
 from handlers.reports import SlotView, department_slots, submit_answer
 from handlers.rounds import resolve_round
 from handlers.scale import GradeScale
+from handlers.status import summarize
 from models import Round
 
 PLATFORM = "line"
@@ -157,17 +158,19 @@ def _pending_item(slot: SlotView) -> PendingItem:
 
 
 def _slot(session: Session, *, round_id: int, department_id: int, item: int) -> SlotView:
-    for slot in department_slots(session, round_id=round_id, department_id=department_id):
-        if slot.item_number == item:
-            return slot
-    raise InvalidInput(f"項目 {item} はこの担当課の項目ではありません。")
+    found = department_slots(
+        session, round_id=round_id, department_id=department_id, item_number=item
+    )
+    if not found:
+        raise InvalidInput(f"項目 {item} はこの担当課の項目ではありません。")
+    return found[0]
 
 
-def _remaining_line(session: Session, *, round_id: int, department_id: int) -> str:
-    slots = department_slots(session, round_id=round_id, department_id=department_id)
-    pending = sum(1 for s in slots if s.grade is None)
+def _remaining_line(session: Session, *, round_id: int, department_id: int, today: date) -> str:
+    own = summarize(session, round_id=round_id, today=today, department_id=department_id)
+    pending = own.total - own.submitted
     if pending == 0:
-        return f"全{len(slots)}件すべて回答済みです。ありがとうございました。"
+        return f"全{own.total}件すべて回答済みです。ありがとうございました。"
     return f"未回答はあと {pending} 件です（「未回答」で一覧）。"
 
 
@@ -312,7 +315,10 @@ def _store_comment(
     )
     forget(session, platform=PLATFORM, chat_id=ctx.chat.chat_id, user_id=ctx.chat.person)
     remaining = _remaining_line(
-        session, round_id=postback.round_id, department_id=postback.department_id
+        session,
+        round_id=postback.round_id,
+        department_id=postback.department_id,
+        today=ctx.today,
     )
     return [flex.text(f"{render_outcomes([outcome])}\n{remaining}")]
 
@@ -381,7 +387,10 @@ def _no_comment(session: Session, ctx: EventContext, postback: Postback) -> list
         ]
     kept = f"（コメントは前のまま: {slot.comment[:40]}）" if slot.comment else "（コメントなし）"
     remaining = _remaining_line(
-        session, round_id=postback.round_id, department_id=postback.department_id
+        session,
+        round_id=postback.round_id,
+        department_id=postback.department_id,
+        today=ctx.today,
     )
     return [
         flex.text(f"項目 {slot.item_number} を {slot.grade} で記録しました{kept}。\n{remaining}")

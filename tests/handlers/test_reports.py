@@ -177,3 +177,12 @@ def test_deadline_before_opening_is_refused(session: Session) -> None:
             deadline=date(2024, 3, 1),
             opens_on=date(2024, 4, 1),
         )
+
+
+def test_slots_can_be_narrowed_to_one_item(
+    session: Session, plan_round: tuple[int, int, int]
+) -> None:
+    round_id, center, _ = plan_round
+    [slot] = department_slots(session, round_id=round_id, department_id=center, item_number=2)
+    assert (slot.item_number, slot.item_title) == (2, "講座の開催")
+    assert department_slots(session, round_id=round_id, department_id=center, item_number=9) == []

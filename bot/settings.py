@@ -5,8 +5,6 @@ Secrets are SecretStr so they never appear in logs or reprs.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -51,8 +49,3 @@ class Settings(BaseSettings):
     scheduler_interval: int = Field(
         default=60, validation_alias=AliasChoices("HOKOKU_SCHEDULER_INTERVAL")
     )
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -12,9 +12,6 @@ and nothing of the call is delivered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 ELLIPSIS = "…"
 
 MESSAGES_PER_CALL = 5
@@ -84,10 +81,3 @@ def clip_exact(text: str, limit: int) -> str:
         if used > limit:
             return text[:index]
     return text
-
-
-def fit_messages(messages: Sequence[dict[str, Any]], *, notice: str) -> list[dict[str, Any]]:
-    """At most 5 messages per call: when more, the 5th becomes `notice` (a text)."""
-    if len(messages) <= MESSAGES_PER_CALL:
-        return list(messages)
-    return [*messages[: MESSAGES_PER_CALL - 1], {"type": "text", "text": clip(notice, TEXT)}]

@@ -24,10 +24,6 @@ class SlackNotConfigured(Exception):
     """SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET is missing."""
 
 
-def slack_configured(settings: Settings) -> bool:
-    return settings.slack_bot_token is not None and settings.slack_signing_secret is not None
-
-
 def make_client(settings: Settings) -> WebClient:
     """A WebClient against SLACK_API_URL that honours 429 Retry-After and retries blips."""
     if settings.slack_bot_token is None:

@@ -69,9 +69,3 @@ def plain_number(code: str) -> int | None:
     if _PLAIN.match(code):
         return int(fold(code))
     return None
-
-
-def is_code_only(text: str) -> bool:
-    """True when the cell is a bare code (`4`, `(1)`, `Ⅲ`) without a title."""
-    split = split_code(text)
-    return bool(split.code) and not split.title

@@ -23,7 +23,6 @@ from handlers.plan_import.errors import PlanImportError
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 TSV_SUFFIXES = {".tsv", ".tab"}
-TEXT_SUFFIXES = {".csv", ".txt", *TSV_SUFFIXES}
 
 
 @dataclass

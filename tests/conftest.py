@@ -23,7 +23,7 @@ from models import Base
 from models.db import make_engine, make_session_factory, upgrade
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "bot" / "samples"  # shipped with the package
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -33,7 +33,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     if not SAMPLES.is_dir():
-        pytest.fail(f"sample plan tables not found at {SAMPLES} (shared/ must sit beside the repo)")
+        pytest.fail(f"sample plan tables not found at {SAMPLES}")
     return SAMPLES
 
 

@@ -1,6 +1,6 @@
 """`hokoku demo`: a whole round on this machine with nothing but the install.
 
-Imports a sample plan (shipped in bot/demo_data) into a fresh SQLite file, opens last fiscal
+Imports a sample plan (shipped in bot/samples) into a fresh SQLite file, opens last fiscal
 year's round and starts the console as a department, saying what to type.
 """
 
@@ -63,7 +63,7 @@ def _fresh_database(path: Path) -> Settings:
 
 def _set_up(rt: Runtime, sample: Sample, dept: str | None) -> DemoSetup:
     today = rt.today()
-    with transaction(rt.factory) as session, as_file(files("bot.demo_data") / sample.file) as src:
+    with transaction(rt.factory) as session, as_file(files("bot.samples") / sample.file) as src:
         result = import_plan(
             session, organization_id=rt.organization_id, path=Path(src), name=sample.plan_name
         )

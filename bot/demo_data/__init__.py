@@ -1,1 +1,0 @@
-"""Sample plan tables shipped with the package, for `hokoku demo` (real municipal documents)."""

@@ -33,9 +33,12 @@ class Runtime:
         self.engine.dispose()
 
 
-def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
-    """Connect, bring the schema up to date (first use), and find the organization."""
-    engine = make_engine(settings.database_url)
+def open_runtime(settings: Settings, *, migrate: bool = True, serving: bool = False) -> Runtime:
+    """Connect, bring the schema up to date (first use), and find the organization.
+
+    `serving`: the pool of `hokoku serve` gives up waiting for a connection quickly (503).
+    """
+    engine = make_engine(settings.database_url, settings.pool(serving=serving))
     if migrate:
         ensure_schema(engine)
     factory = make_session_factory(engine)

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -46,25 +47,6 @@ class Platforms:
     routes: list[BaseRoute] = field(default_factory=list)
     services: list[BackgroundService] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
-
-
-def slack_http_routes(
-    settings: Settings, runtime: Runtime, *, listener_executor: Executor | None = None
-) -> list[BaseRoute]:
-    """`POST /slack/events`: events, slash commands and interactivity at one URL (bolt's way)."""
-    from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
-
-    from bot.slack.app import build_slack_app
-
-    bolt = build_slack_app(settings, runtime, listener_executor=listener_executor)
-
-    async def slack_events(request: Request) -> Response:
-        body = await request.body()
-        # bolt's dispatch is synchronous (signature check, ack wait): keep it off the loop.
-        response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
-        return to_starlette_response(response)
-
-    return [Route("/slack/events", slack_events, methods=["POST"])]
 
 
 def socket_mode_wanted(settings: Settings, *, requested: bool) -> bool:
@@ -119,6 +101,8 @@ def configure_platforms(
             )
             platforms.names.append("slack (socket mode)")
         else:
+            from bot.slack.http import slack_http_routes
+
             platforms.routes.extend(
                 slack_http_routes(settings, runtime, listener_executor=slack_executor)
             )
@@ -145,7 +129,7 @@ def build_app(
         try:
             with runtime.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except OperationalError:
+        except (OperationalError, PoolTimeout):
             return False
         return True
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.db import SERVING_SQLITE_BUSY_SECONDS, PoolSettings
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
@@ -49,3 +51,41 @@ class Settings(BaseSettings):
     scheduler_interval: int = Field(
         default=60, validation_alias=AliasChoices("HOKOKU_SCHEDULER_INTERVAL")
     )
+
+    # Database pool and locks. The server answers 503 (the platform retries) when no
+    # connection is free within HOKOKU_DB_POOL_TIMEOUT seconds; the CLI waits longer.
+    db_pool_size: int = Field(
+        default=10, ge=1, validation_alias=AliasChoices("HOKOKU_DB_POOL_SIZE")
+    )
+    db_pool_overflow: int = Field(
+        default=5, ge=0, validation_alias=AliasChoices("HOKOKU_DB_POOL_OVERFLOW")
+    )
+    db_pool_timeout: float = Field(
+        default=1.0, gt=0, validation_alias=AliasChoices("HOKOKU_DB_POOL_TIMEOUT")
+    )
+    sqlite_busy_timeout: float = Field(
+        default=5.0, gt=0, validation_alias=AliasChoices("HOKOKU_SQLITE_BUSY_TIMEOUT")
+    )
+    # Largest request body the webhooks accept (Slack's biggest, a modal page of long
+    # comments, stays far below this); bigger bodies get 413.
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024, validation_alias=AliasChoices("HOKOKU_MAX_BODY_BYTES")
+    )
+    # Housekeeping: dedupe keys, finished outbox rows and invite failures older than this
+    # are pruned by the scheduler (the audit log is kept).
+    retention_days: int = Field(
+        default=90, ge=1, validation_alias=AliasChoices("HOKOKU_RETENTION_DAYS")
+    )
+
+    def pool(self, *, serving: bool) -> PoolSettings:
+        """Pool settings for the server (short wait, then 503) or the CLI (waits its turn)."""
+        return PoolSettings(
+            size=self.db_pool_size,
+            overflow=self.db_pool_overflow,
+            timeout=self.db_pool_timeout if serving else 30.0,
+            sqlite_busy_seconds=(
+                min(self.sqlite_busy_timeout, SERVING_SQLITE_BUSY_SECONDS)
+                if serving
+                else self.sqlite_busy_timeout
+            ),
+        )

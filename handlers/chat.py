@@ -12,17 +12,25 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from handlers.answer_text import parse_answers
 from handlers.errors import HokokuError, InvalidInput
 from handlers.identities import Membership, redeem_invite
-from handlers.normalize import fold
+from handlers.normalize import clean_text, fold
 from handlers.replies import (
     NOT_LINKED,
     render_help,
     render_outcomes,
     render_pending,
+    render_rejected,
     render_status,
 )
-from handlers.reports import SubmitOutcome, department_slots, submit_answer
+from handlers.reports import (
+    AnswersRejected,
+    SubmitOutcome,
+    check_answers,
+    department_slots,
+    submit_answers,
+)
 from handlers.rounds import resolve_round
 from handlers.scale import GradeScale
 from handlers.status import summarize
@@ -58,27 +66,6 @@ class ChatReply:
     # Set when the sender belongs to several departments and must say which one first.
     choose_department: tuple[Membership, ...] = field(default_factory=tuple)
     linked: Membership | None = None
-
-
-@dataclass(frozen=True)
-class AnswerLine:
-    line_no: int
-    item_number: int
-    grade: str
-    comment: str | None
-
-
-def parse_answer_line(line: str, *, line_no: int = 1) -> AnswerLine:
-    """`１２　Ｂ　市広報紙で周知` → AnswerLine(12, "B", "市広報紙で周知"); comment kept as typed."""
-    parts = _SPLIT.split(line.strip(), maxsplit=2)
-    number = fold(parts[0]).lstrip("#").removeprefix("No.").removeprefix("NO.")
-    if len(parts) < 2 or not number.isdigit():
-        raise InvalidInput(
-            f"{line_no}行目「{line.strip()[:30]}」を読み取れません。"
-            "「項目番号 達成度 コメント」の形で送ってください（例: 12 B 市広報紙で周知した）。"
-        )
-    comment = parts[2].strip() if len(parts) > 2 else None
-    return AnswerLine(line_no, int(number), fold(parts[1]), comment)
 
 
 def _open_round(session: Session, ctx: ChatContext) -> Round:
@@ -145,6 +132,7 @@ def _link(session: Session, ctx: ChatContext, arg: str) -> ChatReply:
         platform=ctx.platform,
         external_id=ctx.chat_id,
         kind=ctx.chat_kind,
+        sender=ctx.reporter,
     )
     role = "（事務局）" if membership.is_office else ""
     where = "このグループ" if ctx.chat_kind != "user" else "あなた"
@@ -186,50 +174,35 @@ def _answers(session: Session, ctx: ChatContext, text: str) -> ChatReply:
         return ChatReply(NOT_LINKED)
     [member] = acting
     rnd = _open_round(session, ctx)
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    outcomes: list[SubmitOutcome] = []
-    errors: list[str] = []
-    batch = session.begin_nested()  # all lines or none: nothing half-written
-    for line_no, line in lines:
-        try:
-            parsed = parse_answer_line(line, line_no=line_no)
-            with session.begin_nested():
-                outcomes.append(
-                    submit_answer(
-                        session,
-                        round_id=rnd.id,
-                        department_id=member.department_id,
-                        item_number=parsed.item_number,
-                        grade=parsed.grade,
-                        comment=parsed.comment,
-                        reporter=ctx.reporter,
-                        channel=ctx.platform,
-                        source_key=f"{ctx.event_key}#{line_no}" if ctx.event_key else None,
-                    )
-                )
-        except HokokuError as exc:
-            located = len(lines) == 1 or exc.message.startswith(f"{line_no}行目")
-            prefix = "" if located else f"{line_no}行目: "
-            errors.append(prefix + exc.message)
-    if errors:
-        batch.rollback()
-        note = (
-            "何も保存していません。直して全部の行をもう一度送ってください。"
-            if len(lines) > 1
-            else ""
+    parsed = parse_answers(text, scale=GradeScale.from_json(rnd.scale), source_key=ctx.event_key)
+    errors = [(e.line_no, e.error.message) for e in parsed.errors]
+    try:
+        if errors:  # unreadable lines: only check the answers, to list every problem at once
+            check_answers(
+                session,
+                round_id=rnd.id,
+                department_id=member.department_id,
+                answers=parsed.answers,
+            )
+            return ChatReply(render_rejected(errors, lines=parsed.lines))
+        result = submit_answers(
+            session,
+            round_id=rnd.id,
+            department_id=member.department_id,
+            answers=parsed.answers,
+            reporter=ctx.reporter,
+            channel=ctx.platform,
         )
-        return ChatReply("\n".join([*errors, note]).strip())
-    batch.commit()
-    remaining = render_pending(
-        department_slots(session, round_id=rnd.id, department_id=member.department_id),
-        department_name=member.department_name,
-    )
-    return ChatReply(f"{render_outcomes(outcomes)}\n\n{remaining}", stored=tuple(outcomes))
+    except AnswersRejected as exc:
+        errors.extend((e.line_no or 0, e.error.message) for e in exc.errors)
+        return ChatReply(render_rejected(errors, lines=parsed.lines))
+    remaining = render_pending(result.slots, department_name=member.department_name)
+    return ChatReply(f"{render_outcomes(result.outcomes)}\n\n{remaining}", stored=result.outcomes)
 
 
 def handle_text(session: Session, *, ctx: ChatContext, text: str) -> ChatReply:
     """Answer one chat message. User errors become the reply text, never an exception."""
-    stripped = text.strip()
+    stripped = clean_text(text).strip()
     if not stripped:
         return _help(session, ctx, "")
     head, _, arg = fold(stripped).partition(" ")

@@ -7,31 +7,28 @@ failed attempt leaves no claim behind and the retry is handled normally.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
-from models import ProcessedEvent
+from models import ProcessedEvent, utcnow
+from models.conflicts import insert_ignoring_conflict
 
 MAX_KEY = 300
 
 
-def claim_event(session: Session, *, platform: str, event_key: str) -> bool:
+def claim_event(
+    session: Session, *, platform: str, event_key: str, now: datetime | None = None
+) -> bool:
     """True the first time this (platform, key) is seen; False for a redelivery.
 
-    Call it first in the transaction: the row's unique index is what serializes two
-    concurrent deliveries (the loser waits, then sees the violation).
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING`: a concurrent delivery of the same
+    event waits on the unique index until the first transaction ends, then inserts nothing
+    (or, if the first one rolled back, claims it itself).
     """
-    key = event_key[:MAX_KEY]
-    if session.scalar(
-        select(ProcessedEvent.id).where(
-            ProcessedEvent.platform == platform, ProcessedEvent.event_key == key
-        )
-    ):
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ProcessedEvent(platform=platform, event_key=key))
-    except IntegrityError:
-        return False
-    return True
+    statement = (
+        insert_ignoring_conflict(session, ProcessedEvent, index_elements=["platform", "event_key"])
+        .values(platform=platform, event_key=event_key[:MAX_KEY], received_at=now or utcnow())
+        .returning(ProcessedEvent.id)
+    )
+    return session.execute(statement).first() is not None

@@ -25,3 +25,7 @@ class PermissionDenied(HokokuError):
 
 class RoundClosed(HokokuError):
     """The round no longer takes answers."""
+
+
+class TooManyAttempts(HokokuError):
+    """The caller failed too often (invite codes); refused until the window passes."""

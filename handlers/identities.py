@@ -6,10 +6,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers.errors import InvalidInput
+from handlers.errors import InvalidInput, TooManyAttempts
 from handlers.normalize import fold_key
 from models import (
     ROLE_MEMBER,
@@ -18,10 +18,14 @@ from models import (
     ChatIdentity,
     Department,
     InviteCode,
+    InviteFailure,
     utcnow,
 )
 
 INVITE_TTL = timedelta(days=14)
+# Guessing an 8-character code is hopeless at this pace: 5 wrong codes per 15 minutes.
+INVITE_FAILURE_LIMIT = 5
+INVITE_FAILURE_WINDOW = timedelta(minutes=15)
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _CODE_LENGTH = 8
@@ -160,6 +164,37 @@ def create_invite(
     return invite
 
 
+def _refuse_guessing(session: Session, *, platform: str, sender: str, now: datetime) -> None:
+    """After INVITE_FAILURE_LIMIT failures in the window, refuse (politely, audited)."""
+    since = now - INVITE_FAILURE_WINDOW
+    count, oldest = session.execute(
+        select(func.count(), func.min(InviteFailure.at)).where(
+            InviteFailure.platform == platform,
+            InviteFailure.sender == sender,
+            InviteFailure.at > since,
+        )
+    ).one()
+    if count < INVITE_FAILURE_LIMIT:
+        return
+    _audit(session, actor=f"{platform}:{sender}", action="invite_refused", failures=count)
+    wait = max(1, -(-int((oldest + INVITE_FAILURE_WINDOW - now).total_seconds()) // 60))
+    raise TooManyAttempts(
+        f"招待コードの入力に{INVITE_FAILURE_LIMIT}回続けて失敗したため、しばらく受け付けません。"
+        f"{wait}分ほど待ってから、事務局から届いたコードをそのまま送ってください。"
+    )
+
+
+def _invite_problem(invite: InviteCode | None, *, code: str) -> str:
+    if invite is None:
+        return (
+            f"招待コード「{code[:32]}」が見つかりません。"
+            "事務局から届いたコードをそのまま入力してください。"
+        )
+    if invite.used_at is not None:
+        return "この招待コードはすでに使われています。事務局に新しいコードを依頼してください。"
+    return "この招待コードは有効期限切れです。事務局に新しいコードを依頼してください。"
+
+
 def redeem_invite(
     session: Session,
     *,
@@ -168,25 +203,24 @@ def redeem_invite(
     external_id: str,
     kind: str = "user",
     workspace: str = "",
+    sender: str | None = None,
     now: datetime | None = None,
 ) -> Membership:
-    """Link the caller with a one-time code; unknown, used or expired codes explain what to do."""
+    """Link the caller with a one-time code; unknown, used or expired codes explain what to do.
+
+    `sender` is the person typing (in a group, not the group): failed codes are counted per
+    sender, and after INVITE_FAILURE_LIMIT within INVITE_FAILURE_WINDOW they are refused.
+    The caller must commit even when this raises, so the failure is remembered.
+    """
     now = now or utcnow()
+    who = sender or external_id
+    _refuse_guessing(session, platform=platform, sender=who, now=now)
     invite = session.scalar(
-        select(InviteCode).where(InviteCode.code == fold_key(code)).with_for_update()
+        select(InviteCode).where(InviteCode.code == fold_key(code)[:32]).with_for_update()
     )
-    if invite is None:
-        raise InvalidInput(
-            f"招待コード「{code}」が見つかりません。事務局から届いたコードをそのまま入力してください。"
-        )
-    if invite.used_at is not None:
-        raise InvalidInput(
-            "この招待コードはすでに使われています。事務局に新しいコードを依頼してください。"
-        )
-    if invite.expires_at <= now:
-        raise InvalidInput(
-            "この招待コードは有効期限切れです。事務局に新しいコードを依頼してください。"
-        )
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        session.add(InviteFailure(platform=platform, sender=who, at=now))
+        raise InvalidInput(_invite_problem(invite, code=code))
     department = session.get(Department, invite.department_id)
     assert department is not None  # foreign key
     identity = link_identity(

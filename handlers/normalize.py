@@ -6,6 +6,10 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# C0/C1 control characters other than tab and newline, lone surrogates (JSON may carry
+# "\ud800", which cannot be encoded as UTF-8) and non-characters: what no person types,
+# what PostgreSQL refuses in text (NUL), what breaks a terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def fold(text: str) -> str:
@@ -16,3 +20,8 @@ def fold(text: str) -> str:
 def fold_key(text: str) -> str:
     """A comparison key: folded, upper-cased, without any white space."""
     return fold(text).upper().replace(" ", "")
+
+
+def clean_text(text: str) -> str:
+    """What a person sent, minus control characters (NUL …); CRLF and CR become LF."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

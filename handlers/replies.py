@@ -6,14 +6,35 @@ whole reply on text-only channels.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from typing import Protocol
 
-from handlers.reports import REVISED, STORED, UNCHANGED, SlotView, SubmitOutcome
+from handlers.reports import DUPLICATE, REVISED, STORED, UNCHANGED, SubmitOutcome
 from handlers.scale import GradeScale
 from handlers.status import StatusSummary
 
 BAR_WIDTH = 10
 MAX_LISTED = 20
+# A reply lists at most this many answers or errors, then says how many more there were
+# (a line is at most ~150 characters, so 100 lines stay far inside every limit):
+# a 2,000-line message gets a summary that fits every platform (Slack 40,000 characters,
+# LINE 5 × 5,000), never a reply that is cut or refused.
+MAX_OUTCOMES_LISTED = 100
+MAX_ERRORS_LISTED = 20
+
+
+class PendingSlot(Protocol):
+    """What a pending list needs of a slot (SlotView and SlotState both have it)."""
+
+    @property
+    def item_number(self) -> int: ...
+
+    @property
+    def item_display(self) -> str: ...
+
+    @property
+    def grade(self) -> str | None: ...
 
 
 def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
@@ -31,20 +52,48 @@ def item_label(number: int, display: str) -> str:
     return clipped if display.startswith(f"{number} ") else f"{number} {clipped}"
 
 
+_VERBS = {STORED: "保存", UNCHANGED: "変更なし", DUPLICATE: "受付済み"}
+
+
+def _verb(out: SubmitOutcome) -> str:
+    return f"修正（第{out.revision}版）" if out.status == REVISED else _VERBS[out.status]
+
+
 def render_outcomes(outcomes: Sequence[SubmitOutcome]) -> str:
+    """One line per answer; past MAX_OUTCOMES_LISTED a count per result and the first ones."""
     lines = []
-    for out in outcomes:
-        verb = {STORED: "保存", REVISED: f"修正（第{out.revision}版）", UNCHANGED: "変更なし"}.get(
-            out.status, "受付済み"
-        )
+    for out in outcomes[:MAX_OUTCOMES_LISTED]:
         comment = f"「{_clip(out.comment, 60)}」" if out.comment else "（コメントなし）"
         lines.append(
-            f"・{item_label(out.item_number, out.item_display)} → {out.grade}{comment} … {verb}"
+            f"・{item_label(out.item_number, out.item_display)} → {out.grade}{comment} … {_verb(out)}"
+        )
+    if len(outcomes) > MAX_OUTCOMES_LISTED:
+        counts = Counter(_VERBS.get(out.status, "修正") for out in outcomes)
+        summary = "・".join(f"{verb} {n}件" for verb, n in counts.items())
+        lines.insert(0, f"{len(outcomes)}件の回答を受け付けました（{summary}）。")
+        lines.append(
+            f"…ほか{len(outcomes) - MAX_OUTCOMES_LISTED}件（「未回答」「状況」で確認できます）"
         )
     return "\n".join(lines)
 
 
-def render_pending(slots: Sequence[SlotView], *, department_name: str) -> str:
+def render_rejected(errors: Sequence[tuple[int, str]], *, lines: int) -> str:
+    """Why a message was refused, line by line; nothing of it was stored."""
+    ordered = sorted(errors, key=lambda e: e[0])
+    texts = [
+        message
+        if lines <= 1 or message.startswith(f"{line_no}行目")
+        else f"{line_no}行目: {message}"
+        for line_no, message in ordered[:MAX_ERRORS_LISTED]
+    ]
+    if len(ordered) > MAX_ERRORS_LISTED:
+        texts.append(f"…ほか{len(ordered) - MAX_ERRORS_LISTED}件の誤りがあります。")
+    if lines > 1:
+        texts.append("何も保存していません。直して全部の行をもう一度送ってください。")
+    return "\n".join(texts)
+
+
+def render_pending(slots: Sequence[PendingSlot], *, department_name: str) -> str:
     pending = [s for s in slots if s.grade is None]
     if not slots:
         return f"{department_name}の担当項目はこの回にありません。"

@@ -1,29 +1,47 @@
-"""Recording an answer (grade + comment) for one slot, and reading a department's slots.
+"""Recording answers (grade + comment) for a department's slots, and reading its slots.
 
-Every adapter (console, Slack, LINE, CLI proxy entry) stores answers through `submit_answer`.
+Every adapter (console, Slack, LINE, CLI proxy entry) stores answers through
+`submit_answers` (or `submit_answer` for one). A batch is validated as a whole before
+anything is written, and the department's slots are locked for the rest of the
+transaction (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already
+serializes writers), so two people answering the same slot at the same moment both get a
+revision, in the order their transactions took the lock, and the later one is current.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from handlers.errors import InvalidInput, NotFound, PermissionDenied, RoundClosed
+from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenied, RoundClosed
 from handlers.fiscal import reiwa_label
+from handlers.normalize import clean_text
 from handlers.rounds import previous_round
 from handlers.scale import GradeScale
 from models import Assignment, Department, Item, PlanNode, Report, ReportRevision, Round, utcnow
 
 MAX_COMMENT = 3000
+MAX_ITEM_NUMBER = 2**31 - 1  # the items.number column is a 32-bit integer
 
 STORED = "stored"  # first answer for the slot
 REVISED = "revised"  # a new revision replaced an earlier answer
 UNCHANGED = "unchanged"  # same grade and comment as already stored: nothing written
 DUPLICATE = "duplicate"  # the same delivery (source_key) was already stored
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One answer to store. `comment=None` keeps the stored comment (a grade-only answer)."""
+
+    item_number: int
+    grade: str
+    comment: str | None = None
+    source_key: str | None = None
+    line_no: int | None = None  # where it was typed, for errors that name the line
 
 
 @dataclass(frozen=True)
@@ -35,6 +53,39 @@ class SubmitOutcome:
     grade: str
     comment: str
     revision: int
+
+
+@dataclass(frozen=True)
+class AnswerError:
+    """Why one answer of a batch cannot be stored."""
+
+    line_no: int | None
+    item_number: int
+    error: HokokuError
+
+
+class AnswersRejected(HokokuError):
+    """Some answers of a batch are invalid; nothing of the batch was stored."""
+
+    def __init__(self, errors: Sequence[AnswerError]) -> None:
+        super().__init__("\n".join(e.error.message for e in errors))
+        self.errors = tuple(errors)
+
+
+@dataclass(frozen=True)
+class SlotState:
+    """A slot after a batch: enough to say what is still pending."""
+
+    item_number: int
+    item_display: str
+    grade: str | None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    outcomes: tuple[SubmitOutcome, ...]
+    department_name: str
+    slots: tuple[SlotState, ...]  # every slot of the department in this round, plan order
 
 
 @dataclass(frozen=True)
@@ -73,6 +124,187 @@ def find_slot(
     return None if row is None else (row[0], row[1])
 
 
+def answerable_round(session: Session, *, round_id: int) -> Round:
+    """The round, if it still takes answers."""
+    rnd = session.get(Round, round_id)
+    if rnd is None:
+        raise NotFound(f"回 {round_id} が見つかりません。")
+    if rnd.is_closed:
+        raise RoundClosed(
+            f"{reiwa_label(rnd.fiscal_year)}の報告は締め切られました。修正は事務局へ連絡してください。"
+        )
+    return rnd
+
+
+def _check_values(answer: AnswerInput, scale: GradeScale) -> tuple[str, str | None]:
+    """The scale's letter and the cleaned comment, or the error that says how to fix it."""
+    letter = scale.match(answer.grade)
+    if letter is None:
+        raise InvalidInput(
+            f"達成度「{answer.grade[:20]}」は使えません。{scale.hint()} のどれかで答えてください。"
+        )
+    if answer.comment is None:
+        return letter, None
+    comment = clean_text(answer.comment).strip()
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput(f"コメントは{MAX_COMMENT}字以内にしてください（いま{len(comment)}字）。")
+    return letter, comment
+
+
+@dataclass
+class _Checked:
+    """A validated batch: the department's slots (locked) and each answer's letter and comment."""
+
+    department: Department
+    rows: list[tuple[Report, Item]]
+    answers: list[tuple[AnswerInput, str, str | None]]
+
+
+def _check(
+    session: Session, *, round_id: int, department_id: int, answers: Sequence[AnswerInput]
+) -> _Checked:
+    rnd = answerable_round(session, round_id=round_id)
+    scale = GradeScale.from_json(rnd.scale)
+    found = session.execute(
+        select(Report, Item, Department)
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .join(Department, Department.id == Assignment.department_id)
+        .where(Report.round_id == round_id, Assignment.department_id == department_id)
+        .order_by(Item.position, Report.id)
+        .with_for_update(of=Report)
+        .execution_options(populate_existing=True)
+    ).all()
+    department = found[0][2] if found else session.get(Department, department_id)
+    if department is None:
+        raise NotFound(f"担当課 {department_id} が見つかりません。")
+    numbers = {item.number for _, item, _ in found}
+    errors: list[AnswerError] = []
+    checked: list[tuple[AnswerInput, str, str | None]] = []
+    unknown: list[AnswerInput] = []
+    for answer in answers:
+        try:
+            letter, comment = _check_values(answer, scale)
+        except HokokuError as exc:
+            errors.append(AnswerError(answer.line_no, answer.item_number, exc))
+            continue
+        if answer.item_number not in numbers:
+            unknown.append(answer)
+        checked.append((answer, letter, comment))
+    if unknown:
+        errors.extend(_unknown_items(session, rnd=rnd, department=department, answers=unknown))
+    if errors:
+        errors.sort(key=lambda e: (e.line_no or 0, e.item_number))
+        raise AnswersRejected(errors)
+    return _Checked(department, [(report, item) for report, item, _ in found], checked)
+
+
+def check_answers(
+    session: Session, *, round_id: int, department_id: int, answers: Sequence[AnswerInput]
+) -> None:
+    """Raise AnswersRejected listing every invalid answer of the batch; writes nothing."""
+    _check(session, round_id=round_id, department_id=department_id, answers=answers)
+
+
+def submit_answers(
+    session: Session,
+    *,
+    round_id: int,
+    department_id: int,
+    answers: Sequence[AnswerInput],
+    reporter: str,
+    channel: str,
+    now: datetime | None = None,
+) -> BatchResult:
+    """Validate and store a batch of answers of one department, all or nothing.
+
+    Every revision is kept; an answer equal to what is stored writes nothing (UNCHANGED);
+    one whose `source_key` was already stored is a redelivery (DUPLICATE). Answers to the
+    same item later in the batch revise the earlier ones, in order. Raises AnswersRejected
+    listing every invalid answer; then nothing was written.
+    """
+    checked = _check(session, round_id=round_id, department_id=department_id, answers=answers)
+    department = checked.department
+    slots = {item.number: (report, item) for report, item in checked.rows}
+    keys = [a.source_key for a, _, _ in checked.answers if a.source_key]
+    seen = (
+        set(
+            session.scalars(
+                select(ReportRevision.source_key).where(ReportRevision.source_key.in_(keys))
+            )
+        )
+        if keys
+        else set()
+    )
+    when = now or utcnow()
+    outcomes: list[SubmitOutcome] = []
+    for answer, letter, comment in checked.answers:
+        report, item = slots[answer.item_number]
+        if answer.source_key in seen:
+            outcomes.append(_outcome(DUPLICATE, report, item, department))
+            continue
+        new_comment = report.comment if comment is None else comment
+        if report.grade == letter and report.comment == new_comment:
+            outcomes.append(_outcome(UNCHANGED, report, item, department))
+            continue
+        status = STORED if report.grade is None else REVISED
+        report.revision += 1
+        report.grade = letter
+        report.comment = new_comment
+        report.reporter = reporter
+        report.channel = channel
+        report.submitted_at = when
+        session.add(
+            ReportRevision(
+                report_id=report.id,
+                revision=report.revision,
+                grade=letter,
+                comment=new_comment,
+                reporter=reporter,
+                channel=channel,
+                source_key=answer.source_key,
+                created_at=when,
+            )
+        )
+        if answer.source_key:
+            seen.add(answer.source_key)
+        outcomes.append(_outcome(status, report, item, department))
+    session.flush()
+    return BatchResult(
+        outcomes=tuple(outcomes),
+        department_name=department.name,
+        slots=tuple(
+            SlotState(item.number, item.display, report.grade) for report, item in checked.rows
+        ),
+    )
+
+
+def _unknown_items(
+    session: Session, *, rnd: Round, department: Department, answers: Sequence[AnswerInput]
+) -> list[AnswerError]:
+    """Say for each answer whether its item is not in the plan or not this department's."""
+    numbers = {a.item_number for a in answers if 0 < a.item_number <= MAX_ITEM_NUMBER}
+    in_plan = set(
+        session.scalars(
+            select(Item.number).where(Item.plan_id == rnd.plan_id, Item.number.in_(numbers))
+        )
+    )
+    errors = []
+    for answer in answers:
+        if answer.item_number in in_plan:
+            error: HokokuError = PermissionDenied(
+                f"項目 {answer.item_number} は{department.name}の担当ではありません。"
+                "「未回答」で担当項目の番号を確認できます。"
+            )
+        else:
+            error = NotFound(
+                f"項目 {answer.item_number} はこの計画にありません。"
+                "「未回答」で担当項目の番号を確認できます。"
+            )
+        errors.append(AnswerError(answer.line_no, answer.item_number, error))
+    return errors
+
+
 def submit_answer(
     session: Session,
     *,
@@ -87,76 +319,19 @@ def submit_answer(
     now: datetime | None = None,
 ) -> SubmitOutcome:
     """Validate and store one answer; keeps every revision. `comment=None` keeps the old one."""
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
-    department = session.get(Department, department_id)
-    if department is None:
-        raise NotFound(f"担当課 {department_id} が見つかりません。")
-    if rnd.is_closed:
-        raise RoundClosed(
-            f"{reiwa_label(rnd.fiscal_year)}の報告は締め切られました。修正は事務局へ連絡してください。"
-        )
-    scale = GradeScale.from_json(rnd.scale)
-    letter = scale.match(grade)
-    if letter is None:
-        raise InvalidInput(
-            f"達成度「{grade}」は使えません。{scale.hint()} のどれかで答えてください。"
-        )
-    if comment is not None and len(comment.strip()) > MAX_COMMENT:
-        raise InvalidInput(
-            f"コメントは{MAX_COMMENT}字以内にしてください（いま{len(comment.strip())}字）。"
-        )
-    found = find_slot(
-        session, round_id=round_id, department_id=department_id, item_number=item_number
-    )
-    if found is None:
-        exists = session.scalar(
-            select(Item.id).where(Item.plan_id == rnd.plan_id, Item.number == item_number)
-        )
-        if exists is None:
-            raise NotFound(
-                f"項目 {item_number} はこの計画にありません。「未回答」で担当項目の番号を確認できます。"
-            )
-        raise PermissionDenied(
-            f"項目 {item_number} は{department.name}の担当ではありません。"
-            "「未回答」で担当項目の番号を確認できます。"
-        )
-    report, item = found
-    if source_key is not None:
-        seen = session.scalar(select(ReportRevision).where(ReportRevision.source_key == source_key))
-        if seen is not None:
-            return _outcome(DUPLICATE, report, item, department)
-    new_comment = report.comment if comment is None else comment.strip()
-    if report.grade == letter and report.comment == new_comment:
-        return _outcome(UNCHANGED, report, item, department)
-    status = STORED if report.grade is None else REVISED
-    when = now or utcnow()
     try:
-        with session.begin_nested():
-            report.revision += 1
-            report.grade = letter
-            report.comment = new_comment
-            report.reporter = reporter
-            report.channel = channel
-            report.submitted_at = when
-            session.add(
-                ReportRevision(
-                    report_id=report.id,
-                    revision=report.revision,
-                    grade=letter,
-                    comment=new_comment,
-                    reporter=reporter,
-                    channel=channel,
-                    source_key=source_key,
-                    created_at=when,
-                )
-            )
-    except IntegrityError:
-        # A concurrent delivery of the same event won the race: it stored the answer.
-        session.refresh(report)
-        return _outcome(DUPLICATE, report, item, department)
-    return _outcome(status, report, item, department)
+        result = submit_answers(
+            session,
+            round_id=round_id,
+            department_id=department_id,
+            answers=[AnswerInput(item_number, grade, comment, source_key)],
+            reporter=reporter,
+            channel=channel,
+            now=now,
+        )
+    except AnswersRejected as exc:
+        raise exc.errors[0].error from None
+    return result.outcomes[0]
 
 
 def _outcome(status: str, report: Report, item: Item, department: Department) -> SubmitOutcome:
@@ -171,16 +346,24 @@ def _outcome(status: str, report: Report, item: Item, department: Department) ->
     )
 
 
-def node_path(session: Session, node_id: int | None) -> tuple[str, ...]:
-    """Hierarchy of an item, top first (`I 人権の尊重`, `I-1★ …`, `(1) …`)."""
-    path: list[str] = []
-    while node_id is not None:
-        node = session.get(PlanNode, node_id)
-        if node is None:
-            break
-        path.append(node.display)
-        node_id = node.parent_id
-    return tuple(reversed(path))
+def node_paths(session: Session, *, plan_id: int) -> dict[int, tuple[str, ...]]:
+    """The hierarchy of every node of a plan, top first (`I 人権の尊重`, `I-1★ …`), by one query."""
+    nodes = {
+        node.id: node
+        for node in session.scalars(select(PlanNode).where(PlanNode.plan_id == plan_id))
+    }
+    paths: dict[int, tuple[str, ...]] = {}
+
+    def path_of(node_id: int) -> tuple[str, ...]:
+        if node_id not in paths:
+            node = nodes[node_id]
+            parent = path_of(node.parent_id) if node.parent_id in nodes else ()
+            paths[node_id] = (*parent, node.display)
+        return paths[node_id]
+
+    for node_id in nodes:
+        path_of(node_id)
+    return paths
 
 
 def department_slots(
@@ -190,10 +373,13 @@ def department_slots(
     department_id: int,
     pending_only: bool = False,
     item_number: int | None = None,
+    with_paths: bool = True,
 ) -> list[SlotView]:
     """The department's slots in plan order, with last year's answer when there is one.
 
-    `item_number` narrows it to that one item (a button press needs one slot, not 60).
+    `item_number` narrows it to that one item (a button press needs one slot, not 60);
+    `with_paths=False` skips the hierarchy (a text list needs none). A fixed number of
+    queries, however many items and plan nodes.
     """
     rnd = session.get(Round, round_id)
     if rnd is None:
@@ -211,32 +397,31 @@ def department_slots(
             & (prev_report.round_id == (prev.id if prev else -1)),
         )
         .where(Report.round_id == round_id, Assignment.department_id == department_id)
-        .order_by(Item.position)
+        .order_by(Item.position, Report.id)
     )
     if pending_only:
         query = query.where(Report.grade.is_(None))
     if item_number is not None:
+        if not 0 < item_number <= MAX_ITEM_NUMBER:
+            return []
         query = query.where(Item.number == item_number)
-    paths: dict[int | None, tuple[str, ...]] = {}
-    slots: list[SlotView] = []
-    for report, item, dept, before in session.execute(query):
-        if item.node_id not in paths:
-            paths[item.node_id] = node_path(session, item.node_id)
-        slots.append(
-            SlotView(
-                report_id=report.id,
-                item_number=item.number,
-                item_code=item.code,
-                item_title=item.title,
-                item_display=item.display,
-                path=paths[item.node_id],
-                department_id=dept.id,
-                department_name=dept.name,
-                grade=report.grade,
-                comment=report.comment,
-                revision=report.revision,
-                previous_grade=before.grade if before else None,
-                previous_comment=before.comment if before else "",
-            )
+    rows = session.execute(query).all()
+    paths = node_paths(session, plan_id=rnd.plan_id) if with_paths and rows else {}
+    return [
+        SlotView(
+            report_id=report.id,
+            item_number=item.number,
+            item_code=item.code,
+            item_title=item.title,
+            item_display=item.display,
+            path=paths.get(item.node_id, ()) if item.node_id is not None else (),
+            department_id=dept.id,
+            department_name=dept.name,
+            grade=report.grade,
+            comment=report.comment,
+            revision=report.revision,
+            previous_grade=before.grade if before else None,
+            previous_comment=before.comment if before else "",
         )
-    return slots
+        for report, item, dept, before in rows
+    ]

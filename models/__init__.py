@@ -8,6 +8,7 @@ from models.chat import (
     ChatIdentity,
     ConversationState,
     InviteCode,
+    InviteFailure,
     ProcessedEvent,
 )
 from models.outbox import Notification
@@ -24,6 +25,7 @@ __all__ = [
     "ConversationState",
     "Department",
     "InviteCode",
+    "InviteFailure",
     "Item",
     "Notification",
     "Organization",

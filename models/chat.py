@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -55,6 +55,21 @@ class InviteCode(Base):
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("chat_identities.id"), default=None)
 
 
+class InviteFailure(Base):
+    """A wrong, used or expired invite code typed by one sender (counted to stop guessing).
+
+    Kept in the database, not in memory, so the limit holds across server processes.
+    """
+
+    __tablename__ = "invite_failures"
+    __table_args__ = (Index("ix_invite_failures_sender", "platform", "sender", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    sender: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class ProcessedEvent(Base):
     """Inbound event ids already handled (Slack event_id, LINE webhookEventId …)."""
 
@@ -64,7 +79,7 @@ class ProcessedEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
     event_key: Mapped[str] = mapped_column(String(300))
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class ConversationState(Base):
@@ -79,7 +94,7 @@ class ConversationState(Base):
     user_id: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(50))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class AuditEntry(Base):

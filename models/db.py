@@ -1,31 +1,82 @@
-"""Engine and session factory, and bringing the schema up to date with Alembic.
+"""Engine and session factory, transactions that retry when the database is busy, and the
+schema brought up to date with Alembic.
 
 The schema is only ever created by migrations (`upgrade`), never by `create_all`.
+
+SQLite is the embedded default and must hold a real office: one `hokoku serve` (with its
+scheduler) plus CLI commands at the same time. So it runs in WAL mode (readers never block
+the writer), every transaction starts with `BEGIN IMMEDIATE` (a writer takes the write lock
+up front instead of failing half-way with "database is locked" when a deferred transaction
+later needs to write; SQLAlchemy's documented pysqlite recipe), waits `busy_timeout` for
+the lock, and `run_transaction` retries a unit of work a bounded number of times. A read-only
+unit (`read_only=True`) begins DEFERRED, so status and exports never hold the write lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger(__name__)
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+READ_ONLY = "hokoku_read_only"  # execution option: begin a DEFERRED transaction on SQLite
+# A chat delivery is tried twice before the platform is told to retry (503): with the
+# server's short SQLite busy wait this stays inside Slack's 3-second answer window.
+INTAKE_ATTEMPTS = 2
+SERVING_SQLITE_BUSY_SECONDS = 1.0
+T = TypeVar("T")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys on and a busy timeout for several threads."""
+@dataclass(frozen=True)
+class PoolSettings:
+    """How many connections a process may hold, and how long a caller waits for one.
+
+    `timeout` is short for the server (a saturated pool answers 503 at once and the
+    platform retries) and long for the CLI (which simply waits its turn).
+    """
+
+    size: int = 10
+    overflow: int = 5
+    timeout: float = 30.0
+    sqlite_busy_seconds: float = 5.0
+    pg_lock_timeout_ms: int = 0  # 0 = wait for row locks as long as needed
+
+
+class DatabaseBusy(Exception):
+    """The database stayed locked, or no connection was free, past the retries."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached (stopped, restarting, network)."""
+
+
+def make_engine(url: str, pool: PoolSettings | None = None, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, BEGIN IMMEDIATE and a busy timeout."""
+    pool = pool or PoolSettings()
     if url.startswith("sqlite"):
+        in_memory = url in {"sqlite://", "sqlite:///:memory:"}
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("check_same_thread", False)
-        connect_args.setdefault("timeout", 30)
+        connect_args.setdefault("timeout", pool.sqlite_busy_seconds)
+        if not in_memory:
+            kwargs.setdefault("pool_size", pool.size)
+            kwargs.setdefault("max_overflow", pool.overflow)
+            kwargs.setdefault("pool_timeout", pool.timeout)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -36,26 +87,112 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             dbapi_conn.isolation_level = None
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL at each checkpoint
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", pool.size)
+    kwargs.setdefault("max_overflow", pool.overflow)
+    kwargs.setdefault("pool_timeout", pool.timeout)
+    if pool.pg_lock_timeout_ms and url.startswith("postgresql"):
+        connect_args = kwargs.pop("connect_args", {})
+        connect_args.setdefault("options", f"-c lock_timeout={pool.pg_lock_timeout_ms}")
+        kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with factory() as session, session.begin():
-        yield session
+    """One unit of work: commit on success, roll back on any error.
+
+    A database that stays locked or cannot be reached surfaces as DatabaseBusy or
+    DatabaseUnavailable, which every entry point turns into one clear line or a 503.
+    """
+    try:
+        with factory() as session, session.begin():
+            yield session
+    except (DBAPIError, PoolTimeout) as exc:
+        if is_busy(exc):
+            raise DatabaseBusy(str(getattr(exc, "orig", exc))) from exc
+        if is_unavailable(exc):
+            raise DatabaseUnavailable(str(getattr(exc, "orig", exc))) from exc
+        raise
+
+
+# SQLSTATEs worth running the whole unit of work again for (PostgreSQL):
+# serialization failure, deadlock victim, lock_timeout expired.
+_RETRY_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def is_busy(exc: BaseException) -> bool:
+    """The database was there but locked or out of connections: retrying may succeed."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES:
+        return True
+    message = str(exc.orig).lower()
+    return isinstance(exc, OperationalError) and (
+        "database is locked" in message or "database is busy" in message
+    )
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached at all (stopped, restarting, refused, file gone)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError) or is_busy(exc):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:  # PostgreSQL: connection exceptions and server shutdown
+        return sqlstate.startswith(("08", "57P"))
+    message = str(exc.orig).lower()
+    return any(
+        sign in message
+        for sign in ("connection", "server closed", "unable to open database", "disk i/o error")
+    )
+
+
+def run_transaction(
+    factory: sessionmaker[Session],
+    work: Callable[[Session], T],
+    *,
+    attempts: int = 3,
+    backoff: float = 0.05,
+) -> T:
+    """Run `work` in one transaction; when the database is busy, run it again (bounded).
+
+    `work` must be safe to run again: everything it wrote was rolled back with the failed
+    attempt. Raises DatabaseBusy after the last attempt and DatabaseUnavailable when the
+    database cannot be reached, so entry points answer with one clear line or a 503.
+    """
+    attempt = 1
+    while True:
+        try:
+            with transaction(factory) as session:
+                return work(session)
+        except DatabaseBusy:
+            if attempt >= attempts:
+                raise
+            log.info("database busy (attempt %d/%d); retrying", attempt, attempts)
+            time.sleep(backoff * attempt)
+            attempt += 1
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from bot.cli import console, db, demo, dept, export, plan, remind, report, round, serve, status
+from bot.cli.common import database_error_message, print_error
+from models.db import DatabaseBusy, DatabaseUnavailable
 
 app = typer.Typer(
     name="hokoku",
@@ -30,4 +32,9 @@ round.app.command("edit-schedule")(remind.edit_schedule_cmd)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except (DatabaseBusy, DatabaseUnavailable) as exc:
+        # A command that did not wrap its work in user_errors(): still one line, no traceback.
+        print_error(database_error_message(exc))
+        raise SystemExit(1) from None

@@ -16,24 +16,38 @@ from sqlalchemy.exc import OperationalError
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from handlers.errors import HokokuError
+from models.db import DatabaseBusy, DatabaseUnavailable
 
 console = Console()
 err_console = Console(stderr=True)
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+def print_error(message: str) -> None:
     err_console.print(
         f"[bold red]エラー:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True
     )
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    print_error(message)
     raise typer.Exit(code)
 
 
-def runtime(ctx: typer.Context) -> Runtime:
+def database_error_message(exc: DatabaseBusy | DatabaseUnavailable) -> str:
+    if isinstance(exc, DatabaseBusy):
+        return (
+            "データベースが他の処理で使用中です（書き込みが続いています）。"
+            "しばらくしてからもう一度実行してください。"
+        )
+    return f"データベースに接続できません（HOKOKU_DATABASE_URL を確認してください）: {exc}"
+
+
+def runtime(ctx: typer.Context, *, serving: bool = False) -> Runtime:
     """The runtime of this invocation (created on first use, closed when the command ends)."""
     root = ctx.find_root()
     if root.obj is None:
         try:
-            rt = open_runtime(Settings())
+            rt = open_runtime(Settings(), serving=serving)
         except OperationalError as exc:
             fail(
                 f"データベースに接続できません（HOKOKU_DATABASE_URL を確認してください）: {exc.orig}"
@@ -51,6 +65,8 @@ def user_errors() -> Iterator[None]:
         yield
     except HokokuError as exc:
         fail(exc.message)
+    except (DatabaseBusy, DatabaseUnavailable) as exc:
+        fail(database_error_message(exc))
 
 
 def print_json(data: Any) -> None:

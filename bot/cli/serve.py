@@ -34,7 +34,7 @@ def serve(
     ),
 ) -> None:
     """ボットのサーバー（Slack /slack/events、LINE /line/callback、/healthz、スケジューラー）を起動する。"""
-    rt = runtime(ctx)
+    rt = runtime(ctx, serving=True)
     settings = rt.settings
     use_socket = socket_mode_wanted(settings, requested=socket_mode)
     if use_socket and settings.slack_app_token is None:

@@ -38,6 +38,7 @@ from bot.line.postback import (
     Postback,
     decode,
 )
+from handlers.answer_text import is_answer_line
 from handlers.chat import COMMANDS, ChatContext, handle_text
 from handlers.conversation import AWAIT_COMMENT, AWAIT_DEPARTMENT, forget, recall, remember
 from handlers.errors import InvalidInput, NotFound, PermissionDenied
@@ -181,27 +182,18 @@ def _head(text: str) -> str:
     return fold(text).partition(" ")[0].lower()
 
 
-def _looks_like_answer(text: str, grades: Sequence[str] | None = None) -> bool:
-    """`12 B …`: a number then (if the scale is known) one of its grades."""
-    parts = fold(text).split(" ")
-    if len(parts) < 2 or not parts[0].lstrip("#").isdigit():
-        return False
-    return grades is None or fold_key(parts[1]) in {fold_key(g) for g in grades}
-
-
-def _addressed_in_group(session: Session, ctx: EventContext, text: str) -> bool:
-    """In a group only `12 B …` with a grade of the open round (or a lone letter, to catch
-    typos like `12 E`) is for the bot; `3 時に集合` is the members' own conversation."""
-    if not _looks_like_answer(text):
-        return False
-    token = fold(text).split(" ")[1]
-    if len(token) <= 2 and token.isascii() and token.isalpha():
-        return True
+def _open_scale(session: Session, ctx: EventContext) -> GradeScale | None:
     try:
         rnd = resolve_round(session, organization_id=ctx.organization_id, ref=None)
     except NotFound:
-        return False
-    return _looks_like_answer(text, [letter for letter, _ in _grades(rnd)])
+        return None
+    return GradeScale.from_json(rnd.scale)
+
+
+def _addressed_in_group(session: Session, ctx: EventContext, text: str) -> bool:
+    """In a group only an answer line (`12 B …` with a grade of the open round, or a short
+    Latin typo like `12 E`) is for the bot; `3 時に集合` is the members' own conversation."""
+    return is_answer_line(text, _open_scale(session, ctx))
 
 
 def on_message(session: Session, ctx: EventContext, event: Event) -> list[Json]:
@@ -222,8 +214,8 @@ def on_message(session: Session, ctx: EventContext, event: Event) -> list[Json]:
         )
         if waiting is not None:
             rnd = session.get(Round, int(waiting["round_id"]))
-            letters = [g for g, _ in _grades(rnd)] if rnd else []
-            if not _looks_like_answer(text, letters):
+            scale = GradeScale.from_json(rnd.scale) if rnd else None
+            if not is_answer_line(text, scale):
                 return _comment(session, ctx, waiting, text)
     if ctx.chat.is_group and not (is_command or _addressed_in_group(session, ctx, text)):
         return []  # ordinary conversation in the group: not for the bot

@@ -60,12 +60,20 @@ def decode(data: str) -> Postback:
     try:
         return Postback(
             action=action,
-            round_id=int(fields["r"]),
-            department_id=int(fields["d"]),
-            item=int(fields.get("i", "0")),
-            grade=fields.get("g", ""),
+            round_id=_id(fields["r"]),
+            department_id=_id(fields["d"]),
+            item=_id(fields.get("i", "0")),
+            grade=fields.get("g", "")[:20],
         )
     except (KeyError, ValueError) as exc:
         raise InvalidInput(
             "このボタンのデータが読めません。「未回答」と送ると最新の一覧を表示します。"
         ) from exc
+
+
+def _id(text: str) -> int:
+    """A database id we wrote ourselves: a 32-bit non-negative integer, or ValueError."""
+    number = int(text)
+    if not 0 <= number < 2**31:
+        raise ValueError(f"id out of range: {text[:20]}")
+    return number

@@ -1,9 +1,11 @@
 """`POST /line/callback`: signature check, once-only processing, replies after the response.
 
-LINE expects a prompt 200. Each event is handled in its own transaction that also records
-its webhookEventId (ProcessedEvent), so a redelivered event is recognised and skipped; the
-replies are sent by a background task after the 200 has gone out. A database failure
-propagates as 500 so that LINE redelivers; events already committed are then skipped.
+Each event is handled in its own transaction that also records its webhookEventId
+(ProcessedEvent), so a redelivered event is recognised and skipped; the 200 goes out only
+after every event of the body is committed, and the replies are sent by a background task
+after it. When the database is unavailable or busy the answer is 503, so LINE redelivers
+(events already committed are then skipped). An oversized, non-UTF-8, unsigned or
+malformed body is a 4xx.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from zoneinfo import ZoneInfo
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhooks import Event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from bot.http_body import BadBody, read_limited, utf8
 from bot.line.client import LineClient
 from bot.line.events import EVENT_HANDLERS, PLATFORM, EventContext, chat_of
 from bot.line.flex import text
@@ -32,7 +35,7 @@ from bot.settings import Settings
 from handlers.dedupe import claim_event
 from handlers.errors import HokokuError
 from models import utcnow
-from models.db import transaction
+from models.db import INTAKE_ATTEMPTS, DatabaseBusy, DatabaseUnavailable, run_transaction
 
 log = logging.getLogger(__name__)
 CALLBACK_PATH = "/line/callback"
@@ -50,6 +53,7 @@ class LineWebhook:
         if settings.line_channel_secret is None:
             raise ValueError("LINE_CHANNEL_SECRET is not set")
         self._parser = WebhookParser(settings.line_channel_secret.get_secret_value())
+        self._max_body = settings.max_body_bytes
         self._runtime = runtime
         self._client = client
         self._zone = ZoneInfo(settings.timezone)
@@ -58,15 +62,22 @@ class LineWebhook:
         signature = request.headers.get(SIGNATURE_HEADER)
         if not signature:
             return PlainTextResponse("missing signature", status_code=400)
-        body = (await request.body()).decode("utf-8", errors="replace")
+        try:
+            body = utf8(await read_limited(request, self._max_body))
+        except BadBody as bad:
+            return PlainTextResponse(bad.reason, status_code=bad.status)
         try:
             events = self._parser.parse(body, signature)
         except InvalidSignatureError:
             log.warning("LINE webhook with an invalid signature rejected")
             return PlainTextResponse("invalid signature", status_code=400)
-        except (ValueError, KeyError, TypeError):  # json.JSONDecodeError is a ValueError
+        except (ValueError, KeyError, TypeError, RecursionError):  # pydantic errors are ValueErrors
             return PlainTextResponse("malformed body", status_code=400)
-        replies = await run_in_threadpool(self.process, events)
+        try:
+            replies = await run_in_threadpool(self.process, events)
+        except (DatabaseBusy, DatabaseUnavailable) as exc:
+            log.warning("database not available, asked LINE to redeliver: %s", exc)
+            return PlainTextResponse("retry later", status_code=503, headers={"Retry-After": "1"})
         return PlainTextResponse("OK", background=BackgroundTask(self.send_replies, replies))
 
     def process(self, events: list[Event]) -> list[Reply]:
@@ -92,21 +103,23 @@ class LineWebhook:
             now=now,
             today=now.astimezone(self._zone).date(),
         )
+
+        def work(session: Session) -> list[dict[str, Any]] | None:
+            if not claim_event(session, platform=PLATFORM, event_key=event_key):
+                return None  # a redelivery of an event already handled
+            return handler(session, ctx, event)
+
+        def claim_only(session: Session) -> bool:
+            return claim_event(session, platform=PLATFORM, event_key=event_key)
+
+        factory = self._runtime.factory
         try:
-            try:
-                with transaction(self._runtime.factory) as session:
-                    if not claim_event(session, platform=PLATFORM, event_key=event_key):
-                        return None
-                    messages = handler(session, ctx, event)
-            except HokokuError as exc:
-                # Nothing of the event was kept; remember it was answered, and say why.
-                with transaction(self._runtime.factory) as session:
-                    if not claim_event(session, platform=PLATFORM, event_key=event_key):
-                        return None
-                messages = [text(exc.message)]
-        except IntegrityError:
-            log.info("LINE event %s processed concurrently elsewhere; skipped", event_key)
-            return None
+            messages = run_transaction(factory, work, attempts=INTAKE_ATTEMPTS)
+        except HokokuError as exc:
+            # Nothing of the event was kept; remember it was answered, and say why.
+            if not run_transaction(factory, claim_only, attempts=INTAKE_ATTEMPTS):
+                return None
+            messages = [text(exc.message)]
         token = getattr(event, "reply_token", None)
         if not messages or not token:
             return None

@@ -9,10 +9,11 @@ nothing typed on page 1 is lost; the last page's submit stores everything at onc
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack import ids
+from bot.slack import ids, payloads
 from handlers.reports import MAX_COMMENT
 from handlers.scale import GradeScale
 
@@ -50,7 +51,7 @@ def page_range(page: int) -> slice:
     return slice(page * PER_PAGE, (page + 1) * PER_PAGE)
 
 
-def read_values(state_values: dict[str, Any]) -> dict[int, Entry]:
+def read_values(state_values: Mapping[str, Any]) -> dict[int, Entry]:
     """The (grade, comment) typed for every item on the submitted page."""
     entries: dict[int, list[Any]] = {}
     for block_id, actions in state_values.items():
@@ -60,10 +61,12 @@ def read_values(state_values: dict[str, Any]) -> dict[int, Entry]:
         field, number = parsed
         entry = entries.setdefault(number, [None, ""])
         if field == "grade":
-            option = (actions.get(ids.ACTION_GRADE) or {}).get("selected_option")
-            entry[0] = option.get("value") if option else None
+            entry[0] = (
+                payloads.optional_text(actions, ids.ACTION_GRADE, "selected_option", "value")
+                or None
+            )
         else:
-            entry[1] = (actions.get(ids.ACTION_COMMENT) or {}).get("value") or ""
+            entry[1] = payloads.optional_text(actions, ids.ACTION_COMMENT, "value")
     return {n: (e[0], e[1]) for n, e in entries.items()}
 
 

@@ -1,7 +1,9 @@
 """The answer modal's use of the database: open page 0, turn pages, store the submission.
 
 Listeners translate payloads into these calls; Block Kit comes from bot.slack.blocks and
-paging rules from bot.slack.answer_form.
+paging rules from bot.slack.answer_form. A page submission is one transaction that reads
+the department's slots once: validate, then save the draft and build the next page, or
+store every answer of the form.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.runtime import Runtime
-from bot.slack import answer_form, blocks, ids
+from bot.slack import answer_form, blocks, ids, payloads
 from bot.slack.answer_form import DRAFT_KIND, Entry, FormMeta
 from bot.slack.context import caller_memberships, may_answer_for
 from handlers.conversation import forget, recall, remember
@@ -20,9 +21,17 @@ from handlers.dedupe import claim_event
 from handlers.errors import NotFound, PermissionDenied, RoundClosed
 from handlers.fiscal import reiwa_label
 from handlers.replies import render_outcomes, render_pending
-from handlers.reports import SubmitOutcome, department_slots, submit_answer
+from handlers.reports import AnswerInput, SlotView, SubmitOutcome, department_slots, submit_answers
 from handlers.scale import GradeScale
 from models import Department, Round
+
+
+def form_meta(raw: str) -> FormMeta:
+    """The modal's private_metadata, or MalformedPayload (it is ours, but arrives from outside)."""
+    try:
+        return FormMeta.load(raw)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise payloads.MalformedPayload(f"private_metadata: {exc}") from None
 
 
 def _round_and_department(session: Session, meta: FormMeta) -> tuple[Round, Department]:
@@ -47,10 +56,14 @@ def check_access(session: Session, *, user_id: str, meta: FormMeta) -> tuple[Rou
     return rnd, department
 
 
-def build_page(session: Session, *, meta: FormMeta, values: dict[int, Entry]) -> dict[str, Any]:
-    """The modal view for `meta.page`, prefilled from the draft, else the stored answers."""
-    rnd, department = _round_and_department(session, meta)
-    slots = department_slots(session, round_id=rnd.id, department_id=department.id)
+def _page_view(
+    rnd: Round,
+    department: Department,
+    slots: list[SlotView],
+    *,
+    meta: FormMeta,
+    values: dict[int, Entry],
+) -> dict[str, Any]:
     pages = answer_form.page_count(len(slots))
     page = min(max(meta.page, 0), pages - 1)
     return blocks.answer_modal(
@@ -67,6 +80,13 @@ def build_page(session: Session, *, meta: FormMeta, values: dict[int, Entry]) ->
             private_metadata=FormMeta(meta.round_id, meta.department_id, page, meta.channel).dump(),
         )
     )
+
+
+def build_page(session: Session, *, meta: FormMeta, values: dict[int, Entry]) -> dict[str, Any]:
+    """The modal view for `meta.page`, prefilled from the draft, else the stored answers."""
+    rnd, department = _round_and_department(session, meta)
+    slots = department_slots(session, round_id=rnd.id, department_id=department.id)
+    return _page_view(rnd, department, slots, meta=meta, values=values)
 
 
 def load_draft(session: Session, *, view_id: str, user_id: str) -> dict[int, Entry]:
@@ -91,16 +111,6 @@ def save_draft(
     return merged
 
 
-def page_count_for(session: Session, meta: FormMeta) -> int:
-    slots = department_slots(session, round_id=meta.round_id, department_id=meta.department_id)
-    return answer_form.page_count(len(slots))
-
-
-def scale_of(session: Session, meta: FormMeta) -> GradeScale:
-    rnd, _ = _round_and_department(session, meta)
-    return GradeScale.from_json(rnd.scale)
-
-
 @dataclass(frozen=True)
 class Stored:
     """What a final submission did, for the confirmation DM."""
@@ -112,45 +122,86 @@ class Stored:
     round_label: str
 
 
-def store_submission(
+@dataclass(frozen=True)
+class PageResult:
+    """The answer to one page's submit: errors, the next page, or what was stored."""
+
+    errors: dict[str, str] | None = None
+    next_view: dict[str, Any] | None = None
+    stored: Stored | None = None
+
+
+def submit_page(
     session: Session,
     *,
-    runtime: Runtime,
     user_id: str,
     view_id: str,
     view_hash: str,
     meta: FormMeta,
     values: dict[int, Entry],
+) -> PageResult:
+    """Validate the submitted page; then turn to the next page or store the whole form."""
+    rnd, department = check_access(session, user_id=user_id, meta=meta)
+    errors = answer_form.validate(values, scale=GradeScale.from_json(rnd.scale))
+    if errors:
+        return PageResult(errors=errors)
+    slots = department_slots(session, round_id=rnd.id, department_id=department.id)
+    if meta.page < answer_form.page_count(len(slots)) - 1:
+        draft = save_draft(session, view_id=view_id, user_id=user_id, values=values)
+        nxt = FormMeta(meta.round_id, meta.department_id, meta.page + 1, meta.channel)
+        return PageResult(next_view=_page_view(rnd, department, slots, meta=nxt, values=draft))
+    return PageResult(
+        stored=_store(
+            session,
+            rnd=rnd,
+            department=department,
+            user_id=user_id,
+            view_id=view_id,
+            view_hash=view_hash,
+            values=values,
+        )
+    )
+
+
+def _store(
+    session: Session,
+    *,
+    rnd: Round,
+    department: Department,
+    user_id: str,
+    view_id: str,
+    view_hash: str,
+    values: dict[int, Entry],
 ) -> Stored:
     """Store every graded item of the draft + last page, all or nothing, once per submission."""
-    rnd, department = check_access(session, user_id=user_id, meta=meta)
     label = reiwa_label(rnd.fiscal_year)
     if not claim_event(session, platform=ids.PLATFORM, event_key=f"view:{view_id}:{view_hash}"):
         return Stored(True, (), "", department.name, label)
     merged = {**load_draft(session, view_id=view_id, user_id=user_id), **values}
-    outcomes: list[SubmitOutcome] = []
-    for number, (grade, comment) in sorted(merged.items()):
-        if grade is None:
-            continue
-        outcomes.append(
-            submit_answer(
-                session,
-                round_id=rnd.id,
-                department_id=department.id,
-                item_number=number,
-                grade=grade,
-                comment=comment,
-                reporter=user_id,
-                channel=ids.PLATFORM,
-                source_key=f"slack:view:{view_id}:{number}",
-            )
-        )
+    answers = [
+        AnswerInput(number, grade, comment, source_key=f"slack:view:{view_id}:{number}")
+        for number, (grade, comment) in sorted(merged.items())
+        if grade is not None
+    ]
     forget(session, platform=ids.PLATFORM, chat_id=view_id, user_id=user_id)
-    remaining = render_pending(
-        department_slots(session, round_id=rnd.id, department_id=department.id),
-        department_name=department.name,
+    if not answers:
+        remaining = render_pending(
+            department_slots(
+                session, round_id=rnd.id, department_id=department.id, with_paths=False
+            ),
+            department_name=department.name,
+        )
+        return Stored(False, (), remaining, department.name, label)
+    result = submit_answers(
+        session,
+        round_id=rnd.id,
+        department_id=department.id,
+        answers=answers,
+        reporter=user_id,
+        channel=ids.PLATFORM,
     )
-    return Stored(False, tuple(outcomes), remaining, department.name, label)
+    remaining = render_pending(result.slots, department_name=department.name)
+    return Stored(False, result.outcomes, remaining, department.name, label)
 
 
 def confirmation_text(stored: Stored) -> str:

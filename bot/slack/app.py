@@ -1,11 +1,17 @@
-"""Build the bolt App from Settings + Runtime, with a retrying Web API client."""
+"""Build the bolt App from Settings + Runtime, with a retrying Web API client.
+
+`process_before_response=True`: bolt runs a listener to its end before it answers Slack,
+so an answer is acknowledged only once it is committed (Slack never re-sends an event it
+got a 200 for). Everything that talks to Slack's Web API afterwards (replies, views.open)
+runs in lazy listeners, so the ack stays well inside Slack's 3 seconds.
+"""
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -16,6 +22,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.listeners import register_all
+from bot.slack.payloads import MalformedPayload
+from models.db import DatabaseBusy, DatabaseUnavailable
 
 logger = logging.getLogger("hokoku.slack")
 
@@ -60,7 +68,32 @@ def build_slack_app(
         logger=logger,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=make_client(settings),
+        process_before_response=True,
         **kwargs,  # type: ignore[arg-type]
     )
+    app.error(error_response)
     register_all(app, runtime)
     return app
+
+
+RETRY_LATER = BoltResponse(
+    status=503, body="database unavailable; please retry", headers={"Retry-After": "1"}
+)
+
+
+def error_response(error: Exception) -> BoltResponse:
+    """What Slack is told when a listener fails: retry (503) unless the payload is bad (400).
+
+    Nothing of a failed listener was committed, so a 503 loses nothing: Slack re-sends
+    events, and a person who sees an interaction fail presses the button again.
+    """
+    if isinstance(error, DatabaseBusy | DatabaseUnavailable):
+        logger.warning("database not available, asked Slack to retry: %s", error)
+        return BoltResponse(
+            status=RETRY_LATER.status, body=RETRY_LATER.body, headers=RETRY_LATER.headers
+        )
+    if isinstance(error, MalformedPayload):
+        logger.warning("malformed Slack payload refused: %s", error)
+        return BoltResponse(status=400, body="malformed payload")
+    logger.error("Slack listener failed", exc_info=error)
+    return BoltResponse(status=500, body="")

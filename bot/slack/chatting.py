@@ -17,7 +17,7 @@ from handlers.chat import ChatContext, ChatReply, handle_text
 from handlers.conversation import recall, remember
 from handlers.dedupe import claim_event
 from handlers.identities import Membership
-from models.db import transaction
+from models.db import INTAKE_ATTEMPTS, run_transaction
 
 CHOICE_KIND = "slack_department_choice"
 CHOICE_EXPIRED = "選択の有効期限が切れました。回答をもう一度送ってください。"
@@ -25,8 +25,12 @@ CHOICE_EXPIRED = "選択の有効期限が切れました。回答をもう一�
 
 @dataclass(frozen=True)
 class ChatTurn:
+    """A committed turn: the reply to post, where, and for whom."""
+
     reply: ChatReply
     memberships: tuple[Membership, ...]
+    channel: str
+    user_id: str
 
 
 def _context(
@@ -57,7 +61,8 @@ def handle_message(
     runtime: Runtime, *, user_id: str, channel: str, chat_kind: str, text: str, event_key: str
 ) -> ChatTurn | None:
     """Answer one message; None when this event was already handled (a retry)."""
-    with transaction(runtime.factory) as session:
+
+    def work(session: Session) -> ChatTurn | None:
         if not claim_event(session, platform=PLATFORM, event_key=f"event:{event_key}"):
             return None
         remembered = recall(
@@ -84,14 +89,17 @@ def handle_message(
                 kind=CHOICE_KIND,
                 data={"text": text, "event_key": event_key, "chat_kind": chat_kind},
             )
-        return ChatTurn(reply, ctx.memberships)
+        return ChatTurn(reply, ctx.memberships, channel, user_id)
+
+    return run_transaction(runtime.factory, work, attempts=INTAKE_ATTEMPTS)
 
 
 def answer_text_as(
     runtime: Runtime, *, user_id: str, channel: str, department_id: int, claim_key: str
 ) -> ChatReply | None:
     """Re-run the message that waited for a department choice; remember the choice a day."""
-    with transaction(runtime.factory) as session:
+
+    def work(session: Session) -> ChatReply | None:
         if not claim_event(session, platform=PLATFORM, event_key=claim_key):
             return None
         state = recall(
@@ -119,3 +127,5 @@ def answer_text_as(
             department_id=department_id,
         )
         return handle_text(session, ctx=ctx, text=str(state["text"]))
+
+    return run_transaction(runtime.factory, work, attempts=INTAKE_ATTEMPTS)

@@ -11,8 +11,6 @@ from sqlalchemy.orm import Session
 from handlers.export import build_table
 from handlers.export_xlsx import write_xlsx
 
-READY = True
-
 
 @dataclass(frozen=True)
 class Document:

@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers.chat import ChatContext, handle_text, parse_answer_line
+from handlers.chat import ChatContext, handle_text
 from handlers.directory import find_department
-from handlers.errors import InvalidInput
 from handlers.identities import create_invite, link_identity, memberships
 from models import ROLE_OFFICE, ReportRevision
 from tests.factories import build_plan, open_test_round
@@ -119,11 +118,3 @@ def test_redelivered_message_is_stored_once(session: Session, org: int) -> None:
 
 def test_help_lists_the_rounds_grades(session: Session, org: int) -> None:
     assert "A 計画以上 100%～" in say(session, org, "nobody", "ヘルプ")
-
-
-def test_parse_keeps_the_comment_as_typed() -> None:
-    line = parse_answer_line("１２　Ｂ　市広報紙（全戸配布）で周知")
-    assert (line.item_number, line.grade, line.comment) == (12, "B", "市広報紙（全戸配布）で周知")
-    assert parse_answer_line("3 a").comment is None
-    with pytest.raises(InvalidInput):
-        parse_answer_line("B 12")

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
-from bot.slack import blocks, exporting
+from bot.slack import blocks, exporting, payloads
 from bot.slack.chatting import handle_message
 from bot.slack.context import (
     NO_OPEN_ROUND,
@@ -54,7 +54,6 @@ class Invocation:
     channel_id: str
     trigger_id: str
     argument: str
-    command_ts: str
 
 
 @dataclass(frozen=True)
@@ -168,8 +167,6 @@ def _export(runtime: Runtime, client: WebClient, call: Invocation) -> Answer:
             )
         if open_round(session, runtime) is None:
             return Answer(NO_OPEN_ROUND)
-    if not exporting.READY:
-        return Answer("Slack からの達成状況一覧の出力はまだ準備中です。")
     return Answer("達成状況一覧（XLSX）を作成しています。できあがったらここに投稿します。")
 
 
@@ -189,45 +186,49 @@ COMMANDS: dict[str, Handler] = {
     "出力": _export,
 }
 EXPORT_COMMANDS = {"export", "出力"}
+REPORT_COMMANDS = {"report", "報告", "回答"}
 
 
 def parse(body: dict[str, Any]) -> tuple[str, Invocation]:
-    head, _, rest = fold(body.get("text", "")).strip().partition(" ")
+    head, _, rest = fold(payloads.optional_text(body, "text")).strip().partition(" ")
     return head.lower(), Invocation(
-        user_id=body["user_id"],
-        channel_id=body.get("channel_id", ""),
-        trigger_id=body.get("trigger_id", ""),
+        user_id=payloads.text(body, "user_id"),
+        channel_id=payloads.optional_text(body, "channel_id"),
+        trigger_id=payloads.optional_text(body, "trigger_id"),
         argument=rest.strip(),
-        command_ts=body.get("trigger_id", ""),
     )
 
 
 def register(app: App, runtime: Runtime) -> None:
     def answer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Quick sub-commands answer in the ack, after their work is committed."""
         name, call = parse(body)
         handler = COMMANDS.get(name or "help")
         if handler is None:
-            ack(text=f"「{name}」は分かりません。\n{SLASH_HELP}", response_type="ephemeral")
+            ack(text=f"「{name[:40]}」は分かりません。\n{SLASH_HELP}", response_type="ephemeral")
             return
-        if name in {"report", "報告", "回答"}:
-            ack()  # the modal must open within the trigger's 3 seconds: ack first
-            result = handler(runtime, client, call)
-            if result is not None:
-                client.chat_postEphemeral(
-                    channel=call.channel_id,
-                    user=call.user_id,
-                    text=result.text,
-                    blocks=result.blocks,
-                )
+        if name in REPORT_COMMANDS:
+            ack()  # the modal opens from the lazy listener, within the trigger's 3 seconds
             return
         result = handler(runtime, client, call)
-        assert result is not None
+        assert result is not None  # only `report` answers later
         ack(text=result.text, blocks=result.blocks, response_type="ephemeral")
+
+    def report_later(body: dict[str, Any], client: WebClient) -> None:
+        """Lazy listener: open the answer form (or say why not) right after the ack."""
+        name, call = parse(body)
+        if name not in REPORT_COMMANDS:
+            return
+        result = _report(runtime, client, call)
+        if result is not None:
+            client.chat_postEphemeral(
+                channel=call.channel_id, user=call.user_id, text=result.text, blocks=result.blocks
+            )
 
     def export_later(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         """Lazy listener: runs after the ack, so building the XLSX may take its time."""
         name, call = parse(body)
-        if name not in EXPORT_COMMANDS or not exporting.READY:
+        if name not in EXPORT_COMMANDS:
             return
         with transaction(runtime.factory) as session:
             if not is_office(caller_memberships(session, call.user_id)):
@@ -251,4 +252,4 @@ def register(app: App, runtime: Runtime) -> None:
                 response_type="ephemeral",
             )
 
-    app.command("/hokoku")(ack=answer, lazy=[export_later])
+    app.command("/hokoku")(ack=answer, lazy=[report_later, export_later])

@@ -1,0 +1,71 @@
+"""`POST /slack/events`: events, slash commands and interactivity at one URL (bolt's way).
+
+Before bolt sees a request it must be small enough, UTF-8, carry well-formed signature
+headers with a valid signature (slack_sdk's SignatureVerifier, the same check bolt makes)
+and a JSON payload of bounded depth: anything else is a 4xx here, never a traceback.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from urllib.parse import parse_qs
+
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk.signature import SignatureVerifier
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.http_body import BadBody, parse_json_object, read_limited, utf8
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.slack.app import build_slack_app
+
+EVENTS_PATH = "/slack/events"
+_MAX_TIMESTAMP_DIGITS = 12
+
+
+def check_request(body: bytes, headers: Headers, verifier: SignatureVerifier) -> None:
+    """Raise BadBody unless this is a signed, well-formed Slack request."""
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    signature = headers.get("x-slack-signature", "")
+    if not (
+        timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= _MAX_TIMESTAMP_DIGITS
+    ):
+        raise BadBody(401, "missing or malformed X-Slack-Request-Timestamp")
+    if not signature.isascii() or not signature:
+        raise BadBody(401, "missing or malformed X-Slack-Signature")
+    text = utf8(body)
+    if not verifier.is_valid(body=text, timestamp=timestamp, signature=signature):
+        raise BadBody(401, "invalid signature")
+    if headers.get("content-type", "").startswith("application/json"):
+        parse_json_object(text)
+        return
+    form = parse_qs(text, keep_blank_values=True)
+    if any(len(values) != 1 for values in form.values()):
+        raise BadBody(400, "repeated form field")
+    if "payload" in form:
+        parse_json_object(form["payload"][0])
+
+
+def slack_http_routes(
+    settings: Settings, runtime: Runtime, *, listener_executor: Executor | None = None
+) -> list[BaseRoute]:
+    bolt: App = build_slack_app(settings, runtime, listener_executor=listener_executor)
+    assert settings.slack_signing_secret is not None  # build_slack_app checked it
+    verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value())
+
+    async def slack_events(request: Request) -> Response:
+        try:
+            body = await read_limited(request, settings.max_body_bytes)
+            check_request(body, request.headers, verifier)
+        except BadBody as bad:
+            return PlainTextResponse(bad.reason, status_code=bad.status)
+        # bolt's dispatch is synchronous (listeners run before the answer): keep it off the loop.
+        response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(response)
+
+    return [Route(EVENTS_PATH, slack_events, methods=["POST"])]

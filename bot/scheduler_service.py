@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.messengers import build_messengers, calendar_from_settings
 from bot.runtime import Runtime
 from handlers.ports import Messenger
+from models import utcnow
+from models.db import DatabaseBusy, DatabaseUnavailable, transaction
+from scheduler.housekeeping import prune
 from scheduler.runner import Clock, TickResult, start_scheduler
 
 logger = logging.getLogger("hokoku.scheduler")
@@ -47,6 +51,26 @@ class SchedulerService:
             interval_seconds=self.interval,
             on_tick=self._log,
         )
+
+        self._scheduler.add_job(
+            self._housekeeping,
+            "interval",
+            hours=1,
+            id="hokoku-housekeeping",
+            next_run_time=utcnow(),
+        )
+
+    def _housekeeping(self) -> None:
+        """Hourly: prune dedupe keys, expired states and old outbox rows (scheduler/housekeeping)."""
+        retention = timedelta(days=self.runtime.settings.retention_days)
+        try:
+            with transaction(self.runtime.factory) as session:
+                pruned = prune(session, now=utcnow(), retention=retention)
+        except (DatabaseBusy, DatabaseUnavailable) as exc:
+            logger.warning("housekeeping skipped, database not available: %s", exc)
+            return
+        if any(vars(pruned).values()):
+            logger.info("housekeeping: pruned %s", pruned)
 
     def stop(self) -> None:
         if self._scheduler is not None:

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import console, db, demo, dept, export, plan, remind, report, round, serve, status
+from bot.cli import (
+    audit,
+    console,
+    db,
+    demo,
+    dept,
+    export,
+    plan,
+    remind,
+    report,
+    round,
+    serve,
+    status,
+)
 from bot.cli.common import database_error_message, print_error
 from models.db import DatabaseBusy, DatabaseUnavailable
 
@@ -25,6 +38,7 @@ app.command("console")(console.console_cmd)
 app.command("demo")(demo.demo_cmd)
 app.add_typer(serve.app, name="serve")
 app.command("remind")(remind.remind_cmd)
+app.command("audit")(audit.audit_cmd)
 app.command("scheduler")(remind.scheduler_cmd)
 round.app.command("notify")(remind.notify_cmd)
 round.app.command("schedule")(remind.schedule_cmd)

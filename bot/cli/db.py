@@ -1,12 +1,16 @@
-"""`hokoku db`: schema management."""
+"""`hokoku db`: schema management and housekeeping."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import typer
 
-from bot.cli.common import console
+from bot.cli.common import console, runtime, user_errors
 from bot.settings import Settings
-from models.db import current_revision, head_revision, make_engine, upgrade
+from models import utcnow
+from models.db import current_revision, head_revision, make_engine, transaction, upgrade
+from scheduler.housekeeping import prune
 
 app = typer.Typer(help="データベース（スキーマ）の管理", no_args_is_help=True)
 
@@ -35,3 +39,24 @@ def status_cmd() -> None:
         console.print(f"current: {current_revision(engine)}  head: {head_revision(engine)}")
     finally:
         engine.dispose()
+
+
+@app.command("prune")
+def prune_cmd(
+    ctx: typer.Context,
+    days: int | None = typer.Option(
+        None, "--days", min=1, help="これより古いものを削除（既定: HOKOKU_RETENTION_DAYS）"
+    ),
+) -> None:
+    """古い受信記録・期限切れの会話状態・終了した回の送信記録を削除する（回答と監査記録は残す）。
+
+    Prune dedupe keys, expired conversation states and finished outbox rows of closed
+    rounds (what `hokoku serve` does every hour; for cron set-ups)."""
+    rt = runtime(ctx)
+    retention = timedelta(days=days or rt.settings.retention_days)
+    with user_errors(), transaction(rt.factory) as session:
+        pruned = prune(session, now=utcnow(), retention=retention)
+    console.print(
+        f"削除: 受信記録 {pruned.events} 件、会話状態 {pruned.states} 件、"
+        f"招待コードの失敗記録 {pruned.invite_failures} 件、送信記録 {pruned.notifications} 件"
+    )

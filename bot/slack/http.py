@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 from bot.http_body import BadBody, parse_json_object, read_limited, utf8
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack import envelope
 from bot.slack.app import build_slack_app
 
 EVENTS_PATH = "/slack/events"
@@ -41,14 +42,24 @@ def check_request(body: bytes, headers: Headers, verifier: SignatureVerifier) ->
     text = utf8(body)
     if not verifier.is_valid(body=text, timestamp=timestamp, signature=signature):
         raise BadBody(401, "invalid signature")
-    if headers.get("content-type", "").startswith("application/json"):
-        parse_json_object(text)
+    # The same choice of parser bolt makes (slack_bolt.request.internals.parse_body).
+    if headers.get("content-type") == "application/json" or text.startswith("{"):
+        _check_shape(parse_json_object(text))
         return
     form = parse_qs(text, keep_blank_values=True)
     if any(len(values) != 1 for values in form.values()):
         raise BadBody(400, "repeated form field")
-    if "payload" in form:
-        parse_json_object(form["payload"][0])
+    if "payload" in text:
+        payload = form.get("payload")
+        if payload is not None:
+            _check_shape(parse_json_object(payload[0]))
+
+
+def _check_shape(payload: dict[str, object]) -> None:
+    try:
+        envelope.check_payload(payload)
+    except envelope.WrongShape as exc:
+        raise BadBody(400, f"malformed payload ({exc})") from None
 
 
 def slack_http_routes(

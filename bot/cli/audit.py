@@ -1,0 +1,55 @@
+"""`hokoku audit`: what was done and by whom (links, proxy answers, refused invite codes)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from bot.cli.common import console, print_json, runtime
+from handlers.audit import list_audit
+from models import utcnow
+from models.db import transaction
+
+
+def audit_cmd(
+    ctx: typer.Context,
+    action: str | None = typer.Option(
+        None, "--action", help="この操作だけ（例: invite_refused, link, unlink）"
+    ),
+    days: int = typer.Option(30, "--days", min=1, help="何日前までさかのぼるか"),
+    limit: int = typer.Option(200, "--limit", min=1, help="表示する件数の上限"),
+    as_json: bool = typer.Option(False, "--json", help="JSON で出力"),
+) -> None:
+    """監査記録（登録・解除・代理入力・招待コードの連続失敗による拒否など）を新しい順に表示する。
+
+    The audit log, newest first (e.g. `--action invite_refused` shows refused invite guesses)."""
+    rt = runtime(ctx)
+    with transaction(rt.factory) as session:
+        entries = list_audit(
+            session, since=utcnow() - timedelta(days=days), action=action, limit=limit
+        )
+    zone = ZoneInfo(rt.settings.timezone)
+    if as_json:
+        print_json(
+            [
+                {
+                    "at": e.at.astimezone(zone).isoformat(),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "detail": e.detail,
+                }
+                for e in entries
+            ]
+        )
+        return
+    if not entries:
+        console.print("該当する監査記録はありません。")
+        return
+    table = Table("日時", "操作", "だれが", "内容")
+    for e in entries:
+        detail = "、".join(f"{k}={v}" for k, v in e.detail.items())
+        table.add_row(f"{e.at.astimezone(zone):%Y-%m-%d %H:%M}", e.action, e.actor, detail)
+    console.print(table)

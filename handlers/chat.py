@@ -28,7 +28,7 @@ from handlers.reports import (
     AnswersRejected,
     SubmitOutcome,
     check_answers,
-    department_slots,
+    slot_states,
     submit_answers,
 )
 from handlers.rounds import resolve_round
@@ -100,7 +100,7 @@ def _pending(session: Session, ctx: ChatContext, _arg: str) -> ChatReply:
     rnd = _open_round(session, ctx)
     texts = [
         render_pending(
-            department_slots(session, round_id=rnd.id, department_id=m.department_id),
+            slot_states(session, round_id=rnd.id, department_id=m.department_id),
             department_name=m.department_name,
         )
         for m in _acting(ctx)

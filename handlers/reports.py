@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenied, RoundClosed
@@ -238,6 +238,7 @@ def submit_answers(
     )
     when = now or utcnow()
     outcomes: list[SubmitOutcome] = []
+    revisions: list[dict[str, object]] = []
     for answer, letter, comment in checked.answers:
         report, item = slots[answer.item_number]
         if answer.source_key in seen:
@@ -254,22 +255,24 @@ def submit_answers(
         report.reporter = reporter
         report.channel = channel
         report.submitted_at = when
-        session.add(
-            ReportRevision(
-                report_id=report.id,
-                revision=report.revision,
-                grade=letter,
-                comment=new_comment,
-                reporter=reporter,
-                channel=channel,
-                source_key=answer.source_key,
-                created_at=when,
-            )
+        revisions.append(
+            {
+                "report_id": report.id,
+                "revision": report.revision,
+                "grade": letter,
+                "comment": new_comment,
+                "reporter": reporter,
+                "channel": channel,
+                "source_key": answer.source_key,
+                "created_at": when,
+            }
         )
         if answer.source_key:
             seen.add(answer.source_key)
         outcomes.append(_outcome(status, report, item, department))
-    session.flush()
+    session.flush()  # the reports' UPDATEs, as one executemany
+    if revisions:  # one executemany, whatever the number of answers
+        session.execute(insert(ReportRevision), revisions)
     return BatchResult(
         outcomes=tuple(outcomes),
         department_name=department.name,
@@ -343,6 +346,31 @@ def _outcome(status: str, report: Report, item: Item, department: Department) ->
         grade=report.grade or "",
         comment=report.comment,
         revision=report.revision,
+    )
+
+
+def slot_states(session: Session, *, round_id: int, department_id: int) -> list[SlotState]:
+    """The department's slots in plan order, as a pending list needs them (one query)."""
+    rows = session.execute(
+        select(Item, Report.grade)
+        .join(Assignment, Assignment.item_id == Item.id)
+        .join(Report, Report.assignment_id == Assignment.id)
+        .where(Report.round_id == round_id, Assignment.department_id == department_id)
+        .order_by(Item.position, Report.id)
+    )
+    return [SlotState(item.number, item.display, grade) for item, grade in rows]
+
+
+def slot_count(session: Session, *, round_id: int, department_id: int) -> int:
+    """How many slots the department has in the round (a form's page count)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Report)
+            .join(Assignment, Assignment.id == Report.assignment_id)
+            .where(Report.round_id == round_id, Assignment.department_id == department_id)
+        )
+        or 0
     )
 
 

@@ -11,19 +11,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.slack import answer_form, blocks, ids, payloads
 from bot.slack.answer_form import DRAFT_KIND, Entry, FormMeta
 from bot.slack.context import caller_memberships, may_answer_for
-from handlers.conversation import forget, recall, remember
+from handlers.conversation import recall, remember
 from handlers.dedupe import claim_event
 from handlers.errors import NotFound, PermissionDenied, RoundClosed
 from handlers.fiscal import reiwa_label
 from handlers.replies import render_outcomes, render_pending
-from handlers.reports import AnswerInput, SlotView, SubmitOutcome, department_slots, submit_answers
+from handlers.reports import (
+    AnswerInput,
+    SlotView,
+    SubmitOutcome,
+    department_slots,
+    slot_count,
+    slot_states,
+    submit_answers,
+)
 from handlers.scale import GradeScale
-from models import Department, Round
+from models import Department, Plan, Round
 
 
 def form_meta(raw: str) -> FormMeta:
@@ -35,11 +44,15 @@ def form_meta(raw: str) -> FormMeta:
 
 
 def _round_and_department(session: Session, meta: FormMeta) -> tuple[Round, Department]:
-    rnd = session.get(Round, meta.round_id)
-    department = session.get(Department, meta.department_id)
-    if rnd is None or department is None:
+    row = session.execute(
+        select(Round, Department)
+        .join(Plan, Plan.id == Round.plan_id)
+        .join(Department, Department.organization_id == Plan.organization_id)
+        .where(Round.id == meta.round_id, Department.id == meta.department_id)
+    ).first()
+    if row is None:
         raise NotFound("この報告の回または担当課が見つかりません。事務局に確認してください。")
-    return rnd, department
+    return row[0], row[1]
 
 
 def check_access(session: Session, *, user_id: str, meta: FormMeta) -> tuple[Round, Department]:
@@ -145,9 +158,10 @@ def submit_page(
     errors = answer_form.validate(values, scale=GradeScale.from_json(rnd.scale))
     if errors:
         return PageResult(errors=errors)
-    slots = department_slots(session, round_id=rnd.id, department_id=department.id)
-    if meta.page < answer_form.page_count(len(slots)) - 1:
+    count = slot_count(session, round_id=rnd.id, department_id=department.id)
+    if meta.page < answer_form.page_count(count) - 1:
         draft = save_draft(session, view_id=view_id, user_id=user_id, values=values)
+        slots = department_slots(session, round_id=rnd.id, department_id=department.id)
         nxt = FormMeta(meta.round_id, meta.department_id, meta.page + 1, meta.channel)
         return PageResult(next_view=_page_view(rnd, department, slots, meta=nxt, values=draft))
     return PageResult(
@@ -177,18 +191,16 @@ def _store(
     label = reiwa_label(rnd.fiscal_year)
     if not claim_event(session, platform=ids.PLATFORM, event_key=f"view:{view_id}:{view_hash}"):
         return Stored(True, (), "", department.name, label)
+    # The draft (keyed by this view) is left to expire: housekeeping prunes it.
     merged = {**load_draft(session, view_id=view_id, user_id=user_id), **values}
     answers = [
         AnswerInput(number, grade, comment, source_key=f"slack:view:{view_id}:{number}")
         for number, (grade, comment) in sorted(merged.items())
         if grade is not None
     ]
-    forget(session, platform=ids.PLATFORM, chat_id=view_id, user_id=user_id)
     if not answers:
         remaining = render_pending(
-            department_slots(
-                session, round_id=rnd.id, department_id=department.id, with_paths=False
-            ),
+            slot_states(session, round_id=rnd.id, department_id=department.id),
             department_name=department.name,
         )
         return Stored(False, (), remaining, department.name, label)

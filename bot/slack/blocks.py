@@ -129,7 +129,12 @@ def office_digest(message: OfficeDigest) -> tuple[str, list[Block]]:
 
 
 def text_message(message: TextMessage) -> tuple[str, list[Block]]:
-    return clip(message.text, limits.MESSAGE_TEXT), text_blocks(message.text)
+    return long_text(message.text)
+
+
+def long_text(text: str) -> tuple[str, list[Block]]:
+    """A reply of any length: sections under Slack's limits, and a clipped fallback text."""
+    return clip(text, limits.MESSAGE_TEXT), text_blocks(text)
 
 
 def text_blocks(text: str) -> list[Block]:

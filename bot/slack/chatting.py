@@ -33,17 +33,22 @@ class ChatTurn:
     user_id: str
 
 
+def _members(
+    session: Session, *, user_id: str, channel: str, chat_kind: str
+) -> tuple[Membership, ...]:
+    return caller_memberships(session, user_id, channel if chat_kind == "channel" else "")
+
+
 def _context(
     runtime: Runtime,
     *,
-    session: Session,
+    members: tuple[Membership, ...],
     user_id: str,
     channel: str,
     chat_kind: str,
     event_key: str,
     department_id: int | None,
 ) -> ChatContext:
-    members = caller_memberships(session, user_id, channel if chat_kind == "channel" else "")
     return ChatContext(
         organization_id=runtime.organization_id,
         platform=PLATFORM,
@@ -65,13 +70,16 @@ def handle_message(
     def work(session: Session) -> ChatTurn | None:
         if not claim_event(session, platform=PLATFORM, event_key=f"event:{event_key}"):
             return None
-        remembered = recall(
-            session, platform=PLATFORM, chat_id=channel, user_id=user_id, kind=CHOICE_KIND
-        )
-        chosen = remembered.get("department_id") if remembered else None
+        members = _members(session, user_id=user_id, channel=channel, chat_kind=chat_kind)
+        chosen = None
+        if len(members) > 1:  # only then can a remembered choice matter
+            remembered = recall(
+                session, platform=PLATFORM, chat_id=channel, user_id=user_id, kind=CHOICE_KIND
+            )
+            chosen = remembered.get("department_id") if remembered else None
         ctx = _context(
             runtime,
-            session=session,
+            members=members,
             user_id=user_id,
             channel=channel,
             chat_kind=chat_kind,
@@ -108,6 +116,7 @@ def answer_text_as(
         if not state or "text" not in state:
             return ChatReply(CHOICE_EXPIRED)
         chat_kind = str(state.get("chat_kind", "user"))
+        members = _members(session, user_id=user_id, channel=channel, chat_kind=chat_kind)
         remember(
             session,
             ttl=STATE_TTL,
@@ -119,7 +128,7 @@ def answer_text_as(
         )
         ctx = _context(
             runtime,
-            session=session,
+            members=members,
             user_id=user_id,
             channel=channel,
             chat_kind=chat_kind,

@@ -31,12 +31,12 @@ def _event_key(body: dict[str, Any], event: dict[str, Any]) -> str:
 
 def _post_reply(client: WebClient, turn: ChatTurn, *, channel: str, thread_ts: str | None) -> None:
     reply = turn.reply
-    payload = (
-        blocks.chat_department_choice(reply.choose_department, prompt=reply.text)
-        if reply.choose_department
-        else None
-    )
-    client.chat_postMessage(channel=channel, text=reply.text, blocks=payload, thread_ts=thread_ts)
+    if reply.choose_department:
+        text = reply.text
+        payload = blocks.chat_department_choice(reply.choose_department, prompt=reply.text)
+    else:
+        text, payload = blocks.long_text(reply.text)
+    client.chat_postMessage(channel=channel, text=text, blocks=payload, thread_ts=thread_ts)
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -1,0 +1,109 @@
+"""The work done before Slack gets its answer runs a fixed, small number of statements,
+however many items and plan nodes there are (issue: one DM answer ran 55 statements)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from pydantic import SecretStr
+
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.slack import answering
+from bot.slack.answer_form import FormMeta
+from bot.slack.chatting import handle_message
+from handlers.directory import find_department, get_or_create_organization
+from handlers.identities import link_identity
+from models import Plan, PlanNode
+from models.db import transaction
+from tests.conftest import Db
+from tests.factories import build_plan, open_test_round
+from tests.statements import counting
+
+
+def office(db: Db, items: int) -> tuple[Runtime, int, int]:
+    """A department owning `items` items spread over as many plan nodes."""
+    with transaction(db.factory) as session:
+        plan = build_plan(
+            session, items=[(f"取組{n}", ["女性センター"]) for n in range(1, items + 1)]
+        )
+        parent = session.query(PlanNode).filter_by(plan_id=plan.id).one()
+        for item in session.get_one(Plan, plan.id).items:  # one node per item: many nodes
+            node = PlanNode(
+                plan_id=plan.id,
+                parent_id=parent.id,
+                depth=1,
+                code=f"({item.number})",
+                title="施策",
+                position=item.number,
+            )
+            session.add(node)
+            session.flush()
+            item.node_id = node.id
+        round_id = open_test_round(session, plan).id
+        org = get_or_create_organization(session, name="default").id
+        dept = find_department(session, organization_id=org, name="女性センター")
+        link_identity(session, department=dept, platform="slack", external_id="U1")
+    settings = Settings(
+        database_url=db.url,
+        slack_bot_token=SecretStr("xoxb"),
+        slack_signing_secret=SecretStr("s"),
+    )
+    return (
+        Runtime(settings=settings, engine=db.engine, factory=db.factory, organization_id=org),
+        round_id,
+        dept.id,
+    )
+
+
+def statements(db: Db, work: Callable[[], object]) -> int:
+    with counting(db.engine) as seen:
+        work()
+    return len(seen)
+
+
+def dm(runtime: Runtime, text: str, event_id: str) -> Callable[[], object]:
+    return lambda: handle_message(
+        runtime, user_id="U1", channel="DU1", chat_kind="user", text=text, event_key=event_id
+    )
+
+
+@pytest.mark.parametrize("items", [5, 60])
+def test_a_dm_answer_runs_at_most_8_statements(db: Db, items: int) -> None:
+    runtime, _, _ = office(db, items)
+    assert statements(db, dm(runtime, "1 B 市広報紙で周知した", "Ev1")) <= 8
+    assert statements(db, dm(runtime, "1 A 修正", "Ev2")) <= 8  # a revision too
+
+
+@pytest.mark.parametrize("items", [5, 60])
+def test_pending_runs_at_most_5_statements(db: Db, items: int) -> None:
+    runtime, _, _ = office(db, items)
+    assert statements(db, dm(runtime, "未回答", "Ev1")) <= 5
+
+
+@pytest.mark.parametrize("items", [5, 60])
+def test_a_modal_page_submission_runs_at_most_10_statements(db: Db, items: int) -> None:
+    _, round_id, dept_id = office(db, items)
+    pages = -(-items // 10)
+
+    def submit(page: int) -> Callable[[], object]:
+        def run() -> object:
+            with transaction(db.factory) as session:
+                return answering.submit_page(
+                    session,
+                    user_id="U1",
+                    view_id="V1",
+                    view_hash=f"h{page}",
+                    meta=FormMeta(round_id, dept_id, page, ""),
+                    values={
+                        page * 10 + n: ("B", f"報告{n}")
+                        for n in range(1, 11)
+                        if page * 10 + n <= items
+                    },
+                )
+
+        return run
+
+    counts = [statements(db, submit(page)) for page in range(pages)]
+    assert max(counts) <= 10, counts

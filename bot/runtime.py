@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -25,6 +26,12 @@ class Runtime:
     engine: Engine
     factory: sessionmaker[Session]
     organization_id: int
+
+    @cached_property
+    def reader(self) -> sessionmaker[Session]:
+        """Sessions for work that only reads (status, lists, forms): on SQLite they begin
+        DEFERRED, so they never wait for, or hold up, the one writer."""
+        return make_session_factory(self.engine, read_only=True)
 
     def today(self) -> date:
         return today_in(self.settings.timezone)

@@ -15,6 +15,7 @@ unit (`read_only=True`) begins DEFERRED, so status and exports never hold the wr
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -92,11 +93,32 @@ def make_engine(url: str, pool: PoolSettings | None = None, **kwargs: Any) -> En
                 cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL at each checkpoint
             cursor.close()
 
+        # SQLite has one writer. Writers of this process queue on a lock, in order, instead
+        # of polling the file (its busy handler sleeps and retries, and a writer can lose
+        # that race again and again under load); other processes still meet busy_timeout.
+        writer = threading.Lock()
+        holding = "hokoku_holds_writer_lock"
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            read_only = conn.get_execution_options().get(READ_ONLY, False)
-            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            if conn.get_execution_options().get(READ_ONLY, False):
+                conn.exec_driver_sql("BEGIN")
+                return
+            if not writer.acquire(timeout=pool.sqlite_busy_seconds + pool.timeout):
+                raise DatabaseBusy("another writer of this process holds the database")
+            conn.info[holding] = True
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _release(conn)  # unless the failed BEGIN's rollback already did
+                raise
 
+        def _release(conn: Any) -> None:
+            if conn.info.pop(holding, False):
+                writer.release()
+
+        event.listen(engine, "commit", _release)
+        event.listen(engine, "rollback", _release)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", pool.size)
@@ -125,11 +147,20 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         with factory() as session, session.begin():
             yield session
     except (DBAPIError, PoolTimeout) as exc:
-        if is_busy(exc):
-            raise DatabaseBusy(str(getattr(exc, "orig", exc))) from exc
-        if is_unavailable(exc):
-            raise DatabaseUnavailable(str(getattr(exc, "orig", exc))) from exc
-        raise
+        translated = database_error(exc)
+        if translated is None:
+            raise
+        raise translated from exc
+
+
+def database_error(exc: DBAPIError | PoolTimeout) -> DatabaseBusy | DatabaseUnavailable | None:
+    """The database-level meaning of a driver error, if it has one (else it is a bug)."""
+    reason = str(getattr(exc, "orig", None) or exc)
+    if is_busy(exc):
+        return DatabaseBusy(reason)
+    if is_unavailable(exc):
+        return DatabaseUnavailable(reason)
+    return None
 
 
 # SQLSTATEs worth running the whole unit of work again for (PostgreSQL):
@@ -203,7 +234,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
+    """The schema's Alembic revision (a read: it never waits for SQLite's writer)."""
+    with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

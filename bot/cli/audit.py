@@ -27,7 +27,7 @@ def audit_cmd(
 
     The audit log, newest first (e.g. `--action invite_refused` shows refused invite guesses)."""
     rt = runtime(ctx)
-    with transaction(rt.factory) as session:
+    with transaction(rt.reader) as session:
         entries = list_audit(
             session, since=utcnow() - timedelta(days=days), action=action, limit=limit
         )

@@ -48,9 +48,14 @@ def runtime(ctx: typer.Context, *, serving: bool = False) -> Runtime:
     if root.obj is None:
         try:
             rt = open_runtime(Settings(), serving=serving)
+        except (DatabaseBusy, DatabaseUnavailable) as exc:
+            fail(database_error_message(exc))
         except OperationalError as exc:
+            busy = is_busy(exc)
             fail(
-                f"データベースに接続できません（HOKOKU_DATABASE_URL を確認してください）: {exc.orig}"
+                database_error_message(
+                    DatabaseBusy(str(exc.orig)) if busy else DatabaseUnavailable(str(exc.orig))
+                )
             )
         root.obj = rt
         root.call_on_close(rt.close)

@@ -25,13 +25,13 @@ from bot.slack.context import (
 from handlers.fiscal import reiwa_label
 from handlers.reports import REVISED, STORED, SubmitOutcome, department_slots
 from handlers.status import summarize
-from models.db import transaction
+from models.db import DatabaseBusy, DatabaseUnavailable, transaction
 
 logger = logging.getLogger("hokoku.slack")
 
 
 def home_view(runtime: Runtime, user_id: str) -> dict[str, Any]:
-    with transaction(runtime.factory) as session:
+    with transaction(runtime.reader) as session:
         members = caller_memberships(session, user_id)
         if not members:
             return blocks.home_unlinked(NOT_LINKED_SLACK)
@@ -68,3 +68,5 @@ def refresh_home(runtime: Runtime, client: WebClient, user_id: str) -> None:
             user_id,
             exc.response.get("error"),
         )
+    except (DatabaseBusy, DatabaseUnavailable) as exc:
+        logger.warning("App Home not refreshed for %s, database not available: %s", user_id, exc)

@@ -6,11 +6,18 @@ in flight, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,6 +29,8 @@ from models import Item, Report, ReportRevision
 from models.db import transaction
 from tests.asgi_server import running_asgi
 from tests.bot.deliveries import (
+    LINE_SECRET,
+    SLACK_SECRET,
     Delivery,
     Office,
     answers_for,
@@ -138,3 +147,103 @@ def test_two_people_answering_one_slot_at_once_both_become_revisions(
         40,
         revisions[-1].comment,
     )  # the later one is current
+
+
+class ServeProcess:
+    """A real `hokoku serve` process (Slack and LINE) on a free port, against the fakes."""
+
+    def __init__(self, db: Db, fake_slack: FakeSlackApi, line_api: FakeLineApi, cwd: Path) -> None:
+        self.env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "HOKOKU_", "SLACK_"))
+        }
+        self.env.update(
+            {
+                "HOKOKU_DATABASE_URL": db.url,
+                "SLACK_BOT_TOKEN": "xoxb-intake",
+                "SLACK_SIGNING_SECRET": SLACK_SECRET,
+                "SLACK_API_URL": fake_slack.url,
+                "LINE_CHANNEL_SECRET": LINE_SECRET,
+                "LINE_CHANNEL_ACCESS_TOKEN": "line-intake-token",
+                "LINE_API_URL": line_api.url,
+            }
+        )
+        self.cwd = cwd
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        hokoku = Path(sys.executable).parent / "hokoku"
+        self.proc = subprocess.Popen(
+            [
+                str(hokoku),
+                "serve",
+                "--port",
+                str(self.port),
+                "--host",
+                "127.0.0.1",
+                "--no-scheduler",
+            ],
+            cwd=self.cwd,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError("hokoku serve did not come up")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
+def test_kill_9_mid_stream_then_redelivery_stores_everything_exactly_once(
+    db: Db, fake_slack: FakeSlackApi, line_api: FakeLineApi, tmp_path: Path
+) -> None:
+    office = seed_office(db)
+    originals = list(answers_for(office, 300))
+    serve = ServeProcess(db, fake_slack, line_api, tmp_path)
+    serve.start()
+    acked: list[Delivery] = []
+    unanswered: list[Delivery] = []
+    guard = threading.Lock()
+
+    def deliver(delivery: Delivery, http: httpx.Client) -> None:
+        try:
+            ok = delivery.send(http).status_code == 200
+        except httpx.TransportError:  # the process died with this request in flight
+            ok = False
+        with guard:
+            (acked if ok else unanswered).append(delivery)
+
+    try:
+        with httpx.Client(base_url=serve.url, timeout=30) as http, ThreadPoolExecutor(8) as pool:
+            for n, delivery in enumerate(originals):
+                if n == len(originals) // 2:
+                    serve.kill()
+                pool.submit(deliver, delivery, http)
+                time.sleep(0.005)
+        # Whatever got its 200 before the kill is in the database.
+        assert {d.comment for d in acked} <= set(stored_comments(db))
+        assert unanswered  # the kill happened mid-stream
+
+        serve.start()  # the service manager restarts it; the platforms redeliver the rest
+        with httpx.Client(base_url=serve.url, timeout=30) as http:
+            for delivery in unanswered:
+                assert delivery.again().send(http).status_code == 200
+    finally:
+        if serve.proc is not None and serve.proc.poll() is None:
+            serve.kill()
+
+    stored = Counter(stored_comments(db))
+    assert set(stored) == {d.comment for d in originals}
+    assert max(stored.values()) == 1

@@ -36,6 +36,7 @@ from tests.bot.slack.listeners.test_views import state
 from tests.conftest import Db
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_socket import FakeSocketModeServer
+from tests.private_postgres import private_db
 
 APP_TOKEN = "xapp-1-A0TEST-socket"
 BOT_TOKEN = "xoxb-socket"
@@ -309,3 +310,26 @@ def test_hokoku_serve_picks_socket_mode_when_app_token_is_set(
     assert "hokoku serve: slack (socket mode)" in output
     assert "Application shutdown complete" in output and "Traceback" not in output
     socket_server.wait_closed()
+
+
+def test_an_envelope_is_not_acked_while_the_database_is_down(
+    slack_env: dict[str, str], fake_slack: FakeSlackApi, socket_server: FakeSocketModeServer
+) -> None:
+    """Socket Mode acks only committed answers: with the database stopped, the envelope gets
+    no ack (Slack re-sends it); the re-sent envelope is acked and stored once."""
+    with private_db() as (cluster, db):
+        seed(db, items=[("広報", ["女性センター"])], links={"U1": [("女性センター", "member")]})
+        with serving(db, slack_env, (fake_slack, socket_server)) as live:
+            message = dm("U1", "1 B 停止中に送った", event_id="EvDown1")
+            cluster.stop()
+            unacked = socket_server.send("events_api", message)
+            live.executor.drain()
+            time.sleep(1.0)  # the listener ran and failed; an ack would have arrived by now
+            assert socket_server.acks_of(unacked) == []
+            cluster.start()
+            again = socket_server.send(
+                "events_api", message, retry_attempt=1, retry_reason="timeout"
+            )
+            assert socket_server.wait_ack(again) == {"envelope_id": again}
+            live.executor.drain()
+            assert revisions(db) == 1

@@ -43,7 +43,7 @@ def open_report_modal(
     """Open page 1 of the answer modal; returns a Japanese error instead when not allowed."""
     meta = FormMeta(round_id, department_id, 0, channel)
     try:
-        with transaction(runtime.factory) as session:
+        with transaction(runtime.reader) as session:
             answering.check_access(session, user_id=user_id, meta=meta)
             view = answering.build_page(session, meta=meta, values={})
     except HokokuError as exc:

@@ -92,7 +92,7 @@ def _pending(runtime: Runtime, client: WebClient, call: Invocation) -> Answer:
 
 
 def _status(runtime: Runtime, client: WebClient, call: Invocation) -> Answer:
-    with transaction(runtime.factory) as session:
+    with transaction(runtime.reader) as session:
         members = caller_memberships(session, call.user_id)
         if not members:
             return Answer(NOT_LINKED_SLACK)
@@ -113,7 +113,7 @@ def _status(runtime: Runtime, client: WebClient, call: Invocation) -> Answer:
 
 def _report(runtime: Runtime, client: WebClient, call: Invocation) -> Answer | None:
     """Open the answer form: own department, a choice of several, or (office) any by name."""
-    with transaction(runtime.factory) as session:
+    with transaction(runtime.reader) as session:
         members = caller_memberships(session, call.user_id)
         if not members:
             return Answer(NOT_LINKED_SLACK)
@@ -159,7 +159,7 @@ def _report(runtime: Runtime, client: WebClient, call: Invocation) -> Answer | N
 
 
 def _export(runtime: Runtime, client: WebClient, call: Invocation) -> Answer:
-    with transaction(runtime.factory) as session:
+    with transaction(runtime.reader) as session:
         members = caller_memberships(session, call.user_id)
         if not is_office(members):
             return Answer(
@@ -230,7 +230,7 @@ def register(app: App, runtime: Runtime) -> None:
         name, call = parse(body)
         if name not in EXPORT_COMMANDS:
             return
-        with transaction(runtime.factory) as session:
+        with transaction(runtime.reader) as session:
             if not is_office(caller_memberships(session, call.user_id)):
                 return
             rnd = open_round(session, runtime)

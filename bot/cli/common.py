@@ -50,13 +50,8 @@ def runtime(ctx: typer.Context, *, serving: bool = False) -> Runtime:
             rt = open_runtime(Settings(), serving=serving)
         except (DatabaseBusy, DatabaseUnavailable) as exc:
             fail(database_error_message(exc))
-        except OperationalError as exc:
-            busy = is_busy(exc)
-            fail(
-                database_error_message(
-                    DatabaseBusy(str(exc.orig)) if busy else DatabaseUnavailable(str(exc.orig))
-                )
-            )
+        except OperationalError as exc:  # raised outside a transaction (the schema check)
+            fail(database_error_message(database_error(exc) or DatabaseUnavailable(str(exc.orig))))
         root.obj = rt
         root.call_on_close(rt.close)
     assert isinstance(root.obj, Runtime)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from handlers.errors import HokokuError
-from models.db import DatabaseBusy, DatabaseUnavailable
+from models.db import DatabaseBusy, DatabaseUnavailable, database_error
 
 console = Console()
 err_console = Console(stderr=True)

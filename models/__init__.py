@@ -11,7 +11,15 @@ from models.chat import (
     ProcessedEvent,
 )
 from models.outbox import Notification
-from models.plan import Assignment, Department, Item, Organization, Plan, PlanNode
+from models.plan import (
+    Assignment,
+    Department,
+    DepartmentAlias,
+    Item,
+    Organization,
+    Plan,
+    PlanNode,
+)
 from models.round import Report, ReportRevision, Round
 
 __all__ = [
@@ -23,6 +31,7 @@ __all__ = [
     "ChatIdentity",
     "ConversationState",
     "Department",
+    "DepartmentAlias",
     "InviteCode",
     "Item",
     "Notification",

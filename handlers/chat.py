@@ -23,7 +23,7 @@ from handlers.replies import (
     render_status,
 )
 from handlers.reports import SubmitOutcome, department_slots, submit_answer
-from handlers.rounds import resolve_round
+from handlers.rounds import ANSWER, resolve_round
 from handlers.scale import GradeScale
 from handlers.status import summarize
 from models import Round
@@ -82,7 +82,9 @@ def parse_answer_line(line: str, *, line_no: int = 1) -> AnswerLine:
 
 
 def _open_round(session: Session, ctx: ChatContext) -> Round:
-    return resolve_round(session, organization_id=ctx.organization_id, ref=ctx.round_id)
+    return resolve_round(
+        session, organization_id=ctx.organization_id, ref=ctx.round_id, purpose=ANSWER
+    )
 
 
 def _acting(ctx: ChatContext) -> tuple[Membership, ...]:

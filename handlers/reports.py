@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -16,7 +16,17 @@ from handlers.errors import InvalidInput, NotFound, PermissionDenied, RoundClose
 from handlers.fiscal import reiwa_label
 from handlers.rounds import previous_round
 from handlers.scale import GradeScale
-from models import Assignment, Department, Item, PlanNode, Report, ReportRevision, Round, utcnow
+from models import (
+    Assignment,
+    AuditEntry,
+    Department,
+    Item,
+    PlanNode,
+    Report,
+    ReportRevision,
+    Round,
+    utcnow,
+)
 
 MAX_COMMENT = 3000
 
@@ -59,15 +69,20 @@ class SlotView:
 def find_slot(
     session: Session, *, round_id: int, department_id: int, item_number: int
 ) -> tuple[Report, Item] | None:
-    """The report slot of item `item_number` × department in this round, or None."""
+    """The report slot of item `item_number` × department in this round, or None.
+
+    The number of a (再掲) item finds the slot of its original: it is answered there.
+    """
+    typed = aliased(Item)
     row = session.execute(
         select(Report, Item)
         .join(Assignment, Assignment.id == Report.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
+        .join(typed, func.coalesce(typed.repost_of_id, typed.id) == Item.id)
         .where(
             Report.round_id == round_id,
             Assignment.department_id == department_id,
-            Item.number == item_number,
+            typed.number == item_number,
         )
     ).first()
     return None if row is None else (row[0], row[1])
@@ -85,15 +100,21 @@ def submit_answer(
     channel: str,
     source_key: str | None = None,
     now: datetime | None = None,
+    acting_as_office: bool = False,
 ) -> SubmitOutcome:
-    """Validate and store one answer; keeps every revision. `comment=None` keeps the old one."""
+    """Validate and store one answer; keeps every revision. `comment=None` keeps the old one.
+
+    `acting_as_office`: the office (事務局) enters an answer it received by mail or on paper.
+    It may do so in a closed round too (late entry); every such stored answer is audited
+    (`proxy_answer`, with `late_entry` when the round was closed).
+    """
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise NotFound(f"回 {round_id} が見つかりません。")
     department = session.get(Department, department_id)
     if department is None:
         raise NotFound(f"担当課 {department_id} が見つかりません。")
-    if rnd.is_closed:
+    if rnd.is_closed and not acting_as_office:
         raise RoundClosed(
             f"{reiwa_label(rnd.fiscal_year)}の報告は締め切られました。修正は事務局へ連絡してください。"
         )
@@ -156,6 +177,21 @@ def submit_answer(
         # A concurrent delivery of the same event won the race: it stored the answer.
         session.refresh(report)
         return _outcome(DUPLICATE, report, item, department)
+    if acting_as_office:
+        session.add(
+            AuditEntry(
+                actor=reporter,
+                action="proxy_answer",
+                detail={
+                    "round": rnd.id,
+                    "department": department.name,
+                    "item": item.number,
+                    "grade": letter,
+                    "revision": report.revision,
+                    "late_entry": rnd.is_closed,
+                },
+            )
+        )
     return _outcome(status, report, item, department)
 
 

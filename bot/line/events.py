@@ -46,7 +46,7 @@ from handlers.normalize import fold, fold_key
 from handlers.ports import PendingItem
 from handlers.replies import NOT_LINKED, render_outcomes
 from handlers.reports import SlotView, department_slots, submit_answer
-from handlers.rounds import resolve_round
+from handlers.rounds import ANSWER, resolve_round
 from handlers.scale import GradeScale
 from handlers.status import summarize
 from models import Round
@@ -198,7 +198,7 @@ def _addressed_in_group(session: Session, ctx: EventContext, text: str) -> bool:
     if len(token) <= 2 and token.isascii() and token.isalpha():
         return True
     try:
-        rnd = resolve_round(session, organization_id=ctx.organization_id, ref=None)
+        rnd = resolve_round(session, organization_id=ctx.organization_id, ref=None, purpose=ANSWER)
     except NotFound:
         return False
     return _looks_like_answer(text, [letter for letter, _ in _grades(rnd)])
@@ -273,7 +273,7 @@ def _run_text(
     )
     page: list[Json] = []
     if _head(text) in PENDING_COMMANDS and len(departments) == 1:
-        rnd = resolve_round(session, organization_id=ctx.organization_id, ref=None)
+        rnd = resolve_round(session, organization_id=ctx.organization_id, ref=None, purpose=ANSWER)
         page = _pending_page(session, rnd=rnd, department_id=departments.pop())
     # A long reply (e.g. 60 answers confirmed) becomes several texts; 5 messages per reply.
     return flex.texts(reply.text, room=MESSAGES_PER_CALL - len(page)) + page

@@ -10,8 +10,8 @@ Three things are imported but reported (summary and `--json`), each with row and
   does not split before a 係/担当/班/グループ/チーム, and the name is kept whole, so that the
   office can decide (`hokoku dept merge "健康課 保健係" 健康課`, or keep it).
 - `collective`: `全課`, `各課`, `関係各課` … name no department anybody can be linked to; they
-  are imported as written (nothing is dropped) so that the office can rename the cell in the
-  table, or `hokoku dept rename` it to a real department, or link the office to it.
+  are imported as written (nothing is dropped) so that the office can fix the cell in the
+  table, or `hokoku dept merge`/`dept rename` it into a real department, or link the office.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class CellNote:
             )
         return (
             f"「{shown}」は特定の担当課ではありません。表の担当課名を直すか、"
-            "取り込み後に hokoku dept rename で実在の課名にしてください。"
+            "取り込み後に hokoku dept merge（既存の課へ統合）か dept rename で実在の課にしてください。"
         )
 
 

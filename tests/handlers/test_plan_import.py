@@ -231,7 +231,8 @@ def test_kiyose_code_column_and_bare_code_levels(
     # Codes restarting per 施策 are normal, not a mistake; 関係各課 is no department.
     assert result.warnings == [
         "kiyose_plan.csv 4行目 G列（所管）: 「関係各課」は特定の担当課ではありません。"
-        "表の担当課名を直すか、取り込み後に hokoku dept rename で実在の課名にしてください。"
+        "表の担当課名を直すか、取り込み後に hokoku dept merge（既存の課へ統合）か dept rename で"
+        "実在の課にしてください。"
     ]
     [note] = result.department_warnings
     assert note.to_json() == {

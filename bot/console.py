@@ -11,6 +11,7 @@ links the name already has (none: the bot explains how to link, and `link CODE` 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from handlers.fiscal import reiwa_label
 from handlers.identities import Membership, link_identity, memberships
 from handlers.outbound_text import render_message
 from handlers.ports import OutboundMessage, Target
-from handlers.rounds import resolve_round
+from handlers.rounds import ANSWER, resolve_round
 from models import ROLE_MEMBER, ROLE_OFFICE
 from models.db import transaction
 
@@ -64,7 +65,9 @@ def open_session(
     """Check the department and round, and link `console:<reporter>` to the department."""
     with transaction(rt.factory) as session:
         round_id = (
-            resolve_round(session, organization_id=rt.organization_id, ref=round_ref).id
+            resolve_round(
+                session, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
+            ).id
             if round_ref
             else None
         )
@@ -139,7 +142,9 @@ def greeting(rt: Runtime, cs: ConsoleSession) -> str:
     """What the terminal shows first: the round, the department's pending items, the help."""
     with transaction(rt.factory) as session:
         try:
-            rnd = resolve_round(session, organization_id=cs.organization_id, ref=cs.round_id)
+            rnd = resolve_round(
+                session, organization_id=cs.organization_id, ref=cs.round_id, purpose=ANSWER
+            )
             head = (
                 f"{reiwa_label(rnd.fiscal_year)} {rnd.plan.name}（回 {rnd.id}、"
                 f"締切 {rnd.deadline:%Y-%m-%d}）"
@@ -172,12 +177,32 @@ def run_piped(
     return sent
 
 
+def _enable_line_editing() -> None:
+    """Arrow keys, Home/End and ↑↓ history for input(), from the stdlib readline.
+
+    Without it a terminal echoes `^[[A` for ↑. Loaded only for the interactive prompt
+    (Windows' Python has no readline: plain input there).
+    """
+    try:
+        importlib.import_module("readline")
+    except ImportError:
+        return
+
+
+def prompt_text(cs: ConsoleSession) -> str:
+    """The prompt, bold cyan; the colour codes are wrapped in \\001/\\002 so that readline
+    knows they take no room and redraws recalled lines in the right place."""
+    return f"\001\033[1;36m\002{cs.prompt}>\001\033[0m\002 "
+
+
 def run_interactive(rt: Runtime, cs: ConsoleSession, console: Console) -> None:
-    """A prompt until exit / Ctrl-D / Ctrl-C."""
+    """A prompt with line editing until exit / Ctrl-D / Ctrl-C."""
+    _enable_line_editing()
     console.print(greeting(rt, cs), markup=False, highlight=False)
     while True:
+        console.print()
         try:
-            line = console.input(f"\n[bold cyan]{cs.prompt}>[/] ")
+            line = input(prompt_text(cs))
         except (EOFError, KeyboardInterrupt):
             console.print()
             return

@@ -31,7 +31,7 @@ from handlers.reports import (
     slot_states,
     submit_answers,
 )
-from handlers.rounds import resolve_round
+from handlers.rounds import ANSWER, resolve_round
 from handlers.scale import GradeScale
 from handlers.status import summarize
 from models import Round
@@ -69,7 +69,9 @@ class ChatReply:
 
 
 def _open_round(session: Session, ctx: ChatContext) -> Round:
-    return resolve_round(session, organization_id=ctx.organization_id, ref=ctx.round_id)
+    return resolve_round(
+        session, organization_id=ctx.organization_id, ref=ctx.round_id, purpose=ANSWER
+    )
 
 
 def _acting(ctx: ChatContext) -> tuple[Membership, ...]:

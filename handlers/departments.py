@@ -1,13 +1,76 @@
-"""The office's view of departments: how many items each owns and who is linked to it."""
+"""The office's view of departments: how many items each owns, who is linked, in what order.
+
+Order (status, dept list): departments with a reading (`dept edit NAME --reading`) first,
+in 50音 order of the reading; then the others in the plan's order of first appearance
+(the order the office's own table lists them), not by code point (which would put
+ごみ減量推進課 before スポーツ振興課 before 下水道課).
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Assignment, AuditEntry, ChatIdentity, Department, Item, utcnow
+from handlers.errors import InvalidInput
+from handlers.normalize import fold
+from models import (
+    Assignment,
+    AuditEntry,
+    ChatIdentity,
+    Department,
+    DepartmentAlias,
+    Item,
+    utcnow,
+)
+
+# Hiragana, katakana (incl. ー and small forms) and spaces; checked after NFKC folding.
+_KANA = re.compile(r"^[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe ]+$")
+_LAST = (1 << 31, 1 << 31)
+
+
+def kana_key(reading: str) -> str:
+    """A reading as a sort key: NFKC (half-width kana → full-width), katakana → hiragana."""
+    folded = unicodedata.normalize("NFKC", reading).replace(" ", "")
+    return "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in folded)
+
+
+def department_sort_key(
+    *, reading: str | None, first: tuple[int, int] | None, name: str
+) -> tuple[bool, str, tuple[int, int], str]:
+    """Reading given: 50音 by reading; else plan order (plan id, item position of first use)."""
+    return (reading is None, kana_key(reading) if reading else "", first or _LAST, name)
+
+
+def check_reading(text: str) -> str | None:
+    """A reading as typed (`じんけん すいしんか`, `ジンケン`), folded; "" clears it."""
+    reading = fold(text)
+    if not reading:
+        return None
+    if not _KANA.match(reading):
+        raise InvalidInput(
+            f"読み「{text}」はひらがなかカタカナで指定してください（例: --reading じんけんすいしんか）。"
+        )
+    return reading
+
+
+def first_appearance(session: Session, *, plan_id: int | None = None) -> dict[int, tuple[int, int]]:
+    """department id → (plan id, item position) of its first item, over one plan or all."""
+    query = select(Assignment.department_id, Item.plan_id, func.min(Item.position)).join(
+        Item, Item.id == Assignment.item_id
+    )
+    if plan_id is not None:
+        query = query.where(Item.plan_id == plan_id)
+    first: dict[int, tuple[int, int]] = {}
+    for dept_id, plan, position in session.execute(
+        query.group_by(Assignment.department_id, Item.plan_id)
+    ):
+        key = (int(plan), int(position))
+        first[dept_id] = min(first.get(dept_id, key), key)
+    return first
 
 
 @dataclass(frozen=True)
@@ -24,15 +87,21 @@ class DepartmentOverview:
     name: str
     items: int
     identities: tuple[LinkedIdentity, ...]
+    reading: str | None = None
+    former_names: tuple[str, ...] = ()
 
 
 def department_overview(
     session: Session, *, organization_id: int, plan_id: int | None = None
 ) -> list[DepartmentOverview]:
-    """Every department with its item count (one plan or all) and its active chat links."""
+    """Every department with its item count (one plan or all) and its active chat links.
+
+    A (再掲) item is not counted: the department answers it once, on the original.
+    """
     count_query = (
         select(Assignment.department_id, func.count(Assignment.id))
         .join(Item, Item.id == Assignment.item_id)
+        .where(Item.repost_of_id.is_(None))
         .group_by(Assignment.department_id)
     )
     if plan_id is not None:
@@ -50,10 +119,17 @@ def department_overview(
         links.setdefault(ident.department_id, []).append(
             LinkedIdentity(ident.platform, ident.kind, ident.external_id, ident.role)
         )
-    departments = session.scalars(
-        select(Department)
-        .where(Department.organization_id == organization_id)
-        .order_by(Department.name)
+    former: dict[int, list[str]] = {}
+    for alias in session.scalars(
+        select(DepartmentAlias)
+        .where(DepartmentAlias.organization_id == organization_id)
+        .order_by(DepartmentAlias.id)
+    ):
+        former.setdefault(alias.department_id, []).append(alias.name)
+    first = first_appearance(session, plan_id=plan_id)
+    departments = sorted(
+        session.scalars(select(Department).where(Department.organization_id == organization_id)),
+        key=lambda d: department_sort_key(reading=d.reading, first=first.get(d.id), name=d.name),
     )
     return [
         DepartmentOverview(
@@ -61,10 +137,29 @@ def department_overview(
             name=d.name,
             items=counts.get(d.id, 0),
             identities=tuple(links.get(d.id, ())),
+            reading=d.reading,
+            former_names=tuple(former.get(d.id, ())),
         )
         for d in departments
-        if plan_id is None or d.id in counts
+        if plan_id is None or d.id in first
     ]
+
+
+def edit_department(
+    session: Session, *, department: Department, reading: str, actor: str
+) -> Department:
+    """Set (or clear, with "") the department's reading; audited."""
+    new = check_reading(reading)
+    if new != department.reading:
+        session.add(
+            AuditEntry(
+                actor=actor,
+                action="dept_edit",
+                detail={"department": department.name, "reading": new, "old": department.reading},
+            )
+        )
+        department.reading = new
+    return department
 
 
 def unlink_from_department(

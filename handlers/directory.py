@@ -1,4 +1,10 @@
-"""Finding the organization, its departments and plans by what a user typed."""
+"""Finding the organization, its departments and plans by what a user typed.
+
+Every lookup folds what was typed the way the importer folds the table (NFKC: full-width
+digits, letters, parentheses and spaces; white space ignored), so `西東京市第５次` finds
+`西東京市第5次` and `子ども家庭支援センター（分室）` finds `子ども家庭支援センター(分室)`.
+A department's former names (`dept rename`, `dept merge`) find the department it became.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from handlers.errors import NotFound
 from handlers.normalize import fold, fold_key
-from models import Department, Organization, Plan
+from models import Department, DepartmentAlias, Organization, Plan
 
 
 def get_or_create_organization(session: Session, *, name: str) -> Organization:
@@ -20,47 +26,71 @@ def get_or_create_organization(session: Session, *, name: str) -> Organization:
 
 
 def get_or_create_department(session: Session, *, organization_id: int, name: str) -> Department:
-    name = fold(name)
-    dept = session.scalar(
-        select(Department).where(
-            Department.organization_id == organization_id, Department.name == name
-        )
-    )
-    if dept is None:
-        dept = Department(organization_id=organization_id, name=name)
-        session.add(dept)
-        session.flush()
+    found = lookup_department(session, organization_id=organization_id, name=name)
+    if found is not None:
+        return found
+    dept = Department(organization_id=organization_id, name=fold(name))
+    session.add(dept)
+    session.flush()
     return dept
 
 
-def find_department(session: Session, *, organization_id: int, name: str) -> Department:
-    """Exact name after folding (全角/半角, spaces); otherwise NotFound listing close names."""
-    key = fold_key(name)
-    departments = session.scalars(
+def department_names(session: Session, *, organization_id: int) -> dict[str, Department]:
+    """fold_key of every current and former department name → the department."""
+    found: dict[str, Department] = {}
+    for alias in session.scalars(
+        select(DepartmentAlias).where(DepartmentAlias.organization_id == organization_id)
+    ):
+        found[fold_key(alias.name)] = alias.department
+    for dept in session.scalars(
         select(Department).where(Department.organization_id == organization_id)
-    ).all()
-    for dept in departments:
-        if fold_key(dept.name) == key:
-            return dept
-    close = [d.name for d in departments if key and (key in fold_key(d.name))][:5]
-    hint = f" 近い名前: {'、'.join(close)}" if close else ""
+    ):
+        found[fold_key(dept.name)] = dept  # a current name wins over a former one
+    return found
+
+
+def lookup_department(session: Session, *, organization_id: int, name: str) -> Department | None:
+    """The department called `name` now or formerly (folded), else None."""
+    return department_names(session, organization_id=organization_id).get(fold_key(name))
+
+
+def find_department(session: Session, *, organization_id: int, name: str) -> Department:
+    """Current or former name after folding (全角/半角, spaces); else NotFound with close names."""
+    names = department_names(session, organization_id=organization_id)
+    key = fold_key(name)
+    if key in names:
+        return names[key]
+    current = {d.name for d in names.values()}
+    close = sorted(n for n in current if key and key in fold_key(n))[:5]
+    hint = f" 近い名前: {'、'.join(close)}" if close else " hokoku dept list で一覧を確認できます。"
     raise NotFound(f"担当課「{name}」が見つかりません。{hint}".rstrip())
 
 
-def resolve_plan(session: Session, *, organization_id: int, ref: str) -> Plan:
-    """A plan by id (`3`) or by name."""
-    ref = ref.strip()
+def find_plan(session: Session, *, organization_id: int, ref: str) -> Plan | None:
+    """A plan by id (`3`), by name or by title, folded; None when nothing matches."""
     query = select(Plan).where(Plan.organization_id == organization_id)
-    plan = None
-    if fold(ref).isdigit():
-        plan = session.scalar(query.where(Plan.id == int(fold(ref))))
+    key = fold_key(ref)
+    if key.isdigit():
+        plan = session.scalar(query.where(Plan.id == int(key)))
+        if plan is not None:
+            return plan
+    plans = session.scalars(query.order_by(Plan.id)).all()
+    by_name = [p for p in plans if fold_key(p.name) == key]
+    by_title = [p for p in plans if p.title and fold_key(p.title) == key]
+    matches = by_name or by_title
+    return matches[0] if len(matches) == 1 else None
+
+
+def resolve_plan(session: Session, *, organization_id: int, ref: str) -> Plan:
+    """Like find_plan; NotFound lists the registered plans."""
+    plan = find_plan(session, organization_id=organization_id, ref=ref)
     if plan is None:
-        plan = session.scalar(query.where(Plan.name == ref))
-    if plan is None:
-        names = session.scalars(query.order_by(Plan.id)).all()
+        names = session.scalars(
+            select(Plan).where(Plan.organization_id == organization_id).order_by(Plan.id)
+        ).all()
         known = (
             "、".join(f"{p.id}:{p.name}" for p in names)
             or "なし（hokoku plan import で取り込めます）"
         )
-        raise NotFound(f"計画「{ref}」が見つかりません。登録済みの計画: {known}")
+        raise NotFound(f"計画「{ref.strip()}」が見つかりません。登録済みの計画: {known}")
     return plan

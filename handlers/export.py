@@ -4,14 +4,18 @@
 `handlers.export_csv.write_csv` lay it out. Rows are one per item × department in plan order (Item.position, Assignment.position);
 the hierarchy path and the item's merged comment travel with every row so that writers can
 decide what to repeat and what to merge.
+
+A (再掲) item keeps its own rows (its place in the plan, its departments), but shows the
+answer given on its original: each department's grade on the original and the original's
+merged comment (`ExportRow.repost_of` names the original's number).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased
 
 from handlers.errors import NotFound
 from handlers.fiscal import reiwa_label
@@ -43,6 +47,7 @@ class ExportRow:
     department: str
     grade: str | None  # None = not answered yet
     comment: str  # the item's merged comment (same on every row of the item)
+    repost_of: int | None = None  # (再掲): the original's item number, whose answer is shown
 
     @property
     def answered(self) -> bool:
@@ -54,6 +59,7 @@ class ExportTable:
     round_id: int
     round_label: str  # 令和5年度
     plan_name: str
+    plan_title: str  # Plan.title, else the name: what the header shows
     level_labels: tuple[str, ...]
     item_label: str
     scale: GradeScale
@@ -61,7 +67,7 @@ class ExportTable:
 
     @property
     def title(self) -> str:
-        return f"{self.round_label} 達成状況一覧（{self.plan_name}）"
+        return f"{self.round_label} 達成状況一覧（{self.plan_title}）"
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -133,7 +139,8 @@ def build_table(session: Session, *, round_id: int) -> ExportTable:
 
     Three queries: the round, the plan's nodes, and the rows (items outer-joined to their
     assignments and this round's reports, so an item or department added to the plan after
-    the round was opened still shows, as unanswered).
+    the round was opened still shows, as unanswered). The report of a row is the one of the
+    same department on the item itself, or on its original for a (再掲) item.
     """
     rnd = session.get(Round, round_id)
     if rnd is None:
@@ -149,19 +156,32 @@ def build_table(session: Session, *, round_id: int) -> ExportTable:
     labels += [f"階層{n + 1}" for n in range(len(labels), levels)]
     chains = _paths(session, plan_id=plan.id, levels=levels)
 
+    answered = aliased(Assignment)  # the assignment whose slot answers this row
     result = session.execute(
         select(Item, Department.name, Report.grade, Report.comment)
         .outerjoin(Assignment, Assignment.item_id == Item.id)
         .outerjoin(Department, Department.id == Assignment.department_id)
-        .outerjoin(Report, and_(Report.assignment_id == Assignment.id, Report.round_id == rnd.id))
+        .outerjoin(
+            answered,
+            and_(
+                answered.item_id == func.coalesce(Item.repost_of_id, Item.id),
+                answered.department_id == Assignment.department_id,
+            ),
+        )
+        .outerjoin(Report, and_(Report.assignment_id == answered.id, Report.round_id == rnd.id))
         .where(Item.plan_id == plan.id)
         .order_by(Item.position, Item.id, Assignment.position, Assignment.id)
     ).all()
 
     comments: dict[int, list[tuple[str, str]]] = {}
+    numbers: dict[int, int] = {}
     for item, dept, _grade, comment in result:
+        numbers[item.id] = item.number
         comments.setdefault(item.id, []).append((dept or "", comment or ""))
     merged = {item_id: merge_comments(given) for item_id, given in comments.items()}
+    for item, *_ in result:
+        if item.repost_of_id in merged:
+            merged[item.id] = merged[item.repost_of_id]
 
     rows: list[ExportRow] = []
     for item, dept, grade, _comment in result:
@@ -181,12 +201,14 @@ def build_table(session: Session, *, round_id: int) -> ExportTable:
                 department=dept or "",
                 grade=grade,
                 comment=merged[item.id],
+                repost_of=numbers.get(item.repost_of_id) if item.repost_of_id else None,
             )
         )
     return ExportTable(
         round_id=rnd.id,
         round_label=reiwa_label(rnd.fiscal_year),
         plan_name=plan.name,
+        plan_title=plan.display_title,
         level_labels=tuple(labels),
         item_label=plan.item_label,
         scale=GradeScale.from_json(rnd.scale),

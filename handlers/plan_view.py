@@ -14,6 +14,7 @@ from models import Assignment, Item, Plan, PlanNode, Round
 class PlanSummary:
     id: int
     name: str
+    title: str  # "" = none
     source_name: str
     items: int
     departments: int
@@ -43,6 +44,7 @@ def list_plans(session: Session, *, organization_id: int) -> list[PlanSummary]:
         select(
             Plan.id,
             Plan.name,
+            Plan.title,
             Plan.source_name,
             func.coalesce(per_plan.c.item_count, 0),
             func.coalesce(per_plan.c.departments, 0),
@@ -63,6 +65,7 @@ class TreeItem:
     display: str
     is_priority: bool
     departments: list[str]
+    repost_of: int | None = None  # (再掲): the number of the original, answered there
 
 
 @dataclass
@@ -78,6 +81,7 @@ class TreeNode:
 class PlanTree:
     id: int
     name: str
+    title: str  # the title, else the name
     level_labels: list[str]
     item_label: str
     roots: list[TreeNode]
@@ -104,6 +108,7 @@ def plan_tree(session: Session, *, plan: Plan) -> PlanTree:
         made[node.id] = tree_node
         parent = made.get(node.parent_id) if node.parent_id is not None else None
         (parent.children if parent else roots).append(tree_node)
+    numbers = {item.id: item.number for item in items}
     loose: list[TreeItem] = []
     for item in items:
         entry = TreeItem(
@@ -111,12 +116,14 @@ def plan_tree(session: Session, *, plan: Plan) -> PlanTree:
             display=item.display,
             is_priority=item.is_priority,
             departments=[a.department.name for a in item.assignments],
+            repost_of=numbers.get(item.repost_of_id) if item.repost_of_id else None,
         )
         owner = made.get(item.node_id) if item.node_id is not None else None
         (owner.items if owner else loose).append(entry)
     return PlanTree(
         id=plan.id,
         name=plan.name,
+        title=plan.display_title,
         level_labels=labels,
         item_label=plan.item_label,
         roots=roots,

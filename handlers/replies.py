@@ -47,9 +47,14 @@ def _clip(text: str, limit: int = 40) -> str:
 
 
 def item_label(number: int, display: str) -> str:
-    """`12 ①情報誌…`; when the source's own code already is the number, `1 人権…` once."""
-    clipped = _clip(display)
-    return clipped if display.startswith(f"{number} ") else f"{number} {clipped}"
+    """`[4] 3 男女共同参画研修の充実`: the number to type in brackets, then the source's code.
+
+    Kiyose's 事業 codes restart per 施策, so a bare `4 3 …` left people guessing which number
+    to type. When the source's own code is the number (`1 人権…`), it is shown once: `[1] 人権…`.
+    """
+    own = f"{number} "
+    shown = display.removeprefix(own) if display.startswith(own) else display
+    return f"[{number}] {_clip(shown)}"
 
 
 _VERBS = {STORED: "保存", UNCHANGED: "変更なし", DUPLICATE: "受付済み"}

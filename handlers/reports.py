@@ -11,7 +11,7 @@ revision, in the order their transactions took the lock, and the later one is cu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, insert, select
@@ -22,7 +22,17 @@ from handlers.fiscal import reiwa_label
 from handlers.normalize import clean_text
 from handlers.rounds import previous_round
 from handlers.scale import GradeScale
-from models import Assignment, Department, Item, PlanNode, Report, ReportRevision, Round, utcnow
+from models import (
+    Assignment,
+    AuditEntry,
+    Department,
+    Item,
+    PlanNode,
+    Report,
+    ReportRevision,
+    Round,
+    utcnow,
+)
 
 MAX_COMMENT = 3000
 MAX_ITEM_NUMBER = 2**31 - 1  # the items.number column is a 32-bit integer
@@ -110,26 +120,31 @@ class SlotView:
 def find_slot(
     session: Session, *, round_id: int, department_id: int, item_number: int
 ) -> tuple[Report, Item] | None:
-    """The report slot of item `item_number` × department in this round, or None."""
+    """The report slot of item `item_number` × department in this round, or None.
+
+    The number of a (再掲) item finds the slot of its original: it is answered there.
+    """
+    typed = aliased(Item)
     row = session.execute(
         select(Report, Item)
         .join(Assignment, Assignment.id == Report.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
+        .join(typed, func.coalesce(typed.repost_of_id, typed.id) == Item.id)
         .where(
             Report.round_id == round_id,
             Assignment.department_id == department_id,
-            Item.number == item_number,
+            typed.number == item_number,
         )
     ).first()
     return None if row is None else (row[0], row[1])
 
 
-def answerable_round(session: Session, *, round_id: int) -> Round:
-    """The round, if it still takes answers."""
+def answerable_round(session: Session, *, round_id: int, acting_as_office: bool = False) -> Round:
+    """The round, if it still takes answers (the office may enter late answers when closed)."""
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise NotFound(f"回 {round_id} が見つかりません。")
-    if rnd.is_closed:
+    if rnd.is_closed and not acting_as_office:
         raise RoundClosed(
             f"{reiwa_label(rnd.fiscal_year)}の報告は締め切られました。修正は事務局へ連絡してください。"
         )
@@ -155,15 +170,21 @@ def _check_values(answer: AnswerInput, scale: GradeScale) -> tuple[str, str | No
 class _Checked:
     """A validated batch: the department's slots (locked) and each answer's letter and comment."""
 
+    round: Round
     department: Department
     rows: list[tuple[Report, Item]]
     answers: list[tuple[AnswerInput, str, str | None]]
 
 
 def _check(
-    session: Session, *, round_id: int, department_id: int, answers: Sequence[AnswerInput]
+    session: Session,
+    *,
+    round_id: int,
+    department_id: int,
+    answers: Sequence[AnswerInput],
+    acting_as_office: bool = False,
 ) -> _Checked:
-    rnd = answerable_round(session, round_id=round_id)
+    rnd = answerable_round(session, round_id=round_id, acting_as_office=acting_as_office)
     scale = GradeScale.from_json(rnd.scale)
     found = session.execute(
         select(Report, Item, Department)
@@ -179,6 +200,7 @@ def _check(
     if department is None:
         raise NotFound(f"担当課 {department_id} が見つかりません。")
     numbers = {item.number for _, item, _ in found}
+    answers = _to_originals(session, plan_id=rnd.plan_id, answers=answers, known=numbers)
     errors: list[AnswerError] = []
     checked: list[tuple[AnswerInput, str, str | None]] = []
     unknown: list[AnswerInput] = []
@@ -196,7 +218,29 @@ def _check(
     if errors:
         errors.sort(key=lambda e: (e.line_no or 0, e.item_number))
         raise AnswersRejected(errors)
-    return _Checked(department, [(report, item) for report, item, _ in found], checked)
+    return _Checked(rnd, department, [(report, item) for report, item, _ in found], checked)
+
+
+def _to_originals(
+    session: Session, *, plan_id: int, answers: Sequence[AnswerInput], known: set[int]
+) -> Sequence[AnswerInput]:
+    """Answers typed with a (再掲) item's number go to its original (only when any number is
+    not one of the department's own: no query otherwise)."""
+    typed = {a.item_number for a in answers if a.item_number not in known}
+    typed = {n for n in typed if 0 < n <= MAX_ITEM_NUMBER}
+    if not typed:
+        return answers
+    original = aliased(Item)
+    moved = dict(
+        session.execute(
+            select(Item.number, original.number)
+            .join(original, original.id == Item.repost_of_id)
+            .where(Item.plan_id == plan_id, Item.number.in_(typed))
+        ).tuples()
+    )
+    if not moved:
+        return answers
+    return [replace(a, item_number=moved.get(a.item_number, a.item_number)) for a in answers]
 
 
 def check_answers(
@@ -215,6 +259,7 @@ def submit_answers(
     reporter: str,
     channel: str,
     now: datetime | None = None,
+    acting_as_office: bool = False,
 ) -> BatchResult:
     """Validate and store a batch of answers of one department, all or nothing.
 
@@ -222,8 +267,18 @@ def submit_answers(
     one whose `source_key` was already stored is a redelivery (DUPLICATE). Answers to the
     same item later in the batch revise the earlier ones, in order. Raises AnswersRejected
     listing every invalid answer; then nothing was written.
+
+    `acting_as_office`: the office (事務局) enters answers it received by mail or on paper.
+    It may do so in a closed round too (late entry); every answer it stores is audited
+    (`proxy_answer`, with `late_entry` when the round was closed).
     """
-    checked = _check(session, round_id=round_id, department_id=department_id, answers=answers)
+    checked = _check(
+        session,
+        round_id=round_id,
+        department_id=department_id,
+        answers=answers,
+        acting_as_office=acting_as_office,
+    )
     department = checked.department
     slots = {item.number: (report, item) for report, item in checked.rows}
     keys = [a.source_key for a, _, _ in checked.answers if a.source_key]
@@ -269,6 +324,21 @@ def submit_answers(
         )
         if answer.source_key:
             seen.add(answer.source_key)
+        if acting_as_office:
+            session.add(
+                AuditEntry(
+                    actor=reporter,
+                    action="proxy_answer",
+                    detail={
+                        "round": checked.round.id,
+                        "department": department.name,
+                        "item": item.number,
+                        "grade": letter,
+                        "revision": report.revision,
+                        "late_entry": checked.round.is_closed,
+                    },
+                )
+            )
         outcomes.append(_outcome(status, report, item, department))
     session.flush()  # the reports' UPDATEs, as one executemany
     if revisions:  # one executemany, whatever the number of answers
@@ -320,8 +390,12 @@ def submit_answer(
     channel: str,
     source_key: str | None = None,
     now: datetime | None = None,
+    acting_as_office: bool = False,
 ) -> SubmitOutcome:
-    """Validate and store one answer; keeps every revision. `comment=None` keeps the old one."""
+    """Validate and store one answer; keeps every revision. `comment=None` keeps the old one.
+
+    `acting_as_office`: a late or proxy entry by the office (see `submit_answers`).
+    """
     try:
         result = submit_answers(
             session,
@@ -331,6 +405,7 @@ def submit_answer(
             reporter=reporter,
             channel=channel,
             now=now,
+            acting_as_office=acting_as_office,
         )
     except AnswersRejected as exc:
         raise exc.errors[0].error from None

@@ -1,4 +1,12 @@
-"""Opening, finding and closing the yearly reporting round."""
+"""Opening, finding, closing, reopening and editing the yearly reporting round.
+
+Two ways to pick "the" round when none is named, kept apart on purpose:
+- ANSWER (chat users answering, reminders): the latest *open* round; a closed round takes
+  no answers from departments.
+- VIEW (the office's status, export, history, proxy entry, reopen/edit): the latest round,
+  open first, else the most recently closed one, so that `round close` followed by
+  `export` exports the round just closed.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +20,10 @@ from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import reiwa_label
 from handlers.normalize import fold
 from handlers.scale import DEFAULT_SCALE, GradeScale
-from models import Assignment, Item, Plan, Report, Round, utcnow
+from models import Assignment, AuditEntry, Item, Plan, Report, Round, utcnow
+
+ANSWER = "answer"
+VIEW = "view"
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,21 @@ class RoundInfo:
     scale: GradeScale
     closed: bool
     slots: int
+    plan_title: str = ""
+
+    @property
+    def caption(self) -> str:
+        """`回 3（令和5年度 西東京市第5次・受付中）`: which round a command worked on."""
+        return f"回 {self.id}（{self.label} {self.plan_title or self.plan_name}・{state_label(self.closed)}）"
+
+
+def state_label(closed: bool) -> str:
+    return "受付終了" if closed else "受付中"
+
+
+def round_caption(rnd: Round) -> str:
+    """Like RoundInfo.caption, without counting the slots."""
+    return f"回 {rnd.id}（{reiwa_label(rnd.fiscal_year)} {rnd.plan.display_title}・{state_label(rnd.is_closed)}）"
 
 
 def round_info(session: Session, rnd: Round) -> RoundInfo:
@@ -35,6 +61,7 @@ def round_info(session: Session, rnd: Round) -> RoundInfo:
         id=rnd.id,
         plan_id=rnd.plan_id,
         plan_name=rnd.plan.name,
+        plan_title=rnd.plan.display_title,
         fiscal_year=rnd.fiscal_year,
         label=reiwa_label(rnd.fiscal_year),
         opens_on=rnd.opens_on,
@@ -80,7 +107,7 @@ def open_round(
     slots = (
         select(literal(rnd.id), Assignment.id, literal(""), literal(0), literal(""), literal(""))
         .join(Item, Item.id == Assignment.item_id)
-        .where(Item.plan_id == plan.id)
+        .where(Item.plan_id == plan.id, Item.repost_of_id.is_(None))
     )
     session.execute(
         insert(Report).from_select(
@@ -90,8 +117,16 @@ def open_round(
     return round_info(session, rnd)
 
 
-def resolve_round(session: Session, *, organization_id: int, ref: str | int | None) -> Round:
-    """A round by id; with no id, the latest open round of the organization."""
+def resolve_round(
+    session: Session, *, organization_id: int, ref: str | int | None, purpose: str
+) -> Round:
+    """A round by id; with no id, the default round for `purpose` (ANSWER or VIEW).
+
+    ANSWER: the latest open round. VIEW: the latest open round, else the most recently
+    closed one.
+    """
+    if purpose not in (ANSWER, VIEW):
+        raise ValueError(f"unknown round purpose {purpose!r}")
     query = select(Round).join(Plan).where(Plan.organization_id == organization_id)
     if ref is not None and str(ref).strip():
         text = fold(str(ref))
@@ -104,6 +139,10 @@ def resolve_round(session: Session, *, organization_id: int, ref: str | int | No
     rnd = session.scalar(
         query.where(Round.closed_at.is_(None)).order_by(Round.created_at.desc(), Round.id.desc())
     )
+    if rnd is None and purpose == VIEW:
+        rnd = session.scalar(query.order_by(Round.closed_at.desc(), Round.id.desc()))
+        if rnd is None:
+            raise NotFound("回がまだありません。hokoku round open で回を開いてください。")
     if rnd is None:
         raise NotFound("受付中の回がありません。hokoku round open で回を開いてください。")
     return rnd
@@ -116,9 +155,60 @@ def list_rounds(session: Session, *, organization_id: int) -> list[RoundInfo]:
     return [round_info(session, r) for r in rounds]
 
 
-def close_round(session: Session, *, rnd: Round, now: datetime | None = None) -> RoundInfo:
+def _audit(session: Session, *, actor: str, action: str, rnd: Round, **detail: object) -> None:
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            detail={"round": rnd.id, "label": reiwa_label(rnd.fiscal_year), **detail},
+        )
+    )
+
+
+def close_round(
+    session: Session, *, rnd: Round, actor: str = "", now: datetime | None = None
+) -> RoundInfo:
+    """Stop taking answers from departments (idempotent; audited when it closes)."""
     if rnd.closed_at is None:
         rnd.closed_at = now or utcnow()
+        _audit(session, actor=actor, action="round_close", rnd=rnd)
+    return round_info(session, rnd)
+
+
+def reopen_round(
+    session: Session, *, rnd: Round, actor: str, deadline: date | None = None
+) -> RoundInfo:
+    """Take answers again (idempotent), optionally with a new deadline; audited."""
+    if deadline is not None:
+        edit_round(session, rnd=rnd, actor=actor, deadline=deadline)
+    if rnd.closed_at is not None:
+        closed_at = rnd.closed_at
+        rnd.closed_at = None
+        _audit(
+            session, actor=actor, action="round_reopen", rnd=rnd, closed_at=closed_at.isoformat()
+        )
+    return round_info(session, rnd)
+
+
+def edit_round(session: Session, *, rnd: Round, actor: str, deadline: date) -> RoundInfo:
+    """Move the deadline; the scheduler plans reminders and chases from the round's deadline."""
+    if deadline < rnd.opens_on:
+        raise InvalidInput(
+            f"締切 {deadline.isoformat()} が受付開始日 {rnd.opens_on.isoformat()} より前です。"
+        )
+    if deadline != rnd.deadline:
+        old = rnd.deadline
+        rnd.deadline = deadline
+        _audit(
+            session,
+            actor=actor,
+            action="round_edit",
+            rnd=rnd,
+            field="deadline",
+            old=old.isoformat(),
+            new=deadline.isoformat(),
+        )
+        session.flush()
     return round_info(session, rnd)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from handlers.departments import department_sort_key
 from handlers.errors import NotFound
 from handlers.fiscal import reiwa_label
 from handlers.scale import GradeScale
@@ -43,6 +44,7 @@ class StatusSummary:
     round_id: int
     round_label: str
     plan_name: str
+    plan_title: str  # what people read: Plan.title, else the name
     deadline: date
     closed: bool
     past_deadline: bool
@@ -65,6 +67,7 @@ class StatusSummary:
             "round": self.round_id,
             "label": self.round_label,
             "plan": self.plan_name,
+            "plan_title": self.plan_title,
             "deadline": self.deadline.isoformat(),
             "closed": self.closed,
             "total": self.total,
@@ -116,12 +119,25 @@ def summarize(
     grades.update({str(k): int(v) for k, v in counted.items()})  # grades from an older scale
 
     dept_rows = session.execute(
-        _slots(Department.id, Department.name, func.count(Report.id), func.count(Report.grade))
+        _slots(
+            Department.id,
+            Department.name,
+            Department.reading,
+            func.count(Report.id),
+            func.count(Report.grade),
+            func.min(Item.position),
+        )
         .join(Department, Department.id == Assignment.department_id)
+        .join(Item, Item.id == Assignment.item_id)
         .where(*scope)
-        .group_by(Department.id, Department.name)
-        .order_by(Department.name)
+        .group_by(Department.id, Department.name, Department.reading)
     ).all()
+    ordered = sorted(
+        dept_rows,
+        key=lambda row: department_sort_key(
+            reading=row.reading, first=(rnd.plan_id, row[5]), name=row.name
+        ),
+    )
     departments = tuple(
         DepartmentStatus(
             id=dept_id,
@@ -130,7 +146,7 @@ def summarize(
             submitted=done,
             overdue=(n - done) if past else 0,
         )
-        for dept_id, name, n, done in dept_rows
+        for dept_id, name, _reading, n, done, _first in ordered
     )
 
     # Top ancestor of every node, by a recursive CTE (works on SQLite and PostgreSQL).
@@ -165,6 +181,7 @@ def summarize(
         round_id=rnd.id,
         round_label=reiwa_label(rnd.fiscal_year),
         plan_name=rnd.plan.name,
+        plan_title=rnd.plan.display_title,
         deadline=rnd.deadline,
         closed=rnd.is_closed,
         past_deadline=past,

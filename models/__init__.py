@@ -12,7 +12,15 @@ from models.chat import (
     ProcessedEvent,
 )
 from models.outbox import Notification
-from models.plan import Assignment, Department, Item, Organization, Plan, PlanNode
+from models.plan import (
+    Assignment,
+    Department,
+    DepartmentAlias,
+    Item,
+    Organization,
+    Plan,
+    PlanNode,
+)
 from models.round import Report, ReportRevision, Round
 
 __all__ = [
@@ -24,6 +32,7 @@ __all__ = [
     "ChatIdentity",
     "ConversationState",
     "Department",
+    "DepartmentAlias",
     "InviteCode",
     "InviteFailure",
     "Item",

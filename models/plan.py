@@ -30,7 +30,29 @@ class Department(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name's reading in kana (`じんけんすいしんか`), for 50音 order; None = plan order.
+    reading: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DepartmentAlias(Base):
+    """A former name of a department (機構改革: renamed or merged into it).
+
+    Lookups and plan re-imports that meet the old name find the department it became.
+    """
+
+    __tablename__ = "department_aliases"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("departments.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department] = relationship()
 
 
 class Plan(Base):
@@ -42,6 +64,9 @@ class Plan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    # What people read (export header, status): e.g. 西東京市第4次男女平等参画推進計画.
+    # Empty = the name. The name stays the short handle typed on the command line.
+    title: Mapped[str] = mapped_column(String(500), default="", server_default="")
     source_name: Mapped[str] = mapped_column(String(500), default="")
     # Header texts of the hierarchy columns, top first (e.g. ["基本目標", "課題", "施策"]).
     level_labels: Mapped[list[Any]] = mapped_column(default=list)
@@ -56,6 +81,10 @@ class Plan(Base):
     items: Mapped[list[Item]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="Item.position"
     )
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.name
 
 
 class PlanNode(Base):
@@ -100,6 +129,12 @@ class Item(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     is_priority: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int]
+    # A (再掲) item: the same 事業 listed again under another 施策. It has no report slots
+    # of its own; its departments answer once, on the original, and both rows show it.
+    # Cleared by the importer before the original is removed.
+    repost_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id"), index=True, default=None
+    )
 
     plan: Mapped[Plan] = relationship(back_populates="items")
     node: Mapped[PlanNode | None] = relationship()

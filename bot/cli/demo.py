@@ -21,6 +21,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from handlers.departments import department_overview
 from handlers.fiscal import fiscal_year_of
+from handlers.normalize import fold_key
 from handlers.plan_import import import_plan
 from handlers.reports import department_slots
 from handlers.rounds import RoundInfo, open_round
@@ -80,7 +81,7 @@ def _set_up(rt: Runtime, sample: Sample, dept: str | None) -> DemoSetup:
         if dept is None:
             busiest = max(overview, key=lambda d: (d.items, -d.id))
             dept = busiest.name
-        chosen = next((d for d in overview if d.name == dept), None)
+        chosen = next((d for d in overview if fold_key(d.name) == fold_key(dept)), None)
         first = None
         if chosen is not None:
             slots = department_slots(session, round_id=info.id, department_id=chosen.id)

@@ -1,4 +1,4 @@
-"""`hokoku dept`: departments, who is linked to them in chat, and one-time invite codes."""
+"""`hokoku dept`: departments, who is linked to them in chat, invite codes, 機構改革."""
 
 from __future__ import annotations
 
@@ -14,14 +14,17 @@ from rich.text import Text
 
 from bot.cli.common import console, fail, print_json, runtime, user_errors
 from bot.cli.options import os_user
-from handlers.departments import department_overview, unlink_from_department
+from handlers.departments import department_overview, edit_department, unlink_from_department
 from handlers.directory import find_department, resolve_plan
 from handlers.errors import InvalidInput
 from handlers.identities import create_invite, link_identity, unlink_identity
+from handlers.reorganize import merge_departments, rename_department
 from models import ROLE_MEMBER, ROLE_OFFICE
 from models.db import transaction
 
-app = typer.Typer(help="担当課・チャットの登録・招待コード", no_args_is_help=True)
+app = typer.Typer(
+    help="担当課・チャットの登録・招待コード・機構改革（改名・統合）", no_args_is_help=True
+)
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,9 @@ def list_cmd(
     plan: Annotated[str | None, typer.Option("--plan", "-p", help="この計画の担当課だけ")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
 ) -> None:
-    """担当課の一覧（担当項目数と登録済みのチャット）。
+    """担当課の一覧（担当項目数と登録済みのチャット）。読みがあれば50音順、なければ計画の順。
 
-    Departments with their number of items and their linked chat identities."""
+    Departments with their items and chat links: 50音 by reading, else in plan order."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         plan_id = (
@@ -95,6 +98,8 @@ def list_cmd(
             [
                 {
                     "name": d.name,
+                    "reading": d.reading,
+                    "former_names": list(d.former_names),
                     "items": d.items,
                     "identities": [
                         {
@@ -124,7 +129,12 @@ def list_cmd(
             f"{i.platform}:{i.kind}:{i.external_id}{'（事務局）' if i.role == ROLE_OFFICE else ''}"
             for i in d.identities
         )
-        table.add_row(Text(d.name), str(d.items), Text(linked or "—"))
+        name = Text(d.name)
+        if d.reading:
+            name.append(f"（{d.reading}）", style="dim")
+        if d.former_names:
+            name.append(f"\n旧: {'、'.join(d.former_names)}", style="dim")
+        table.add_row(name, str(d.items), Text(linked or "—"))
     console.print(table)
 
 
@@ -258,4 +268,111 @@ def invite_cmd(
         f"Slack では「/hokoku link {code}」と送ってください。",
         highlight=False,
         soft_wrap=True,
+    )
+
+
+@app.command("rename")
+def rename_cmd(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="いまの担当課名")],
+    new: Annotated[str, typer.Argument(help="新しい担当課名")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
+) -> None:
+    """担当課の名前を変える（機構改革）。旧名でも引け、次年度の計画表の旧名も新しい課になる。
+
+    Rename a department; the old name still finds it (lookups, next year's plan table)."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        outcome = rename_department(
+            session, organization_id=rt.organization_id, old=old, new=new, actor=f"cli:{os_user()}"
+        )
+    if as_json:
+        print_json({"department": outcome.new_name, "former_name": outcome.old_name})
+        return
+    console.print(
+        f"担当課「{outcome.old_name}」を「{outcome.new_name}」に改名しました"
+        "（旧名でも引けます。回答・チャットの登録はそのまま）。",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("merge")
+def merge_cmd(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="統合される担当課（なくなる方）")],
+    target: Annotated[str, typer.Argument(help="統合先の担当課（残る方）")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
+) -> None:
+    """担当課 A を B に統合する（担当項目・回答の履歴・チャットの登録が B に移る。A の名前は B の旧名になる）。
+
+    Merge department A into B: assignments, answers with their history and chat links move."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        outcome = merge_departments(
+            session,
+            organization_id=rt.organization_id,
+            source=source,
+            target=target,
+            actor=f"cli:{os_user()}",
+        )
+    if as_json:
+        print_json(
+            {
+                "department": outcome.target_name,
+                "merged": outcome.source_name,
+                "moved_assignments": outcome.moved_assignments,
+                "shared_items": outcome.shared_items,
+                "combined_answers": outcome.combined_answers,
+                "moved_links": outcome.moved_links,
+            }
+        )
+        return
+    lines = [
+        f"担当課「{outcome.source_name}」を「{outcome.target_name}」に統合しました: "
+        f"担当 {outcome.moved_assignments}件、チャットの登録 {outcome.moved_links}件を移しました。"
+    ]
+    if outcome.shared_items:
+        lines.append(
+            f"両方が担当していた {outcome.shared_items}項目は1つの担当にまとめました"
+            + (
+                f"（両方が回答していた {outcome.combined_answers}件は新しい方の回答を現在の回答とし、"
+                "もう一方は hokoku report history で確認できます）。"
+                if outcome.combined_answers
+                else "。"
+            )
+        )
+    console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command("edit")
+def edit_cmd(
+    ctx: typer.Context,
+    dept: Annotated[str, typer.Argument(help="担当課の名前")],
+    reading: Annotated[
+        str,
+        typer.Option(
+            "--reading", help="読み（ひらがな・カタカナ。空文字で消す）。50音順の並びに使う"
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
+) -> None:
+    """担当課の読みを設定する（状況・一覧を50音順に並べる）。
+
+    Set a department's reading (kana), used to list departments in 50音 order."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        department = find_department(session, organization_id=rt.organization_id, name=dept)
+        edit_department(session, department=department, reading=reading, actor=f"cli:{os_user()}")
+        name, stored = department.name, department.reading
+    if as_json:
+        print_json({"department": name, "reading": stored})
+        return
+    console.print(
+        f"{name} の読み: {stored}"
+        if stored
+        else f"{name} の読みを消しました（計画の順に並びます）。",
+        highlight=False,
+        markup=False,
     )

@@ -13,7 +13,7 @@ from bot.cli.common import console, fail, runtime, user_errors
 from handlers.export import ExportTable, build_table
 from handlers.export_csv import write_csv
 from handlers.export_xlsx import write_xlsx
-from handlers.rounds import resolve_round
+from handlers.rounds import VIEW, resolve_round, round_caption
 
 WRITERS: dict[str, Callable[[ExportTable, Path], None]] = {
     ".xlsx": write_xlsx,
@@ -28,7 +28,8 @@ def export_cmd(
         typer.Option("-o", "--output", help="出力ファイル（.xlsx または .csv）", dir_okay=False),
     ],
     round_ref: Annotated[
-        str | None, typer.Option("--round", help="回の番号（省略時は受付中の最新の回）")
+        str | None,
+        typer.Option("--round", help="回の番号（省略時: 受付中の回、なければ最後に締め切った回）"),
     ] = None,
 ) -> None:
     """達成状況一覧を XLSX（結合・書式・評価基準シート付き）または CSV に書き出す。"""
@@ -40,7 +41,10 @@ def export_cmd(
         )
     rt = runtime(ctx)
     with user_errors(), rt.factory() as session:
-        rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)
+        rnd = resolve_round(
+            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
+        )
+        caption = round_caption(rnd)
         table = build_table(session, round_id=rnd.id)
     # Write beside the target and rename, so a failed export never leaves half a file.
     partial = output.with_name(f".{output.name}.partial")
@@ -54,6 +58,7 @@ def export_cmd(
         )
     pending = sum(1 for row in table.rows if not row.answered)
     console.print(
-        f"{table.title} を書き出しました: {output}（{len(table.rows)}行、未回答 {pending}件）",
+        f"{caption} の{table.title} を書き出しました: {output}"
+        f"（{len(table.rows)}行、未回答 {pending}件）",
         highlight=False,
     )

@@ -1,4 +1,4 @@
-"""`hokoku plan`: import a plan table, list plans, show a plan's tree."""
+"""`hokoku plan`: import a plan table, list, show, rename and retitle plans."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from rich.table import Table
 from rich.tree import Tree
 
 from bot.cli.common import console, err_console, print_json, runtime, user_errors
+from bot.cli.options import os_user
 from handlers.directory import resolve_plan
-from handlers.plan_import import ColumnOverrides, ImportResult, import_plan
+from handlers.plan_import import ColumnOverrides, ImportResult, import_plan, parse_renames
 from handlers.plan_import.store import MODE_CREATED, MODE_REPLACED
 from handlers.plan_view import PlanTree, TreeItem, TreeNode, list_plans, plan_tree
+from handlers.plans import PlanNames, edit_plan, rename_plan
 from models.db import transaction
 
 app = typer.Typer(help="計画表（行動計画の事業一覧）の取り込みと確認", no_args_is_help=True)
@@ -28,6 +30,22 @@ def import_cmd(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="計画表（.csv / .tsv / .xlsx）")],
     name: Annotated[str | None, typer.Option("--name", help="計画名（省略時はファイル名）")] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title", help="表題（書き出し・状況に表示。例: 西東京市第4次男女平等参画推進計画）"
+        ),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="同じ名前の計画が別のファイルから取り込まれていても更新する"
+        ),
+    ] = False,
+    rename_dept: Annotated[
+        list[str] | None,
+        typer.Option("--rename-dept", help="担当課の名前の変更 旧名=新名（複数指定可、機構改革）"),
+    ] = None,
     item_column: Annotated[
         str | None, typer.Option("--item-column", help="取組項目の列（見出し・列記号 C・列番号 3）")
     ] = None,
@@ -64,6 +82,7 @@ def import_cmd(
         disable=as_json,
     )
     with user_errors(), progress:
+        renames = parse_renames(rename_dept or [])
         task = progress.add_task(escape(file.name), total=None)
 
         def advance(done: int, total: int) -> None:
@@ -75,6 +94,10 @@ def import_cmd(
                 organization_id=rt.organization_id,
                 path=file,
                 name=name,
+                title=title,
+                replace=replace,
+                renames=renames,
+                actor=f"cli:{os_user()}",
                 overrides=overrides,
                 progress=advance,
             )
@@ -86,10 +109,17 @@ def import_cmd(
                 "departments": result.departments,
                 "assignments": result.assignments,
                 "name": result.name,
+                "title": result.title,
                 "mode": result.mode,
                 "numbering": result.numbering,
+                "sheet": result.sheet or None,
+                "reposts": result.reposts,
                 "ignored_columns": result.ignored_columns,
                 "warnings": result.warnings,
+                "department_warnings": [w.to_json() for w in result.department_warnings],
+                "renamed_departments": [
+                    {"old": old, "new": new} for old, new in result.renamed_departments
+                ],
             }
         )
         return
@@ -100,6 +130,10 @@ def _print_summary(result: ImportResult) -> None:
     table = Table(title=f"計画「{escape(result.name)}」（id {result.plan_id}）", show_header=False)
     table.add_column(style="bold")
     table.add_column()
+    if result.title != result.name:
+        table.add_row("表題", escape(result.title))
+    if result.sheet:
+        table.add_row("シート", escape(result.sheet))
     mode = MODE_LABELS.get(
         result.mode,
         f"更新（追加 {result.added_items} 項目・{result.added_assignments} 担当、"
@@ -107,11 +141,15 @@ def _print_summary(result: ImportResult) -> None:
         f"受付中の回に {result.added_slots} 枠追加）",
     )
     table.add_row("取り込み", mode)
+    for old, new in result.renamed_departments:
+        table.add_row("担当課の改名", escape(f"{old} → {new}"))
     table.add_row("階層", escape(" › ".join(result.level_labels) or "（なし）"))
     table.add_row("項目の見出し", escape(result.item_label))
     table.add_row("取組項目", str(result.items))
     table.add_row("担当課", str(result.departments))
     table.add_row("担当（項目×担当課）", str(result.assignments))
+    if result.reposts:
+        table.add_row("再掲", f"{result.reposts}件（元の事業で一度だけ回答）")
     numbering = "表の番号" if result.numbering == "source" else "計画順の通し番号"
     table.add_row("項目番号", numbering)
     table.add_row("文字コード", result.encoding)
@@ -137,9 +175,10 @@ def list_cmd(ctx: typer.Context) -> None:
     for header in ("id", "計画名", "取組項目", "担当課", "担当", "回"):
         table.add_column(header, justify="right" if header != "計画名" else "left")
     for p in plans:
+        title = f"\n[dim]{escape(p.title)}[/]" if p.title else ""
         table.add_row(
             str(p.id),
-            escape(p.name),
+            escape(p.name) + title,
             str(p.items),
             str(p.departments),
             str(p.assignments),
@@ -166,12 +205,14 @@ def show_cmd(
 
 def _render(tree: PlanTree) -> Tree:
     labels = " › ".join([*tree.level_labels, tree.item_label])
-    root = Tree(f"[bold]{escape(tree.name)}[/]（id {tree.id}）  {escape(labels)}")
+    title = f" {escape(tree.title)}" if tree.title != tree.name else ""
+    root = Tree(f"[bold]{escape(tree.name)}[/]{title}（id {tree.id}）  {escape(labels)}")
 
     def add_item(parent: Tree, item: TreeItem) -> None:
         departments = "、".join(item.departments)
+        repost = f" [magenta]→ {item.repost_of} で回答[/]" if item.repost_of else ""
         parent.add(
-            f"[cyan]{item.number:>3}[/]  {escape(item.display)}  [dim]{escape(departments)}[/]"
+            f"[cyan]{item.number:>3}[/]  {escape(item.display)}{repost}  [dim]{escape(departments)}[/]"
         )
 
     def add_node(parent: Tree, node: TreeNode) -> None:
@@ -187,3 +228,52 @@ def _render(tree: PlanTree) -> Tree:
     for item in tree.loose_items:
         add_item(root, item)
     return root
+
+
+def _print_names(names: PlanNames, *, as_json: bool) -> None:
+    if as_json:
+        print_json({"plan": names.id, "name": names.name, "title": names.display_title})
+        return
+    console.print(
+        f"計画 {names.id}: {names.name}（表題: {names.display_title}）",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("rename")
+def rename_cmd(
+    ctx: typer.Context,
+    plan: Annotated[str, typer.Argument(help="計画名または id")],
+    new_name: Annotated[str, typer.Argument(help="新しい計画名")],
+    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+) -> None:
+    """計画名（コマンドで指定する短い名前）を変える。
+
+    Rename a plan (the short name typed on the command line)."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
+        names = rename_plan(session, plan=target, new_name=new_name, actor=f"cli:{os_user()}")
+    _print_names(names, as_json=as_json)
+
+
+@app.command("edit")
+def edit_cmd(
+    ctx: typer.Context,
+    plan: Annotated[str, typer.Argument(help="計画名または id")],
+    title: Annotated[
+        str,
+        typer.Option("--title", help="表題（書き出しの見出し・状況に表示。空文字で計画名に戻す）"),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+) -> None:
+    """計画の表題（書き出し・状況に表示する正式名）を設定する。
+
+    Set the plan's title, shown in the export header and the status."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
+        names = edit_plan(session, plan=target, title=title, actor=f"cli:{os_user()}")
+    _print_names(names, as_json=as_json)

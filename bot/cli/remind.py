@@ -19,7 +19,7 @@ from bot.messengers import build_messengers, calendar_from_settings
 from bot.runtime import Runtime
 from handlers.errors import InvalidInput
 from handlers.fiscal import reiwa_label
-from handlers.rounds import resolve_round
+from handlers.rounds import ANSWER, VIEW, resolve_round
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar, parse_send_time
 from scheduler.plan import due_sends
@@ -86,7 +86,9 @@ def remind_cmd(
     with user_errors():
         if round_ref is not None:
             with transaction(rt.factory) as s:
-                round_id = resolve_round(s, organization_id=rt.organization_id, ref=round_ref).id
+                round_id = resolve_round(
+                    s, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
+                ).id
         if dry_run:
             with transaction(rt.factory) as s:
                 due = due_sends(
@@ -188,7 +190,9 @@ def notify_cmd(
     """回の依頼をいま送る（各宛先へ一度だけ。スケジューラーの依頼と重複しない）。"""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as s:
-        round_id = resolve_round(s, organization_id=rt.organization_id, ref=round_ref).id
+        round_id = resolve_round(
+            s, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
+        ).id
     result = notify_round_now(ctx, round_id, quiet=as_json)
     if as_json:
         print_json({"round": round_id, "targets": len(result.due), "sent": result.delivery.sent})
@@ -203,7 +207,7 @@ def schedule_cmd(
     rt = runtime(ctx)
     calendar = _calendar(rt)
     with user_errors(), transaction(rt.factory) as s:
-        rnd = resolve_round(s, organization_id=rt.organization_id, ref=round_ref)
+        rnd = resolve_round(s, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW)
         schedule = Schedule.from_json(rnd.schedule)
         sends = round_calendar(
             opens_on=rnd.opens_on, deadline=rnd.deadline, schedule=schedule, calendar=calendar
@@ -294,7 +298,7 @@ def edit_schedule_cmd(
         if value is not None:
             changes[name] = value
     with user_errors(), transaction(rt.factory) as s:
-        rnd = resolve_round(s, organization_id=rt.organization_id, ref=round_ref)
+        rnd = resolve_round(s, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW)
         current = Schedule() if reset else Schedule.from_json(rnd.schedule)
         try:
             schedule = current.updated(**changes)

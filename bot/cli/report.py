@@ -15,9 +15,8 @@ from handlers.errors import InvalidInput
 from handlers.history import slot_history
 from handlers.normalize import fold
 from handlers.replies import render_outcomes
-from handlers.reports import REVISED, STORED, submit_answer
-from handlers.rounds import resolve_round
-from models import AuditEntry
+from handlers.reports import submit_answer
+from handlers.rounds import VIEW, resolve_round, round_caption
 from models.db import transaction
 
 app = typer.Typer(help="回答の代理入力と履歴（メール・紙で届いた回答）", no_args_is_help=True)
@@ -25,7 +24,10 @@ app = typer.Typer(help="回答の代理入力と履歴（メール・紙で届�
 CHANNEL = "office"
 
 RoundOption = Annotated[
-    str | None, typer.Option("--round", "-r", help="回の番号（省略時: 受付中の最新の回）")
+    str | None,
+    typer.Option(
+        "--round", "-r", help="回の番号（省略時: 受付中の回、なければ最後に締め切った回）"
+    ),
 ]
 DeptOption = Annotated[str, typer.Option("--dept", help="担当課の名前")]
 ItemOption = Annotated[str, typer.Option("--item", "-i", help="項目番号（例: 12）")]
@@ -56,13 +58,16 @@ def set_cmd(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
 ) -> None:
-    """メール・紙で届いた回答を事務局が代理入力する（履歴は残る）。
+    """メール・紙で届いた回答を事務局が代理入力する（締切後の回にも入力でき、履歴と監査記録が残る）。
 
-    Store one answer for a department, as the office (channel "office"); revisions are kept."""
+    Store one answer for a department, as the office (channel "office"), also in a closed
+    round (late entry); revisions are kept and every stored answer is audited."""
     rt = runtime(ctx)
     reporter = by or f"cli:{os_user()}"
     with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)
+        rnd = resolve_round(
+            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
+        )
         department = find_department(session, organization_id=rt.organization_id, name=dept)
         outcome = submit_answer(
             session,
@@ -73,25 +78,14 @@ def set_cmd(
             comment=comment,
             reporter=reporter,
             channel=CHANNEL,
+            acting_as_office=True,
         )
-        if outcome.status in {STORED, REVISED}:
-            session.add(
-                AuditEntry(
-                    actor=reporter,
-                    action="proxy_answer",
-                    detail={
-                        "round": rnd.id,
-                        "department": department.name,
-                        "item": outcome.item_number,
-                        "grade": outcome.grade,
-                        "revision": outcome.revision,
-                    },
-                )
-            )
+        caption, closed = round_caption(rnd), rnd.is_closed
     if as_json:
         print_json(
             {
                 "round": rnd.id,
+                "closed": closed,
                 "status": outcome.status,
                 "department": outcome.department_name,
                 "item": outcome.item_number,
@@ -101,8 +95,9 @@ def set_cmd(
             }
         )
         return
+    late = "（締切後の代理入力として記録しました）" if closed else ""
     console.print(
-        f"{outcome.department_name}（回 {rnd.id}）\n{render_outcomes([outcome])}",
+        f"{outcome.department_name} {caption}{late}\n{render_outcomes([outcome])}",
         highlight=False,
         soft_wrap=True,
         markup=False,
@@ -122,8 +117,11 @@ def history_cmd(
     Every revision of one item × department answer, oldest first."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)
+        rnd = resolve_round(
+            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
+        )
         department = find_department(session, organization_id=rt.organization_id, name=dept)
+        caption = round_caption(rnd)
         revisions = slot_history(
             session, round_id=rnd.id, department_id=department.id, item_number=_item_number(item)
         )
@@ -143,9 +141,12 @@ def history_cmd(
         )
         return
     if not revisions:
-        console.print(f"{department.name} の項目 {item} はまだ回答がありません。", highlight=False)
+        console.print(
+            f"{department.name} の項目 {item} は{caption}でまだ回答がありません。",
+            highlight=False,
+        )
         return
-    table = Table(title=f"{department.name} 項目 {item} の回答履歴（回 {rnd.id}）")
+    table = Table(title=f"{department.name} 項目 {item} の回答履歴 {caption}")
     for column in ("版", "達成度", "コメント", "入力者", "経路", "日時 (UTC)"):
         table.add_column(column)
     for r in revisions:

@@ -1,4 +1,4 @@
-"""`hokoku round`: open, list, show and close the yearly reporting round."""
+"""`hokoku round`: open, list, show, close, reopen and edit the yearly reporting round."""
 
 from __future__ import annotations
 
@@ -8,27 +8,43 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, print_json, runtime, user_errors
-from bot.cli.options import parse_date
+from bot.cli.common import console, fail, print_json, runtime, user_errors
+from bot.cli.options import os_user, parse_date
 from bot.cli.remind import notify_round_now
+from bot.messengers import calendar_from_settings
+from bot.runtime import Runtime
 from handlers.directory import resolve_plan
-from handlers.fiscal import reiwa_label
 from handlers.rounds import (
+    ANSWER,
+    VIEW,
     RoundInfo,
     close_round,
+    edit_round,
     list_rounds,
     open_round,
+    reopen_round,
     resolve_round,
     round_info,
+    state_label,
 )
 from handlers.scale import DEFAULT_SCALE, GradeScale
 from handlers.status import summarize
 from models.db import transaction
+from scheduler.calendar import BusinessCalendar
+from scheduler.replan import drop_unplanned_sends
 
-app = typer.Typer(help="報告の回（年度ごと）を開く・一覧・締め切る", no_args_is_help=True)
+app = typer.Typer(
+    help="報告の回（年度ごと）を開く・一覧・締め切る・再開する・締切を変える", no_args_is_help=True
+)
 
 RoundOption = Annotated[
     str | None, typer.Option("--round", "-r", help="回の番号（省略時: 受付中の最新の回）")
+]
+LatestRoundOption = Annotated[
+    str | None,
+    typer.Option(
+        "--round", "-r", help="回の番号（省略時: 受付中の回、なければ最後に締め切った回）"
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="結果を JSON で出力")]
 
@@ -39,6 +55,7 @@ def _round_json(info: RoundInfo, *, submitted: int | None = None) -> dict[str, o
         "label": info.label,
         "fiscal_year": info.fiscal_year,
         "plan": info.plan_name,
+        "plan_title": info.plan_title,
         "plan_id": info.plan_id,
         "opens_on": info.opens_on.isoformat(),
         "deadline": info.deadline.isoformat(),
@@ -135,28 +152,30 @@ def list_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
             f"{info.opens_on:%Y-%m-%d}",
             f"{info.deadline:%Y-%m-%d}",
             f"{done}/{info.slots}",
-            "終了" if info.closed else "受付中",
+            state_label(info.closed),
         )
     console.print(table)
 
 
 @app.command("show")
 def show_cmd(
-    ctx: typer.Context, round_ref: RoundOption = None, as_json: JsonOption = False
+    ctx: typer.Context, round_ref: LatestRoundOption = None, as_json: JsonOption = False
 ) -> None:
     """回の詳細（計画・日付・評価基準・進み具合）。
 
     One round: plan, dates, grade scale and progress."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)
+        rnd = resolve_round(
+            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
+        )
         info = round_info(session, rnd)
         summary = summarize(session, round_id=rnd.id, today=rt.today())
     if as_json:
         print_json(_round_json(info, submitted=summary.submitted))
         return
     console.print(
-        f"回 {info.id}: {info.label} {info.plan_name}（{'終了' if info.closed else '受付中'}）\n"
+        f"{info.caption}\n"
         f"受付 {info.opens_on:%Y-%m-%d}〜締切 {info.deadline:%Y-%m-%d}\n"
         f"回答 {summary.submitted}/{summary.total}件（{summary.percent:g}%）\n"
         f"達成度: {'、'.join(g.describe() for g in info.scale.grades)}",
@@ -169,18 +188,104 @@ def show_cmd(
 def close_cmd(
     ctx: typer.Context, round_ref: RoundOption = None, as_json: JsonOption = False
 ) -> None:
-    """回答の受付を終える（書き出しはそのまま使える）。
+    """回答の受付を終える（書き出し・代理入力はそのまま使える）。
 
-    Stop taking answers (the export still works). Closing twice changes nothing."""
+    Stop taking answers from departments (export and office entry still work). Idempotent."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)
-        info = close_round(session, rnd=rnd)
+        rnd = resolve_round(
+            session, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
+        )
+        info = close_round(session, rnd=rnd, actor=f"cli:{os_user()}")
     if as_json:
         print_json(_round_json(info))
         return
     console.print(
-        f"回 {info.id}（{reiwa_label(info.fiscal_year)} {info.plan_name}）の受付を終了しました。",
+        f"{info.caption} の受付を終了しました。書き出し: hokoku export -o 達成状況一覧.xlsx",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _calendar(rt: Runtime) -> BusinessCalendar:
+    try:
+        return calendar_from_settings(rt.settings)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+@app.command("reopen")
+def reopen_cmd(
+    ctx: typer.Context,
+    round_ref: LatestRoundOption = None,
+    deadline: Annotated[
+        str | None, typer.Option("--deadline", "-d", help="新しい締切日（例: 2024-06-14）")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """締め切った回の受付を再開する（監査記録が残る）。締切を過ぎていれば --deadline で延ばす。
+
+    Take answers again in a closed round (audited), optionally with a new deadline."""
+    rt = runtime(ctx)
+    calendar = _calendar(rt)
+    with user_errors():
+        due = parse_date(deadline, option="--deadline") if deadline else None
+        with transaction(rt.factory) as session:
+            rnd = resolve_round(
+                session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
+            )
+            was_closed = rnd.is_closed
+            info = reopen_round(session, rnd=rnd, actor=f"cli:{os_user()}", deadline=due)
+            drop_unplanned_sends(session, rnd=rnd, calendar=calendar)
+    if as_json:
+        print_json(_round_json(info))
+        return
+    verb = "の受付を再開しました" if was_closed else "はすでに受付中です"
+    lines = [f"{info.caption}{verb}。締切 {info.deadline:%Y-%m-%d}"]
+    if info.deadline < rt.today():
+        lines.append(
+            "締切を過ぎているため、未回答の課には督促が送られます。"
+            "締切を延ばすには hokoku round edit --deadline 日付 を使ってください。"
+        )
+    console.print("\n".join(lines), highlight=False, soft_wrap=True)
+
+
+@app.command("edit")
+def edit_cmd(
+    ctx: typer.Context,
+    deadline: Annotated[
+        str, typer.Option("--deadline", "-d", help="新しい締切日（例: 2024-06-14）")
+    ],
+    round_ref: LatestRoundOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """回の締切を変える（監査記録が残る）。リマインド・督促は新しい締切から計算し直す。
+
+    Move the round's deadline (audited); reminders and chases follow the new date, and
+    messages planned for the old date that have not gone out yet are dropped."""
+    rt = runtime(ctx)
+    calendar = _calendar(rt)
+    with user_errors():
+        due = parse_date(deadline, option="--deadline")
+        with transaction(rt.factory) as session:
+            rnd = resolve_round(
+                session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
+            )
+            before = rnd.deadline
+            info = edit_round(session, rnd=rnd, actor=f"cli:{os_user()}", deadline=due)
+            dropped = drop_unplanned_sends(session, rnd=rnd, calendar=calendar)
+    if as_json:
+        print_json(
+            {**_round_json(info), "previous_deadline": before.isoformat(), "dropped": dropped}
+        )
+        return
+    if before == info.deadline:
+        console.print(f"{info.caption} の締切は {before:%Y-%m-%d} のままです。", highlight=False)
+        return
+    note = f"（送信待ちだった旧締切の通知 {dropped}件を取り消しました）" if dropped else ""
+    console.print(
+        f"{info.caption} の締切を {before:%Y-%m-%d} から {info.deadline:%Y-%m-%d} に変えました。"
+        f"リマインド・督促は新しい締切で送ります{note}。確認: hokoku round schedule {info.id}",
         highlight=False,
         soft_wrap=True,
     )

@@ -6,12 +6,13 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from bot.cli.common import console, print_json, runtime, user_errors
 from handlers.directory import find_department
-from handlers.rounds import resolve_round
+from handlers.rounds import VIEW, resolve_round
 from handlers.scale import GradeScale
 from handlers.status import DepartmentStatus, StatusSummary, summarize
 
@@ -36,15 +37,18 @@ def deadline_note(summary: StatusSummary, today: date) -> str:
 
 
 def _department_order(summary: StatusSummary) -> list[DepartmentStatus]:
-    """After the deadline the departments still owing answers come first, most overdue first."""
+    """After the deadline the departments still owing answers come first, most overdue first;
+    otherwise (and among equals) the handler's order: 50音 by reading, else plan order."""
     if not summary.past_deadline:
         return list(summary.departments)
-    return sorted(summary.departments, key=lambda d: (-d.overdue, d.name))
+    return sorted(summary.departments, key=lambda d: -d.overdue)
 
 
 def render(summary: StatusSummary, *, today: date, scale: GradeScale, top_label: str) -> None:
+    state = "受付終了" if summary.closed else "受付中"
     console.print(
-        f"[bold]{summary.round_label} {summary.plan_name}[/]（回 {summary.round_id}）"
+        f"[bold]{escape(summary.round_label)} {escape(summary.plan_title)}[/]"
+        f"（回 {summary.round_id}・{state}）"
         f"  締切 {summary.deadline.isoformat()}（{deadline_note(summary, today)}）",
         highlight=False,
     )
@@ -102,7 +106,8 @@ def render(summary: StatusSummary, *, today: date, scale: GradeScale, top_label:
 def status_cmd(
     ctx: typer.Context,
     round_ref: Annotated[
-        str | None, typer.Option("--round", help="回の番号（省略時は受付中の最新の回）")
+        str | None,
+        typer.Option("--round", help="回の番号（省略時: 受付中の回、なければ最後に締め切った回）"),
     ] = None,
     dept: Annotated[str | None, typer.Option("--dept", help="この担当課だけを集計")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
@@ -111,7 +116,9 @@ def status_cmd(
     rt = runtime(ctx)
     today = rt.today()
     with user_errors(), rt.factory() as session:
-        rnd = resolve_round(session, organization_id=rt.organization_id, ref=round_ref)
+        rnd = resolve_round(
+            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
+        )
         department_id = None
         if dept is not None:
             department_id = find_department(

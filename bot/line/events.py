@@ -47,7 +47,7 @@ from handlers.normalize import fold, fold_key
 from handlers.ports import PendingItem
 from handlers.replies import NOT_LINKED, render_outcomes
 from handlers.reports import SlotView, department_slots, submit_answer
-from handlers.rounds import resolve_round
+from handlers.rounds import ANSWER, resolve_round
 from handlers.scale import GradeScale
 from handlers.status import summarize
 from models import Round
@@ -184,7 +184,7 @@ def _head(text: str) -> str:
 
 def _open_scale(session: Session, ctx: EventContext) -> GradeScale | None:
     try:
-        rnd = resolve_round(session, organization_id=ctx.organization_id, ref=None)
+        rnd = resolve_round(session, organization_id=ctx.organization_id, ref=None, purpose=ANSWER)
     except NotFound:
         return None
     return GradeScale.from_json(rnd.scale)
@@ -265,7 +265,7 @@ def _run_text(
     )
     page: list[Json] = []
     if _head(text) in PENDING_COMMANDS and len(departments) == 1:
-        rnd = resolve_round(session, organization_id=ctx.organization_id, ref=None)
+        rnd = resolve_round(session, organization_id=ctx.organization_id, ref=None, purpose=ANSWER)
         page = _pending_page(session, rnd=rnd, department_id=departments.pop())
     # A long reply (e.g. 60 answers confirmed) becomes several texts; 5 messages per reply.
     return flex.texts(reply.text, room=MESSAGES_PER_CALL - len(page)) + page

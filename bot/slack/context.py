@@ -9,7 +9,7 @@ from bot.runtime import Runtime
 from bot.slack.ids import PLATFORM
 from handlers.errors import HokokuError
 from handlers.identities import Membership, memberships
-from handlers.rounds import resolve_round
+from handlers.rounds import ANSWER, resolve_round
 from models import Round
 
 
@@ -36,7 +36,9 @@ def may_answer_for(members: tuple[Membership, ...], department_id: int) -> bool:
 
 def open_round(session: Session, runtime: Runtime, ref: int | None = None) -> Round | None:
     try:
-        return resolve_round(session, organization_id=runtime.organization_id, ref=ref)
+        return resolve_round(
+            session, organization_id=runtime.organization_id, ref=ref, purpose=ANSWER
+        )
     except HokokuError:
         return None
 

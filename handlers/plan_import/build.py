@@ -11,14 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from handlers.normalize import fold, fold_key
+from handlers.normalize import fold_key
 from handlers.plan_import.codes import CodedTitle, plain_number, split_code
 from handlers.plan_import.columns import Column, Layout
-from handlers.plan_import.errors import PlanImportError
+from handlers.plan_import.departments import CellNote, read_department_cell
+from handlers.plan_import.errors import PlanImportError, column_letter, location
 from handlers.plan_import.reader import Grid
 
-# 、 , ; ／ / newline and spaces (after NFKC, full-width forms are ASCII already).
-_DEPARTMENT_SEPARATORS = re.compile(r"[、,;/\s]+")
+# `(再掲)`, `（再掲）`, `【再掲】`, `再掲` in an item's title or code: the same 事業 listed again.
+_REPOST = re.compile(r"[(（\[［【]?\s*再掲\s*[)）\]］】]?")
 MAX_CODE = 50
 MAX_DEPARTMENT = 200
 
@@ -60,6 +61,36 @@ class ParsedItem:
     departments: list[str] = field(default_factory=list)
     number: int = 0
     raw_key: str = ""
+    marked_repost: bool = False  # the source marks it (再掲)
+    repost_of: ParsedItem | None = None  # the original it is linked to
+
+    @property
+    def repost_key(self) -> str:
+        """The title without the (再掲) mark: what finds the original."""
+        return fold_key(_REPOST.sub("", self.title))
+
+
+@dataclass(frozen=True)
+class DepartmentWarning:
+    """A suspicious 担当課 cell (see handlers.plan_import.departments), located."""
+
+    row: int  # spreadsheet row, 1-based
+    column: int  # 0-based
+    header: str
+    note: CellNote
+
+    def located(self, file: str) -> str:
+        return f"{location(file, self.row, self.column, self.header)}: {self.note.describe()}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "row": self.row,
+            "column": column_letter(self.column),
+            "header": self.header,
+            "kind": self.note.kind,
+            "text": self.note.text,
+            "departments": list(self.note.names),
+        }
 
 
 @dataclass
@@ -71,6 +102,7 @@ class ParsedPlan:
     ignored_columns: list[str]
     numbering: str
     warnings: list[str] = field(default_factory=list)
+    department_warnings: list[DepartmentWarning] = field(default_factory=list)
 
     @property
     def departments(self) -> list[str]:
@@ -78,11 +110,6 @@ class ParsedPlan:
         for item in self.items:
             seen.update(dict.fromkeys(item.departments))
         return list(seen)
-
-
-def split_departments(text: str) -> list[str]:
-    """`協働コミュニティ課、秘書広報課` → both names, folded (NFKC, trimmed)."""
-    return [name for name in _DEPARTMENT_SEPARATORS.split(fold(text)) if name]
 
 
 class _RowReader:
@@ -108,6 +135,7 @@ def parse_plan(
     path: list[ParsedNode | None] = [None] * len(levels)
     nodes: list[ParsedNode] = []
     items: list[ParsedItem] = []
+    cell_warnings: list[DepartmentWarning] = []
     current: ParsedItem | None = None
     first = layout.header_row + 1
     total = len(grid.rows) - first
@@ -131,9 +159,9 @@ def parse_plan(
         description = cells.text(layout.description, merged_is_blank=False)
         departments: list[tuple[str, Column]] = []
         for col in layout.departments:
-            departments.extend(
-                (name, col) for name in split_departments(cells.text(col, merged_is_blank=False))
-            )
+            names, notes = read_department_cell(cells.text(col, merged_is_blank=False))
+            departments.extend((name, col) for name in names)
+            cell_warnings.extend(DepartmentWarning(r + 1, col.index, col.header, n) for n in notes)
         if not any(level_texts) and not item_text and not code_text and not departments:
             continue  # an empty row (or one with only ignored columns)
 
@@ -186,15 +214,17 @@ def parse_plan(
                 )
             if not coded.title:
                 raise error("取組項目の名前が空です（番号だけの行です）。", r, layout.item)
+            code = _REPOST.sub("", coded.code).strip()
             current = ParsedItem(
                 row=r + 1,
-                code=coded.code,
+                code=code,
                 title=coded.title,
                 is_priority=coded.is_priority,
                 description=description,
                 node=next((n for n in reversed(path) if n is not None), None),
                 position=len(items),
                 raw_key=item_key,
+                marked_repost=bool(_REPOST.search(coded.title) or code != coded.code),
             )
             items.append(current)
         elif not item_text and not repeated:
@@ -229,7 +259,10 @@ def parse_plan(
             f"取組項目の行がありません（見出しは {layout.header_row + 1} 行目）。",
             file=file,
         )
+    repost_warnings = link_reposts(items, file=file)
     for item in items:
+        if item.repost_of is not None and not item.departments:
+            item.departments = list(item.repost_of.departments)  # (再掲) without 担当課
         if not item.departments:
             col = layout.departments[0]
             raise PlanImportError(
@@ -240,6 +273,7 @@ def parse_plan(
                 header=col.header,
             )
     numbering, warnings = number_items(items, item_label=layout.item.header)
+    warnings += repost_warnings + [w.located(file) for w in cell_warnings]
     return ParsedPlan(
         level_labels=[col.header for col in levels],
         item_label=layout.item.header,
@@ -248,7 +282,42 @@ def parse_plan(
         ignored_columns=[str(col) for col in layout.ignored],
         numbering=numbering,
         warnings=warnings,
+        department_warnings=cell_warnings,
     )
+
+
+def link_reposts(items: list[ParsedItem], *, file: str) -> list[str]:
+    """Link every (再掲) item to its original: same title without the mark, nearest above.
+
+    Linked only when the repost's departments all answer the original too (else nobody
+    would answer for the others); otherwise it stays an item of its own, with a warning.
+    """
+    warnings: list[str] = []
+    originals: dict[str, list[ParsedItem]] = {}
+    for item in items:
+        if not item.marked_repost:
+            originals.setdefault(item.repost_key, []).append(item)
+    for item in items:
+        if not item.marked_repost:
+            continue
+        candidates = originals.get(item.repost_key, [])
+        before = [c for c in candidates if c.position < item.position]
+        original = before[-1] if before else (candidates[0] if candidates else None)
+        where = f"{file} {item.row}行目「{item.title}」"
+        if original is None:
+            warnings.append(
+                f"{where}: 再掲元の事業が見つからないため、別の事業として回答を求めます。"
+            )
+            continue
+        missing = [d for d in item.departments if d not in original.departments]
+        if missing:
+            warnings.append(
+                f"{where}: 再掲元（{original.row}行目）にない担当課 {'、'.join(missing)} があるため、"
+                "別の事業として回答を求めます。"
+            )
+            continue
+        item.repost_of = original
+    return warnings
 
 
 def _item_code(item_text: str, code_text: str) -> CodedTitle:

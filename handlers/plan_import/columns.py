@@ -1,7 +1,7 @@
 """Which column is what: header role detection, overridable by the user.
 
-The header row names the roles (取組項目/事業名/事業/item, 担当課/所管/担当/department,
-内容/事業内容/description). Columns left of the item column are the hierarchy levels, their
+The header row names the roles (取組項目/事業名称/事業名/事業/item, 担当課/主管課/所管/担当/
+department, 内容/事業内容/取組内容/description). Columns left of the item column are the hierarchy levels, their
 header texts become the level labels. Everything else is ignored and reported.
 """
 
@@ -17,6 +17,7 @@ from handlers.plan_import.reader import Grid
 # Highest priority first: with both 事業名 and 事業, 事業名 is the title (Kiyose).
 ITEM_HEADERS = [
     "取組項目",
+    "事業名称",
     "事業名",
     "具体的な取組",
     "具体的取組",
@@ -28,6 +29,7 @@ ITEM_HEADERS = [
 ]
 DEPARTMENT_HEADERS = [
     "担当課",
+    "主管課",
     "所管",
     "担当",
     "所管課",
@@ -39,7 +41,7 @@ DEPARTMENT_HEADERS = [
     "DEPARTMENTS",
     "DEPT",
 ]
-DEPARTMENT_FRAGMENTS = ["担当課", "所管", "担当部"]
+DEPARTMENT_FRAGMENTS = ["担当課", "所管", "担当部", "主管"]
 DESCRIPTION_HEADERS = ["内容", "事業内容", "取組内容", "事業概要", "概要", "DESCRIPTION"]
 # A numeric code column left of the item column (事業 next to 事業名 in Kiyose).
 CODE_HEADERS = ["番号", "NO", "NO.", "項番", "事業番号", "CODE", "事業"]

@@ -15,6 +15,16 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def location(file: str, row: int | None = None, column: int | None = None, header: str = "") -> str:
+    """`plan.csv 3行目 C列（担当課）`: where in the table something is."""
+    where = [file]
+    if row is not None:
+        where.append(f"{row}行目")
+    if column is not None:
+        where.append(f"{column_letter(column)}列" + (f"（{header}）" if header else ""))
+    return " ".join(where)
+
+
 class PlanImportError(InvalidInput):
     """Bad input table; the message starts with `file 行 N 列 X（header）:`."""
 
@@ -27,12 +37,7 @@ class PlanImportError(InvalidInput):
         column: int | None = None,
         header: str = "",
     ) -> None:
-        where = [file]
-        if row is not None:
-            where.append(f"{row}行目")
-        if column is not None:
-            where.append(f"{column_letter(column)}列" + (f"（{header}）" if header else ""))
-        super().__init__(f"{' '.join(where)}: {problem}")
+        super().__init__(f"{location(file, row, column, header)}: {problem}")
         self.file = file
         self.row = row
         self.column = column

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
+from handlers.normalize import fold_key
 from handlers.plan_import.errors import PlanImportError
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -34,6 +35,8 @@ class Grid:
     merged: set[tuple[int, int]] = field(default_factory=set)
     encoding: str = ""
     delimiter: str = ""
+    sheet: str = ""  # XLSX: the sheet read
+    sheet_names: list[str] = field(default_factory=list)  # XLSX: every sheet, in order
 
     def cell(self, row: int, col: int) -> str:
         line = self.rows[row]
@@ -139,12 +142,15 @@ def _read_xlsx(path: Path, *, sheet: str | None) -> Grid:
             f"Excel ファイル（.xlsx）として開けません: {exc}", file=path.name
         ) from exc
     try:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            raise PlanImportError(
-                f"シート「{sheet}」がありません。シート: {'、'.join(workbook.sheetnames)}",
-                file=path.name,
-            )
-        chosen = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+        chosen = workbook.worksheets[0]
+        if sheet is not None:
+            named = [n for n in workbook.sheetnames if fold_key(n) == fold_key(sheet)]
+            if not named:
+                raise PlanImportError(
+                    f"シート「{sheet}」がありません。シート: {'、'.join(workbook.sheetnames)}",
+                    file=path.name,
+                )
+            chosen = workbook[named[0]]
         if not isinstance(chosen, Worksheet):
             raise PlanImportError(
                 f"シート「{chosen.title}」は表ではありません（グラフのシート）。", file=path.name
@@ -162,6 +168,7 @@ def _read_xlsx(path: Path, *, sheet: str | None) -> Grid:
                     line.extend([""] * (c + 1 - len(line)))
                     line[c] = top
                     merged.add((r, c))
+        names = list(workbook.sheetnames)
     finally:
         workbook.close()
-    return Grid(rows=rows, merged=merged, encoding="xlsx")
+    return Grid(rows=rows, merged=merged, encoding="xlsx", sheet=ws.title, sheet_names=names)

@@ -1,12 +1,15 @@
 """Writing a parsed plan into the database: create, replace, or update in place.
 
-Re-import policy (for the same plan name):
+Re-import policy (for the same plan name, from the same file or with `--replace`):
 - no rounds yet: the tree is replaced wholesale;
 - rounds exist: items are matched (same number and title, else same place and title, else
   same number) and updated in place, so every stored answer stays on its item; new items and
   departments are added, with open slots in every open round; an item or department that
   disappears is removed only if none of its slots was ever answered, otherwise the whole
   import is refused with the list of answered slots.
+Department names go through the organization's former names (`dept rename`/`dept merge`,
+`--rename-dept`), so a table that still says 旧課名 assigns the department it became.
+A (再掲) item has no slots: open rounds get slots for every other assignment only.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from handlers.directory import department_names
 from handlers.fiscal import reiwa_label
 from handlers.normalize import fold_key
 from handlers.plan_import.build import ParsedItem, ParsedNode, ParsedPlan
@@ -43,22 +47,27 @@ class StoreOutcome:
 def _departments(
     session: Session, *, organization_id: int, names: Iterable[str]
 ) -> dict[str, Department]:
-    """Every named department of the organization, creating the missing ones in one flush."""
-    wanted = list(dict.fromkeys(names))
-    found = {
-        d.name: d
-        for d in session.scalars(
-            select(Department).where(
-                Department.organization_id == organization_id, Department.name.in_(wanted)
-            )
-        )
-    }
-    for name in wanted:
-        if name not in found:
-            found[name] = Department(organization_id=organization_id, name=name)
-            session.add(found[name])
+    """Every named department (current or former name), creating the missing ones."""
+    known = department_names(session, organization_id=organization_id)
+    found: dict[str, Department] = {}
+    for name in dict.fromkeys(names):
+        dept = known.get(fold_key(name))
+        if dept is None:
+            dept = Department(organization_id=organization_id, name=name)
+            session.add(dept)
+            known[fold_key(name)] = dept
+        found[name] = dept
     session.flush()
     return found
+
+
+def _item_departments(item: ParsedItem, departments: dict[str, Department]) -> list[Department]:
+    """The item's departments in order, once each (a former and a current name may meet)."""
+    unique: dict[int, Department] = {}
+    for name in item.departments:
+        dept = departments[name]
+        unique.setdefault(dept.id, dept)
+    return list(unique.values())
 
 
 def _new_nodes(plan: Plan, parsed: ParsedPlan) -> dict[int, PlanNode]:
@@ -77,6 +86,21 @@ def _new_nodes(plan: Plan, parsed: ParsedPlan) -> dict[int, PlanNode]:
     return made
 
 
+def find_plan_by_name(session: Session, *, organization_id: int, name: str) -> Plan | None:
+    """The plan whose name folds like `name` (`西東京市第５次` is `西東京市第5次`)."""
+    key = fold_key(name)
+    return next(
+        (
+            plan
+            for plan in session.scalars(
+                select(Plan).where(Plan.organization_id == organization_id).order_by(Plan.id)
+            )
+            if fold_key(plan.name) == key
+        ),
+        None,
+    )
+
+
 def store_plan(
     session: Session,
     *,
@@ -84,11 +108,19 @@ def store_plan(
     name: str,
     source_name: str,
     parsed: ParsedPlan,
+    title: str | None = None,
+    replace: bool = False,
 ) -> StoreOutcome:
+    plan = find_plan_by_name(session, organization_id=organization_id, name=name)
+    if plan is not None and not replace and plan.source_name != source_name:
+        origin = f" {plan.source_name} から" if plan.source_name else ""
+        raise PlanImportError(
+            f"計画「{plan.name}」（id {plan.id}）はすでに{origin}取り込まれています。"
+            f"{source_name} でこの計画を更新するなら --replace を、別の計画として取り込むなら "
+            "--name で別の名前を指定してください。",
+            file=source_name,
+        )
     departments = _departments(session, organization_id=organization_id, names=parsed.departments)
-    plan = session.scalar(
-        select(Plan).where(Plan.organization_id == organization_id, Plan.name == name)
-    )
     mode = MODE_CREATED
     if plan is None:
         plan = Plan(organization_id=organization_id, name=name)
@@ -96,21 +128,46 @@ def store_plan(
     else:
         has_rounds = session.scalar(select(Round.id).where(Round.plan_id == plan.id).limit(1))
         if has_rounds is not None:
+            if title is not None:
+                plan.title = title
             return _update_in_place(session, plan, parsed, departments, source_name)
         mode = MODE_REPLACED
+        _clear_reposts(session, plan)
         item_ids = select(Item.id).where(Item.plan_id == plan.id).scalar_subquery()
         session.execute(delete(Assignment).where(Assignment.item_id.in_(item_ids)))
         session.execute(delete(Item).where(Item.plan_id == plan.id))
         session.execute(delete(PlanNode).where(PlanNode.plan_id == plan.id))
         session.expire(plan, ["items", "nodes"])
+    if title is not None:
+        plan.title = title
     plan.source_name = source_name
     plan.level_labels = parsed.level_labels
     plan.item_label = parsed.item_label
     nodes = _new_nodes(plan, parsed)
+    made: dict[int, Item] = {}
     for item in parsed.items:
-        session.add(_new_item(plan, item, nodes, departments))
+        made[id(item)] = _new_item(plan, item, nodes, departments)
+        session.add(made[id(item)])
+    session.flush()
+    _link_reposts(parsed, made)
     session.flush()
     return StoreOutcome(plan=plan, mode=mode, added_items=len(parsed.items))
+
+
+def _clear_reposts(session: Session, plan: Plan) -> None:
+    """Unlink every (再掲) item of the plan, so that any item may be deleted."""
+    session.execute(
+        update(Item)
+        .where(Item.plan_id == plan.id, Item.repost_of_id.is_not(None))
+        .values(repost_of_id=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _link_reposts(parsed: ParsedPlan, made: dict[int, Item]) -> None:
+    for item in parsed.items:
+        original = made[id(item.repost_of)] if item.repost_of is not None else None
+        made[id(item)].repost_of_id = original.id if original is not None else None
 
 
 def _new_item(
@@ -126,8 +183,8 @@ def _new_item(
         is_priority=item.is_priority,
         position=item.position,
         assignments=[
-            Assignment(department=departments[d], position=pos)
-            for pos, d in enumerate(item.departments)
+            Assignment(department=dept, position=pos)
+            for pos, dept in enumerate(_item_departments(item, departments))
         ],
     )
 
@@ -202,11 +259,12 @@ def _update_in_place(
     for item in parsed.items:
         old = matched.get(id(item))
         if old is not None:
-            wanted = set(item.departments)
-            removed_assignments.extend(
-                a for a in old.assignments if a.department.name not in wanted
-            )
+            wanted = {d.id for d in _item_departments(item, departments)}
+            removed_assignments.extend(a for a in old.assignments if a.department_id not in wanted)
     _refuse_if_answered(session, removed_assignments, file=source_name)
+    for old in old_items:  # relinked below; unlinked first so that any item may go
+        old.repost_of_id = None
+    session.flush()
 
     # Removing: slots of removed assignments are all unanswered (checked above).
     gone = [a.id for a in removed_assignments]
@@ -231,14 +289,17 @@ def _update_in_place(
     nodes = _new_nodes(plan, parsed)
     new_assignments: list[Assignment] = []
     added_items = 0
+    made: dict[int, Item] = {}
     for item in parsed.items:
         old = matched.get(id(item))
         if old is None:
             new_item = _new_item(plan, item, nodes, departments)
             session.add(new_item)
             new_assignments.extend(new_item.assignments)
+            made[id(item)] = new_item
             added_items += 1
             continue
+        made[id(item)] = old
         old.node = nodes[id(item.node)] if item.node else None
         old.number = item.number
         old.code = item.code
@@ -246,26 +307,23 @@ def _update_in_place(
         old.description = item.description
         old.is_priority = item.is_priority
         old.position = item.position
-        by_name = {a.department.name: a for a in old.assignments}
-        for pos, dept in enumerate(item.departments):
-            assignment = by_name.get(dept)
+        by_department = {a.department_id: a for a in old.assignments}
+        for pos, dept in enumerate(_item_departments(item, departments)):
+            assignment = by_department.get(dept.id)
             if assignment is None:
-                assignment = Assignment(department=departments[dept], position=pos)
+                assignment = Assignment(department=dept, position=pos)
                 old.assignments.append(assignment)
                 new_assignments.append(assignment)
             assignment.position = pos
+    session.flush()
+    _link_reposts(parsed, made)
     session.flush()
     # The old tree goes last, once no item points at it any more.
     if old_nodes:
         session.execute(delete(PlanNode).where(PlanNode.id.in_(list(old_nodes))))
     session.expire(plan, ["nodes"])
 
-    open_rounds = list(
-        session.scalars(select(Round).where(Round.plan_id == plan.id, Round.closed_at.is_(None)))
-    )
-    for rnd in open_rounds:
-        session.add_all(Report(round_id=rnd.id, assignment_id=a.id) for a in new_assignments)
-    session.flush()
+    added_slots = _sync_open_slots(session, plan)
     return StoreOutcome(
         plan=plan,
         mode=MODE_UPDATED,
@@ -273,8 +331,49 @@ def _update_in_place(
         removed_items=len(removed_items),
         added_assignments=len(new_assignments),
         removed_assignments=len(gone),
-        added_slots=len(new_assignments) * len(open_rounds),
+        added_slots=added_slots,
     )
+
+
+def _sync_open_slots(session: Session, plan: Plan) -> int:
+    """Open rounds: a slot for every assignment of a non-(再掲) item; a (再掲) item's unanswered
+    slots go (its answered ones stay: answers are never lost). Returns the slots added."""
+    open_rounds = list(
+        session.scalars(select(Round.id).where(Round.plan_id == plan.id, Round.closed_at.is_(None)))
+    )
+    if not open_rounds:
+        return 0
+    answerable: set[int] = set()
+    reposted: set[int] = set()
+    for assignment_id, repost_of in session.execute(
+        select(Assignment.id, Item.repost_of_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .where(Item.plan_id == plan.id)
+    ):
+        (answerable if repost_of is None else reposted).add(assignment_id)
+    existing = {
+        (round_id, assignment_id)
+        for round_id, assignment_id in session.execute(
+            select(Report.round_id, Report.assignment_id).where(Report.round_id.in_(open_rounds))
+        )
+    }
+    missing = [
+        Report(round_id=round_id, assignment_id=assignment_id)
+        for round_id in open_rounds
+        for assignment_id in sorted(answerable)
+        if (round_id, assignment_id) not in existing
+    ]
+    session.add_all(missing)
+    if reposted:
+        session.execute(
+            delete(Report).where(
+                Report.round_id.in_(open_rounds),
+                Report.assignment_id.in_(sorted(reposted)),
+                Report.grade.is_(None),
+            )
+        )
+    session.flush()
+    return len(missing)
 
 
 def _refuse_if_answered(session: Session, assignments: list[Assignment], *, file: str) -> None:
@@ -297,7 +396,8 @@ def _refuse_if_answered(session: Session, assignments: list[Assignment], *, file
     more = f" ほか {len(answered) - 10} 件" if len(answered) > 10 else ""
     raise PlanImportError(
         "回答済みの報告がある取組項目・担当課が新しい表にありません。"
-        "回答を失わないよう取り込みを中止しました（表に戻すか、別の計画名 --name で取り込んでください）: "
+        "回答を失わないよう取り込みを中止しました（表に戻すか、別の計画名 --name で取り込んでください。"
+        "担当課の名前が変わっただけなら --rename-dept 旧名=新名 か hokoku dept rename 旧名 新名）: "
         + "、".join(lines)
         + more,
         file=file,

@@ -126,18 +126,16 @@ def test_list_show_and_close(cli: Invoke) -> None:
     table = cli("round", "list").stdout
     assert "令和5年度" in table and "1/4" in table and "受付中" in table
     shown = cli("round", "show").stdout
-    assert (
-        f"回 {round_id}: 令和5年度 テスト計画（受付中）" in shown and "回答 1/4件（25%）" in shown
-    )
+    assert f"回 {round_id}（令和5年度 テスト計画・受付中）" in shown
+    assert "回答 1/4件（25%）" in shown
 
     closed = cli("round", "close", "--round", str(round_id))
     assert closed.exit_code == 0 and "受付を終了しました" in closed.stdout
     assert json.loads(cli("round", "show", "--round", str(round_id), "--json").stdout)["closed"]
-    late = cli("report", "set", "--round", str(round_id), "--dept", "職員課", "--item", "3",
-               "--grade", "B")  # fmt: skip
-    assert late.exit_code == 1 and "締め切られました" in flat(late.stderr)
-    none_open = cli("report", "set", "--dept", "職員課", "--item", "3", "--grade", "B")
-    assert "受付中の回がありません" in flat(none_open.stderr)
+    # The office may still enter answers it received on paper (office year tests: late entry).
+    late = cli("report", "set", "--dept", "職員課", "--item", "3", "--grade", "B")
+    assert late.exit_code == 0, late.output
+    assert f"回 {round_id}（令和5年度 テスト計画・受付終了）" in flat(late.stdout)
     missing = cli("round", "show", "--round", "999")
     assert missing.exit_code == 1 and "回 999 が見つかりません" in flat(missing.stderr)
 
@@ -150,11 +148,12 @@ def test_report_set_stores_revises_and_keeps_history(cli: Invoke, db: Db) -> Non
     set_ = ("report", "set", "--dept", "女性センター", "--item", "１")
     first = cli(*set_, "--grade", "ｂ", "--comment", "市広報紙で周知した", "--by", "田中（郵送）")
     assert first.exit_code == 0, first.output
-    assert "・1 広報紙で周知 → B「市広報紙で周知した」 … 保存" in first.stdout
+    assert "・[1] 広報紙で周知 → B「市広報紙で周知した」 … 保存" in first.stdout
 
     second = cli(*set_, "--grade", "A", "--json")
     assert json.loads(second.stdout) | {"round": 0} == {
         "round": 0,
+        "closed": False,
         "status": "revised",
         "department": "女性センター",
         "item": 1,
@@ -215,7 +214,7 @@ def test_invite_code_links_a_console_user_once(cli: Invoke, db: Db) -> None:
     chat = cli("console", "--as", "suzuki", input=f"link {code.lower()}\n2 A 講座を3回開催\n")
     assert chat.exit_code == 0, chat.output
     assert "あなたを女性センターに登録しました" in chat.stdout
-    assert "・2 講座の開催 → A「講座を3回開催」 … 保存" in chat.stdout
+    assert "・[2] 講座の開催 → A「講座を3回開催」 … 保存" in chat.stdout
 
     other = cli("console", "--as", "sato", input=f"link {code}\n")
     assert "この招待コードはすでに使われています" in other.stdout
@@ -303,7 +302,7 @@ def test_unlink_from_one_department_keeps_the_others(cli: Invoke, db: Db) -> Non
     out = cli("dept", "unlink", "女性センター", "--console-user", "tanaka")
     assert out.exit_code == 0 and "女性センターから外しました（1件）" in out.stdout
     chat = cli("console", "--as", "tanaka", input="3 B 研修を実施\n1 B 周知\n")
-    assert "・3 職員研修 → B「研修を実施」 … 保存" in chat.stdout
+    assert "・[3] 職員研修 → B「研修を実施」 … 保存" in chat.stdout
     assert "項目 1 は職員課の担当ではありません" in chat.stdout
     again = cli("dept", "unlink", "女性センター", "--console-user", "tanaka")
     assert "女性センターに登録されていません" in again.stdout

@@ -154,11 +154,11 @@ def test_export_into_missing_folder_fails_clearly(db: Db, tmp_path: Path) -> Non
     assert "書き出せません" in result.stderr
 
 
-def test_no_open_round(db: Db, tmp_path: Path) -> None:
+def test_no_round_yet(db: Db, tmp_path: Path) -> None:
     for args in (["export", "-o", str(tmp_path / "a.xlsx")], ["status", "--json"]):
         result = _invoke(db, *args)
         assert result.exit_code == 1
-        assert "受付中の回がありません" in result.stderr
+        assert "回がまだありません。hokoku round open で回を開いてください" in result.stderr
     assert list(tmp_path.iterdir()) == []
     missing = _invoke(db, "export", "--round", "999", "-o", str(tmp_path / "a.csv"))
     assert missing.exit_code == 1 and "回 999 が見つかりません" in missing.stderr

@@ -76,13 +76,13 @@ def test_a_department_answers_revises_and_asks(cli: Invoke, db: Db) -> None:
         "help",
     ]
     assert said["1 B 市広報紙で周知した"].splitlines()[:2] == [
-        "・1 広報紙で周知 → B「市広報紙で周知した」 … 保存",
+        "・[1] 広報紙で周知 → B「市広報紙で周知した」 … 保存",
         "",
     ]
-    assert "・2 講座の開催 → A「講座を３回開催」 … 保存" in said["２　ａ　講座を３回開催"]
+    assert "・[2] 講座の開催 → A「講座を３回開催」 … 保存" in said["２　ａ　講座を３回開催"]
     assert said["未回答"].splitlines() == [
         "女性センター: 未回答 1件（全3件）",
-        "3 相談窓口の周知",
+        "[3] 相談窓口の周知",
     ]
     assert "修正（第2版）" in said["1 A 市広報紙とSNSで周知した"]
     assert "全3件すべて回答済みです" in said["3 C 窓口カードを配布"]
@@ -103,7 +103,7 @@ def test_each_line_is_its_own_message(cli: Invoke) -> None:
     result = cli("console", "--dept", "女性センター", "--as", "y", input="1 Z だめ\n2 B よい\n")
     said = replies(result.stdout)
     assert "達成度「Z」は使えません" in said["1 Z だめ"]
-    assert "・2 講座の開催 → B「よい」 … 保存" in said["2 B よい"]
+    assert "・[2] 講座の開催 → B「よい」 … 保存" in said["2 B よい"]
 
 
 def test_other_departments_item_is_refused(cli: Invoke, db: Db) -> None:
@@ -213,6 +213,6 @@ def test_console_messenger_prints_requests_digests_and_texts() -> None:
     assert messenger.platform == "console"
     assert "── console:yamada (reminder:1:1)\n【リマインド】女性センターの皆さま" in text
     assert "締切 2024-05-31、担当 3件・未回答 2件" in text
-    assert "1 広報紙で周知（前年 B）" in text and "（達成度 A／B／C／D）" in text
-    assert "回答 2/5件（40%）" in text and "・女性センター（2件）\n  1 広報紙で周知" in text
+    assert "[1] 広報紙で周知（前年 B）" in text and "（達成度 A／B／C／D）" in text
+    assert "回答 2/5件（40%）" in text and "・女性センター（2件）\n  [1] 広報紙で周知" in text
     assert text.rstrip().endswith("── console:yamada (text:1)\nこんにちは")

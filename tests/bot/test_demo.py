@@ -28,7 +28,7 @@ def test_demo_imports_opens_and_chats(tmp_path: Path) -> None:
     assert "項目 7、担当課 9、報告枠 18" in out
     assert "これから 女性センター としてボットと話します" in out
     assert "  1 B 市広報紙で周知した（項目 1 に達成度 B とコメントを回答）" in out
-    assert "・1 人権尊重の理念に基づいた意識の啓発 → B「市広報紙で周知した」 … 保存" in out
+    assert "・[1] 人権尊重の理念に基づいた意識の啓発 → B「市広報紙で周知した」 … 保存" in out
     assert "項目 3 は女性センターの担当ではありません" in out
     assert "回答 1/6件" in out
     assert db_file.exists()

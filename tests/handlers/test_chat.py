@@ -61,8 +61,8 @@ def test_link_with_code_then_answer_several_lines(session: Session, org: int) ->
     ).code
     assert "女性センターに登録しました" in say(session, org, "u1", f"link {code.lower()}")
     reply = say(session, org, "u1", "１　ｂ　市広報紙で周知した\n2 A 講座を3回開催")
-    assert "・1 広報紙で周知 → B「市広報紙で周知した」 … 保存" in reply
-    assert "・2 講座の開催 → A「講座を3回開催」 … 保存" in reply
+    assert "・[1] 広報紙で周知 → B「市広報紙で周知した」 … 保存" in reply
+    assert "・[2] 講座の開催 → A「講座を3回開催」 … 保存" in reply
     assert "全2件すべて回答済み" in reply
     assert "すでに使われています" in say(session, org, "u2", f"link {code}")
 
@@ -85,7 +85,7 @@ def test_pending_and_status_for_a_member(session: Session, org: int) -> None:
     join(session, org, "u1", "女性センター")
     say(session, org, "u1", "1 B 周知")
     pending = say(session, org, "u1", "未回答")
-    assert pending.splitlines() == ["女性センター: 未回答 1件（全2件）", "2 講座の開催"]
+    assert pending.splitlines() == ["女性センター: 未回答 1件（全2件）", "[2] 講座の開催"]
     status = say(session, org, "u1", "状況")
     assert "回答 1/2件" in status and "50%" in status
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from handlers.directory import find_department, get_or_create_organization
 from handlers.plan_import import ColumnOverrides, ImportResult, PlanImportError, import_plan
-from handlers.plan_import.build import split_departments
 from handlers.plan_import.codes import plain_number, split_code
+from handlers.plan_import.departments import split_departments
 from handlers.plan_import.reader import decode
 from handlers.reports import submit_answer
 from handlers.rounds import close_round
@@ -228,7 +228,21 @@ def test_kiyose_code_column_and_bare_code_levels(
     assert [i.code for i in items] == ["1", "1", "2", "3", "1", "2", "3", "1", "2", "3", "4"]
     assert items[0].title == "国や都との連携"
     assert items[0].description.startswith("市長会等を通して")
-    assert result.warnings == []  # codes restarting per 施策 are normal, not a mistake
+    # Codes restarting per 施策 are normal, not a mistake; 関係各課 is no department.
+    assert result.warnings == [
+        "kiyose_plan.csv 4行目 G列（所管）: 「関係各課」は特定の担当課ではありません。"
+        "表の担当課名を直すか、取り込み後に hokoku dept merge（既存の課へ統合）か dept rename で"
+        "実在の課にしてください。"
+    ]
+    [note] = result.department_warnings
+    assert note.to_json() == {
+        "row": 4,
+        "column": "G",
+        "header": "所管",
+        "kind": "collective",
+        "text": "関係各課",
+        "departments": ["関係各課"],
+    }
     nodes = list(session.scalars(select(PlanNode).where(PlanNode.plan_id == plan.id)))
     assert sorted((n.depth, n.code, n.title) for n in nodes if n.depth < 2) == [
         (0, "4", ""),

@@ -16,7 +16,7 @@ from handlers.reports import (
     department_slots,
     submit_answer,
 )
-from handlers.rounds import close_round, open_round, resolve_round
+from handlers.rounds import ANSWER, close_round, open_round, resolve_round
 from models import Report, ReportRevision, Round
 from tests.factories import build_plan, open_test_round
 
@@ -160,7 +160,10 @@ def test_latest_open_round_is_the_default(session: Session) -> None:
     plan = build_plan(session, items=[("周知", ["女性センター"])])
     open_test_round(session, plan, year=2022)
     newer = open_test_round(session, plan, year=2023)
-    assert resolve_round(session, organization_id=plan.organization_id, ref=None).id == newer.id
+    assert (
+        resolve_round(session, organization_id=plan.organization_id, ref=None, purpose=ANSWER).id
+        == newer.id
+    )
     with pytest.raises(InvalidInput, match="すでにあります"):
         open_test_round(session, plan, year=2023)
 

@@ -2,15 +2,70 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url, text
 
 from models import Base
-from models.db import current_revision, head_revision
+from models.db import alembic_config, current_revision, head_revision, make_engine, upgrade
 
 
 def test_migrated_schema_matches_models(engine: Engine) -> None:
     assert current_revision(engine) == head_revision(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all (its own file / its own PostgreSQL database)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'upgrade.db'}"
+        return
+    base = make_url(request.getfixturevalue("postgres_url"))
+    name = f"{base.database}_upgrade"
+    admin = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_office_year_migration_keeps_existing_data(empty_url: str) -> None:
+    """0003 adds columns in place: on SQLite a table copy would cascade-delete assignments."""
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0001")
+        with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO organizations (id, name, created_at) VALUES (1, 'o', '2024-04-01')",
+                "INSERT INTO departments (id, organization_id, name, created_at) "
+                "VALUES (1, 1, '女性センター', '2024-04-01')",
+                "INSERT INTO plans (id, organization_id, name, source_name, level_labels, "
+                "item_label, created_at, updated_at) "
+                "VALUES (1, 1, 'p', 'p.csv', '[]', '取組項目', '2024-04-01', '2024-04-01')",
+                "INSERT INTO items (id, plan_id, number, code, title, description, is_priority, "
+                "position) VALUES (1, 1, 1, '1', '周知', '', false, 0)",
+                "INSERT INTO assignments (id, item_id, department_id, position) VALUES (1, 1, 1, 0)",
+            ):
+                conn.execute(text(statement))
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM assignments")).scalar() == 1
+            assert conn.execute(text("SELECT title, name FROM plans")).one() == ("", "p")
+            assert conn.execute(text("SELECT repost_of_id FROM items")).scalar() is None
+        command.downgrade(alembic_config(engine), "0001")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM assignments")).scalar() == 1
+        upgrade(engine)
+    finally:
+        engine.dispose()

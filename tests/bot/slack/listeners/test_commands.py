@@ -58,7 +58,7 @@ def test_pending_lists_unanswered_items(db: Db, slack: SlackHarness) -> None:
         links={"U1": [("女性センター", "member")]},
     )
     text = slack.command("U1", "pending").json()["text"]
-    assert "未回答 2件" in text and "1 " in text and "2 " in text
+    assert "未回答 2件" in text and "[1] 広報" in text and "[2] 研修" in text
 
 
 def test_export_is_office_only(db: Db, slack: SlackHarness) -> None:

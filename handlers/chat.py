@@ -31,7 +31,7 @@ from handlers.reports import (
     slot_states,
     submit_answers,
 )
-from handlers.rounds import ANSWER, resolve_round
+from handlers.rounds import ANSWER, VIEW, resolve_round
 from handlers.scale import GradeScale
 from handlers.status import summarize
 from models import Round
@@ -74,6 +74,13 @@ def _open_round(session: Session, ctx: ChatContext) -> Round:
     )
 
 
+def _latest_round(session: Session, ctx: ChatContext) -> Round:
+    """What "how far along are we?" is about: the open round, else the one closed last."""
+    return resolve_round(
+        session, organization_id=ctx.organization_id, ref=ctx.round_id, purpose=VIEW
+    )
+
+
 def _acting(ctx: ChatContext) -> tuple[Membership, ...]:
     if ctx.department_id is not None:
         return tuple(m for m in ctx.memberships if m.department_id == ctx.department_id)
@@ -85,7 +92,7 @@ def _is_office(ctx: ChatContext) -> bool:
 
 
 def _status(session: Session, ctx: ChatContext, _arg: str) -> ChatReply:
-    rnd = _open_round(session, ctx)
+    rnd = _latest_round(session, ctx)
     if _is_office(ctx):
         summary = summarize(session, round_id=rnd.id, today=ctx.today)
         return ChatReply(render_status(summary, office=True))

@@ -231,13 +231,12 @@ def _to_originals(
     if not typed:
         return answers
     original = aliased(Item)
-    moved = dict(
-        session.execute(
-            select(Item.number, original.number)
-            .join(original, original.id == Item.repost_of_id)
-            .where(Item.plan_id == plan_id, Item.number.in_(typed))
-        ).tuples()
+    rows = session.execute(
+        select(Item.number, original.number)
+        .join(original, original.id == Item.repost_of_id)
+        .where(Item.plan_id == plan_id, Item.number.in_(typed))
     )
+    moved = {repost: number for repost, number in rows}
     if not moved:
         return answers
     return [replace(a, item_number=moved.get(a.item_number, a.item_number)) for a in answers]

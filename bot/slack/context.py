@@ -34,10 +34,13 @@ def may_answer_for(members: tuple[Membership, ...], department_id: int) -> bool:
     return is_office(members) or any(m.department_id == department_id for m in members)
 
 
-def open_round(session: Session, runtime: Runtime, ref: int | None = None) -> Round | None:
+def open_round(
+    session: Session, runtime: Runtime, ref: int | None = None, *, purpose: str = ANSWER
+) -> Round | None:
+    """The open round (ANSWER), or for status and exports the latest one (VIEW); None if none."""
     try:
         return resolve_round(
-            session, organization_id=runtime.organization_id, ref=ref, purpose=ANSWER
+            session, organization_id=runtime.organization_id, ref=ref, purpose=purpose
         )
     except HokokuError:
         return None

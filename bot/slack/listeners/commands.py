@@ -29,6 +29,7 @@ from bot.slack.listeners.actions import open_report_modal
 from handlers.directory import find_department
 from handlers.errors import HokokuError
 from handlers.normalize import fold
+from handlers.rounds import VIEW
 from handlers.status import summarize
 from models.db import transaction
 
@@ -96,7 +97,7 @@ def _status(runtime: Runtime, client: WebClient, call: Invocation) -> Answer:
         members = caller_memberships(session, call.user_id)
         if not members:
             return Answer(NOT_LINKED_SLACK)
-        rnd = open_round(session, runtime)
+        rnd = open_round(session, runtime, purpose=VIEW)
         if rnd is None:
             return Answer(NO_OPEN_ROUND)
         day = runtime.today()
@@ -165,7 +166,7 @@ def _export(runtime: Runtime, client: WebClient, call: Invocation) -> Answer:
             return Answer(
                 "達成状況一覧の出力は事務局だけが使えます。必要なときは事務局に依頼してください。"
             )
-        if open_round(session, runtime) is None:
+        if open_round(session, runtime, purpose=VIEW) is None:
             return Answer(NO_OPEN_ROUND)
     return Answer("達成状況一覧（XLSX）を作成しています。できあがったらここに投稿します。")
 
@@ -233,7 +234,7 @@ def register(app: App, runtime: Runtime) -> None:
         with transaction(runtime.reader) as session:
             if not is_office(caller_memberships(session, call.user_id)):
                 return
-            rnd = open_round(session, runtime)
+            rnd = open_round(session, runtime, purpose=VIEW)
             if rnd is None:
                 return
             document = exporting.build(session, round_id=rnd.id)

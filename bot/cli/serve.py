@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 import uvicorn
 from slack_bolt.error import BoltError
@@ -52,9 +50,6 @@ def serve(
             "有効なプラットフォームがありません。Slack なら SLACK_BOT_TOKEN と SLACK_SIGNING_SECRET"
             "（LINE なら LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN）を設定してください。"
         )
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     typer.echo(f"hokoku serve: {', '.join(platforms.names)} on http://{host}:{port}")
     services: list[BackgroundService] = []
     if not no_scheduler:
@@ -63,5 +58,9 @@ def serve(
         except ValueError as exc:
             fail(str(exc))
     uvicorn.run(
-        build_app(settings, rt, platforms=platforms, extra_services=services), host=host, port=port
+        build_app(settings, rt, platforms=platforms, extra_services=services),
+        host=host,
+        port=port,
+        log_config=None,  # uvicorn's lines go through hokoku's handler (HOKOKU_LOG_FORMAT)
+        log_level=settings.log_level.lower(),
     )

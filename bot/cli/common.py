@@ -6,16 +6,18 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 from handlers.errors import HokokuError
+from models.db import sqlite_path
 
 console = Console()
 err_console = Console(stderr=True)
@@ -28,18 +30,47 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def settings() -> Settings:
+    """This process's settings; a malformed value ends the command with one clear line."""
+    try:
+        return load_settings()
+    except HokokuError as exc:
+        fail(exc.message)
+
+
+def new_database_notice(path: Path) -> None:
+    """Say so when a command has just created a SQLite file (a wrong directory shows at once)."""
+    err_console.print(
+        f"新しいデータベースを作りました: {path}"
+        "（別のデータベースを使うなら HOKOKU_DATABASE_URL を設定してください）",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
 def runtime(ctx: typer.Context) -> Runtime:
     """The runtime of this invocation (created on first use, closed when the command ends)."""
     root = ctx.find_root()
     if root.obj is None:
+        current = settings()
+        path = sqlite_path(current.database_url)
+        created = path is not None and not path.exists()
         try:
-            rt = open_runtime(Settings())
+            rt = open_runtime(current)
         except OperationalError as exc:
             fail(
                 f"データベースに接続できません（HOKOKU_DATABASE_URL を確認してください）: {exc.orig}"
             )
+        except ArgumentError:
+            fail(
+                f"HOKOKU_DATABASE_URL「{current.database_url}」を読み取れません。"
+                "sqlite:///hokoku.db や postgresql+psycopg://user@host/db の形で指定してください。"
+            )
         root.obj = rt
         root.call_on_close(rt.close)
+        if created and path is not None:
+            new_database_notice(path)
     assert isinstance(root.obj, Runtime)
     return root.obj
 

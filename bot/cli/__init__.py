@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import console, db, demo, dept, export, plan, remind, report, round, serve, status
+from bot.cli import (
+    console,
+    db,
+    demo,
+    dept,
+    export,
+    plan,
+    remind,
+    report,
+    round,
+    samples,
+    serve,
+    status,
+)
+from bot.cli.common import settings
+from bot.logs import configure_logging
 
 app = typer.Typer(
     name="hokoku",
@@ -12,6 +27,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+@app.callback()
+def setup() -> None:
+    """Before every command: logging from HOKOKU_LOG_LEVEL / HOKOKU_LOG_FORMAT."""
+    configure_logging(settings())
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(plan.app, name="plan")
 app.add_typer(round.app, name="round")
@@ -21,6 +44,7 @@ app.command("status")(status.status_cmd)
 app.command("export")(export.export_cmd)
 app.command("console")(console.console_cmd)
 app.command("demo")(demo.demo_cmd)
+app.command("samples")(samples.samples_cmd)
 app.add_typer(serve.app, name="serve")
 app.command("remind")(remind.remind_cmd)
 app.command("scheduler")(remind.scheduler_cmd)

@@ -15,31 +15,20 @@ from typing import Annotated
 import typer
 
 from bot import console as chat
-from bot.cli.common import console, fail, user_errors
+from bot.cli.common import console, fail, settings, user_errors
 from bot.cli.options import os_user
 from bot.runtime import Runtime, open_runtime
+from bot.samples import CATALOGUE, Sample
 from bot.settings import Settings
 from handlers.departments import department_overview
-from handlers.fiscal import fiscal_year_of
+from handlers.fiscal import reported_fiscal_year
 from handlers.plan_import import import_plan
 from handlers.reports import department_slots
 from handlers.rounds import RoundInfo, open_round
 from models import Plan
 from models.db import transaction
 
-
-@dataclass(frozen=True)
-class Sample:
-    file: str
-    plan_name: str
-
-
-SAMPLES = {
-    "tsurugashima": Sample(
-        "tsurugashima_results_excerpt.csv", "鶴ヶ島市 男女共同参画推進計画（抜粋）"
-    ),
-    "kiyose": Sample("kiyose_plan.csv", "清瀬市 男女平等推進プラン（抜粋）"),
-}
+SAMPLES = {name: CATALOGUE[name] for name in ("tsurugashima", "kiyose")}
 DEMO_DB = Path("hokoku-demo.db")
 DEADLINE_DAYS = 28
 
@@ -58,7 +47,7 @@ class DemoSetup:
 def _fresh_database(path: Path) -> Settings:
     for stale in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal")):
         stale.unlink(missing_ok=True)
-    return Settings(database_url=f"sqlite:///{path.resolve()}")
+    return settings().model_copy(update={"database_url": f"sqlite:///{path.resolve()}"})
 
 
 def _set_up(rt: Runtime, sample: Sample, dept: str | None) -> DemoSetup:
@@ -72,7 +61,7 @@ def _set_up(rt: Runtime, sample: Sample, dept: str | None) -> DemoSetup:
         info = open_round(
             session,
             plan=plan,
-            fiscal_year=fiscal_year_of(today) - 1,
+            fiscal_year=reported_fiscal_year(today),
             opens_on=today,
             deadline=today + timedelta(days=DEADLINE_DAYS),
         )

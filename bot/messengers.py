@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.console import ConsoleMessenger
-from bot.line.messenger import LineMessenger
 from bot.settings import Settings
-from bot.slack.app import make_client
-from bot.slack.messenger import SlackMessenger
 from handlers.ports import Messenger
 from scheduler.calendar import (
     BusinessCalendar,
@@ -27,15 +24,24 @@ def _console(settings: Settings) -> Messenger | None:
     return ConsoleMessenger()
 
 
+# The platform SDKs are imported only when their platform is configured: importing
+# linebot.v3 alone takes seconds, and most commands never need it.
+
+
 def _line(settings: Settings) -> Messenger | None:
     if settings.line_channel_access_token is None:
         return None
+    from bot.line.messenger import LineMessenger
+
     return LineMessenger.from_settings(settings)
 
 
 def _slack(settings: Settings) -> Messenger | None:
     if settings.slack_bot_token is None:
         return None
+    from bot.slack.app import make_client
+    from bot.slack.messenger import SlackMessenger
+
     return SlackMessenger(make_client(settings))
 
 

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import typer
-import uvicorn
-from slack_bolt.error import BoltError
-from slack_sdk.errors import SlackApiError
 
 from bot.cli.common import fail, runtime
-from bot.scheduler_service import SchedulerService
-from bot.server import BackgroundService, build_app, configure_platforms, socket_mode_wanted
-from bot.slack.app import SlackNotConfigured
 
 app = typer.Typer(help="ボットのサーバーを起動する（Slack / LINE）")
 
@@ -32,6 +26,15 @@ def serve(
     ),
 ) -> None:
     """ボットのサーバー（Slack /slack/events、LINE /line/callback、/healthz、スケジューラー）を起動する。"""
+    # The server and the platform SDKs load here, not when any other command starts.
+    import uvicorn
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
+    from bot.scheduler_service import SchedulerService
+    from bot.server import BackgroundService, build_app, configure_platforms, socket_mode_wanted
+    from bot.slack.app import SlackNotConfigured
+
     rt = runtime(ctx)
     settings = rt.settings
     use_socket = socket_mode_wanted(settings, requested=socket_mode)

@@ -6,6 +6,9 @@ year's round and starts the console as a department, saying what to type.
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib.resources import as_file, files
@@ -42,6 +45,15 @@ class DemoSetup:
     round: RoundInfo
     department: str
     first_item: int | None
+
+
+def _hokoku_command() -> str:
+    """How to call hokoku from here: `hokoku` when it is on PATH, else its path in the venv."""
+    installed = Path(sys.executable).parent / "hokoku"
+    found = shutil.which("hokoku")
+    if found is not None and Path(found).resolve() == installed.resolve():
+        return "hokoku"
+    return os.path.relpath(installed)
 
 
 def _fresh_database(path: Path) -> Settings:
@@ -125,7 +137,7 @@ def demo_cmd(
             "  未回答（まだ回答していない項目）\n"
             "  状況（回答の進み具合）\n"
             "  ヘルプ（使い方）\n"
-            f"あとで: HOKOKU_DATABASE_URL=sqlite:///{db_file.resolve()} hokoku status",
+            f"あとで: HOKOKU_DATABASE_URL=sqlite:///{db_file.resolve()} {_hokoku_command()} status",
             highlight=False,
             markup=False,
             soft_wrap=True,

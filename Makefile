@@ -1,29 +1,42 @@
-# The two commands of the README: `make demo` and `make test`. Both install into .venv first.
+# The two commands of the README: `make demo` and `make test`. Both install into .venv first:
+# `make demo` (and `make install`, for a server) only what hokoku needs to run; `make test`
+# also the development tools (pytest, ruff, mypy). Each half has its own stamp, redone when
+# pyproject.toml changes.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: install demo test lint typecheck pytest clean
+.PHONY: install install-dev demo test lint typecheck pytest clean
 
-$(BIN)/hokoku: pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml $(RUNTIME_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/hokoku
+install: $(RUNTIME_STAMP)
+
+install-dev: $(DEV_STAMP)
 
 demo: install
 	$(BIN)/hokoku demo
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: install
+typecheck: install-dev
 	$(BIN)/mypy
 
-pytest: install
+pytest: install-dev
 	$(BIN)/pytest
 
 test: lint typecheck pytest

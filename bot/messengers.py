@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.console import ConsoleMessenger
-from bot.line.messenger import LineMessenger
 from bot.settings import Settings
-from bot.slack.app import make_client
-from bot.slack.messenger import SlackMessenger
 from handlers.ports import Messenger
-from scheduler.calendar import BusinessCalendar, parse_month_day, parse_send_time
+from scheduler.calendar import (
+    BusinessCalendar,
+    parse_closed_days,
+    parse_month_day,
+    parse_send_time,
+)
 from scheduler.ratelimit import rate_limited
 
 
@@ -22,15 +24,24 @@ def _console(settings: Settings) -> Messenger | None:
     return ConsoleMessenger()
 
 
+# The platform SDKs are imported only when their platform is configured: importing
+# linebot.v3 alone takes seconds, and most commands never need it.
+
+
 def _line(settings: Settings) -> Messenger | None:
     if settings.line_channel_access_token is None:
         return None
+    from bot.line.messenger import LineMessenger
+
     return LineMessenger.from_settings(settings)
 
 
 def _slack(settings: Settings) -> Messenger | None:
     if settings.slack_bot_token is None:
         return None
+    from bot.slack.app import make_client
+    from bot.slack.messenger import SlackMessenger
+
     return SlackMessenger(make_client(settings))
 
 
@@ -40,6 +51,10 @@ BUILDERS: dict[str, Callable[[Settings], Messenger | None]] = {
     "line": _line,
     "slack": _slack,
 }
+
+
+# HOKOKU_YEAR_END values that switch the year-end closure off (an empty value means unset).
+NO_YEAR_END = {"none", "なし", "off"}
 
 
 def build_messengers(settings: Settings, *, paced: bool = True) -> dict[str, Messenger]:
@@ -56,7 +71,8 @@ def build_messengers(settings: Settings, *, paced: bool = True) -> dict[str, Mes
 
 
 def calendar_from_settings(settings: Settings) -> BusinessCalendar:
-    """The business calendar of HOKOKU_TIMEZONE / HOKOKU_SEND_TIME / HOKOKU_YEAR_END.
+    """The business calendar of HOKOKU_TIMEZONE / HOKOKU_SEND_TIME / HOKOKU_YEAR_END /
+    HOKOKU_CLOSED_DAYS.
 
     Raises ValueError naming the setting when a value cannot be read.
     """
@@ -67,7 +83,7 @@ def calendar_from_settings(settings: Settings) -> BusinessCalendar:
             f"HOKOKU_SEND_TIME「{settings.send_time}」は HH:MM で指定してください。"
         ) from exc
     year_end = None
-    if settings.year_end.strip():
+    if settings.year_end.strip().lower() not in NO_YEAR_END:
         start, sep, end = settings.year_end.partition("-")
         try:
             if not sep:
@@ -75,6 +91,18 @@ def calendar_from_settings(settings: Settings) -> BusinessCalendar:
             year_end = (parse_month_day(start), parse_month_day(end))
         except ValueError as exc:
             raise ValueError(
-                f"HOKOKU_YEAR_END「{settings.year_end}」は 12/29-1/3 の形で指定してください（空なら休業なし）。"
+                f"HOKOKU_YEAR_END「{settings.year_end}」は 12/29-1/3 の形で指定してください（none なら休業なし）。"
             ) from exc
-    return BusinessCalendar(timezone=settings.timezone, send_time=send_time, year_end=year_end)
+    try:
+        closed_days = parse_closed_days(settings.closed_days)
+    except ValueError as exc:
+        raise ValueError(
+            f"HOKOKU_CLOSED_DAYS の「{exc}」を読み取れません。毎年の休業日は 10-01、一度だけの日は "
+            "2025-11-15 の形で、カンマ区切りで指定してください（名前を付けるなら 10-01:創立記念日）。"
+        ) from None
+    return BusinessCalendar(
+        timezone=settings.timezone,
+        send_time=send_time,
+        year_end=year_end,
+        closed_days=closed_days,
+    )

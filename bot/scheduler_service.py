@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from datetime import timedelta
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.messengers import build_messengers, calendar_from_settings
@@ -18,9 +20,21 @@ from scheduler.runner import Clock, TickResult, start_scheduler
 
 logger = logging.getLogger("hokoku.scheduler")
 
+# `/healthz` calls the scheduler dead when no tick has finished for this many intervals.
+STALE_INTERVALS = 3
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
 
 class SchedulerService:
-    """Ticks every HOKOKU_SCHEDULER_INTERVAL seconds in this process (in-memory job store)."""
+    """Ticks every HOKOKU_SCHEDULER_INTERVAL seconds in this process (in-memory job store).
+
+    Remembers when its last tick finished, so `/healthz` can tell a live scheduler from a
+    stuck or crashed one (`wall_clock` is the real time, injectable for tests; `clock` is
+    the time the ticks plan with).
+    """
 
     name = "scheduler"
 
@@ -31,6 +45,7 @@ class SchedulerService:
         messengers: Mapping[str, Messenger] | None = None,
         clock: Clock | None = None,
         interval_seconds: int | None = None,
+        wall_clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self.runtime = runtime
         self.calendar = calendar_from_settings(runtime.settings)
@@ -39,7 +54,12 @@ class SchedulerService:
         )
         self.clock = clock
         self.interval = interval_seconds or runtime.settings.scheduler_interval
+        self.wall_clock = wall_clock
         self._scheduler: BackgroundScheduler | None = None
+        self._started_at: datetime | None = None
+        self._last_tick: datetime | None = None
+        self._last_error: str | None = None
+        self._lock = threading.Lock()
 
     def start(self) -> None:
         self._scheduler = start_scheduler(
@@ -51,6 +71,8 @@ class SchedulerService:
             interval_seconds=self.interval,
             on_tick=self._log,
         )
+        self._started_at = self.wall_clock()
+        self._scheduler.add_listener(self._on_job_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
 
         self._scheduler.add_job(
             self._housekeeping,
@@ -76,6 +98,29 @@ class SchedulerService:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
+
+    def _on_job_event(self, event: JobExecutionEvent) -> None:
+        with self._lock:
+            if event.exception is None:
+                self._last_tick, self._last_error = self.wall_clock(), None
+            else:
+                self._last_error = repr(event.exception)
+
+    def health(self) -> dict[str, object]:
+        """`alive` while ticks keep finishing: the last one (or the start) is recent enough."""
+        with self._lock:
+            last_tick, last_error = self._last_tick, self._last_error
+        running = self._scheduler is not None and self._scheduler.running
+        since = last_tick or self._started_at
+        fresh = since is not None and self.wall_clock() - since <= timedelta(
+            seconds=STALE_INTERVALS * self.interval
+        )
+        return {
+            "alive": running and fresh,
+            "last_tick": last_tick.isoformat() if last_tick else None,
+            "interval_seconds": self.interval,
+            "last_error": last_error,
+        }
 
     @staticmethod
     def _log(result: TickResult) -> None:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -38,6 +38,15 @@ class BackgroundService(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
+
+
+@runtime_checkable
+class ReportsHealth(Protocol):
+    """A background service that tells `/healthz` how it is doing (the scheduler)."""
+
+    name: str
+
+    def health(self) -> dict[str, object]: ...
 
 
 @dataclass
@@ -136,7 +145,11 @@ def build_app(
     async def healthz(_request: Request) -> Response:
         if not await run_in_threadpool(database_ok):
             return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)
-        return JSONResponse({"ok": True, "platforms": mounted.names})
+        body: dict[str, object] = {"ok": True, "platforms": mounted.names}
+        for service in services:
+            if isinstance(service, ReportsHealth):
+                body[service.name] = service.health()
+        return JSONResponse(body)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

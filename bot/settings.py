@@ -1,18 +1,26 @@
 """Settings from the environment (and an optional .env), read once at start-up.
 
-Secrets are SecretStr so they never appear in logs or reprs.
+Secrets are SecretStr so they never appear in logs or reprs. An empty value counts as
+unset everywhere (`SLACK_BOT_TOKEN=` in a copied `.env.example` does not switch Slack on).
 """
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers.errors import InvalidInput
 from models.db import SERVING_SQLITE_BUSY_SECONDS, PoolSettings
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     database_url: str = Field(
         default="sqlite:///hokoku.db", validation_alias=AliasChoices("HOKOKU_DATABASE_URL")
@@ -45,12 +53,33 @@ class Settings(BaseSettings):
         default="https://api.line.me", validation_alias=AliasChoices("LINE_API_URL")
     )
 
-    # Scheduler: local send time, the year-end closure (empty = none), tick interval.
+    # Scheduler: local send time, the year-end closure (`none` = none), the office's own
+    # closed days (MM-DD yearly, YYYY-MM-DD once), tick interval.
     send_time: str = Field(default="09:30", validation_alias=AliasChoices("HOKOKU_SEND_TIME"))
     year_end: str = Field(default="12/29-1/3", validation_alias=AliasChoices("HOKOKU_YEAR_END"))
+    closed_days: str = Field(default="", validation_alias=AliasChoices("HOKOKU_CLOSED_DAYS"))
     scheduler_interval: int = Field(
         default=60, validation_alias=AliasChoices("HOKOKU_SCHEDULER_INTERVAL")
     )
+
+    # Logging (stderr): level, and `text` lines or `json` lines for a log collector.
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("HOKOKU_LOG_LEVEL"))
+    log_format: Literal["text", "json"] = Field(
+        default="text", validation_alias=AliasChoices("HOKOKU_LOG_FORMAT")
+    )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     # Database pool and locks. The server answers 503 (the platform retries) when no
     # connection is free within HOKOKU_DB_POOL_TIMEOUT seconds; the CLI waits longer.
@@ -89,3 +118,17 @@ class Settings(BaseSettings):
                 else self.sqlite_busy_timeout
             ),
         )
+
+
+def load_settings() -> Settings:
+    """Settings of this process; a malformed value becomes one clear message naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "、".join(
+            f"{'.'.join(str(part) for part in error['loc'])}「{error.get('input')}」（{error['msg']}）"
+            for error in exc.errors()
+        )
+        raise InvalidInput(
+            f"設定の値が正しくありません: {problems}。環境変数か .env を直してください。"
+        ) from None

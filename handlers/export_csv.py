@@ -1,7 +1,7 @@
 """The 達成状況一覧 as CSV, laid out like the office's own table (UTF-8 with BOM for Excel).
 
 One line per item × department. As in the committee's sheet
-(shared/samples/tsurugashima_results_excerpt.csv), a hierarchy cell is written only where
+(bot/samples/tsurugashima_results_excerpt.csv), a hierarchy cell is written only where
 its node starts (blank = same as above, the way Excel exports merged cells), and the item
 and its merged comment only on the item's first line; 担当課 and 達成度 are on every line.
 The result can be imported again by `hokoku plan import` (blank means "same as above").

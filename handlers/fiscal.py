@@ -18,3 +18,12 @@ def reiwa_label(fiscal_year: int) -> str:
 
 def fiscal_year_of(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
+
+
+def reported_fiscal_year(opens_on: date) -> int:
+    """The fiscal year a round opening on `opens_on` usually reports on: the one before it.
+
+    Japanese fiscal years run April–March; the yearly report is collected in spring about
+    the year that just ended (a round opening 2025-05-01 reports on FY2024, 令和6年度).
+    """
+    return fiscal_year_of(opens_on) - 1

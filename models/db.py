@@ -27,7 +27,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,6 +41,19 @@ READ_ONLY = "hokoku_read_only"  # execution option: begin a DEFERRED transaction
 INTAKE_ATTEMPTS = 2
 SERVING_SQLITE_BUSY_SECONDS = 1.0
 T = TypeVar("T")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (absolute), None for other backends and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).resolve()
+
+
+def masked_url(url: str) -> str:
+    """The URL to show people: the password replaced by ***."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
 """The business-day calendar: when an office may be messaged at all.
 
-No sends on weekends, Japanese public holidays (from `jpholiday`, never a hand-written list)
-or the year-end closure 年末年始 (12/29–1/3 by default). Every send happens at one local
-time of day (09:30 Asia/Tokyo by default).
+No sends on weekends, Japanese public holidays (from `jpholiday`, never a hand-written list),
+the year-end closure 年末年始 (12/29–1/3 by default) or the office's own closed days
+(創立記念日 every year, 庁舎点検日 once). Every send happens at one local time of day
+(09:30 Asia/Tokyo by default).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,45 @@ def parse_month_day(text: str) -> tuple[int, int]:
     return month, day
 
 
+@dataclass(frozen=True)
+class ClosedDay:
+    """One of the office's own closed days: every year on month/day, or once (`year` set)."""
+
+    month: int
+    day: int
+    year: int | None = None
+    name: str = "休業日"
+
+    def matches(self, day: date) -> bool:
+        return (day.month, day.day) == (self.month, self.day) and self.year in (None, day.year)
+
+
+def parse_closed_days(text: str) -> tuple[ClosedDay, ...]:
+    """`10-01,2025-11-15:庁舎点検日` → a yearly and a one-off closed day.
+
+    Items are separated by commas (or 、); `MM-DD` repeats every year, `YYYY-MM-DD` is one
+    date; `:name` names it (shown by `round schedule`). Raises ValueError with the bad item.
+    """
+    days: list[ClosedDay] = []
+    for item in text.replace("、", ",").split(","):
+        if not item.strip():
+            continue
+        spec, _, name = item.strip().partition(":")
+        parts = spec.strip().replace("/", "-").split("-")
+        try:
+            if len(parts) == 2:
+                month, day = parse_month_day("-".join(parts))
+                days.append(ClosedDay(month, day, name=name.strip() or "休業日"))
+            elif len(parts) == 3:
+                once = date(int(parts[0]), int(parts[1]), int(parts[2]))
+                days.append(ClosedDay(once.month, once.day, once.year, name.strip() or "休業日"))
+            else:
+                raise ValueError(item)
+        except ValueError:
+            raise ValueError(item.strip()) from None
+    return tuple(days)
+
+
 def parse_send_time(text: str) -> time:
     """`9:30` / `09:30` → time(9, 30); raises ValueError on anything else."""
     hour_text, sep, minute_text = text.strip().partition(":")
@@ -43,7 +83,7 @@ class BusinessCalendar:
     timezone: str = DEFAULT_TIMEZONE
     send_time: time = DEFAULT_SEND_TIME
     year_end: tuple[tuple[int, int], tuple[int, int]] | None = DEFAULT_YEAR_END
-    extra_closed: frozenset[date] = field(default_factory=frozenset)
+    closed_days: tuple[ClosedDay, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -69,9 +109,21 @@ class BusinessCalendar:
             return str(name)
         if self.in_year_end(day):
             return "年末年始"
-        if day in self.extra_closed:
-            return "休業日"
+        for closed in self.closed_days:
+            if closed.matches(day):
+                return closed.name
         return None
+
+    def office_closed_days(self, start: date, end: date) -> list[tuple[date, str]]:
+        """The office's own closed days (HOKOKU_CLOSED_DAYS) from `start` to `end`, inclusive."""
+        found: list[tuple[date, str]] = []
+        current = start
+        while current <= end:
+            for closed in self.closed_days:
+                if closed.matches(current):
+                    found.append((current, closed.name))
+            current += timedelta(days=1)
+        return found
 
     def is_business_day(self, day: date) -> bool:
         return self.closed_reason(day) is None

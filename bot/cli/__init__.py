@@ -15,10 +15,12 @@ from bot.cli import (
     remind,
     report,
     round,
+    samples,
     serve,
     status,
 )
-from bot.cli.common import database_error_message, print_error
+from bot.cli.common import database_error_message, print_error, settings
+from bot.logs import configure_logging
 from models.db import DatabaseBusy, DatabaseUnavailable
 
 app = typer.Typer(
@@ -27,6 +29,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+@app.callback()
+def setup() -> None:
+    """Before every command: logging from HOKOKU_LOG_LEVEL / HOKOKU_LOG_FORMAT."""
+    configure_logging(settings())
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(plan.app, name="plan")
 app.add_typer(round.app, name="round")
@@ -36,6 +46,7 @@ app.command("status")(status.status_cmd)
 app.command("export")(export.export_cmd)
 app.command("console")(console.console_cmd)
 app.command("demo")(demo.demo_cmd)
+app.command("samples")(samples.samples_cmd)
 app.add_typer(serve.app, name="serve")
 app.command("remind")(remind.remind_cmd)
 app.command("audit")(audit.audit_cmd)

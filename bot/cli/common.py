@@ -6,17 +6,18 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 from handlers.errors import HokokuError
-from models.db import DatabaseBusy, DatabaseUnavailable, database_error
+from models.db import DatabaseBusy, DatabaseUnavailable, database_error, sqlite_path
 
 console = Console()
 err_console = Console(stderr=True)
@@ -42,18 +43,47 @@ def database_error_message(exc: DatabaseBusy | DatabaseUnavailable) -> str:
     return f"データベースに接続できません（HOKOKU_DATABASE_URL を確認してください）: {exc}"
 
 
+def settings() -> Settings:
+    """This process's settings; a malformed value ends the command with one clear line."""
+    try:
+        return load_settings()
+    except HokokuError as exc:
+        fail(exc.message)
+
+
+def new_database_notice(path: Path) -> None:
+    """Say so when a command has just created a SQLite file (a wrong directory shows at once)."""
+    err_console.print(
+        f"新しいデータベースを作りました: {path}"
+        "（別のデータベースを使うなら HOKOKU_DATABASE_URL を設定してください）",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
 def runtime(ctx: typer.Context, *, serving: bool = False) -> Runtime:
     """The runtime of this invocation (created on first use, closed when the command ends)."""
     root = ctx.find_root()
     if root.obj is None:
+        current = settings()
+        path = sqlite_path(current.database_url)
+        created = path is not None and not path.exists()
         try:
-            rt = open_runtime(Settings(), serving=serving)
+            rt = open_runtime(current, serving=serving)
         except (DatabaseBusy, DatabaseUnavailable) as exc:
             fail(database_error_message(exc))
         except OperationalError as exc:  # raised outside a transaction (the schema check)
             fail(database_error_message(database_error(exc) or DatabaseUnavailable(str(exc.orig))))
+        except ArgumentError:
+            fail(
+                f"HOKOKU_DATABASE_URL「{current.database_url}」を読み取れません。"
+                "sqlite:///hokoku.db や postgresql+psycopg://user@host/db の形で指定してください。"
+            )
         root.obj = rt
         root.call_on_close(rt.close)
+        if created and path is not None:
+            new_database_notice(path)
     assert isinstance(root.obj, Runtime)
     return root.obj
 

@@ -1,18 +1,68 @@
-"""`hokoku db`: schema management and housekeeping."""
+"""`hokoku db`: which database is in use, its schema, backups, moving to PostgreSQL, housekeeping."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+import subprocess
 from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from sqlalchemy import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
-from bot.cli.common import console, runtime, user_errors
-from bot.settings import Settings
+from bot.cli.common import (
+    console,
+    fail,
+    new_database_notice,
+    print_json,
+    runtime,
+    settings,
+    user_errors,
+)
+from handlers.database import copy_database
 from models import utcnow
-from models.db import current_revision, head_revision, make_engine, transaction, upgrade
+from models.db import (
+    current_revision,
+    head_revision,
+    make_engine,
+    masked_url,
+    sqlite_path,
+    transaction,
+    upgrade,
+)
+from models.transfer import backup_sqlite, table_counts
 from scheduler.housekeeping import prune
 
-app = typer.Typer(help="データベース（スキーマ）の管理", no_args_is_help=True)
+app = typer.Typer(help="データベースの確認・スキーマ更新・バックアップ・移行", no_args_is_help=True)
+
+COUNTED = {"plans": "計画", "rounds": "回", "reports": "報告枠", "departments": "担当課"}
+
+
+def _engine(url: str, *, name: str = "HOKOKU_DATABASE_URL") -> Engine:
+    try:
+        return make_engine(url)
+    except ArgumentError:
+        fail(
+            f"{name}「{url}」を読み取れません。sqlite:///hokoku.db や "
+            "postgresql+psycopg://user@host/db の形で指定してください。"
+        )
+
+
+def _unreachable(url: str, exc: OperationalError) -> None:
+    fail(f"データベース {masked_url(url)} に接続できません: {exc.orig}")
+
+
+def _size(path: Path) -> str:
+    size = float(path.stat().st_size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
 
 
 @app.command("upgrade")
@@ -20,25 +70,194 @@ def upgrade_cmd() -> None:
     """スキーマを最新にする（Alembic upgrade head）。
 
     Bring the schema up to date (Alembic `upgrade head`)."""
-    engine = make_engine(Settings().database_url)
+    url = settings().database_url
+    path = sqlite_path(url)
+    created = path is not None and not path.exists()
+    engine = _engine(url)
     try:
         before = current_revision(engine)
         upgrade(engine)
         console.print(f"schema: {before or '(empty)'} → {current_revision(engine)}")
+    except OperationalError as exc:
+        _unreachable(url, exc)
     finally:
         engine.dispose()
+    if created and path is not None:
+        new_database_notice(path)
 
 
 @app.command("status")
-def status_cmd() -> None:
-    """現在と最新のスキーマ版を表示する。
+def status_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+) -> None:
+    """使っているデータベース（URL・種類・ファイル・スキーマ版・件数）を表示する。
 
-    Show the current and the latest schema revision."""
-    engine = make_engine(Settings().database_url)
+    Which database is in use: URL (password masked), backend, file and size (SQLite),
+    schema revision against the latest, and how many plans, rounds and report slots it holds."""
+    url = settings().database_url
+    path = sqlite_path(url)
+    engine = _engine(url)
+    data: dict[str, object] = {
+        "url": masked_url(url),
+        "backend": engine.dialect.name,
+        "driver": engine.dialect.driver,
+        "file": str(path) if path is not None else None,
+        "exists": path.exists() if path is not None else True,
+        "size": path.stat().st_size if path is not None and path.exists() else None,
+        "revision": None,
+        "head": head_revision(engine),
+        "counts": None,
+    }
     try:
-        console.print(f"current: {current_revision(engine)}  head: {head_revision(engine)}")
+        if data["exists"]:
+            data["revision"] = current_revision(engine)
+            if data["revision"] is not None:
+                with engine.connect() as conn:
+                    counts = table_counts(conn)
+                data["counts"] = {name: counts[name] for name in COUNTED}
+    except OperationalError as exc:
+        _unreachable(url, exc)
     finally:
         engine.dispose()
+    data["up_to_date"] = data["revision"] == data["head"]
+    if as_json:
+        print_json(data)
+        return
+    lines = [f"データベース: {data['url']}", f"種類: {data['backend']}（{data['driver']}）"]
+    if path is not None:
+        lines.append(
+            f"ファイル: {path}（{_size(path)}）"
+            if path.exists()
+            else f"ファイル: {path}（まだありません。最初のコマンドで作られます）"
+        )
+    if data["revision"] is None:
+        lines.append(
+            f"スキーマ: なし（最新 {data['head']}。hokoku db upgrade か最初のコマンドで作られます）"
+        )
+    elif data["up_to_date"]:
+        lines.append(f"スキーマ: {data['revision']}（最新）")
+    else:
+        lines.append(
+            f"スキーマ: {data['revision']}（最新は {data['head']}。hokoku db upgrade で更新してください）"
+        )
+    if isinstance(data["counts"], dict):
+        lines.append("件数: " + "、".join(f"{COUNTED[k]} {v}" for k, v in data["counts"].items()))
+    console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
+
+
+def _pg_dump_command(url: str, destination: Path) -> tuple[list[str], dict[str, str]]:
+    """pg_dump's command line (libpq URL without the password) and its PGPASSWORD."""
+    parsed = make_url(url)
+    libpq = URL.create(
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
+    command = [
+        "pg_dump",
+        "--format=custom",
+        f"--file={destination}",
+        f"--dbname={libpq.render_as_string(hide_password=False)}",
+    ]
+    secret = {"PGPASSWORD": str(parsed.password)} if parsed.password else {}
+    return command, secret
+
+
+@app.command("backup")
+def backup_cmd(
+    file: Annotated[Path, typer.Argument(help="バックアップの書き出し先")],
+    force: Annotated[bool, typer.Option("--force", help="同じ名前のファイルを上書きする")] = False,
+) -> None:
+    """データベースをファイルにバックアップする（SQLite: 稼働中でも一貫したコピー、PostgreSQL: pg_dump）。
+
+    SQLite: a consistent copy of the live file (sqlite3's online backup API).
+    PostgreSQL: runs pg_dump (custom format) when it is on PATH, else prints the command."""
+    url = settings().database_url
+    if file.exists() and not force:
+        fail(f"{file} はすでにあります。別の名前にするか --force で上書きしてください。")
+    path = sqlite_path(url)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        if path is None or not path.exists():
+            fail(f"バックアップするデータベースファイル {path or url} がありません。")
+        engine = _engine(url)
+        try:
+            backup_sqlite(engine, file)
+        finally:
+            engine.dispose()
+        console.print(
+            f"バックアップしました: {file.resolve()}（{_size(file)}）\n"
+            f"戻すとき: このファイルを {path} に置くか、HOKOKU_DATABASE_URL=sqlite:///{file.resolve()}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        return
+    if backend != "postgresql":
+        fail(f"{backend} のバックアップには対応していません（SQLite と PostgreSQL のみ）。")
+    command, secret = _pg_dump_command(url, file)
+    if shutil.which("pg_dump") is None:
+        typer.echo(" ".join(shlex.quote(part) for part in command))
+        fail(
+            "pg_dump が見つかりません。PostgreSQL のクライアント（Debian: apt-get install "
+            "postgresql-client）を入れるか、上のコマンドを pg_dump のある所で実行してください"
+            "（パスワードは PGPASSWORD で渡します）。"
+        )
+    done = subprocess.run(
+        command, env={**os.environ, **secret}, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        file.unlink(missing_ok=True)
+        fail(f"pg_dump が失敗しました: {done.stderr.strip()}")
+    console.print(
+        f"バックアップしました（pg_dump）: {file.resolve()}（{_size(file)}）\n"
+        f"戻すとき: pg_restore --clean --dbname=… {file}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("copy")
+def copy_cmd(
+    to: Annotated[str, typer.Option("--to", help="コピー先（空の PostgreSQL）の URL")],
+    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+) -> None:
+    """SQLite のデータベースをまるごと空の PostgreSQL へ移す（1トランザクション）。
+
+    Move the whole SQLite database (HOKOKU_DATABASE_URL) into an empty PostgreSQL database:
+    migrate the target, copy every table in dependency order in one transaction, move the
+    id sequences on. A target that already holds data is refused."""
+    url = settings().database_url
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        fail(
+            f"コピー元のデータベースファイル {path} がありません（HOKOKU_DATABASE_URL を確認してください）。"
+        )
+    source, target = _engine(url), _engine(to, name="--to")
+    try:
+        with user_errors():
+            result = copy_database(source=source, target=target)
+    except OperationalError as exc:
+        fail(f"データベースに接続できません（{masked_url(to)}）: {exc.orig}")
+    finally:
+        source.dispose()
+        target.dispose()
+    if as_json:
+        print_json({"to": masked_url(to), "rows": result.rows, "total": result.total})
+        return
+    console.print(
+        f"{masked_url(url)} → {masked_url(to)}: {result.total}行をコピーしました（"
+        + "、".join(f"{name} {count}" for name, count in result.rows.items() if count)
+        + f"）。\nこれからは HOKOKU_DATABASE_URL={masked_url(to)} を使ってください"
+        "（元の SQLite ファイルはそのまま残しています）。",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("prune")

@@ -6,6 +6,9 @@ year's round and starts the console as a department, saying what to type.
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib.resources import as_file, files
@@ -15,12 +18,13 @@ from typing import Annotated
 import typer
 
 from bot import console as chat
-from bot.cli.common import console, fail, user_errors
+from bot.cli.common import console, fail, settings, user_errors
 from bot.cli.options import os_user
 from bot.runtime import Runtime, open_runtime
+from bot.samples import CATALOGUE, Sample
 from bot.settings import Settings
 from handlers.departments import department_overview
-from handlers.fiscal import fiscal_year_of
+from handlers.fiscal import reported_fiscal_year
 from handlers.normalize import fold_key
 from handlers.plan_import import import_plan
 from handlers.reports import department_slots
@@ -28,19 +32,7 @@ from handlers.rounds import RoundInfo, open_round
 from models import Plan
 from models.db import transaction
 
-
-@dataclass(frozen=True)
-class Sample:
-    file: str
-    plan_name: str
-
-
-SAMPLES = {
-    "tsurugashima": Sample(
-        "tsurugashima_results_excerpt.csv", "鶴ヶ島市 男女共同参画推進計画（抜粋）"
-    ),
-    "kiyose": Sample("kiyose_plan.csv", "清瀬市 男女平等推進プラン（抜粋）"),
-}
+SAMPLES = {name: CATALOGUE[name] for name in ("tsurugashima", "kiyose")}
 DEMO_DB = Path("hokoku-demo.db")
 DEADLINE_DAYS = 28
 
@@ -56,10 +48,19 @@ class DemoSetup:
     first_item: int | None
 
 
+def _hokoku_command() -> str:
+    """How to call hokoku from here: `hokoku` when it is on PATH, else its path in the venv."""
+    installed = Path(sys.executable).parent / "hokoku"
+    found = shutil.which("hokoku")
+    if found is not None and Path(found).resolve() == installed.resolve():
+        return "hokoku"
+    return os.path.relpath(installed)
+
+
 def _fresh_database(path: Path) -> Settings:
     for stale in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal")):
         stale.unlink(missing_ok=True)
-    return Settings(database_url=f"sqlite:///{path.resolve()}")
+    return settings().model_copy(update={"database_url": f"sqlite:///{path.resolve()}"})
 
 
 def _set_up(rt: Runtime, sample: Sample, dept: str | None) -> DemoSetup:
@@ -73,7 +74,7 @@ def _set_up(rt: Runtime, sample: Sample, dept: str | None) -> DemoSetup:
         info = open_round(
             session,
             plan=plan,
-            fiscal_year=fiscal_year_of(today) - 1,
+            fiscal_year=reported_fiscal_year(today),
             opens_on=today,
             deadline=today + timedelta(days=DEADLINE_DAYS),
         )
@@ -137,7 +138,7 @@ def demo_cmd(
             "  未回答（まだ回答していない項目）\n"
             "  状況（回答の進み具合）\n"
             "  ヘルプ（使い方）\n"
-            f"あとで: HOKOKU_DATABASE_URL=sqlite:///{db_file.resolve()} hokoku status",
+            f"あとで: HOKOKU_DATABASE_URL=sqlite:///{db_file.resolve()} {_hokoku_command()} status",
             highlight=False,
             markup=False,
             soft_wrap=True,

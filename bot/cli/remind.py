@@ -160,7 +160,9 @@ def scheduler_cmd(
         calendar=calendar,
         organization_id=rt.organization_id,
         interval_seconds=interval or rt.settings.scheduler_interval,
-        on_tick=lambda result: console.print(f"{result.now:%Y-%m-%d %H:%M} {_summary(result)}"),
+        on_tick=lambda result: console.print(
+            f"{result.now.astimezone(calendar.tz):%Y-%m-%d %H:%M} {_summary(result)}"
+        ),
     )
     console.print(
         f"hokoku scheduler: {', '.join(sorted(messengers))}、送信時刻 "
@@ -213,6 +215,8 @@ def schedule_cmd(
             opens_on=rnd.opens_on, deadline=rnd.deadline, schedule=schedule, calendar=calendar
         )
         label, deadline, round_id = reiwa_label(rnd.fiscal_year), rnd.deadline, rnd.id
+        last = max([deadline, *(p.day for p in sends)])
+        closed = calendar.office_closed_days(rnd.opens_on, last)
     send_time = schedule.send_time or calendar.send_time
     if as_json:
         print_json(
@@ -230,6 +234,7 @@ def schedule_cmd(
                     }
                     for p in sends
                 ],
+                "closed_days": [{"date": day.isoformat(), "name": name} for day, name in closed],
             }
         )
         return
@@ -250,6 +255,14 @@ def schedule_cmd(
             note,
         )
     console.print(table)
+    if closed:
+        console.print(
+            "この回の期間の休業日（HOKOKU_CLOSED_DAYS）: "
+            + "、".join(f"{day} {name}" for day, name in closed),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     if schedule.digest_daily_after_deadline:
         console.print("締切後の事務局まとめは、未回答がある間、回を閉じるまで毎営業日続きます。")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -125,6 +126,7 @@ def history_cmd(
         revisions = slot_history(
             session, round_id=rnd.id, department_id=department.id, item_number=_item_number(item)
         )
+    zone = ZoneInfo(rt.settings.timezone)
     if as_json:
         print_json(
             [
@@ -134,7 +136,7 @@ def history_cmd(
                     "comment": r.comment,
                     "reporter": r.reporter,
                     "channel": r.channel,
-                    "at": r.created_at.isoformat(),
+                    "at": r.created_at.astimezone(zone).isoformat(),
                 }
                 for r in revisions
             ]
@@ -147,7 +149,7 @@ def history_cmd(
         )
         return
     table = Table(title=f"{department.name} 項目 {item} の回答履歴 {caption}")
-    for column in ("版", "達成度", "コメント", "入力者", "経路", "日時 (UTC)"):
+    for column in ("版", "達成度", "コメント", "入力者", "経路", f"日時 ({rt.settings.timezone})"):
         table.add_column(column)
     for r in revisions:
         table.add_row(
@@ -156,6 +158,6 @@ def history_cmd(
             Text(r.comment),
             Text(r.reporter),
             r.channel,
-            f"{r.created_at:%Y-%m-%d %H:%M}",
+            f"{r.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
         )
     console.print(table)

@@ -14,6 +14,7 @@ from bot.cli.remind import notify_round_now
 from bot.messengers import calendar_from_settings
 from bot.runtime import Runtime
 from handlers.directory import resolve_plan
+from handlers.fiscal import reported_fiscal_year
 from handlers.rounds import (
     ANSWER,
     VIEW,
@@ -72,9 +73,20 @@ def _round_json(info: RoundInfo, *, submitted: int | None = None) -> dict[str, o
 def open_cmd(
     ctx: typer.Context,
     plan: Annotated[str, typer.Option("--plan", "-p", help="計画の名前または番号")],
-    year: Annotated[int, typer.Option("--year", "-y", help="年度（西暦、例: 2023 = 令和5年度）")],
-    deadline: Annotated[str, typer.Option("--deadline", "-d", help="締切日（例: 2024-05-31）")],
-    opens: Annotated[str | None, typer.Option("--opens", help="受付開始日（省略時: 今日）")] = None,
+    deadline: Annotated[
+        str, typer.Option("--deadline", "-d", help="締切日（例: 2024-05-31、今日から +28d / +4w）")
+    ],
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            "-y",
+            help="報告する年度（西暦、例: 2023 = 令和5年度）。省略時: 受付開始日の前年度",
+        ),
+    ] = None,
+    opens: Annotated[
+        str | None, typer.Option("--opens", help="受付開始日（省略時: 今日、+7d なども可）")
+    ] = None,
     scale: Annotated[
         str | None,
         typer.Option(
@@ -96,15 +108,16 @@ def open_cmd(
     Open the round of one fiscal year: one open report slot per item × department."""
     rt = runtime(ctx)
     with user_errors():
-        due = parse_date(deadline, option="--deadline")
-        opens_on = parse_date(opens, option="--opens") if opens else rt.today()
+        today = rt.today()
+        due = parse_date(deadline, option="--deadline", today=today)
+        opens_on = parse_date(opens, option="--opens", today=today) if opens else today
         grade_scale = GradeScale.parse(scale) if scale else DEFAULT_SCALE
         with transaction(rt.factory) as session:
             target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
             info = open_round(
                 session,
                 plan=target,
-                fiscal_year=year,
+                fiscal_year=year if year is not None else reported_fiscal_year(opens_on),
                 deadline=due,
                 opens_on=opens_on,
                 scale=grade_scale,

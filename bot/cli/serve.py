@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
-import uvicorn
-from slack_bolt.error import BoltError
-from slack_sdk.errors import SlackApiError
 
 from bot.cli.common import fail, runtime
-from bot.scheduler_service import SchedulerService
-from bot.server import BackgroundService, build_app, configure_platforms, socket_mode_wanted
-from bot.slack.app import SlackNotConfigured
 
 app = typer.Typer(help="ボットのサーバーを起動する（Slack / LINE）")
 
@@ -34,6 +26,15 @@ def serve(
     ),
 ) -> None:
     """ボットのサーバー（Slack /slack/events、LINE /line/callback、/healthz、スケジューラー）を起動する。"""
+    # The server and the platform SDKs load here, not when any other command starts.
+    import uvicorn
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
+    from bot.scheduler_service import SchedulerService
+    from bot.server import BackgroundService, build_app, configure_platforms, socket_mode_wanted
+    from bot.slack.app import SlackNotConfigured
+
     rt = runtime(ctx, serving=True)
     settings = rt.settings
     use_socket = socket_mode_wanted(settings, requested=socket_mode)
@@ -52,9 +53,6 @@ def serve(
             "有効なプラットフォームがありません。Slack なら SLACK_BOT_TOKEN と SLACK_SIGNING_SECRET"
             "（LINE なら LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN）を設定してください。"
         )
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     typer.echo(f"hokoku serve: {', '.join(platforms.names)} on http://{host}:{port}")
     services: list[BackgroundService] = []
     if not no_scheduler:
@@ -63,5 +61,9 @@ def serve(
         except ValueError as exc:
             fail(str(exc))
     uvicorn.run(
-        build_app(settings, rt, platforms=platforms, extra_services=services), host=host, port=port
+        build_app(settings, rt, platforms=platforms, extra_services=services),
+        host=host,
+        port=port,
+        log_config=None,  # uvicorn's lines go through hokoku's handler (HOKOKU_LOG_FORMAT)
+        log_level=settings.log_level.lower(),
     )

@@ -116,3 +116,37 @@ def test_round_notify_on_unknown_round_is_one_clear_line(db: Db, cli: CliRunner)
     build_scenario(db.factory)
     result = cli.invoke(app, ["round", "notify", "--round", "999"])
     assert result.exit_code == 1 and "回 999 が見つかりません" in result.output
+
+
+def test_office_closed_days_move_sends_and_show_in_the_schedule(
+    db: Db, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sc = build_scenario(db.factory)
+    monkeypatch.setenv("HOKOKU_CLOSED_DAYS", "05-08:創立記念日,2024-04-23:庁舎点検日")
+    data = json.loads(cli.invoke(app, ["round", "schedule", str(sc.round_id), "--json"]).stdout)
+    assert data["closed_days"] == [
+        {"date": "2024-04-23", "name": "庁舎点検日"},
+        {"date": "2024-05-08", "name": "創立記念日"},
+    ]
+    sent_on = {s["date"] for s in data["sends"]}
+    assert not sent_on & {"2024-04-23", "2024-05-08"}
+    table = cli.invoke(app, ["round", "schedule", str(sc.round_id)]).stdout
+    assert (
+        "この回の期間の休業日（HOKOKU_CLOSED_DAYS）: 2024-04-23 庁舎点検日、2024-05-08 創立記念日"
+        in table.replace("\n", "")
+    )
+    # Nothing goes out on the office's closed day.
+    closed = cli.invoke(app, ["remind", "--at", "2024-05-08T10:00", "--dry-run", "--json"])
+    assert json.loads(closed.stdout) == []
+
+
+def test_a_malformed_closed_days_setting_is_one_clear_line(
+    db: Db, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sc = build_scenario(db.factory)
+    monkeypatch.setenv("HOKOKU_CLOSED_DAYS", "10-01,11/31")
+    for args in (["round", "schedule", str(sc.round_id)], ["remind", "--dry-run"]):
+        result = cli.invoke(app, args)
+        assert result.exit_code == 1
+        assert "HOKOKU_CLOSED_DAYS の「11/31」を読み取れません" in result.output
+        assert "Traceback" not in result.output

@@ -5,8 +5,11 @@ The demo always uses its own SQLite file, so this runs once (not per database ba
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -57,3 +60,13 @@ def test_demo_refuses_an_unknown_sample(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--db", str(tmp_path / "x.db"), "--sample", "tokyo"])
     assert result.exit_code == 1
     assert "tsurugashima / kiyose" in result.stderr
+
+
+def test_demo_says_how_to_call_hokoku_afterwards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `make demo` only .venv/bin/hokoku exists: the hint must work as printed."""
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # the venv is not activated
+    out = run_demo(tmp_path / "d.db", input="")
+    installed = Path(sys.executable).parent / "hokoku"
+    assert f"sqlite:///{(tmp_path / 'd.db').resolve()} {os.path.relpath(installed)} status" in out

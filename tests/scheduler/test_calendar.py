@@ -6,7 +6,12 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from scheduler.calendar import BusinessCalendar, parse_month_day, parse_send_time
+from scheduler.calendar import (
+    BusinessCalendar,
+    parse_closed_days,
+    parse_month_day,
+    parse_send_time,
+)
 
 CAL = BusinessCalendar()
 
@@ -82,3 +87,26 @@ def test_parsers_reject_nonsense() -> None:
     for bad in ("930", "25:00"):
         with pytest.raises(ValueError):
             parse_send_time(bad)
+
+
+def test_office_closed_days_yearly_and_once() -> None:
+    days = parse_closed_days("10-01:創立記念日, 2025-11-15:庁舎点検日、06/02")
+    cal = BusinessCalendar(closed_days=days)
+    assert cal.closed_reason(date(2025, 10, 1)) == "創立記念日"  # a Wednesday
+    assert cal.closed_reason(date(2026, 10, 1)) == "創立記念日"  # every year
+    assert cal.closed_reason(date(2025, 11, 15)) == "土曜日"  # weekends still say so
+    assert cal.closed_reason(date(2025, 6, 2)) == "休業日"  # unnamed
+    once = BusinessCalendar(closed_days=parse_closed_days("2024-05-08:庁舎点検日"))
+    assert once.closed_reason(date(2024, 5, 8)) == "庁舎点検日"
+    assert once.is_business_day(date(2025, 5, 8))  # only that year
+    assert once.next_business_day(date(2024, 5, 8)) == date(2024, 5, 9)
+    assert once.office_closed_days(date(2024, 5, 1), date(2024, 5, 31)) == [
+        (date(2024, 5, 8), "庁舎点検日")
+    ]
+    assert parse_closed_days("") == ()
+
+
+@pytest.mark.parametrize("bad", ["13-01", "2025-02-30", "10", "1-2-3-4", "abc"])
+def test_malformed_closed_day_names_the_item(bad: str) -> None:
+    with pytest.raises(ValueError, match=bad):
+        parse_closed_days(f"10-01,{bad}")

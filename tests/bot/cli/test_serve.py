@@ -55,3 +55,17 @@ def test_unreachable_slack_is_one_line(env: dict[str, str]) -> None:
         {**env, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": url}
     )
     assert code == 1 and "Slack に接続できません" in output and "Traceback" not in output
+
+
+def test_malformed_closed_days_stop_serve_with_one_line(env: dict[str, str]) -> None:
+    code, output = run(
+        {
+            **env,
+            "LINE_CHANNEL_SECRET": "s",
+            "LINE_CHANNEL_ACCESS_TOKEN": "t",
+            "HOKOKU_CLOSED_DAYS": "創立記念日",
+        }
+    )
+    assert code == 1
+    assert "HOKOKU_CLOSED_DAYS の「創立記念日」を読み取れません" in output
+    assert "Traceback" not in output

@@ -18,3 +18,10 @@ def reiwa_label(fiscal_year: int) -> str:
 
 def fiscal_year_of(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
+
+
+def era_marker(fiscal_year: int) -> str:
+    """The short year mark of committee tables: `2023` → `R5`, `2018` → `H30`."""
+    if fiscal_year >= 2019:
+        return f"R{fiscal_year - REIWA_OFFSET}"
+    return f"H{fiscal_year - 1988}"

@@ -115,10 +115,10 @@ def test_export_xlsx_and_csv(db: Db, tmp_path: Path) -> None:
     xlsx = tmp_path / "達成状況一覧.xlsx"
     result = _invoke(db, "export", "-o", str(xlsx))
     assert result.exit_code == 0, result.output
-    assert "4行、未回答 1件" in result.stdout
+    assert "4行、未回答 1件、A4横 1ページ" in result.stdout
     ws = load_workbook(xlsx)["達成状況一覧"]
-    assert [[c.value for c in row] for row in ws.iter_rows()] == [
-        ["基本目標", "取組項目", "担当課", "達成度", "取組計画と達成状況"],
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=4)] == [
+        ["基本目標", "取組項目", "担当課（R5）", "達成度（R5）", "取組計画と達成状況（R5）"],
         ["I 目標", "1 周知", "女性センター", "B", "・広報紙に2回掲載"],
         [None, None, "秘書広報課", None, None],
         [None, "2 講座", "女性センター", "A", "・講座を開催"],

@@ -31,7 +31,6 @@ FONT_NAME = "BIZ UDゴシック"
 BASE_FONT_SIZE = 10.5  # the workbook's default font: its digit (0.5 em) is 5.25 pt = 7 px
 BODY_SIZE = 9.0
 TITLE_SIZE = 14.0
-UNIT = BASE_FONT_SIZE / 2  # points per column width unit
 HALF = BODY_SIZE / 2  # points per half-width character of body text
 LINE = BODY_SIZE  # 1 em line pitch
 CELL_PAD = 6.0  # vertical air inside a cell (3 pt above, 3 pt below the text)
@@ -140,11 +139,6 @@ def column_points(capacity: int) -> float:
     return capacity * HALF + TEXT_INSET
 
 
-def width_units(capacity: int) -> float:
-    """The XLSX column width for a column holding `capacity` half-width characters."""
-    return round(column_points(capacity) / UNIT, 2)
-
-
 @dataclass(frozen=True)
 class Merge:
     column: int
@@ -166,14 +160,6 @@ class HandoutLayout:
     pages: tuple[Page, ...]
     merges: tuple[Merge, ...]
     oversize: tuple[int, ...] = field(default=())  # item numbers taller than a page
-
-    @property
-    def widths(self) -> tuple[float, ...]:
-        return tuple(width_units(c) for c in self.capacities)
-
-    @property
-    def table_points(self) -> float:
-        return sum(column_points(c) for c in self.capacities)
 
 
 def plan_capacities(table: ExportTable, headers: tuple[str, ...]) -> tuple[int, ...]:

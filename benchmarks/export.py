@@ -63,7 +63,7 @@ def main() -> None:
                 f"{xlsx:.2f}",
                 f"{xlsx / len(table.rows) * 1000:.3f}",
                 f"{csv_seconds:.2f}",
-                f"{layout.pages:,}",
+                f"{len(layout.pages):,}",
             )
             console.print(f"{size:,} rows done", highlight=False)
         console.print(results)

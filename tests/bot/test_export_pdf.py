@@ -108,10 +108,12 @@ def test_nishitokyo_handout_renders_as_laid_out(samples_dir: Path, tmp_path: Pat
     with pdfplumber.open(pdf_path) as pdf:
         assert len(pdf.pages) == len(handout.pages) >= 2
         for number, page in enumerate(pdf.pages):
-            tables = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
+            tables = page.find_tables(
+                {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+            )
             assert len(tables) == 1, number + 1
             # The table's text: BIZ UDゴシック, 9 pt (the footer's page number is 10.5 pt).
-            x0, top, x1, bottom = tables[0].bbox
+            _left, top, _right, bottom = tables[0].bbox
             body = [c for c in page.chars if top < c["top"] and c["bottom"] < bottom]
             assert {c["fontname"].split("+")[-1] for c in body} >= {"BIZUDGothic-Regular"}
             assert {round(c["size"], 1) for c in body} == {9.0}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, false, select
+from sqlalchemy import and_, null, select
 from sqlalchemy.orm import Session, aliased
 
 from handlers.errors import InvalidInput, NotFound
@@ -206,22 +206,25 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
     chains = _paths(session, plan_id=plan.id, levels=levels)
     last_year = previous_round(session, rnd=rnd) if previous else None
     before = aliased(Report)
-
-    result = session.execute(
-        select(Item, Department.name, Report.grade, Report.comment, before.grade)
+    query = (
+        select(
+            Item,
+            Department.name,
+            Report.grade,
+            Report.comment,
+            before.grade if last_year is not None else null(),
+        )
         .outerjoin(Assignment, Assignment.item_id == Item.id)
         .outerjoin(Department, Department.id == Assignment.department_id)
         .outerjoin(Report, and_(Report.assignment_id == Assignment.id, Report.round_id == rnd.id))
-        .outerjoin(
-            before,
-            and_(
-                before.assignment_id == Assignment.id,
-                before.round_id == last_year.id if last_year is not None else false(),
-            ),
-        )
         .where(Item.plan_id == plan.id)
         .order_by(Item.position, Item.id, Assignment.position, Assignment.id)
-    ).all()
+    )
+    if last_year is not None:
+        query = query.outerjoin(
+            before, and_(before.assignment_id == Assignment.id, before.round_id == last_year.id)
+        )
+    result = session.execute(query).all()
 
     comments: dict[int, list[tuple[str, str]]] = {}
     for item, dept, _grade, comment, _before in result:

@@ -1,9 +1,10 @@
 """The committee's table (達成状況一覧) of one round: built by a few queries into plain rows.
 
-`build_table` reads the round; `handlers.export_xlsx.write_xlsx` and
-`handlers.export_csv.write_csv` lay it out. Rows are one per item × department in plan order (Item.position, Assignment.position);
-the hierarchy path and the item's merged comment travel with every row so that writers can
-decide what to repeat and what to merge.
+`build_table` reads the round; `handlers.export_xlsx.write_xlsx` (the printed handout, laid
+out by `handlers.export_layout`) and `handlers.export_csv.write_csv` write it. Rows are one
+per item × department in plan order (Item.position, Assignment.position); the hierarchy
+path and the item's merged comment travel with every row so that writers can decide what
+to repeat and what to merge.
 
 A (再掲) item keeps its own rows (its place in the plan, its departments), but shows the
 answer given on its original: each department's grade on the original and the original's
@@ -14,17 +15,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, null, select
 from sqlalchemy.orm import Session, aliased
 
-from handlers.errors import NotFound
-from handlers.fiscal import reiwa_label
+from handlers.errors import InvalidInput, NotFound
+from handlers.fiscal import era_marker, reiwa_label
+from handlers.rounds import previous_round
 from handlers.scale import GradeScale
 from models import Assignment, Department, Item, PlanNode, Report, Round
 
 DEPARTMENT_HEADER = "担当課"
 GRADE_HEADER = "達成度"
+PREVIOUS_GRADE_HEADER = "前年度達成度"
 COMMENT_HEADER = "取組計画と達成状況"
+DOCUMENT_NAME = "達成状況一覧"
 BULLET = "・"
 # OWASP CSV injection: a cell starting with one of these is read as a formula by spreadsheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -47,6 +51,7 @@ class ExportRow:
     department: str
     grade: str | None  # None = not answered yet
     comment: str  # the item's merged comment (same on every row of the item)
+    previous_grade: str | None = None  # last year's grade of the same slot, if asked for
     repost_of: int | None = None  # (再掲): the original's item number, whose answer is shown
 
     @property
@@ -57,26 +62,53 @@ class ExportRow:
 @dataclass(frozen=True)
 class ExportTable:
     round_id: int
+    fiscal_year: int
     round_label: str  # 令和5年度
     plan_name: str
-    plan_title: str  # Plan.title, else the name: what the header shows
+    plan_title: str  # the plan's display title (Plan.title, else its name)
     level_labels: tuple[str, ...]
     item_label: str
     scale: GradeScale
     rows: tuple[ExportRow, ...]
+    previous_year: int | None = None  # set when the table carries last year's grades
 
     @property
     def title(self) -> str:
-        return f"{self.round_label} 達成状況一覧（{self.plan_title}）"
+        return f"{self.round_label} {self.plan_title} {DOCUMENT_NAME}"
+
+    @property
+    def with_previous(self) -> bool:
+        return self.previous_year is not None
 
     @property
     def headers(self) -> tuple[str, ...]:
+        """Plain column names (the CSV, which `hokoku plan import` reads back)."""
+        previous = (PREVIOUS_GRADE_HEADER,) if self.with_previous else ()
         return (
             *self.level_labels,
             self.item_label,
             DEPARTMENT_HEADER,
+            *previous,
             GRADE_HEADER,
             COMMENT_HEADER,
+        )
+
+    @property
+    def handout_headers(self) -> tuple[str, ...]:
+        """Column names of the printed table, with the year of the answers (担当課（R5）)."""
+        mark = era_marker(self.fiscal_year)
+        previous = (
+            (f"{GRADE_HEADER}（{era_marker(self.previous_year)}）",)
+            if self.previous_year is not None
+            else ()
+        )
+        return (
+            *self.level_labels,
+            self.item_label,
+            f"{DEPARTMENT_HEADER}（{mark}）",
+            *previous,
+            f"{GRADE_HEADER}（{mark}）",
+            f"{COMMENT_HEADER}（{mark}）",
         )
 
     @property
@@ -85,8 +117,30 @@ class ExportTable:
         return len(self.level_labels)
 
     @property
+    def department_column(self) -> int:
+        return self.item_column + 1
+
+    @property
+    def grade_columns(self) -> tuple[int, ...]:
+        """The previous grade column (if any) and the grade column."""
+        first = self.department_column + 1
+        return tuple(range(first, self.comment_column))
+
+    @property
     def comment_column(self) -> int:
-        return len(self.level_labels) + 3
+        return len(self.headers) - 1
+
+    def cells(self, row: ExportRow) -> list[str]:
+        """The row's cell texts in column order (not yet neutralized)."""
+        previous = [row.previous_grade or ""] if self.with_previous else []
+        return [
+            *row.path,
+            row.item,
+            row.department,
+            *previous,
+            row.grade or "",
+            row.comment,
+        ]
 
     def item_runs(self) -> list[tuple[int, int]]:
         """(first, last) row index of each item, in order."""
@@ -134,13 +188,16 @@ def _paths(session: Session, *, plan_id: int, levels: int) -> dict[int, tuple[Pl
     return chains
 
 
-def build_table(session: Session, *, round_id: int) -> ExportTable:
+def build_table(session: Session, *, round_id: int, previous: bool = False) -> ExportTable:
     """Every item × department of the round's plan with its current answer, in plan order.
 
-    Three queries: the round, the plan's nodes, and the rows (items outer-joined to their
-    assignments and this round's reports, so an item or department added to the plan after
-    the round was opened still shows, as unanswered). The report of a row is the one of the
-    same department on the item itself, or on its original for a (再掲) item.
+    A few queries whatever the plan's size: the round, the plan's nodes, and the rows (items
+    outer-joined to their assignments and this round's reports, so an item or department
+    added to the plan after the round was opened still shows, as unanswered). With
+    `previous`, last year's round of the plan (`handlers.rounds.previous_round`) is joined
+    too and each row carries that slot's grade then (None: no such round, slot or answer).
+    The report of a row is the one of the same department on the item itself, or on its
+    original for a (再掲) item.
     """
     rnd = session.get(Round, round_id)
     if rnd is None:
@@ -155,10 +212,17 @@ def build_table(session: Session, *, round_id: int) -> ExportTable:
     levels = max(len(labels), (max_depth + 1) if max_depth is not None else 0)
     labels += [f"階層{n + 1}" for n in range(len(labels), levels)]
     chains = _paths(session, plan_id=plan.id, levels=levels)
-
+    last_year = previous_round(session, rnd=rnd) if previous else None
     answered = aliased(Assignment)  # the assignment whose slot answers this row
-    result = session.execute(
-        select(Item, Department.name, Report.grade, Report.comment)
+    before = aliased(Report)
+    query = (
+        select(
+            Item,
+            Department.name,
+            Report.grade,
+            Report.comment,
+            before.grade if last_year is not None else null(),
+        )
         .outerjoin(Assignment, Assignment.item_id == Item.id)
         .outerjoin(Department, Department.id == Assignment.department_id)
         .outerjoin(
@@ -171,11 +235,16 @@ def build_table(session: Session, *, round_id: int) -> ExportTable:
         .outerjoin(Report, and_(Report.assignment_id == answered.id, Report.round_id == rnd.id))
         .where(Item.plan_id == plan.id)
         .order_by(Item.position, Item.id, Assignment.position, Assignment.id)
-    ).all()
+    )
+    if last_year is not None:
+        query = query.outerjoin(
+            before, and_(before.assignment_id == answered.id, before.round_id == last_year.id)
+        )
+    result = session.execute(query).all()
 
     comments: dict[int, list[tuple[str, str]]] = {}
     numbers: dict[int, int] = {}
-    for item, dept, _grade, comment in result:
+    for item, dept, _grade, comment, _before in result:
         numbers[item.id] = item.number
         comments.setdefault(item.id, []).append((dept or "", comment or ""))
     merged = {item_id: merge_comments(given) for item_id, given in comments.items()}
@@ -184,7 +253,7 @@ def build_table(session: Session, *, round_id: int) -> ExportTable:
             merged[item.id] = merged[item.repost_of_id]
 
     rows: list[ExportRow] = []
-    for item, dept, grade, _comment in result:
+    for item, dept, grade, _comment, grade_before in result:
         chain = chains.get(item.node_id, ()) if item.node_id is not None else ()
         by_depth = {min(node.depth, levels - 1): node for node in chain}
         path = tuple(by_depth[d].display if d in by_depth else "" for d in range(levels))
@@ -201,11 +270,13 @@ def build_table(session: Session, *, round_id: int) -> ExportTable:
                 department=dept or "",
                 grade=grade,
                 comment=merged[item.id],
+                previous_grade=grade_before,
                 repost_of=numbers.get(item.repost_of_id) if item.repost_of_id else None,
             )
         )
     return ExportTable(
         round_id=rnd.id,
+        fiscal_year=rnd.fiscal_year,
         round_label=reiwa_label(rnd.fiscal_year),
         plan_name=plan.name,
         plan_title=plan.display_title,
@@ -213,4 +284,22 @@ def build_table(session: Session, *, round_id: int) -> ExportTable:
         item_label=plan.item_label,
         scale=GradeScale.from_json(rnd.scale),
         rows=tuple(rows),
+        previous_year=(
+            None
+            if not previous
+            else last_year.fiscal_year
+            if last_year is not None
+            else rnd.fiscal_year - 1
+        ),
     )
+
+
+LABEL_MAX = 20
+
+
+def check_label(label: str | None) -> str | None:
+    """The 資料 label printed top right (`資料3`), stripped; None when empty."""
+    text = (label or "").strip()
+    if len(text) > LABEL_MAX:
+        raise InvalidInput(f"資料番号は{LABEL_MAX}文字以内にしてください（例: --label 資料3）。")
+    return text or None

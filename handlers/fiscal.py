@@ -27,3 +27,10 @@ def reported_fiscal_year(opens_on: date) -> int:
     the year that just ended (a round opening 2025-05-01 reports on FY2024, 令和6年度).
     """
     return fiscal_year_of(opens_on) - 1
+
+
+def era_marker(fiscal_year: int) -> str:
+    """The short year mark of committee tables: `2023` → `R5`, `2018` → `H30`."""
+    if fiscal_year >= 2019:
+        return f"R{fiscal_year - REIWA_OFFSET}"
+    return f"H{fiscal_year - 1988}"

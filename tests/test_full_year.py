@@ -226,25 +226,27 @@ def test_a_full_year_on_the_nishitokyo_plan(db: Db, samples_dir: Path, tmp_path:
     pytest.importorskip("handlers.export_xlsx", reason="hokoku export not merged yet")
     assert json.loads(ok(cli, "status", "--json")) == status
 
-    # Export, read back cell by cell.
+    # Export, read back cell by cell: title, legend and a spacer row stand above the table.
     target = tmp_path / "達成状況一覧.xlsx"
     ok(cli, "export", "-o", str(target))
     sheet = openpyxl.load_workbook(target).worksheets[0]
-    assert [c.value for c in sheet[1]] == [
+    header = 4
+    mark = "（R5）"  # FY2023
+    assert [c.value for c in sheet[header]] == [
         "基本目標",
         "課題",
         "施策",
         "事業",
-        "担当課",
-        "達成度",
-        "取組計画と達成状況",
+        f"担当課{mark}",
+        f"達成度{mark}",
+        f"取組計画と達成状況{mark}",
     ]
-    assert sheet.max_row == 1 + 216
+    assert sheet.max_row == header + 216
     for slot in rows:  # every department and grade cell, in plan order; a 再掲 row shows
-        row = slot.position + 2  # the grade its department gave on the original
+        row = slot.position + header + 1  # the grade its department gave on the original
         assert sheet.cell(row, 5).value == slot.department, row
         assert sheet.cell(row, 6).value == final[(slot.department, slot.answered_on)][0], row
-    assert [sheet.cell(2, c).value for c in range(1, 5)] == [
+    assert [sheet.cell(header + 1, c).value for c in range(1, 5)] == [
         "I 人権の尊重",
         "I-1★ 男女の固定的性別役割分担意識の解消",
         "(1) 男女平等参画推進のための意識啓発と情報提供",
@@ -253,7 +255,7 @@ def test_a_full_year_on_the_nishitokyo_plan(db: Db, samples_dir: Path, tmp_path:
     merged = {str(r) for r in sheet.merged_cells.ranges}
     first_row: dict[int, int] = {}
     for slot in rows:
-        first_row.setdefault(slot.item_number, slot.position + 2)
+        first_row.setdefault(slot.item_number, slot.position + header + 1)
     # single and several departments, first and last item, and 再掲 rows showing the
     # original's comment: 14 reposts 1, 83 reposts 77 with 3 of its 4 departments, 105
     # reposts 4 with 1 of its 3 departments.

@@ -1,24 +1,22 @@
-"""`hokoku export`: write the round's 達成状況一覧 as XLSX or CSV (format by file extension)."""
+"""`hokoku export`: write the round's 達成状況一覧 as XLSX (the handout, optionally also as
+PDF through LibreOffice) or CSV; the format follows the file extension."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from bot.cli.common import console, fail, runtime, user_errors
-from handlers.export import ExportTable, build_table
+from bot.export_pdf import convert_to_pdf
+from handlers.export import build_table, check_label
 from handlers.export_csv import write_csv
 from handlers.export_xlsx import write_xlsx
 from handlers.rounds import VIEW, resolve_round, round_caption
 
-WRITERS: dict[str, Callable[[ExportTable, Path], None]] = {
-    ".xlsx": write_xlsx,
-    ".csv": write_csv,
-}
+FORMATS = (".xlsx", ".csv")
 
 
 def export_cmd(
@@ -31,25 +29,43 @@ def export_cmd(
         str | None,
         typer.Option("--round", help="回の番号（省略時: 受付中の回、なければ最後に締め切った回）"),
     ] = None,
+    label: Annotated[
+        str | None, typer.Option("--label", help="右上に入れる資料番号（例: 資料3、XLSX のみ）")
+    ] = None,
+    previous: Annotated[
+        bool, typer.Option("--previous", help="前年度の回の達成度の列を加える")
+    ] = False,
+    pdf: Annotated[
+        bool,
+        typer.Option("--pdf", help="XLSX と同じ名前の PDF も作る（LibreOffice が必要）"),
+    ] = False,
 ) -> None:
-    """達成状況一覧を XLSX（結合・書式・評価基準シート付き）または CSV に書き出す。"""
-    writer = WRITERS.get(output.suffix.lower())
-    if writer is None:
+    """達成状況一覧を書き出す: XLSX は印刷してそのまま配れる資料、CSV は表データ。"""
+    suffix = output.suffix.lower()
+    if suffix not in FORMATS:
         fail(
             f"出力ファイル「{output.name}」の形式がわかりません。"
             "拡張子を .xlsx か .csv にしてください（例: -o 達成状況一覧.xlsx）。"
         )
+    if suffix != ".xlsx" and (label or pdf):
+        fail("--label と --pdf は XLSX の出力にだけ使えます（例: -o 達成状況一覧.xlsx --pdf）。")
     rt = runtime(ctx)
     with user_errors(), rt.factory() as session:
+        label = check_label(label)
         rnd = resolve_round(
             session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
         )
         caption = round_caption(rnd)
-        table = build_table(session, round_id=rnd.id)
+        table = build_table(session, round_id=rnd.id, previous=previous)
     # Write beside the target and rename, so a failed export never leaves half a file.
     partial = output.with_name(f".{output.name}.partial")
     try:
-        writer(table, partial)
+        if suffix == ".xlsx":
+            handout = write_xlsx(table, partial, label=label)
+            pages = f"、A4横 {len(handout.pages)}ページ"
+        else:
+            write_csv(table, partial)
+            pages = ""
         os.replace(partial, output)
     except OSError as exc:
         partial.unlink(missing_ok=True)
@@ -59,6 +75,15 @@ def export_cmd(
     pending = sum(1 for row in table.rows if not row.answered)
     console.print(
         f"{caption} の{table.title} を書き出しました: {output}"
-        f"（{len(table.rows)}行、未回答 {pending}件）",
+        f"（{len(table.rows)}行、未回答 {pending}件{pages}）",
         highlight=False,
     )
+    if suffix == ".xlsx" and handout.oversize:
+        numbers = "、".join(str(n) for n in handout.oversize)
+        console.print(
+            f"[yellow]注意: 項目 {numbers} は1ページに収まりません（コメントを短くしてください）。[/]",
+            highlight=False,
+        )
+    if pdf:
+        with user_errors():
+            console.print(f"PDF を書き出しました: {convert_to_pdf(output)}", highlight=False)

@@ -14,7 +14,14 @@ from bot.cli.common import console, print_json, runtime, user_errors
 from handlers.directory import find_department
 from handlers.rounds import VIEW, resolve_round
 from handlers.scale import GradeScale
-from handlers.status import DepartmentStatus, StatusSummary, summarize
+from handlers.status import (
+    Comparison,
+    DepartmentStatus,
+    Movement,
+    StatusSummary,
+    compare,
+    summarize,
+)
 
 BAR_WIDTH = 20
 
@@ -103,6 +110,26 @@ def render(summary: StatusSummary, *, today: date, scale: GradeScale, top_label:
         )
 
 
+def render_comparison(comparison: Comparison, *, top_label: str) -> None:
+    """Rose / fell / stayed per goal and per department, against the previous round."""
+    title = f"前回（{comparison.previous_label}・回 {comparison.previous_round_id}）との比較"
+    for heading, rows in (
+        (top_label, (*comparison.goals, comparison.total)),
+        ("担当課", (*comparison.departments, comparison.total)),
+    ):
+        table = Table(title=f"{title}: {heading}別", title_justify="left")
+        table.add_column(heading)
+        for column in ("上がった", "下がった", "同じ", "比較できない"):
+            table.add_column(column, justify="right")
+        for row in rows:
+            table.add_row(*_movement_cells(row))
+        console.print(table)
+
+
+def _movement_cells(row: Movement) -> list[str]:
+    return [row.name, str(row.rose), str(row.fell), str(row.same), str(row.unmatched)]
+
+
 def status_cmd(
     ctx: typer.Context,
     round_ref: Annotated[
@@ -111,6 +138,10 @@ def status_cmd(
     ] = None,
     dept: Annotated[str | None, typer.Option("--dept", help="この担当課だけを集計")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
+    with_compare: Annotated[
+        bool,
+        typer.Option("--compare", help="前回の回と比べて達成度が上がった・下がった・同じ件数"),
+    ] = False,
 ) -> None:
     """回答状況（件数・達成度の分布・担当課別・上位階層別）を表示する。"""
     rt = runtime(ctx)
@@ -125,10 +156,18 @@ def status_cmd(
                 session, organization_id=rt.organization_id, name=dept
             ).id
         summary = summarize(session, round_id=rnd.id, today=today, department_id=department_id)
+        comparison = (
+            compare(session, round_id=rnd.id, department_id=department_id) if with_compare else None
+        )
         labels = rnd.plan.level_labels
         top_label = str(labels[0]) if labels else "階層"
         scale = GradeScale.from_json(rnd.scale)
     if as_json:
-        print_json(summary.to_json())
+        data = summary.to_json()
+        if comparison is not None:
+            data["compare"] = comparison.to_json()
+        print_json(data)
         return
     render(summary, today=today, scale=scale, top_label=top_label)
+    if comparison is not None:
+        render_comparison(comparison, top_label=top_label)

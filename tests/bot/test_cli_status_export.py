@@ -14,6 +14,7 @@ from typer.testing import CliRunner, Result
 from bot.cli import app
 from handlers.directory import find_department
 from handlers.reports import submit_answer
+from models import Round
 from models.db import transaction
 from tests.conftest import Db
 from tests.factories import build_plan, open_test_round
@@ -115,10 +116,10 @@ def test_export_xlsx_and_csv(db: Db, tmp_path: Path) -> None:
     xlsx = tmp_path / "達成状況一覧.xlsx"
     result = _invoke(db, "export", "-o", str(xlsx))
     assert result.exit_code == 0, result.output
-    assert "4行、未回答 1件" in result.stdout
+    assert "4行、未回答 1件、A4横 1ページ" in result.stdout
     ws = load_workbook(xlsx)["達成状況一覧"]
-    assert [[c.value for c in row] for row in ws.iter_rows()] == [
-        ["基本目標", "取組項目", "担当課", "達成度", "取組計画と達成状況"],
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=4)] == [
+        ["基本目標", "取組項目", "担当課（R5）", "達成度（R5）", "取組計画と達成状況（R5）"],
         ["I 目標", "1 周知", "女性センター", "B", "・広報紙に2回掲載"],
         [None, None, "秘書広報課", None, None],
         [None, "2 講座", "女性センター", "A", "・講座を開催"],
@@ -162,3 +163,112 @@ def test_no_round_yet(db: Db, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     missing = _invoke(db, "export", "--round", "999", "-o", str(tmp_path / "a.csv"))
     assert missing.exit_code == 1 and "回 999 が見つかりません" in missing.stderr
+
+
+def _last_year(db: Db, round_id: int) -> None:
+    """FY2022 of the same plan: 女性センター had C and A, 職員課 B (秘書広報課 never answered)."""
+    with transaction(db.factory) as s:
+        rnd = s.get_one(Round, round_id)
+        before = open_test_round(s, rnd.plan, year=2022)
+        org = rnd.plan.organization_id
+        for dept, number, grade in [
+            ("女性センター", 1, "C"),
+            ("女性センター", 2, "A"),
+            ("職員課", 3, "B"),
+        ]:
+            submit_answer(
+                s,
+                round_id=before.id,
+                department_id=find_department(s, organization_id=org, name=dept).id,
+                item_number=number,
+                grade=grade,
+                comment="",
+                reporter="test",
+                channel="cli",
+            )
+
+
+def test_status_compare_with_the_previous_round(db: Db) -> None:
+    round_id = _round(db)
+    missing = _invoke(db, "status", "--compare")
+    assert missing.exit_code == 1 and "比較できません" in missing.stderr
+    _last_year(db, round_id)
+    rid = str(round_id)  # the FY2022 round opened last is now the latest open one
+    data = json.loads(_invoke(db, "status", "--round", rid, "--compare", "--json").stdout)
+    assert data["compare"]["previous_label"] == "令和4年度"
+    # This year: 女性センター 1 B (was C: rose), 2 A (was A: same); 職員課 3 B (same);
+    # 秘書広報課 unanswered in both years.
+    assert data["compare"]["total"] == {
+        "name": "合計",
+        "rose": 1,
+        "fell": 0,
+        "same": 2,
+        "unmatched": 1,
+    }
+    assert [d["name"] for d in data["compare"]["departments"]] == [
+        "女性センター",
+        "秘書広報課",
+        "職員課",
+    ]
+    out = _invoke(db, "status", "--round", rid, "--compare").stdout
+    assert "前回（令和4年度" in out and "上がった" in out and "担当課別" in out
+
+
+def test_export_with_label_and_previous_grades(db: Db, tmp_path: Path) -> None:
+    round_id = _round(db)
+    _last_year(db, round_id)
+    xlsx = tmp_path / "handout.xlsx"
+    result = _invoke(
+        db, "export", "-o", str(xlsx), "--round", str(round_id), "--label", " 資料3 ", "--previous"
+    )
+    assert result.exit_code == 0, result.output
+    ws = load_workbook(xlsx)["達成状況一覧"]
+    assert ws["F1"].value == "資料3"
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=5)] == [
+        [
+            "基本目標",
+            "取組項目",
+            "担当課（R5）",
+            "達成度（R4）",
+            "達成度（R5）",
+            "取組計画と達成状況（R5）",
+        ],
+        ["I 目標", "1 周知", "女性センター", "C", "B", "・広報紙に2回掲載"],
+        [None, None, "秘書広報課", None, None, None],
+        [None, "2 講座", "女性センター", "A", "A", "・講座を開催"],
+        [None, "3 研修", "職員課", "B", "B", None],
+    ]
+    csv_out = tmp_path / "data.csv"
+    assert _invoke(db, "export", "-o", str(csv_out), "--previous").exit_code == 0  # FY2022
+    with csv_out.open(encoding="utf-8-sig", newline="") as handle:
+        assert next(csv.reader(handle)) == [
+            "基本目標",
+            "取組項目",
+            "担当課",
+            "前年度達成度",
+            "達成度",
+            "取組計画と達成状況",
+        ]
+
+
+def test_export_label_and_pdf_need_xlsx(db: Db, tmp_path: Path) -> None:
+    _round(db)
+    for args in (["--label", "資料3"], ["--pdf"]):
+        result = _invoke(db, "export", "-o", str(tmp_path / "a.csv"), *args)
+        assert result.exit_code == 1
+        assert "XLSX の出力にだけ使えます" in result.stderr
+    too_long = _invoke(db, "export", "-o", str(tmp_path / "a.xlsx"), "--label", "資" * 21)
+    assert too_long.exit_code == 1 and "20文字以内" in too_long.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_pdf_without_libreoffice_is_one_clear_line(
+    db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _round(db)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = _invoke(db, "export", "-o", str(tmp_path / "a.xlsx"), "--pdf")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert "soffice が見つかりません" in result.stderr
+    assert (tmp_path / "a.xlsx").is_file() and not (tmp_path / "a.pdf").exists()

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from handlers.directory import find_department, get_or_create_department
 from handlers.export import ExportTable, build_table, merge_comments, neutralize
 from handlers.export_csv import write_csv
-from handlers.export_xlsx import UNANSWERED_FILL, display_width, write_xlsx
+from handlers.export_layout import Page, display_width, wrapped_lines
+from handlers.export_xlsx import UNANSWERED_NOTE, write_xlsx
 from handlers.reports import submit_answer
 from handlers.scale import GradeScale
 from models import Assignment, Item, Plan, PlanNode
@@ -133,50 +134,68 @@ def _grid(ws: Any) -> list[list[Any]]:
     return [[cell.value for cell in row] for row in ws.iter_rows()]
 
 
-def test_xlsx_cells_merges_and_styles(table: ExportTable, tmp_path: Path) -> None:
+def _table_grid(ws: Any) -> list[list[Any]]:
+    """The table part of the handout: from the header row down."""
+    grid = _grid(ws)
+    header = next(i for i, row in enumerate(grid) if row[0] == HEADERS[0])
+    return grid[header:]
+
+
+HANDOUT_HEADERS = [*HEADERS[:3], "担当課（R5）", "達成度（R5）", "取組計画と達成状況（R5）"]
+
+
+def test_xlsx_handout_cells_merges_and_print_setup(table: ExportTable, tmp_path: Path) -> None:
     path = tmp_path / "result.xlsx"
-    write_xlsx(table, path)
+    handout = write_xlsx(table, path, label="資料3")
     book = load_workbook(path)
-    assert book.sheetnames == ["達成状況一覧", "評価基準"]
+    assert book.sheetnames == ["達成状況一覧"]  # the legend stands above the table
     ws = book["達成状況一覧"]
-    assert _grid(ws) == EXPECTED_XLSX
+    grid = _grid(ws)
+    # Label top right, title, legend (with the unanswered note: 健康長寿課 is missing).
+    assert grid[0][-1] == "資料3"
+    assert grid[1][0] == "令和5年度 テスト計画 達成状況一覧"
+    assert grid[2][0] == (
+        "【達成度の区分】A：計画以上（100%～）\u3000B：計画どおり（70～99%）\u3000"
+        "C：計画以下（1～69%）\u3000D：未着手（0%）\n" + UNANSWERED_NOTE
+    )
+    body = _table_grid(ws)
+    assert body == [HANDOUT_HEADERS, *EXPECTED_XLSX[1:]]
+    header_row = len(grid) - len(body) + 1  # 1-based row of the header
+    assert header_row == 5
     assert sorted(str(r) for r in ws.merged_cells.ranges) == sorted(
-        ["A2:A7", "B2:B6", "C2:C4", "F2:F4", "C5:C6", "F5:F6"]
+        ["A2:F2", "A3:F3", "A6:A11", "B6:B10", "C6:C8", "F6:F8", "C9:C10", "F9:F10"]
     )
     # Injection: the title is stored as text with its quote, never as a formula.
-    assert ws["C8"].data_type == "s"
+    assert ws["C12"].data_type == "s"
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
-    # Header style, wrapping, unanswered fill, print setup.
-    assert ws["A1"].font.bold and ws["F1"].fill.fgColor.rgb.endswith("D9E1F2")
-    assert ws["F2"].alignment.wrap_text and ws["A2"].alignment.vertical == "top"
-    assert ws["D4"].fill.fgColor.rgb.endswith(UNANSWERED_FILL.fgColor.rgb[-6:])
-    assert ws["E4"].fill.fgColor.rgb.endswith(UNANSWERED_FILL.fgColor.rgb[-6:])
-    assert ws["E3"].fill.fill_type is None
-    assert ws.freeze_panes == "A2"
+    # Font: BIZ UDゴシック everywhere, also as the workbook's default (column width unit).
+    assert {c.font.name for row in ws.iter_rows(min_row=5) for c in row} == {"BIZ UDゴシック"}
+    assert book._fonts[0].name == "BIZ UDゴシック" and book._fonts[0].sz == 10.5
+    assert ws["A6"].font.sz == 9 and ws["A5"].font.bold
+    # Grades centred, unanswered slot shaded (担当課 and 達成度 only).
+    assert ws["E6"].alignment.horizontal == "center"
+    assert ws["E6"].alignment.vertical == "center"
+    assert ws["D8"].fill.fgColor.rgb.endswith("FFF2CC")
+    assert ws["E8"].fill.fgColor.rgb.endswith("FFF2CC")
+    assert ws["E7"].fill.fill_type is None
+    # Print: A4 landscape at 100 %, header row repeated, page numbers, frozen below header.
     assert ws.page_setup.orientation == "landscape"
-    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.print_title_rows == "$1:$1"
-    assert ws.oddHeader.center.text == "令和5年度 達成状況一覧（テスト計画）"
-    # Widths fit: 担当課 column holds 総務人権推進課 (7 wide characters = 14) plus padding.
-    assert ws.column_dimensions["D"].width == 16
-    assert ws.column_dimensions["F"].width == 62  # capped at 60: the long comment wraps
-    # Excel never auto-fits merged cells: rows 2..4 together hold item 1's comment, which
-    # wraps to 4 lines (229 units in a 61-unit column), so they grow beyond one line each.
-    heights = [ws.row_dimensions[r].height for r in range(1, 9)]
-    assert all(h and h >= 16 for h in heights)
-    assert sum(heights[1:4]) == pytest.approx(4 * 16, abs=0.2)
-
-    legend = book["評価基準"]
-    assert _grid(legend)[:5] == [
-        ["達成度", "内容", "目安"],
-        ["A", "計画以上", "100%～"],
-        ["B", "計画どおり", "70～99%"],
-        ["C", "計画以下", "1～69%"],
-        ["D", "未着手", "0%"],
-    ]
-    notes = [row[0] for row in _grid(legend)[5:] if row[0]]
-    assert notes[0].startswith("色付き")
-    assert notes[1] == "令和5年度 達成状況一覧（テスト計画）"
+    assert ws.page_setup.paperSize == 9
+    assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$5:$5"
+    assert ws.freeze_panes == "A6"
+    assert ws.oddFooter.center.text == "&P / &N"
+    assert handout.pages == (Page(0, 6),) and not ws.row_breaks.brk
+    # The comment column is the widest; heights fit the wrapped text.
+    widths = [ws.column_dimensions[c].width for c in "ABCDEF"]
+    assert widths[5] == max(widths)
+    # Item 1's comment (229 half-width units) wraps to 4 lines in its column, so its three
+    # rows together are 4 lines + padding high even though each row holds one line.
+    capacity = handout.capacities[5]
+    lines = wrapped_lines(f"・{LONG_COMMENT}", capacity)
+    assert lines == -(-display_width(f"・{LONG_COMMENT}") // capacity)
+    heights = [ws.row_dimensions[r].height for r in range(6, 9)]
+    assert sum(heights) >= lines * 9 + 6
 
 
 def test_csv_repeats_item_and_comment_only_on_first_row(table: ExportTable, tmp_path: Path) -> None:
@@ -274,6 +293,23 @@ def test_display_width_counts_wide_characters_double() -> None:
     assert display_width("短い\nとても長い行") == 12
 
 
+@pytest.mark.parametrize(
+    ("text", "capacity", "lines"),
+    [
+        ("あいうえお", 10, 1),
+        ("あいうえおか", 10, 2),
+        ("abc def ghi", 7, 2),  # words stay whole: "abc def" / "ghi"
+        ("あいうえ、", 8, 2),  # 、 never starts a line: "あいう" / "え、"
+        ("あいう「えお", 8, 2),  # 「 never ends one: "あいう" / "「えお"
+        ("一行目\n二行目", 20, 2),
+        ("x" * 25, 10, 3),  # a word longer than a line is cut
+        ("", 10, 1),
+    ],
+)
+def test_wrapped_lines_follow_japanese_line_breaking(text: str, capacity: int, lines: int) -> None:
+    assert wrapped_lines(text, capacity) == lines
+
+
 def test_round_without_items_exports_the_header_only(session: Session, tmp_path: Path) -> None:
     plan = build_plan(session, items=[])
     table = build_table(session, round_id=open_test_round(session, plan).id)
@@ -281,6 +317,10 @@ def test_round_without_items_exports_the_header_only(session: Session, tmp_path:
     write_xlsx(table, tmp_path / "empty.xlsx")
     write_csv(table, tmp_path / "empty.csv")
     ws = load_workbook(tmp_path / "empty.xlsx")["達成状況一覧"]
-    assert _grid(ws) == [["基本目標", "取組項目", "担当課", "達成度", "取組計画と達成状況"]]
+    assert _table_grid(ws) == [
+        ["基本目標", "取組項目", "担当課（R5）", "達成度（R5）", "取組計画と達成状況（R5）"]
+    ]
     with (tmp_path / "empty.csv").open(encoding="utf-8-sig", newline="") as handle:
-        assert list(csv.reader(handle)) == [_grid(ws)[0]]
+        assert list(csv.reader(handle)) == [
+            ["基本目標", "取組項目", "担当課", "達成度", "取組計画と達成状況"]
+        ]

@@ -73,23 +73,28 @@ def test_export_reproduces_the_tsurugashima_sheet(
     assert again.level_labels == ["基本目標", "施策"]
 
     book = tmp_path / "result.xlsx"
-    write_xlsx(table, book)
+    write_xlsx(table, book, label="資料3")
     ws = load_workbook(book)["達成状況一覧"]
-    assert [c.value for c in ws[1]] == [
+    # Like the committee's sheet: 資料 label, title, the 区分 legend above the table, the
+    # year in the headers (担当課（R5）, 取組計画と達成状況（R5）).
+    assert ws["F1"].value == "資料3"
+    assert ws["A2"].value == "令和5年度 tsurugashima_results_excerpt 達成状況一覧"
+    assert str(ws["A3"].value).startswith("【達成度の区分】A：計画以上（100%～）")
+    assert [c.value for c in ws[5]] == [
         "基本目標",
         "施策",
         "取組項目",
-        "担当課",
-        "達成度",
-        "取組計画と達成状況",
+        "担当課（R5）",
+        "達成度（R5）",
+        "取組計画と達成状況（R5）",
     ]
-    assert [c.value for c in ws[2]][:4] == [
+    assert [c.value for c in ws[6]][:4] == [
         "I 男女共同参画の意識づくり",
         "1 男女共同参画に関する理解の促進",
         "1 人権尊重の理念に基づいた意識の啓発",
         "女性センター",
     ]
-    assert [ws.cell(row=r, column=4).value for r in range(2, 8)] == [
+    assert [ws.cell(row=r, column=4).value for r in range(6, 12)] == [
         "女性センター",
         "総務人権推進課",
         "健康長寿課",
@@ -99,4 +104,4 @@ def test_export_reproduces_the_tsurugashima_sheet(
     ]
     merged = {str(r) for r in ws.merged_cells.ranges}
     # Item 1 spans its 6 department rows; 基本目標 I all 18; 施策 1 items 1–4 (12 rows).
-    assert {"C2:C7", "F2:F7", "A2:A19", "B2:B13", "B14:B19"} <= merged
+    assert {"C6:C11", "F6:F11", "A6:A23", "B6:B17", "B18:B23"} <= merged

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
+import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from handlers.directory import find_department
+from handlers.errors import NotFound
 from handlers.reports import submit_answer
-from handlers.status import summarize
-from models import Item, PlanNode
+from handlers.status import compare, summarize
+from models import Assignment, Item, Plan, PlanNode
 from tests.factories import build_plan, open_test_round
 
 
@@ -78,3 +83,161 @@ def test_status_counts_grades_departments_and_levels(session: Session) -> None:
     assert (own.total, own.submitted, own.grades["A"]) == (2, 2, 1)
     data = after.to_json()
     assert {"total", "submitted", "percent", "grades", "departments"} <= data.keys()
+
+
+def _statements(session: Session, call: Callable[[], object]) -> int:
+    """How many SQL statements `call` sends (counted on the session's connection)."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    session.expire_all()
+    conn = session.connection()
+    event.listen(conn, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(conn, "before_cursor_execute", record)
+    return len(statements)
+
+
+def _deep_plan(session: Session, *, name: str, goals: int, per_node: int) -> int:
+    """A three-level plan with `goals` × 2 × 2 nodes and `per_node` items under each leaf."""
+    plan = build_plan(session, name=name, items=[])
+    number = 0
+    for g in range(goals):
+        goal = PlanNode(plan_id=plan.id, depth=0, code=f"G{g}", title="目標", position=g * 100)
+        session.add(goal)
+        session.flush()
+        for c in range(2):
+            issue = PlanNode(
+                plan_id=plan.id,
+                parent_id=goal.id,
+                depth=1,
+                code=f"{c}",
+                title="課題",
+                position=g * 100 + c * 10 + 1,
+            )
+            session.add(issue)
+            session.flush()
+            for m in range(2):
+                leaf = PlanNode(
+                    plan_id=plan.id,
+                    parent_id=issue.id,
+                    depth=2,
+                    code=f"({m})",
+                    title="施策",
+                    position=g * 100 + c * 10 + m + 2,
+                )
+                session.add(leaf)
+                session.flush()
+                for _ in range(per_node):
+                    number += 1
+                    item = Item(
+                        plan_id=plan.id,
+                        node_id=leaf.id,
+                        number=number,
+                        code=str(number),
+                        title="事業",
+                        position=number,
+                    )
+                    session.add(item)
+                    session.flush()
+                    for pos, dept in enumerate(("女性センター", "職員課")):
+                        session.add(
+                            Assignment(
+                                item_id=item.id,
+                                department_id=find_department(
+                                    session, organization_id=plan.organization_id, name=dept
+                                ).id,
+                                position=pos,
+                            )
+                        )
+    session.flush()
+    return open_test_round(session, session.get_one(Plan, plan.id)).id
+
+
+def test_summarize_takes_at_most_five_statements_whatever_the_plan_size(session: Session) -> None:
+    build_plan(session, name="部署", items=[("周知", ["女性センター", "職員課"])])
+    small = _deep_plan(session, name="小", goals=1, per_node=1)
+    large = _deep_plan(session, name="大", goals=6, per_node=5)
+    counts = [
+        _statements(session, lambda r=r: summarize(session, round_id=r, today=date(2024, 6, 1)))
+        for r in (small, large)
+    ]
+    assert counts[0] == counts[1] <= 5
+    summary = summarize(session, round_id=large, today=date(2024, 6, 1))
+    assert summary.total == 6 * 4 * 5 * 2
+    assert [lv.label for lv in summary.levels] == [f"G{g}" for g in range(6)]
+    assert all(lv.total == 40 for lv in summary.levels)
+
+
+def test_compare_counts_grades_that_rose_fell_or_stayed(session: Session) -> None:
+    plan = build_plan(
+        session,
+        items=[
+            ("周知", ["女性センター", "秘書広報課"]),
+            ("講座", ["女性センター"]),
+            ("研修", ["職員課"]),
+        ],
+    )
+    org = plan.organization_id
+    ids = {
+        name: find_department(session, organization_id=org, name=name).id
+        for name in ("女性センター", "秘書広報課", "職員課")
+    }
+    last = open_test_round(session, plan, year=2022)
+    this = open_test_round(session, plan, year=2023)
+    for round_id, answers in (
+        (
+            last.id,
+            [
+                ("女性センター", 1, "C"),
+                ("女性センター", 2, "A"),
+                ("秘書広報課", 1, "B"),
+                ("職員課", 3, "B"),
+            ],
+        ),
+        (this.id, [("女性センター", 1, "B"), ("女性センター", 2, "B"), ("秘書広報課", 1, "B")]),
+    ):
+        for dept, number, grade in answers:
+            submit_answer(
+                session,
+                round_id=round_id,
+                department_id=ids[dept],
+                item_number=number,
+                grade=grade,
+                comment="",
+                reporter="t",
+                channel="test",
+            )
+    result = compare(session, round_id=this.id)
+    assert (result.previous_round_id, result.previous_label) == (last.id, "令和4年度")
+    # 女性センター item 1: C → B rose; item 2: A → B fell; 秘書広報課 B → B same;
+    # 職員課 has not answered this year: unmatched.
+    assert (result.total.rose, result.total.fell, result.total.same, result.total.unmatched) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    assert [(m.name, m.rose, m.fell, m.same, m.unmatched) for m in result.departments] == [
+        ("女性センター", 1, 1, 0, 0),
+        ("秘書広報課", 0, 0, 1, 0),
+        ("職員課", 0, 0, 0, 1),
+    ]
+    assert [(g.name, g.rose, g.fell, g.same, g.unmatched) for g in result.goals] == [
+        ("I 目標", 1, 1, 1, 1)
+    ]
+    assert result.to_json()["total"] == {
+        "name": "合計",
+        "rose": 1,
+        "fell": 1,
+        "same": 1,
+        "unmatched": 1,
+    }
+    own = compare(session, round_id=this.id, department_id=ids["女性センター"])
+    assert (own.total.rose, own.total.fell, own.total.same) == (1, 1, 0)
+    with pytest.raises(NotFound, match="比較できません"):
+        compare(session, round_id=last.id)

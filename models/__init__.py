@@ -10,6 +10,7 @@ from models.chat import (
     InviteCode,
     ProcessedEvent,
 )
+from models.committee import Evaluation, Indicator, IndicatorValue, IndicatorValueRevision
 from models.outbox import Notification
 from models.plan import Assignment, Department, Item, Organization, Plan, PlanNode
 from models.round import Report, ReportRevision, Round
@@ -23,6 +24,10 @@ __all__ = [
     "ChatIdentity",
     "ConversationState",
     "Department",
+    "Evaluation",
+    "Indicator",
+    "IndicatorValue",
+    "IndicatorValueRevision",
     "InviteCode",
     "Item",
     "Notification",

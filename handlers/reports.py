@@ -10,11 +10,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput, NotFound, PermissionDenied, RoundClosed
 from handlers.fiscal import reiwa_label
-from handlers.rounds import previous_round
+from handlers.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
 from models import Assignment, Department, Item, PlanNode, Report, ReportRevision, Round, utcnow
 
@@ -198,28 +198,23 @@ def department_slots(
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise NotFound(f"回 {round_id} が見つかりません。")
-    prev = previous_round(session, rnd=rnd)
-    prev_report = aliased(Report)
-    query = (
-        select(Report, Item, Department, prev_report)
+    before = previous_join(rnd, previous_round(session, rnd=rnd))
+    query = before.apply(
+        select(Report, Item, Department, before.report)
         .join(Assignment, Assignment.id == Report.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
         .join(Department, Department.id == Assignment.department_id)
-        .outerjoin(
-            prev_report,
-            (prev_report.assignment_id == Report.assignment_id)
-            & (prev_report.round_id == (prev.id if prev else -1)),
-        )
-        .where(Report.round_id == round_id, Assignment.department_id == department_id)
-        .order_by(Item.position)
     )
+    query = query.where(
+        Report.round_id == round_id, Assignment.department_id == department_id
+    ).order_by(Item.position)
     if pending_only:
         query = query.where(Report.grade.is_(None))
     if item_number is not None:
         query = query.where(Item.number == item_number)
     paths: dict[int | None, tuple[str, ...]] = {}
     slots: list[SlotView] = []
-    for report, item, dept, before in session.execute(query):
+    for report, item, dept, last in session.execute(query):
         if item.node_id not in paths:
             paths[item.node_id] = node_path(session, item.node_id)
         slots.append(
@@ -235,8 +230,8 @@ def department_slots(
                 grade=report.grade,
                 comment=report.comment,
                 revision=report.revision,
-                previous_grade=before.grade if before else None,
-                previous_comment=before.comment if before else "",
+                previous_grade=last.grade if last else None,
+                previous_comment=last.comment if last else "",
             )
         )
     return slots

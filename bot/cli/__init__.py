@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import console, db, demo, dept, export, plan, remind, report, round, serve, status
+from bot.cli import (
+    console,
+    db,
+    demo,
+    dept,
+    export,
+    plan,
+    remind,
+    report,
+    results,
+    round,
+    serve,
+    status,
+)
 
 app = typer.Typer(
     name="hokoku",
@@ -27,6 +40,7 @@ app.command("scheduler")(remind.scheduler_cmd)
 round.app.command("notify")(remind.notify_cmd)
 round.app.command("schedule")(remind.schedule_cmd)
 round.app.command("edit-schedule")(remind.edit_schedule_cmd)
+round.app.command("import-results")(results.import_results_cmd)
 
 
 def main() -> None:

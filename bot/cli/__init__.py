@@ -9,7 +9,9 @@ from bot.cli import (
     db,
     demo,
     dept,
+    evaluation,
     export,
+    indicator,
     plan,
     remind,
     report,
@@ -30,6 +32,8 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(round.app, name="round")
 app.add_typer(report.app, name="report")
 app.add_typer(dept.app, name="dept")
+app.add_typer(indicator.app, name="indicator")
+app.add_typer(evaluation.app, name="evaluation")
 app.command("status")(status.status_cmd)
 app.command("export")(export.export_cmd)
 app.command("console")(console.console_cmd)

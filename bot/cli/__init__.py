@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli import (
+    chart,
     console,
     db,
     demo,
@@ -36,6 +37,7 @@ app.add_typer(indicator.app, name="indicator")
 app.add_typer(evaluation.app, name="evaluation")
 app.command("status")(status.status_cmd)
 app.command("export")(export.export_cmd)
+app.command("chart")(chart.chart_cmd)
 app.command("console")(console.console_cmd)
 app.command("demo")(demo.demo_cmd)
 app.add_typer(serve.app, name="serve")

@@ -93,9 +93,9 @@ def list_cmd(
         track = (
             Text("—")
             if row.on_track is None
-            else Text("順調", style="green")
+            else Text(f"順調（目安 {format_value(row.expected, row.unit)}）", style="green")
             if row.on_track
-            else Text("遅れ", style="red")
+            else Text(f"遅れ（目安 {format_value(row.expected, row.unit)}）", style="red")
         )
         table.add_row(
             row.number,
@@ -159,4 +159,5 @@ def set_cmd(
         if outcome.status in {STORED, REVISED}
         else f"指標 {outcome.number}「{outcome.name}」: {outcome.display}（{said}）",
         highlight=False,
+        soft_wrap=True,
     )

@@ -70,7 +70,7 @@ def _columns(grid: Grid) -> tuple[int, int, int]:
     return first + 1, old, new
 
 
-def read_mapping(path: Path, *, old_numbers: set[int], new_numbers: set[int]) -> _Mapping:
+def _read_mapping(path: Path, *, old_numbers: set[int], new_numbers: set[int]) -> _Mapping:
     """Old → new item numbers from a two-column table; every problem listed in one error.
 
     A blank new number means the old item ends; a blank old number means the new item is new.
@@ -161,7 +161,7 @@ def continue_plan(
     mentioned_old: set[int] = set()
     mentioned_new: set[int] = set()
     if mapping is not None:
-        read = read_mapping(
+        read = _read_mapping(
             mapping,
             old_numbers=set(old_by_number),
             new_numbers={item.number for item in new_items},

@@ -13,14 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, func, insert, null, select
 from sqlalchemy.orm import Session, aliased
 
 from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenied, RoundClosed
 from handlers.fiscal import reiwa_label
 from handlers.normalize import clean_text
-from handlers.rounds import previous_round
+from handlers.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
 from models import (
     Assignment,
@@ -487,20 +488,19 @@ def department_slots(
     if rnd is None:
         raise NotFound(f"回 {round_id} が見つかりません。")
     prev = previous_round(session, rnd=rnd)
-    prev_report = aliased(Report)
-    query = (
-        select(Report, Item, Department, prev_report)
+    query: Select[*tuple[Any, ...]] = (
+        select(Report, Item, Department)
         .join(Assignment, Assignment.id == Report.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
         .join(Department, Department.id == Assignment.department_id)
-        .outerjoin(
-            prev_report,
-            (prev_report.assignment_id == Report.assignment_id)
-            & (prev_report.round_id == (prev.id if prev else -1)),
-        )
         .where(Report.round_id == round_id, Assignment.department_id == department_id)
         .order_by(Item.position, Report.id)
     )
+    if prev is not None:  # last year's answer: the same item, or the one it continues
+        before = previous_join(rnd, prev)
+        query = before.apply(query.add_columns(before.report.grade, before.report.comment))
+    else:
+        query = query.add_columns(null(), null())
     if pending_only:
         query = query.where(Report.grade.is_(None))
     if item_number is not None:
@@ -522,8 +522,8 @@ def department_slots(
             grade=report.grade,
             comment=report.comment,
             revision=report.revision,
-            previous_grade=before.grade if before else None,
-            previous_comment=before.comment if before else "",
+            previous_grade=last_grade,
+            previous_comment=last_comment or "",
         )
-        for report, item, dept, before in rows
+        for report, item, dept, last_grade, last_comment in rows
     ]

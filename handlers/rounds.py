@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, insert, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, insert, literal, select
+from sqlalchemy.orm import Session, aliased
 
 from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import reiwa_label
@@ -213,9 +214,53 @@ def edit_round(session: Session, *, rnd: Round, actor: str, deadline: date) -> R
 
 
 def previous_round(session: Session, *, rnd: Round) -> Round | None:
-    """Last year's round of the same plan, for showing last year's answer next to this one."""
+    """Last year's round, for showing last year's answer next to this one.
+
+    The latest earlier round of the same plan, or of the plan it continues (第6次 → 第7次,
+    `Plan.predecessor_id`), so the first year of a new plan still shows last year.
+    """
+    plans = [rnd.plan_id]
+    if rnd.plan.predecessor_id is not None:
+        plans.append(rnd.plan.predecessor_id)
     return session.scalar(
         select(Round)
-        .where(Round.plan_id == rnd.plan_id, Round.fiscal_year < rnd.fiscal_year)
-        .order_by(Round.fiscal_year.desc())
+        .where(Round.plan_id.in_(plans), Round.fiscal_year < rnd.fiscal_year)
+        .order_by(Round.fiscal_year.desc(), (Round.plan_id == rnd.plan_id).desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class PreviousJoin:
+    """How this round's slots find last year's answer: same item, or its predecessor item.
+
+    Outer-join `assignment` then `report` to a query that has `Item` and `Assignment` of this
+    round's slots; `report` is last year's answer of the same department (None if none).
+    """
+
+    assignment: Any
+    report: Any
+    assignment_on: ColumnElement[bool]
+    report_on: ColumnElement[bool]
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        return query.outerjoin(self.assignment, self.assignment_on).outerjoin(
+            self.report, self.report_on
+        )
+
+
+def previous_join(rnd: Round, prev: Round | None) -> PreviousJoin:
+    """Join conditions to last year's report of each slot (see `PreviousJoin`)."""
+    before_assignment = aliased(Assignment)
+    before_report = aliased(Report)
+    # Within one plan the item is the same; across plans it is the item it continues.
+    same_plan = prev is None or prev.plan_id == rnd.plan_id
+    item = Item.id if same_plan else Item.predecessor_id
+    return PreviousJoin(
+        assignment=before_assignment,
+        report=before_report,
+        assignment_on=(before_assignment.item_id == item)
+        & (before_assignment.department_id == Assignment.department_id),
+        report_on=(before_report.assignment_id == before_assignment.id)
+        & (before_report.round_id == (prev.id if prev is not None else -1)),
     )

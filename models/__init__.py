@@ -11,6 +11,7 @@ from models.chat import (
     InviteFailure,
     ProcessedEvent,
 )
+from models.committee import Evaluation, Indicator, IndicatorValue, IndicatorValueRevision
 from models.outbox import Notification
 from models.plan import (
     Assignment,
@@ -33,6 +34,10 @@ __all__ = [
     "ConversationState",
     "Department",
     "DepartmentAlias",
+    "Evaluation",
+    "Indicator",
+    "IndicatorValue",
+    "IndicatorValueRevision",
     "InviteCode",
     "InviteFailure",
     "Item",

@@ -72,6 +72,16 @@ class Plan(Base):
     level_labels: Mapped[list[Any]] = mapped_column(default=list)
     # Header text of the item column (e.g. "事業" or "取組項目").
     item_label: Mapped[str] = mapped_column(String(100), default="取組項目")
+    # The plan this one continues (第6次 → 第7次): last year's answers are looked up there.
+    predecessor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plans.id", ondelete="SET NULL"), default=None
+    )
+    # Hierarchy level (1 = top) at which the committee evaluates (施策, 課題 …); None = not set.
+    evaluation_level: Mapped[int | None] = mapped_column(default=None)
+    # The committee's own grade scale (GradeScale JSON); None = A–D.
+    evaluation_scale: Mapped[list[Any] | None] = mapped_column(default=None)
+    # Grades counted as "good" in summaries (e.g. ["A", "B"]); None = top half of the scale.
+    good_grades: Mapped[list[Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -134,6 +144,10 @@ class Item(Base):
     # Cleared by the importer before the original is removed.
     repost_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("items.id"), index=True, default=None
+    )
+    # The same item in the plan this one continues (set by `plan import --continues`).
+    predecessor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="SET NULL"), default=None, index=True
     )
 
     plan: Mapped[Plan] = relationship(back_populates="items")

@@ -6,14 +6,18 @@ import typer
 
 from bot.cli import (
     audit,
+    chart,
     console,
     db,
     demo,
     dept,
+    evaluation,
     export,
+    indicator,
     plan,
     remind,
     report,
+    results,
     round,
     samples,
     serve,
@@ -42,8 +46,11 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(round.app, name="round")
 app.add_typer(report.app, name="report")
 app.add_typer(dept.app, name="dept")
+app.add_typer(indicator.app, name="indicator")
+app.add_typer(evaluation.app, name="evaluation")
 app.command("status")(status.status_cmd)
 app.command("export")(export.export_cmd)
+app.command("chart")(chart.chart_cmd)
 app.command("console")(console.console_cmd)
 app.command("demo")(demo.demo_cmd)
 app.command("samples")(samples.samples_cmd)
@@ -54,6 +61,7 @@ app.command("scheduler")(remind.scheduler_cmd)
 round.app.command("notify")(remind.notify_cmd)
 round.app.command("schedule")(remind.schedule_cmd)
 round.app.command("edit-schedule")(remind.edit_schedule_cmd)
+round.app.command("import-results")(results.import_results_cmd)
 
 
 def main() -> None:

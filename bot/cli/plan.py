@@ -10,17 +10,32 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.tree import Tree
+from sqlalchemy.orm import Session
 
 from bot.cli.common import console, err_console, print_json, runtime, user_errors
 from bot.cli.options import os_user
 from handlers.directory import resolve_plan
+from handlers.errors import InvalidInput
+from handlers.lineage import LineageResult, continue_plan
 from handlers.plan_import import ColumnOverrides, ImportResult, import_plan, parse_renames
 from handlers.plan_import.store import MODE_CREATED, MODE_REPLACED
+from handlers.plan_settings import edit_plan
 from handlers.plan_view import PlanTree, TreeItem, TreeNode, list_plans, plan_tree
-from handlers.plans import PlanNames, edit_plan, rename_plan
+from handlers.plans import PlanNames, rename_plan
+from handlers.plans import edit_plan as edit_plan_title
+from models import Plan
 from models.db import transaction
 
 app = typer.Typer(help="計画表（行動計画の事業一覧）の取り込みと確認", no_args_is_help=True)
+
+ContinuesOption = Annotated[
+    str | None,
+    typer.Option("--continues", help="この計画が引き継ぐ前の計画（名前または番号、例: 第6次）"),
+]
+MapOption = Annotated[
+    Path | None,
+    typer.Option("--map", help="項目の対応表（旧番号,新番号 の CSV/XLSX。省略時: 同じ名前で対応）"),
+]
 
 MODE_LABELS = {MODE_CREATED: "新規作成", MODE_REPLACED: "置き換え（回なし）"}
 
@@ -60,11 +75,14 @@ def import_cmd(
         str | None, typer.Option("--code-column", help="取組項目の番号だけが入った列")
     ] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX のシート名")] = None,
+    continues: ContinuesOption = None,
+    mapping: MapOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
 ) -> None:
     """計画表（CSV・TSV・XLSX）を取り込む。同じ名前なら回答を失わずに更新する。
 
-    Import a plan table; re-importing the same name updates it without losing answers."""
+    Import a plan table; re-importing the same name updates it without losing answers.
+    --continues links it to the plan it follows (第6次 → 第7次) so last year's answers show."""
     rt = runtime(ctx)
     overrides = ColumnOverrides(
         item=item_column,
@@ -101,6 +119,7 @@ def import_cmd(
                 overrides=overrides,
                 progress=advance,
             )
+            lineage = _link(session, rt.organization_id, result.plan_id, continues, mapping)
     if as_json:
         print_json(
             {
@@ -120,10 +139,63 @@ def import_cmd(
                 "renamed_departments": [
                     {"old": old, "new": new} for old, new in result.renamed_departments
                 ],
+                **({"lineage": _lineage_json(lineage)} if lineage else {}),
             }
         )
         return
     _print_summary(result)
+    if lineage is not None:
+        _print_lineage(lineage)
+
+
+def _link(
+    session: Session,
+    organization_id: int,
+    plan_id: int,
+    continues: str | None,
+    mapping: Path | None,
+) -> LineageResult | None:
+    """Link the plan to the one it continues: the named one, else the one it already had."""
+    plan = session.get_one(Plan, plan_id)
+    if continues is not None:
+        old = resolve_plan(session, organization_id=organization_id, ref=continues)
+        return continue_plan(session, plan_id=plan.id, predecessor_id=old.id, mapping=mapping)
+    if plan.predecessor_id is not None:
+        return continue_plan(
+            session,
+            plan_id=plan.id,
+            predecessor_id=plan.predecessor_id,
+            mapping=mapping,
+            keep_existing=mapping is None,
+        )
+    if mapping is not None:
+        raise InvalidInput("--map は --continues（引き継ぐ前の計画）と一緒に指定してください。")
+    return None
+
+
+def _lineage_json(lineage: LineageResult) -> dict[str, object]:
+    return {
+        "continues": lineage.predecessor_name,
+        "by_map": lineage.by_map,
+        "by_title": lineage.by_title,
+        "kept": lineage.kept,
+        "unlinked": [item.number for item in lineage.unlinked],
+    }
+
+
+def _print_lineage(lineage: LineageResult) -> None:
+    console.print(
+        f"「{escape(lineage.predecessor_name)}」を引き継ぎます: 対応表で {lineage.by_map}項目、"
+        f"同じ名前で {lineage.by_title}項目、そのまま {lineage.kept}項目を前計画の項目に対応づけました。",
+        highlight=False,
+    )
+    if lineage.unlinked:
+        shown = "、".join(f"{i.number} {escape(i.display)}" for i in lineage.unlinked[:20])
+        more = f" ほか {len(lineage.unlinked) - 20}項目" if len(lineage.unlinked) > 20 else ""
+        console.print(
+            f"[yellow]前計画に対応する項目がない（前年の回答を表示しない）:[/] {shown}{more}",
+            highlight=False,
+        )
 
 
 def _print_summary(result: ImportResult) -> None:
@@ -264,16 +336,78 @@ def edit_cmd(
     ctx: typer.Context,
     plan: Annotated[str, typer.Argument(help="計画名または id")],
     title: Annotated[
-        str,
+        str | None,
         typer.Option("--title", help="表題（書き出しの見出し・状況に表示。空文字で計画名に戻す）"),
-    ],
+    ] = None,
+    evaluation_level: Annotated[
+        str | None,
+        typer.Option(
+            "--evaluation-level", help="委員会が評価する階層（番号 2 か見出し 施策 など）"
+        ),
+    ] = None,
+    evaluation_scale: Annotated[
+        str | None,
+        typer.Option("--evaluation-scale", help="委員会評価の段階（例: A,B,C,D。省略時: A〜D）"),
+    ] = None,
+    good_grades: Annotated[
+        str | None,
+        typer.Option(
+            "--good-grades",
+            help="まとめで「よい評価」と数える達成度（例: A,B。空で既定の上位半分）",
+        ),
+    ] = None,
+    continues: ContinuesOption = None,
+    mapping: MapOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
 ) -> None:
-    """計画の表題（書き出し・状況に表示する正式名）を設定する。
+    """計画の表題と設定（委員会評価の階層と段階・よい評価・引き継ぐ前の計画）を変える。
 
-    Set the plan's title, shown in the export header and the status."""
+    The plan's title (export header, status) and settings: the committee's evaluation level
+    and scale, good grades, predecessor plan."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
-        names = edit_plan(session, plan=target, title=title, actor=f"cli:{os_user()}")
-    _print_names(names, as_json=as_json)
+        names = (
+            edit_plan_title(session, plan=target, title=title, actor=f"cli:{os_user()}")
+            if title is not None
+            else None
+        )
+        settings = edit_plan(
+            session,
+            plan_id=target.id,
+            evaluation_level=evaluation_level,
+            evaluation_scale=evaluation_scale,
+            good_grades=good_grades,
+        )
+        lineage = None
+        if continues is not None or mapping is not None:
+            lineage = _link(session, rt.organization_id, target.id, continues, mapping)
+    if as_json:
+        print_json(
+            {
+                "plan": settings.plan_id,
+                "name": settings.plan_name,
+                "title": target.display_title,
+                "evaluation_level": settings.evaluation_level,
+                "evaluation_label": settings.evaluation_label,
+                "evaluation_scale": settings.evaluation_scale.to_json(),
+                "good_grades": list(settings.good_grades) if settings.good_grades else None,
+                **({"lineage": _lineage_json(lineage)} if lineage else {}),
+            }
+        )
+        return
+    if names is not None:
+        _print_names(names, as_json=False)
+    level = (
+        f"{settings.evaluation_level}（{escape(settings.evaluation_label or '')}）"
+        if settings.evaluation_level
+        else "未設定"
+    )
+    good = "・".join(settings.good_grades) if settings.good_grades else "評価基準の上位半分"
+    console.print(
+        f"計画「{escape(settings.plan_name)}」: 委員会評価の階層 {level}、"
+        f"段階 {'／'.join(settings.evaluation_scale.letters)}、よい評価 {good}",
+        highlight=False,
+    )
+    if lineage is not None:
+        _print_lineage(lineage)

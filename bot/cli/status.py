@@ -10,7 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, print_json, runtime, user_errors
+from bot.cli.common import console, fail, print_json, runtime, user_errors
+from bot.cli.summary import LangOption, SummaryOption, print_summary
+from handlers.compare import compare_rounds
 from handlers.directory import find_department
 from handlers.rounds import VIEW, resolve_round
 from handlers.scale import GradeScale
@@ -22,6 +24,7 @@ from handlers.status import (
     compare,
     summarize,
 )
+from handlers.summary_text import summary_text
 
 BAR_WIDTH = 20
 
@@ -142,8 +145,12 @@ def status_cmd(
         bool,
         typer.Option("--compare", help="前回の回と比べて達成度が上がった・下がった・同じ件数"),
     ] = False,
+    summary_only: SummaryOption = False,
+    lang: LangOption = "ja",
 ) -> None:
     """回答状況（件数・達成度の分布・担当課別・上位階層別）を表示する。"""
+    if summary_only and dept is not None:
+        fail("--summary は計画全体のまとめです。--dept と一緒には使えません。")
     rt = runtime(ctx)
     today = rt.today()
     with user_errors(), rt.factory() as session:
@@ -162,6 +169,10 @@ def status_cmd(
         labels = rnd.plan.level_labels
         top_label = str(labels[0]) if labels else "階層"
         scale = GradeScale.from_json(rnd.scale)
+        text = summary_text(compare_rounds(session, round_id=rnd.id)) if summary_only else None
+    if text is not None:
+        print_summary(summary, text, lang=lang, as_json=as_json)
+        return
     if as_json:
         data = summary.to_json()
         if comparison is not None:

@@ -1,0 +1,174 @@
+"""`hokoku evaluation`: the committee's evaluation (二次評価) per 施策/課題: set, list, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from bot.cli.common import console, print_json, runtime, user_errors
+from bot.cli.options import os_user
+from handlers.evaluations import (
+    STORED,
+    UNCHANGED,
+    EvaluationRow,
+    evaluation_sheet,
+    import_evaluations,
+    set_evaluation,
+)
+from handlers.rounds import VIEW, resolve_round
+from models.db import transaction
+
+app = typer.Typer(help="推進委員会・審議会の評価（二次評価）の記録と一覧", no_args_is_help=True)
+
+RoundOption = Annotated[
+    str | None, typer.Option("--round", "-r", help="回の番号（省略時: 受付中の最新の回）")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="結果を JSON で出力")]
+
+
+@app.command("set")
+def set_cmd(
+    ctx: typer.Context,
+    node: Annotated[str, typer.Argument(help="施策・課題（番号 I-1・見出し・経路 4-1-2）")],
+    grade: Annotated[str, typer.Option("--grade", "-g", help="委員会の評価（例: A）")],
+    comment: Annotated[
+        str | None, typer.Option("--comment", "-c", help="評価コメント（省略時: 前のまま）")
+    ] = None,
+    proposal: Annotated[
+        str | None, typer.Option("--proposal", help="提言（省略時: 前のまま）")
+    ] = None,
+    round_ref: RoundOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """委員会の評価・コメント・提言を記録する（締切後の回にも記録できる）。
+
+    Record the committee's grade, comment and proposal for one 施策/課題."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        rnd = resolve_round(
+            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
+        )
+        outcome = set_evaluation(
+            session,
+            round_id=rnd.id,
+            node=node,
+            grade=grade,
+            comment=comment,
+            proposal=proposal,
+            evaluator=f"cli:{os_user()}",
+        )
+    if as_json:
+        print_json(
+            {
+                "status": outcome.status,
+                "node": outcome.node_label,
+                "grade": outcome.grade,
+                "comment": outcome.comment,
+                "proposal": outcome.proposal,
+            }
+        )
+        return
+    said = {STORED: "記録しました", UNCHANGED: "変更はありません"}.get(
+        outcome.status, "更新しました"
+    )
+    console.print(
+        f"{outcome.node_label}: 評価 {outcome.grade}（{said}）", highlight=False, soft_wrap=True
+    )
+
+
+def _row_json(row: EvaluationRow) -> dict[str, object]:
+    return {
+        "node": " › ".join(row.path),
+        "grade": row.grade,
+        "comment": row.comment,
+        "proposal": row.proposal,
+        "items": row.items,
+        "slots": row.slots,
+        "answered": row.answered,
+        "grades": row.grades,
+    }
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context, round_ref: RoundOption = None, as_json: JsonOption = False
+) -> None:
+    """評価する階層の一覧: 担当課の達成度の分布と委員会の評価。
+
+    Every 施策/課題 with the departments' grades and the committee's evaluation."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        rnd = resolve_round(
+            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
+        )
+        sheet = evaluation_sheet(session, round_id=rnd.id)
+    if as_json:
+        print_json(
+            {
+                "round": sheet.round_id,
+                "level": sheet.level,
+                "label": sheet.level_label,
+                "scale": sheet.scale.letters,
+                "rows": [_row_json(row) for row in sheet.rows],
+                "orphans": [_row_json(row) for row in sheet.orphans],
+            }
+        )
+        return
+    if sheet.level is None:
+        console.print(
+            f"計画「{sheet.plan_name}」で委員会が評価する階層が決まっていません。"
+            "hokoku plan edit PLAN --evaluation-level 施策 で設定してください。",
+            highlight=False,
+        )
+        return
+    table = Table(
+        title=f"{sheet.round_label} 委員会評価（{sheet.level_label}ごと、{sheet.plan_name}）",
+        title_justify="left",
+    )
+    for header in (sheet.level_label or "", "達成度", "評価", "コメント", "提言"):
+        table.add_column(header)
+    for row in [*sheet.rows, *sheet.orphans]:
+        grades = " ".join(f"{k}{v}" for k, v in row.grades.items() if v)
+        table.add_row(
+            Text(row.display),
+            f"{grades}（{row.answered}/{row.slots}）",
+            row.grade or "—",
+            Text(row.comment),
+            Text(row.proposal),
+        )
+    console.print(table)
+
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="委員会評価の表（.csv / .tsv / .xlsx）")],
+    round_ref: RoundOption = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX のシート名")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """委員会評価の表（階層の列・評価・評価コメント・提言）を取り込む（全部か何もしないか）。
+
+    Import the committee's table: hierarchy columns, 評価, 評価コメント, 提言."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        rnd = resolve_round(
+            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
+        )
+        result = import_evaluations(
+            session, round_id=rnd.id, path=file, evaluator=f"import:{os_user()}", sheet=sheet
+        )
+    if as_json:
+        print_json(
+            {"stored": result.stored, "updated": result.updated, "unchanged": result.unchanged}
+        )
+        return
+    console.print(
+        f"委員会評価を取り込みました: 新規 {result.stored}、更新 {result.updated}、"
+        f"変更なし {result.unchanged}",
+        highlight=False,
+    )

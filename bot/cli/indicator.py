@@ -1,0 +1,167 @@
+"""`hokoku indicator`: the plan's indicators (指標・目標値): import, list with progress, set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from bot.cli.common import console, print_json, runtime, user_errors
+from bot.cli.options import os_user
+from handlers.directory import find_department, resolve_plan
+from handlers.indicator_values import format_value
+from handlers.indicators import import_indicators, indicator_status, report_indicator_value
+from handlers.reports import REVISED, STORED
+from handlers.rounds import ANSWER, VIEW, resolve_round
+from models.db import transaction
+
+app = typer.Typer(help="計画の指標・目標値（取り込み・一覧・値の入力）", no_args_is_help=True)
+
+CHANNEL = "office"
+
+RoundOption = Annotated[
+    str | None, typer.Option("--round", "-r", help="回の番号（省略時: 受付中の最新の回）")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="結果を JSON で出力")]
+
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="指標の表（.csv / .tsv / .xlsx）")],
+    plan: Annotated[str, typer.Option("--plan", "-p", help="計画の名前または番号")],
+    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX のシート名")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """指標の表（番号・指標・単位・基準年度・基準値・目標年度・目標値・所管・資料）を取り込む。
+
+    Import the plan's indicator table; re-importing updates by number and keeps values."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
+        result = import_indicators(session, plan_id=target.id, path=file, sheet=sheet)
+    if as_json:
+        print_json(
+            {
+                "plan": result.plan_id,
+                "indicators": result.indicators,
+                "added": result.added,
+                "updated": result.updated,
+                "removed": result.removed,
+            }
+        )
+        return
+    console.print(
+        f"計画「{result.plan_name}」の指標 {result.indicators}件を取り込みました"
+        f"（追加 {result.added}、更新 {result.updated}、削除 {result.removed}）。",
+        highlight=False,
+    )
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context, round_ref: RoundOption = None, as_json: JsonOption = False
+) -> None:
+    """指標の一覧: 基準値・目標値・今回の値・進捗率・目標への道筋どおりか。
+
+    Indicators with this round's value, progress toward the target and on-track."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        rnd = resolve_round(
+            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
+        )
+        rows = indicator_status(session, round_id=rnd.id)
+        round_id, year = rnd.id, rnd.fiscal_year
+    if as_json:
+        print_json({"round": round_id, "indicators": [row.to_json() for row in rows]})
+        return
+    if not rows:
+        console.print(
+            "指標はまだありません。hokoku indicator import FILE --plan P で取り込めます。"
+        )
+        return
+    table = Table(title=f"指標（回 {round_id}、{year}年度）", title_justify="left")
+    for header in ("番号", "指標", "基準", "目標", "今回", "進捗", "見込み", "所管"):
+        table.add_column(header, justify="right" if header in {"番号", "進捗"} else "left")
+    for row in rows:
+        base = (
+            f"{format_value(row.baseline_value, row.unit)}（{row.baseline_year or '—'}）"
+            if row.baseline_value is not None
+            else "—"
+        )
+        track = (
+            Text("—")
+            if row.on_track is None
+            else Text(f"順調（目安 {format_value(row.expected, row.unit)}）", style="green")
+            if row.on_track
+            else Text(f"遅れ（目安 {format_value(row.expected, row.unit)}）", style="red")
+        )
+        table.add_row(
+            row.number,
+            Text(row.name),
+            base,
+            f"{format_value(row.target_value, row.unit)}（{row.target_year or '—'}）",
+            format_value(row.value, row.unit),
+            f"{row.progress:g}%" if row.progress is not None else "—",
+            track,
+            Text(row.department_name or "事務局"),
+        )
+    console.print(table)
+
+
+@app.command("set")
+def set_cmd(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(help="指標の番号（例: 16）")],
+    value: Annotated[str, typer.Argument(help="値（例: 62.3）")],
+    round_ref: RoundOption = None,
+    dept: Annotated[
+        str | None, typer.Option("--dept", help="この所管課の報告として入力（省略時: 事務局）")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """指標の値を入力する（履歴は残る）。
+
+    Enter an indicator value for the round (as the office, or for its department)."""
+    rt = runtime(ctx)
+    with user_errors(), transaction(rt.factory) as session:
+        rnd = resolve_round(
+            session, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
+        )
+        department_id = (
+            find_department(session, organization_id=rt.organization_id, name=dept).id
+            if dept is not None
+            else None
+        )
+        outcome = report_indicator_value(
+            session,
+            round_id=rnd.id,
+            department_id=department_id,
+            number=number,
+            value=value,
+            reporter=f"cli:{os_user()}",
+            channel=CHANNEL,
+        )
+    if as_json:
+        print_json(
+            {
+                "status": outcome.status,
+                "number": outcome.number,
+                "value": outcome.value,
+                "revision": outcome.revision,
+            }
+        )
+        return
+    said = {STORED: "記録しました", REVISED: f"修正しました（第{outcome.revision}版）"}.get(
+        outcome.status, "変更はありません"
+    )
+    console.print(
+        f"指標 {outcome.number}「{outcome.name}」: {outcome.display} を{said}"
+        if outcome.status in {STORED, REVISED}
+        else f"指標 {outcome.number}「{outcome.name}」: {outcome.display}（{said}）",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -1,0 +1,64 @@
+"""`hokoku round import-results`: last year's 達成状況一覧 as a closed round (shown as 前年)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import console, print_json, runtime, user_errors
+from bot.cli.options import os_user
+from handlers.directory import resolve_plan
+from handlers.results_import import import_results
+from handlers.scale import GradeScale
+from models.db import transaction
+
+
+def import_results_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="達成状況一覧（.csv / .tsv / .xlsx）")],
+    plan: Annotated[str, typer.Option("--plan", "-p", help="計画の名前または番号")],
+    year: Annotated[int, typer.Option("--year", "-y", help="その表の年度（西暦、例: 2023）")],
+    scale: Annotated[
+        str | None, typer.Option("--scale", help="達成度の段階（round open と同じ。省略時: A〜D）")
+    ] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX のシート名")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+) -> None:
+    """過去の達成状況一覧を、終了した回として取り込む（翌年度の回で「前年」として表示される）。
+
+    Load a past results table as a closed round of the plan (all or nothing)."""
+    rt = runtime(ctx)
+    with user_errors():
+        grade_scale = GradeScale.parse(scale) if scale else None
+        with transaction(rt.factory) as session:
+            target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
+            result = import_results(
+                session,
+                organization_id=rt.organization_id,
+                plan_id=target.id,
+                path=file,
+                fiscal_year=year,
+                reporter=f"import:{os_user()}:{file.name}"[:200],
+                scale=grade_scale,
+                sheet=sheet,
+            )
+    if as_json:
+        print_json(
+            {
+                "round": result.round_id,
+                "label": result.label,
+                "plan": result.plan_name,
+                "slots": result.slots,
+                "answered": result.answered,
+                "comments": result.comments,
+            }
+        )
+        return
+    console.print(
+        f"{result.label}の達成状況を取り込みました（回 {result.round_id}、終了済み）: "
+        f"{result.plan_name}、回答 {result.answered}/{result.slots}件、コメント {result.comments}件",
+        highlight=False,
+        soft_wrap=True,
+    )

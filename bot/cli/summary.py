@@ -1,0 +1,40 @@
+"""`hokoku status --summary`: the committee's summary sentences (Japanese or English)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import console, fail, print_json
+from handlers.status import StatusSummary
+from handlers.summary_text import SummaryText
+
+SummaryOption = Annotated[
+    bool,
+    typer.Option(
+        "--summary", help="委員会向けのまとめ文（全体と目標別、前年度比較つき）だけを表示"
+    ),
+]
+LangOption = Annotated[str, typer.Option("--lang", help="まとめ文の言語: ja（既定）/ en")]
+LANGUAGES = ("ja", "en")
+
+
+def print_summary(summary: StatusSummary, text: SummaryText, *, lang: str, as_json: bool) -> None:
+    if lang not in LANGUAGES:
+        fail(f"--lang は {' / '.join(LANGUAGES)} のどちらかです（「{lang}」は使えません）。")
+    if as_json:
+        print_json(
+            {
+                "round": summary.round_id,
+                "label": summary.round_label,
+                "summary": {language: text.lines(language) for language in LANGUAGES},
+            }
+        )
+        return
+    console.print(
+        f"[bold]{summary.round_label} {summary.plan_name}[/]（回 {summary.round_id}）",
+        highlight=False,
+    )
+    for line in text.lines(lang):
+        console.print(line, highlight=False, soft_wrap=True, markup=False)

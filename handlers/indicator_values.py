@@ -1,0 +1,132 @@
+"""Indicator values as people type them: numbers checked against the indicator's unit.
+
+Pure functions (no database): `parse_value` for a typed value, `check_value` for the range
+a unit allows, and `parse_indicator_command` for the chat form `指標 16 62.3`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from handlers.errors import InvalidInput
+from handlers.normalize import fold
+
+PERCENT_UNITS = {"%", "パーセント", "PERCENT"}
+# Counts and amounts: never negative.
+COUNT_UNITS = {
+    "人",
+    "名",
+    "人数",
+    "件",
+    "回",
+    "箇所",
+    "か所",
+    "カ所",
+    "ヶ所",
+    "団体",
+    "社",
+    "事業所",
+    "校",
+    "講座",
+    "部",
+    "冊",
+    "日",
+    "時間",
+    "円",
+    "千円",
+    "世帯",
+    "組",
+    "施設",
+    "店舗",
+    "人日",
+}
+_NUMBER = re.compile(r"^([+-]?(?:\d[\d,]*)?\.?\d+)\s*(.*)$")
+_INDICATOR_WORDS = ("指標",)
+
+
+def normal_unit(unit: str) -> str:
+    """`％` → `%`, `ｶ所` → `カ所`, `percent` → `PERCENT`: the unit as compared."""
+    folded = fold(unit)
+    return folded.upper() if folded.isascii() else folded
+
+
+def parse_value(text: str, *, unit: str = "") -> float:
+    """`62.3`, `６２．３％`, `1,234人` → the number; a unit after it must be the indicator's."""
+    folded = fold(text)
+    match = _NUMBER.match(folded)
+    if match is None:
+        raise InvalidInput(f"値「{text}」を数字で入力してください（例: 62.3{normal_unit(unit)}）。")
+    number, suffix = match.group(1).replace(",", ""), match.group(2).strip()
+    if suffix and normal_unit(suffix) != normal_unit(unit):
+        expected = f"単位は「{unit}」です" if unit else "この指標に単位はありません"
+        raise InvalidInput(f"値「{text}」の単位「{suffix}」が違います（{expected}）。")
+    value = float(number)
+    if not math.isfinite(value):
+        raise InvalidInput(f"値「{text}」を数字で入力してください（例: 62.3）。")
+    return value
+
+
+def check_value(value: float, *, unit: str, what: str = "値") -> None:
+    """A percentage is 0–100, a count or amount is not negative; other units any number."""
+    unit = normal_unit(unit)
+    if unit in PERCENT_UNITS and not 0 <= value <= 100:
+        raise InvalidInput(f"{what} {value:g}% は 0〜100 の範囲で入力してください。")
+    if unit in COUNT_UNITS and value < 0:
+        raise InvalidInput(f"{what} {value:g}{unit} は 0 以上で入力してください。")
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """`62.3%`, `1,200人`; `—` for no value."""
+    if value is None:
+        return "—"
+    text = f"{value:,.10g}" if abs(value) >= 1000 else f"{value:.10g}"
+    return f"{text}{unit}"
+
+
+@dataclass(frozen=True)
+class IndicatorCommand:
+    """`指標` (list), `指標 16` (show one), `指標 16 62.3` (report a value)."""
+
+    number: str | None = None
+    value_text: str | None = None
+    value: float | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.number is None:
+            return "list"
+        return "show" if self.value_text is None else "report"
+
+
+def parse_indicator_command(text: str) -> IndicatorCommand | None:
+    """The chat form of indicators, or None when the text is not about indicators.
+
+    `指標 16 62.3`, `指標16　６２．３％`, `指標 16`, `指標`. The unit is checked later, against
+    the indicator (`report_indicator_value`), because only the database knows it.
+    """
+    folded = fold(text)
+    word = next((w for w in _INDICATOR_WORDS if folded.startswith(w)), None)
+    if word is None:
+        return None
+    parts = folded[len(word) :].split()
+    if not parts:
+        return IndicatorCommand()
+    if len(parts) > 2:
+        raise InvalidInput(
+            "「指標 番号 値」の形で送ってください（例: 指標 16 62.3）。値に空白は入れられません。"
+        )
+    number = parts[0].lstrip("#").removeprefix("No.")
+    if not number:
+        raise InvalidInput("指標の番号を入れてください（例: 指標 16 62.3）。")
+    if len(parts) == 1:
+        return IndicatorCommand(number=number)
+    match = _NUMBER.match(parts[1])
+    if match is None:
+        raise InvalidInput(
+            f"指標 {number} の値「{parts[1]}」を数字で送ってください（例: 指標 {number} 62.3）。"
+        )
+    return IndicatorCommand(
+        number=number, value_text=parts[1], value=float(match.group(1).replace(",", ""))
+    )

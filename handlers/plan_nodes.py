@@ -1,0 +1,132 @@
+"""The plan's hierarchy nodes as people name them: path keys, paths, and lookup by what was typed.
+
+A node is named by its path key (codes, else titles, top first, folded), which survives a
+plan re-import that rebuilds the node rows; people name it by code (`I-1`), title, the
+code path (`4-1-2`, `I/1`) or the display text (`1 男女共同参画に関する理解の促進`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.errors import NotFound
+from handlers.normalize import fold_key
+from handlers.plan_import.codes import split_code
+from models import Item, PlanNode
+
+PATH_SEPARATORS = ("-", "/", "›", ">", " ")
+MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    id: int
+    key: str  # path key: `I/1`, `4/1/2`
+    depth: int
+    code: str
+    title: str
+    display: str
+    path: tuple[str, ...]  # displays top first, ending with this node
+    codes: tuple[str, ...]  # codes top first ("" where a node has none)
+    position: int
+
+    @property
+    def hint(self) -> str:
+        """How to name it unambiguously: `I-1（title）`, or the display path."""
+        if all(self.codes):
+            return f"{'-'.join(self.codes)}（{self.title}）" if self.title else "-".join(self.codes)
+        return " › ".join(self.path)
+
+
+class PlanTree:
+    """All nodes of one plan, loaded once, with their paths."""
+
+    def __init__(self, session: Session, *, plan_id: int) -> None:
+        self.nodes = {
+            n.id: n for n in session.scalars(select(PlanNode).where(PlanNode.plan_id == plan_id))
+        }
+        self.refs: dict[int, NodeRef] = {}
+        for node in sorted(self.nodes.values(), key=lambda n: n.position):
+            chain = self.chain(node.id)
+            self.refs[node.id] = NodeRef(
+                id=node.id,
+                key="/".join(_own_key(n) for n in chain),
+                depth=node.depth,
+                code=node.code,
+                title=node.title,
+                display=node.display,
+                path=tuple(n.display for n in chain),
+                codes=tuple(n.code for n in chain),
+                position=node.position,
+            )
+        self.item_nodes: dict[int, int | None] = {
+            item_id: node_id
+            for item_id, node_id in session.execute(
+                select(Item.id, Item.node_id).where(Item.plan_id == plan_id)
+            )
+        }
+
+    def chain(self, node_id: int | None) -> list[PlanNode]:
+        """The node and its ancestors, top first."""
+        chain: list[PlanNode] = []
+        while node_id is not None and node_id in self.nodes:
+            chain.append(self.nodes[node_id])
+            node_id = self.nodes[node_id].parent_id
+        return list(reversed(chain))
+
+    def at_depth(self, depth: int) -> list[NodeRef]:
+        return [ref for ref in self.refs.values() if ref.depth == depth]
+
+    def ancestor_at(self, node_id: int | None, depth: int) -> NodeRef | None:
+        """The node at `depth` above (or equal to) `node_id`; None when the chain is shorter."""
+        for node in self.chain(node_id):
+            if node.depth == depth:
+                return self.refs[node.id]
+        return None
+
+    def item_node_at(self, item_id: int, depth: int) -> NodeRef | None:
+        return self.ancestor_at(self.item_nodes.get(item_id), depth)
+
+    def find(self, text: str, *, depth: int, within: list[NodeRef] | None = None) -> NodeRef:
+        """The node at `depth` that `text` names; NotFound (listing choices) otherwise."""
+        candidates = within if within is not None else self.at_depth(depth)
+        found = [ref for ref in candidates if self._names(ref, text)]
+        if len(found) == 1:
+            return found[0]
+        shown = "、".join(ref.hint for ref in (found or candidates)[:MAX_LISTED])
+        if found:
+            raise NotFound(f"「{text}」に当たるものが複数あります。経路で指定してください: {shown}")
+        raise NotFound(f"「{text}」が見つかりません。指定できるもの: {shown}")
+
+    def matches(self, ref: NodeRef, text: str) -> bool:
+        """Does `text` name this node by itself (code, title, display)?"""
+        return _names_node(ref.code, ref.title, ref.display, text)
+
+    def _names(self, ref: NodeRef, text: str) -> bool:
+        if self.matches(ref, text):
+            return True
+        key = fold_key(text)
+        if not all(ref.codes):
+            return False
+        return any(key == fold_key(sep.join(ref.codes)) for sep in PATH_SEPARATORS)
+
+
+def _own_key(node: PlanNode) -> str:
+    return fold_key(node.code) if node.code else fold_key(node.title)
+
+
+def _names_node(code: str, title: str, display: str, text: str) -> bool:
+    key = fold_key(text)
+    if not key:
+        return False
+    if key in {fold_key(display), fold_key(title)} or (code and key == fold_key(code)):
+        return True
+    coded = split_code(text)
+    return (
+        bool(coded.code)
+        and fold_key(coded.code) == fold_key(code)
+        and (not coded.title or fold_key(coded.title) == fold_key(title))
+    )

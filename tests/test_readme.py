@@ -61,10 +61,10 @@ def test_try_it_runs_verbatim_in_a_fresh_directory(tmp_path: Path) -> None:
     assert f"新しいデータベースを作りました: {tmp_path / 'hokoku.db'}" in done.stderr
     assert "nishitokyo_plan.csv" in out  # hokoku samples
     assert "111" in out and "35" in out and "216" in out  # items, departments, assignments
-    assert "の回を開きました" in out and "報告枠 216件" in out
+    assert "の回を開きました" in out and "報告枠 206件" in out
     assert "→ B「情報誌を年4回発行」 … 保存" in out and "→ A「市報・HPで周知」 … 保存" in out
     assert "→ B「関連図書の展示」 … 保存" in out
     assert "招待コード:" in out and "秘書広報課" in out
-    assert "回答 3 / 216 件" in out and "あと28日" in out  # never overdue
+    assert "回答 3 / 206 件" in out and "あと28日" in out  # never overdue
     assert "ファイル: " + str(tmp_path / "hokoku.db") in out and "（最新）" in out
-    assert "件数: 計画 1、回 1、報告枠 216" in out
+    assert "件数: 計画 1、回 1、報告枠 206" in out

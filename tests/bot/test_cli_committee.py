@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 from bot.cli import app
 from handlers.directory import find_department
 from handlers.reports import department_slots
-from handlers.rounds import resolve_round
+from handlers.rounds import VIEW, resolve_round
 from models import Organization
 from tests.conftest import Db
 
@@ -71,7 +71,7 @@ def test_last_years_results_export_and_show_as_previous(
     _ok(db, "report", "set", "--dept", "女性センター", "--item", "1", "--grade", "A")
     with db.factory() as session:
         org = session.scalars(select(Organization)).one().id
-        rnd = resolve_round(session, organization_id=org, ref=None)
+        rnd = resolve_round(session, organization_id=org, ref=None, purpose=VIEW)
         center = find_department(session, organization_id=org, name="女性センター")
         first = department_slots(session, round_id=rnd.id, department_id=center.id)[0]
         assert (first.grade, first.previous_grade, first.previous_comment) == ("A", "B", want[1][5])
@@ -176,7 +176,7 @@ def test_a_new_plan_period_continues_the_old_one(db: Db, tmp_path: Path) -> None
     )
     with db.factory() as session:
         org = session.scalars(select(Organization)).one().id
-        rnd = resolve_round(session, organization_id=org, ref=None)
+        rnd = resolve_round(session, organization_id=org, ref=None, purpose=VIEW)
         center = find_department(session, organization_id=org, name="女性センター")
         slots = department_slots(session, round_id=rnd.id, department_id=center.id)
         assert [(s.item_title, s.previous_grade, s.previous_comment) for s in slots] == [

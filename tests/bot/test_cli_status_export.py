@@ -116,7 +116,7 @@ def test_export_xlsx_and_csv(db: Db, tmp_path: Path) -> None:
     xlsx = tmp_path / "達成状況一覧.xlsx"
     result = _invoke(db, "export", "-o", str(xlsx))
     assert result.exit_code == 0, result.output
-    assert "4行、未回答 1件、A4横 1ページ" in result.stdout
+    assert "4行、未回答 1件、A4横 1ページ" in result.stdout.replace("\n", "")
     ws = load_workbook(xlsx)["達成状況一覧"]
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=4)] == [
         ["基本目標", "取組項目", "担当課（R5）", "達成度（R5）", "取組計画と達成状況（R5）"],

@@ -4,21 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, ForeignKeyConstraint, make_url, text
 
 from models import Base
 from models.db import alembic_config, current_revision, head_revision, make_engine, upgrade
 
 
+def _columns(fk: ForeignKeyConstraint) -> tuple[str, tuple[str, ...]]:
+    return fk.table.name, tuple(c.name for c in fk.columns)
+
+
+def _unreadable_inline_fks(diffs: list[Any]) -> list[Any]:
+    """SQLite only: a foreign key added with `ALTER TABLE … ADD COLUMN … REFERENCES … ON DELETE`
+    (the only way to add one without copying the table, see 0003/0004) is reflected by
+    SQLAlchemy without its name and action. Such a pair (unnamed remove_fk, add_fk of the
+    same columns) is that reflection gap, not drift; PostgreSQL compares them in full."""
+    removed = {_columns(d[1]) for d in diffs if d[0] == "remove_fk" and d[1].name is None}
+    return [d for d in diffs if not (d[0] in ("remove_fk", "add_fk") and _columns(d[1]) in removed)]
+
+
 def test_migrated_schema_matches_models(engine: Engine) -> None:
     assert current_revision(engine) == head_revision(engine)
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    if engine.dialect.name == "sqlite":
+        diffs = _unreadable_inline_fks(diffs)
+    assert diffs == []
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

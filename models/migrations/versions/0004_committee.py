@@ -146,45 +146,44 @@ def upgrade() -> None:
             batch_op.f("ix_indicator_value_revisions_value_id"), ["value_id"], unique=False
         )
 
-    with op.batch_alter_table("items", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("predecessor_id", sa.Integer(), nullable=True))
-        batch_op.create_index(
-            batch_op.f("ix_items_predecessor_id"), ["predecessor_id"], unique=False
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_items_predecessor_id_items"),
-            "items",
-            ["predecessor_id"],
-            ["id"],
-            ondelete="SET NULL",
-        )
+    # Plain ADD COLUMN, never a batch copy: on SQLite copying `items` or `plans` drops the
+    # old table with foreign keys on, and ON DELETE CASCADE would empty `assignments` and
+    # the plans' nodes and items (see 0003). SQLite takes a REFERENCES clause on ADD COLUMN
+    # when the default is NULL.
+    _add_self_reference("items", "predecessor_id")
+    op.create_index(op.f("ix_items_predecessor_id"), "items", ["predecessor_id"], unique=False)
+    _add_self_reference("plans", "predecessor_id")
+    op.add_column("plans", sa.Column("evaluation_level", sa.Integer(), nullable=True))
+    op.add_column("plans", sa.Column("evaluation_scale", sa.JSON(), nullable=True))
+    op.add_column("plans", sa.Column("good_grades", sa.JSON(), nullable=True))
 
-    with op.batch_alter_table("plans", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("predecessor_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("evaluation_level", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("evaluation_scale", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("good_grades", sa.JSON(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_plans_predecessor_id_plans"),
-            "plans",
-            ["predecessor_id"],
-            ["id"],
-            ondelete="SET NULL",
+
+def _add_self_reference(table: str, column: str) -> None:
+    name = f"fk_{table}_{column}_{table}"
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            f"ALTER TABLE {table} ADD COLUMN {column} INTEGER "
+            f"CONSTRAINT {name} REFERENCES {table} (id) ON DELETE SET NULL"
         )
+        return
+    op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
+    op.create_foreign_key(op.f(name), table, table, [column], ["id"], ondelete="SET NULL")
+
+
+def _drop_self_reference(table: str, column: str) -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(op.f(f"fk_{table}_{column}_{table}"), table, type_="foreignkey")
+    op.drop_column(table, column)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("plans", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_plans_predecessor_id_plans"), type_="foreignkey")
-        batch_op.drop_column("good_grades")
-        batch_op.drop_column("evaluation_scale")
-        batch_op.drop_column("evaluation_level")
-        batch_op.drop_column("predecessor_id")
-
-    with op.batch_alter_table("items", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_items_predecessor_id_items"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_items_predecessor_id"))
-        batch_op.drop_column("predecessor_id")
+    # Native DROP COLUMN (SQLite >= 3.35), never a batch copy: see upgrade().
+    op.drop_column("plans", "good_grades")
+    op.drop_column("plans", "evaluation_scale")
+    op.drop_column("plans", "evaluation_level")
+    _drop_self_reference("plans", "predecessor_id")
+    op.drop_index(op.f("ix_items_predecessor_id"), table_name="items")
+    _drop_self_reference("items", "predecessor_id")
 
     with op.batch_alter_table("indicator_value_revisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_indicator_value_revisions_value_id"))

@@ -18,18 +18,15 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the fakes live with the tests
@@ -42,6 +39,7 @@ from tests.bot.deliveries import Delivery, answers_for, both_platforms, seed_off
 from tests.conftest import Db
 from tests.fakes.line_api import running_fake_line_api
 from tests.fakes.slack_api import FakeSlackApi
+from tests.scratch_postgres import scratch_database
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -59,20 +57,6 @@ class Figures:
     p50_ms: float
     p99_ms: float
     seconds: float
-
-
-@contextmanager
-def scratch_postgres(url: str) -> Iterator[str]:
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"hokoku_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run(url: str, label: str, *, answers: int, in_flight: int, seed: int) -> Figures:
@@ -163,7 +147,7 @@ def main() -> None:
             )
     if args.only in (None, "postgresql"):
         try:
-            with scratch_postgres(args.database_url) as url:
+            with scratch_database(args.database_url, prefix="hokoku_bench") as url:
                 figures.append(
                     run(
                         url,

@@ -9,18 +9,18 @@ except in CI (CI=true) or when the URL was set explicitly: then it fails.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete, make_url, text
+from sqlalchemy import Engine, delete, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Base
 from models.db import make_engine, make_session_factory, upgrade
+from tests.scratch_postgres import scratch_database
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SAMPLES = Path(__file__).resolve().parents[1] / "bot" / "samples"  # shipped with the package
@@ -52,15 +52,9 @@ def postgres_url() -> Iterator[str]:
         if required:
             pytest.fail(message)
         pytest.skip(message + " (set HOKOKU_TEST_DATABASE_URL to run these)")
-    name = f"hokoku_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    admin.dispose()
+    with scratch_database(url) as scratch:
+        yield scratch
 
 
 @pytest.fixture(scope="session")

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import Result
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url
 from typer.testing import CliRunner
 
 from bot.cli import app
 from models.db import head_revision, make_engine
 from models.transfer import table_counts
-from tests.conftest import PG_DEFAULT, Db
+from tests.conftest import Db
+from tests.scratch_postgres import scratch_database
 
 
 def run(url: str, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -165,18 +164,8 @@ def test_postgres_backup_without_pg_dump_prints_the_command(pg_url: str, tmp_pat
 @pytest.fixture
 def empty_postgres(postgres_url: str) -> Iterator[str]:
     """A brand-new, empty PostgreSQL database (no schema), dropped afterwards."""
-    admin = make_engine(
-        os.environ.get("HOKOKU_TEST_DATABASE_URL") or PG_DEFAULT, isolation_level="AUTOCOMMIT"
-    )
-    name = f"hokoku_copy_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(postgres_url, prefix="hokoku_copy") as url:
+        yield url
 
 
 def counts(url: str) -> dict[str, int]:

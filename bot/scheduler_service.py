@@ -46,6 +46,7 @@ class SchedulerService:
             organization_id=self.runtime.organization_id,
             interval_seconds=self.interval,
             on_tick=self._log,
+            workers=self.runtime.settings.send_workers,
         )
 
     def stop(self) -> None:
@@ -58,10 +59,11 @@ class SchedulerService:
         d = result.delivery
         if result.enqueued or d.sent or d.failed or d.retried:
             logger.info(
-                "tick: enqueued %d, sent %d, skipped %d, retried %d, failed %d",
+                "tick: enqueued %d, sent %d, skipped %d, retried %d, failed %d, held %d",
                 result.enqueued,
                 d.sent,
                 d.skipped,
                 d.retried,
                 d.failed,
+                sum(u.count for u in result.unconfigured),
             )

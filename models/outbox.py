@@ -16,6 +16,9 @@ STATUS_CLAIMED = "claimed"
 STATUS_SENT = "sent"
 STATUS_FAILED = "failed"  # permanently; reported to the office once
 STATUS_SKIPPED = "skipped"  # no longer needed when its turn came (e.g. all answered)
+# Held: the target's platform is not configured here. Claimed like `pending` by a scheduler
+# that has the platform (sent once it is configured); superseded like `pending`.
+STATUS_UNCONFIGURED = "unconfigured"
 
 
 class Notification(Base):

@@ -87,6 +87,12 @@ class RateLimiter:
                 self._tat[group] = tat + self._interval
             return 0.0
 
+    def group_wait(self, group: str = "") -> float:
+        """How long until the group's rate allows a send (nothing is booked)."""
+        with self._lock:
+            now = self.clock()
+            return max(0.0, self._tat.get(group, now) - self._tolerance - now)
+
     def acquire(self, target: str, group: str = "") -> None:
         """Block until a slot for `target` is free, and take it."""
         while (wait := self.try_acquire(target, group)) > 0:
@@ -112,6 +118,10 @@ class RateLimitedMessenger:
 
     def try_acquire(self, target: Target) -> float:
         return self.limiter.try_acquire(*slot_keys(target))
+
+    def group_wait(self, target: Target) -> float:
+        """How long until `target`'s group (Slack workspace; all of LINE) may send again."""
+        return self.limiter.group_wait(slot_keys(target)[1])
 
     def send(
         self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False

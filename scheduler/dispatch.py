@@ -76,7 +76,8 @@ class _Platform:
     not_before: float = 0.0  # the platform's rate allows no send before (monotonic)
     in_flight: int = 0
     exhausted: bool = False
-    ready: deque[Claimed] = field(default_factory=deque)
+    ready: deque[Claimed] = field(default_factory=deque)  # claimed, in due order
+    owned: deque[Claimed] = field(default_factory=deque)  # next up for their target
 
 
 def _platform(name: str, messenger: Messenger, workers: int) -> _Platform:
@@ -126,7 +127,9 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._timeline: list[tuple[float, int, Claimed]] = []  # (not before, seq, item)
         self._seq = itertools.count()
-        self._busy: dict[str, deque[Claimed]] = {}  # target → its sends behind the one out
+        # target → its sends waiting behind the one that holds it (in flight, or next up and
+        # waiting for its slot): one send to a target at a time, in due order.
+        self._busy: dict[str, deque[Claimed]] = {}
         self._outcomes: list[_Outcome] = []
         self._oldest = 0.0
 
@@ -195,10 +198,11 @@ class Dispatcher:
         now = time.monotonic()
         while self._timeline and self._timeline[0][0] <= now:
             _, _, item = heapq.heappop(self._timeline)
-            self.platforms[item.target.platform].ready.append(item)
+            self.platforms[item.target.platform].owned.append(item)
         for platform in self.platforms.values():
-            while platform.ready and platform.in_flight < self.workers:
-                item = platform.ready[0]
+            while platform.in_flight < self.workers and (platform.owned or platform.ready):
+                source = platform.owned or platform.ready
+                item = source[0]
                 paced = platform.paced
                 if paced is not None:
                     # The whole group is held back by its rate: nothing of it can go yet.
@@ -206,17 +210,20 @@ class Dispatcher:
                     if wait > 0:
                         platform.not_before = now + wait
                         break
-                platform.ready.popleft()
-                target = _target_key(item)
-                if target in self._busy:  # one send to a target at a time, in due order
-                    self._busy[target].append(item)
-                    continue
+                source.popleft()
+                if source is platform.ready:
+                    target = _target_key(item)
+                    if target in self._busy:
+                        self._busy[target].append(item)
+                        continue
+                    self._busy[target] = deque()
                 if paced is not None:
                     wait = paced.try_acquire(item.target)
-                    if wait > 0:  # this channel's own spacing
-                        heapq.heappush(self._timeline, (now + wait, next(self._seq), item))
+                    if wait > 0:  # the target's own spacing; it keeps the target meanwhile
+                        heapq.heappush(
+                            self._timeline, (time.monotonic() + wait, next(self._seq), item)
+                        )
                         continue
-                self._busy[target] = deque()
                 self._start(platform, item)
 
     def _start(self, platform: _Platform, item: Claimed) -> None:
@@ -247,7 +254,7 @@ class Dispatcher:
         """Wait for a finished send (or the next timed one); take every finished send."""
         if not self._done:
             timeout = IDLE_WAIT
-            wake = [p.not_before for p in self.platforms.values() if p.ready]
+            wake = [p.not_before for p in self.platforms.values() if p.ready or p.owned]
             if self._timeline:
                 wake.append(self._timeline[0][0])
             if wake:
@@ -268,9 +275,13 @@ class Dispatcher:
             if not self._outcomes:
                 self._oldest = time.monotonic()
             self._outcomes.append(_Outcome(item, error))
-            # The target is free: its waiting sends go first, in their order.
-            waiting = self._busy.pop(_target_key(item))
-            self.platforms[item.target.platform].ready.extendleft(reversed(waiting))
+            # The target passes to the next of its waiting sends, if any.
+            target = _target_key(item)
+            waiting = self._busy[target]
+            if waiting:
+                self.platforms[item.target.platform].owned.append(waiting.popleft())
+            else:
+                del self._busy[target]
 
     # -- recording ------------------------------------------------------------------------
 

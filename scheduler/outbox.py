@@ -101,6 +101,7 @@ def insert_if_absent(
     key: str,
     round_id: int | None,
     identity_id: int,
+    platform: str,
     department_id: int | None,
     purpose: str,
     due_at: datetime,
@@ -113,6 +114,7 @@ def insert_if_absent(
         "key": key,
         "round_id": round_id,
         "identity_id": identity_id,
+        "platform": platform,
         "department_id": department_id,
         "purpose": purpose,
         "due_at": due_at,
@@ -177,6 +179,7 @@ def enqueue(
                 "key": send.key,
                 "round_id": send.round_id,
                 "identity_id": send.identity_id,
+                "platform": send.target.platform,
                 "department_id": send.department_id,
                 "purpose": send.purpose,
                 "due_at": send.due_at,
@@ -237,9 +240,7 @@ def claim(
     """
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
     claimable = _claimable(now, lease)
-    with_platform = Notification.identity_id.in_(
-        select(ChatIdentity.id).where(ChatIdentity.platform.in_(list(platforms)))
-    )
+    with_platform = Notification.platform.in_(list(platforms))
     candidates = (
         select(Notification.id)
         .where(claimable, with_platform)  # type: ignore[arg-type]
@@ -506,6 +507,7 @@ def report_failure(session: Session, *, row: Notification, error: str, now: date
             key=f"{key}:i{failed.id}",
             round_id=row.round_id,
             identity_id=office.id,
+            platform=office.platform,
             department_id=failed.department_id,
             purpose=PURPOSE_FAILURE,
             due_at=now,

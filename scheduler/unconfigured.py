@@ -67,9 +67,7 @@ def hold(session: Session, *, configured: Collection[str]) -> int:
         update(Notification)
         .where(
             Notification.status == STATUS_PENDING,
-            Notification.identity_id.in_(
-                select(ChatIdentity.id).where(ChatIdentity.platform.not_in(list(configured)))
-            ),
+            Notification.platform.not_in(list(configured)),
         )
         .values(status=STATUS_UNCONFIGURED)
         .execution_options(synchronize_session=False)
@@ -97,7 +95,7 @@ def held_messages(
         .join(Department, Department.id == ChatIdentity.department_id)
         .where(
             Notification.status == STATUS_UNCONFIGURED,
-            ChatIdentity.platform.not_in(list(configured)),
+            Notification.platform.not_in(list(configured)),
         )
         .group_by(
             ChatIdentity.platform, Department.name, ChatIdentity.kind, ChatIdentity.external_id

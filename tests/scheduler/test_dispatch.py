@@ -116,6 +116,7 @@ def test_sends_to_one_target_go_one_at_a_time_in_due_order(db: Db) -> None:
                 key=f"note:{n}",
                 round_id=sc.round_id,
                 identity_id=office,
+                platform="slack",
                 department_id=None,
                 purpose="failure",
                 due_at=NOW.replace(minute=n),

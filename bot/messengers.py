@@ -16,7 +16,7 @@ from bot.slack.app import make_client
 from bot.slack.messenger import SlackMessenger
 from handlers.ports import Messenger
 from scheduler.calendar import BusinessCalendar, parse_month_day, parse_send_time
-from scheduler.ratelimit import RateLimit, rate_limited
+from scheduler.ratelimit import RateLimit, rate_limited, within
 
 # platform → builder of its messenger (called only when it is configured).
 BUILDERS: dict[str, Callable[[Settings], Messenger]] = {
@@ -34,7 +34,7 @@ def platform_limits(settings: Settings) -> dict[str, RateLimit]:
             per_second=settings.slack_workspace_rate,
             burst=settings.slack_workspace_burst,
         ),
-        "line": RateLimit(per_second=settings.line_rate),
+        "line": within(settings.line_rate) if settings.line_rate else RateLimit(),
     }
 
 

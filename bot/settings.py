@@ -52,7 +52,7 @@ class Settings(BaseSettings):
 
     # Outbound pacing and concurrency (scheduler.ratelimit cites the platforms' limits).
     send_workers: int = Field(
-        default=64, ge=1, le=512, validation_alias=AliasChoices("HOKOKU_SEND_WORKERS")
+        default=100, ge=1, le=512, validation_alias=AliasChoices("HOKOKU_SEND_WORKERS")
     )
     slack_channel_interval: float = Field(
         default=1.1, ge=0, validation_alias=AliasChoices("HOKOKU_SLACK_CHANNEL_INTERVAL")

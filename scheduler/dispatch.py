@@ -1,11 +1,12 @@
 """Deliver what is due: claim batches, send them concurrently, paced, and record the outcome.
 
-A delivery runs on an event loop of its own, in the calling thread. Between sends it does
-the database work itself, each step a short transaction on its own session: claim a batch
-sized to the workers, build its messages (a fixed number of queries per batch,
-scheduler.messages), and record outcomes in bulk (one UPDATE per claim token for all that
-was sent since the last flush). So a delivery needs one database connection whatever its
-worker count, and nothing else in the process competes with it for the GIL.
+A delivery runs on an event loop of its own, in the calling thread, and hands the database
+work, one job at a time, to a single thread of its own (one session per job, each a short
+transaction): claim a batch sized to the workers and build its messages (a fixed number of
+queries per batch, scheduler.messages), or record outcomes in bulk (one UPDATE per claim
+token for all that was sent since the last time). Sends go on meanwhile, so a commit's
+fsync never stalls them, and a delivery needs one database connection whatever its worker
+count.
 
 Up to `workers` sends per platform are in flight at once: as tasks on the loop when the
 Messenger can send asynchronously (LINE, handlers.ports.AsyncMessenger), else on a thread
@@ -54,7 +55,9 @@ from scheduler.ratelimit import RateLimitedMessenger, slot_keys
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WORKERS = 64  # sends in flight per platform and scheduler (HOKOKU_SEND_WORKERS)
+# Sends in flight per platform and scheduler (HOKOKU_SEND_WORKERS): LINE's 2,000 requests
+# a second at ~50 ms per request need 100 in flight.
+DEFAULT_WORKERS = 100
 CLAIM_BATCHES = 2  # a claim takes up to 2 × workers rows (one commit each: few and big)
 BATCHES_IN_HAND = 2  # rows held per platform: up to this many claims ahead
 PACED_HORIZON = 20.0  # seconds of paced sends claimed ahead (LEASE is 10 minutes)
@@ -100,6 +103,27 @@ class _Outcome:
     error: DeliveryError | None
 
 
+@dataclass
+class _Claimed:
+    """What a claim job hands back: the rows to send (messages built) and the counts."""
+
+    platform: str
+    asked: int
+    items: list[Claimed]
+    claimed: int
+    skipped: int
+    lost: int
+
+
+@dataclass
+class _Recorded:
+    """What a record job hands back: the outcomes it wrote and what they counted."""
+
+    outcomes: list[_Outcome]
+    stats: DeliveryStats
+    notices: int
+
+
 class Dispatcher:
     """One delivery run: until nothing due is left for the configured platforms."""
 
@@ -124,7 +148,7 @@ class Dispatcher:
         }
         self.stats = DeliveryStats()
         self._done: deque[tuple[Claimed, asyncio.Future[None]]] = deque()
-        self._wake = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None  # _collect waiting for a send
         self._timeline: list[tuple[float, int, Claimed]] = []  # (not before, seq, item)
         self._seq = itertools.count()
         # target → its sends waiting behind the one that holds it (in flight, or next up and
@@ -132,27 +156,25 @@ class Dispatcher:
         self._busy: dict[str, deque[Claimed]] = {}
         self._outcomes: list[_Outcome] = []
         self._oldest = 0.0
+        self._db = ThreadPoolExecutor(1, thread_name_prefix="hokoku-outbox-db")
+        self._job: asyncio.Future[_Claimed] | asyncio.Future[_Recorded] | None = None
+        self._last_job = ""
 
     def run(self) -> DeliveryStats:
         return asyncio.run(self._run())
 
     async def _run(self) -> DeliveryStats:
-        self._wake = asyncio.Event()  # bound to this run's loop
         try:
             while True:
-                self._top_up()
+                self._start_job()
                 self._dispatch()
                 if self._finished():
                     return self.stats
                 await self._collect()
+                self._end_job()
                 self._dispatch()
-                if self._outcomes and (
-                    not any(p.in_flight for p in self.platforms.values())
-                    or time.monotonic() - self._oldest >= FLUSH_SECONDS
-                    or len(self._outcomes) >= self.workers * FLUSH_ROWS
-                ):
-                    self._flush()
         finally:
+            self._db.shutdown(wait=True)
             for platform in self.platforms.values():
                 if platform.pool is not None:
                     platform.pool.shutdown(wait=True)
@@ -160,36 +182,121 @@ class Dispatcher:
                     await cast(AsyncMessenger, platform.sender).aclose()
 
     def _finished(self) -> bool:
-        return all(p.exhausted and not p.held for p in self.platforms.values())
+        return (
+            self._job is None
+            and not self._outcomes
+            and all(p.exhausted and not p.held for p in self.platforms.values())
+        )
 
-    # -- claiming -------------------------------------------------------------------------
+    # -- database jobs (one at a time, on the database thread) -----------------------------
 
-    def _top_up(self) -> None:
-        """Claim another batch for each platform with room for one."""
-        for platform in self.platforms.values():
-            batch = min(self.workers * CLAIM_BATCHES, platform.budget)
-            limit = min(platform.budget - platform.held, batch)
-            if platform.exhausted or limit < batch:
-                continue
-            token, ids = claim(
-                self.factory,
-                worker=self.worker,
-                now=self.now,
-                platforms=[platform.name],
-                limit=limit,
-                lease=self.lease,
-            )
-            platform.exhausted = len(ids) < limit
-            if not ids:
-                continue
-            with transaction(self.factory) as session:
-                items = load_claimed(session, token=token, ids=ids, configured=self.configured)
-                unneeded = [i.row_id for i in items if i.message is None]
-                self.stats.skipped += mark_skipped(session, token=token, ids=unneeded)
-            self.stats.lost_claim += len(ids) - len(items)
-            wanted = [i for i in items if i.message is not None]
-            platform.held += len(wanted)
-            platform.ready.extend(wanted)
+    def _start_job(self) -> None:
+        """Start a claim or a record job if one is due and none is running."""
+        if self._job is not None:
+            return
+        flush = bool(self._outcomes) and (
+            not any(p.in_flight for p in self.platforms.values())
+            or time.monotonic() - self._oldest >= FLUSH_SECONDS
+            or len(self._outcomes) >= self.workers * FLUSH_ROWS
+        )
+        wanted = [
+            (platform, limit)
+            for platform in self.platforms.values()
+            if not platform.exhausted
+            and (limit := min(platform.budget - platform.held, self._batch(platform)))
+            >= self._batch(platform)
+        ]
+        loop = asyncio.get_running_loop()
+        job: asyncio.Future[_Claimed] | asyncio.Future[_Recorded]
+        if flush and not (wanted and self._last_job == "record"):
+            outcomes, self._outcomes = self._outcomes, []
+            job = loop.run_in_executor(self._db, self._record, outcomes)
+            self._last_job = "record"
+        elif wanted:
+            platform, limit = wanted[0]
+            job = loop.run_in_executor(self._db, self._claim, platform.name, limit)
+            self._last_job = "claim"
+        else:
+            return
+        job.add_done_callback(lambda _: _wake(self._waiter))
+        self._job = job
+
+    def _end_job(self) -> None:
+        """Take in the result of a finished job (its exception, if any, is raised here)."""
+        if self._job is None or not self._job.done():
+            return
+        result, self._job = self._job.result(), None
+        if isinstance(result, _Claimed):
+            platform = self.platforms[result.platform]
+            platform.exhausted = result.claimed < result.asked
+            platform.held += len(result.items)
+            platform.ready.extend(result.items)
+            self.stats.skipped += result.skipped
+            self.stats.lost_claim += result.lost
+            return
+        self.stats.add(result.stats)
+        for outcome in result.outcomes:
+            self.platforms[outcome.item.target.platform].held -= 1
+        if result.notices:  # failure notices for the office are due now: look again
+            for platform in self.platforms.values():
+                platform.exhausted = False
+
+    def _batch(self, platform: _Platform) -> int:
+        return min(self.workers * CLAIM_BATCHES, platform.budget)
+
+    def _claim(self, platform: str, limit: int) -> _Claimed:
+        """Claim up to `limit` rows of `platform` and build their messages (database thread)."""
+        token, ids = claim(
+            self.factory,
+            worker=self.worker,
+            now=self.now,
+            platforms=[platform],
+            limit=limit,
+            lease=self.lease,
+        )
+        if not ids:
+            return _Claimed(platform, limit, [], 0, 0, 0)
+        with transaction(self.factory) as session:
+            items = load_claimed(session, token=token, ids=ids, configured=self.configured)
+            unneeded = [i.row_id for i in items if i.message is None]
+            skipped = mark_skipped(session, token=token, ids=unneeded)
+        return _Claimed(
+            platform=platform,
+            asked=limit,
+            items=[i for i in items if i.message is not None],
+            claimed=len(ids),
+            skipped=skipped,
+            lost=len(ids) - len(items),
+        )
+
+    def _record(self, outcomes: list[_Outcome]) -> _Recorded:
+        """Write the outcomes: sent in bulk per claim token, retries, failures (database thread)."""
+        stats = DeliveryStats()
+        sent: dict[str, list[int]] = {}
+        notices = 0
+        with transaction(self.factory) as session:
+            for outcome in outcomes:
+                item, error = outcome.item, outcome.error
+                if error is None:
+                    sent.setdefault(item.token, []).append(item.row_id)
+                    continue
+                message = str(error)[:2000]
+                if error.permanent or item.attempts >= MAX_ATTEMPTS:
+                    ours, queued = mark_failed(session, item=item, error=message, now=self.now)
+                    stats.failed += ours
+                    notices += queued
+                    log.warning("notification %s failed permanently: %s", item.key, message)
+                    continue
+                retry_at = self.now + backoff(item.attempts, error.retry_after)
+                if mark_retry(session, item=item, error=message, retry_at=retry_at):
+                    stats.retried += 1
+                log.info("notification %s will be retried at %s: %s", item.key, retry_at, message)
+            for token, ids in sent.items():
+                keys = mark_sent(session, token=token, ids=ids, now=self.now)
+                stats.sent += len(keys)
+                stats.keys_sent += keys
+                stats.lost_claim += len(ids) - len(keys)
+        return _Recorded(outcomes=outcomes, stats=stats, notices=notices)
 
     # -- sending --------------------------------------------------------------------------
 
@@ -248,24 +355,27 @@ class Dispatcher:
 
     def _finish(self, item: Claimed, future: asyncio.Future[None]) -> None:
         self._done.append((item, future))
-        self._wake.set()
+        _wake(self._waiter)
 
     async def _collect(self) -> None:
-        """Wait for a finished send (or the next timed one); take every finished send."""
-        if not self._done:
+        """Wait for a finished send or job (or the next timed send); take every finished send."""
+        if not self._done and not (self._job is not None and self._job.done()):
             timeout = IDLE_WAIT
             wake = [p.not_before for p in self.platforms.values() if p.ready or p.owned]
             if self._timeline:
                 wake.append(self._timeline[0][0])
             if wake:
                 timeout = min(timeout, max(0.0, min(wake) - time.monotonic()))
-            if self._outcomes:
-                timeout = min(timeout, FLUSH_SECONDS)
+            if self._outcomes and self._job is None:
+                timeout = min(timeout, max(0.0, self._oldest + FLUSH_SECONDS - time.monotonic()))
+            loop = asyncio.get_running_loop()
+            self._waiter = loop.create_future()
+            timer = loop.call_later(timeout, _wake, self._waiter)
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                return
-        self._wake.clear()
+                await self._waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
         while self._done:
             item, future = self._done.popleft()
             error = future.exception()  # a DeliveryError is an outcome; anything else a bug
@@ -283,39 +393,10 @@ class Dispatcher:
             else:
                 del self._busy[target]
 
-    # -- recording ------------------------------------------------------------------------
 
-    def _flush(self) -> None:
-        outcomes, self._outcomes = self._outcomes, []
-        sent: dict[str, list[int]] = {}
-        notices = 0
-        with transaction(self.factory) as session:
-            for outcome in outcomes:
-                item, error = outcome.item, outcome.error
-                if error is None:
-                    sent.setdefault(item.token, []).append(item.row_id)
-                    continue
-                message = str(error)[:2000]
-                if error.permanent or item.attempts >= MAX_ATTEMPTS:
-                    ours, queued = mark_failed(session, item=item, error=message, now=self.now)
-                    self.stats.failed += ours
-                    notices += queued
-                    log.warning("notification %s failed permanently: %s", item.key, message)
-                    continue
-                retry_at = self.now + backoff(item.attempts, error.retry_after)
-                if mark_retry(session, item=item, error=message, retry_at=retry_at):
-                    self.stats.retried += 1
-                log.info("notification %s will be retried at %s: %s", item.key, retry_at, message)
-            for token, ids in sent.items():
-                keys = mark_sent(session, token=token, ids=ids, now=self.now)
-                self.stats.sent += len(keys)
-                self.stats.keys_sent += keys
-                self.stats.lost_claim += len(ids) - len(keys)
-        for outcome in outcomes:
-            self.platforms[outcome.item.target.platform].held -= 1
-        if notices:  # failure notices for the office are due now: look again
-            for platform in self.platforms.values():
-                platform.exhausted = False
+def _wake(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
 
 
 def _target_key(item: Claimed) -> str:

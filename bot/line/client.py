@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 RETRY_KEY_NAMESPACE = uuid.UUID("6f1c9a52-3a0e-4d7b-9f43-2d7c1b8e5a10")
 PERMANENT_STATUSES = frozenset({400, 403, 404})
 ALREADY_ACCEPTED = 409
-DEFAULT_CONNECTIONS = 64  # kept-alive connections to LINE (HOKOKU_SEND_WORKERS)
+DEFAULT_CONNECTIONS = 100  # kept-alive connections to LINE (HOKOKU_SEND_WORKERS)
 
 
 def retry_key(key: str) -> str:

@@ -58,6 +58,7 @@ from models.db import make_engine, make_session_factory, transaction, upgrade
 from scheduler.dispatch import deliver_due
 from scheduler.outbox import enqueue, insert_if_absent
 from scheduler.plan import ask_sends
+from scheduler.runner import freeze_startup_heap
 
 console = Console()
 WORKSPACE = "T0BENCH"
@@ -236,6 +237,7 @@ def build_round(factory: Any, *, slack: int, line: int, per_department: int, bur
                 key=f"burst:{n}",
                 round_id=info.id,
                 identity_id=office,
+                platform="slack",
                 department_id=None,
                 purpose=PURPOSE_FAILURE,
                 due_at=now,
@@ -280,7 +282,7 @@ def main() -> None:
     parser.add_argument("--slack", type=int, default=200, help="Slack channels (one workspace)")
     parser.add_argument("--burst", type=int, default=5, help="extra messages to one channel")
     parser.add_argument("--per-department", type=int, default=1, help="targets per department")
-    parser.add_argument("--workers", type=int, default=64, help="HOKOKU_SEND_WORKERS")
+    parser.add_argument("--workers", type=int, default=100, help="HOKOKU_SEND_WORKERS")
     parser.add_argument("--schedulers", type=int, default=1, help="schedulers delivering at once")
     parser.add_argument("--latency", type=float, default=0.05, help="fake API latency (s)")
     parser.add_argument(
@@ -315,6 +317,7 @@ def main() -> None:
         )
         messengers = build_messengers(settings)
         total = args.slack + args.line + args.burst
+        freeze_startup_heap()  # as hokoku serve / remind / round notify do before sending
 
         started = time.monotonic()
         now = datetime.now(UTC)

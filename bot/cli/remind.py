@@ -25,7 +25,13 @@ from handlers.rounds import resolve_round
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar, parse_send_time
 from scheduler.plan import due_sends
-from scheduler.runner import TickResult, notify_round, start_scheduler, tick
+from scheduler.runner import (
+    TickResult,
+    freeze_startup_heap,
+    notify_round,
+    start_scheduler,
+    tick,
+)
 from scheduler.schedule import (
     UNIT_BUSINESS,
     UNIT_CALENDAR,
@@ -132,6 +138,7 @@ def remind_cmd(
             console.print(table)
             console.print(f"{len(due)} 件（--dry-run: 送っていません）")
             return
+        freeze_startup_heap()
         result = tick(
             rt.factory,
             build_messengers(rt.settings),
@@ -195,6 +202,7 @@ def scheduler_cmd(
 def notify_round_now(ctx: typer.Context, round_id: int, *, quiet: bool = False) -> TickResult:
     """Send the request of a round now (for `round notify` and `round open --notify`)."""
     rt = runtime(ctx)
+    freeze_startup_heap()
     with user_errors():
         result = notify_round(
             rt.factory,

@@ -30,14 +30,19 @@ from handlers.ports import DeliveryError
 
 PUSH_PATH = "/v2/bot/message/push"
 PUSH_TIMEOUT = 30.0  # seconds; a hung connection must not hold a send slot forever
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})  # never through a proxy
 
 
 def proxy_for(url: str, configured: str | None) -> str | None:
-    """The SDK Configuration's proxy, else the environment's for this URL (NO_PROXY honoured)."""
+    """The SDK Configuration's proxy, else the environment's for this URL (NO_PROXY honoured).
+
+    Never for this machine itself (the local fake API in tests and benchmarks).
+    """
     if configured:
         return configured
     parts = urlsplit(url)
-    if urllib.request.proxy_bypass(parts.hostname or ""):
+    host = parts.hostname or ""
+    if host in LOOPBACK or urllib.request.proxy_bypass(host):
         return None
     return urllib.request.getproxies().get(parts.scheme) or None
 

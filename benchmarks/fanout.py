@@ -333,6 +333,7 @@ def main() -> None:
             sends = ask_sends(s, rnd=rnd, purpose=PURPOSE_REQUEST, day=now.date(), due_at=now)
             enqueue(s, sends, now=now, configured=messengers.keys())
         enqueued = time.monotonic()
+        cpu_before = time.process_time()
         statements = count_statements(engine)
         with Progress(
             TextColumn("fan-out"),
@@ -360,6 +361,7 @@ def main() -> None:
                 results = [f.result() for f in futures]
                 progress.update(task, completed=received(api))
         finished = time.monotonic()
+        cpu = time.process_time() - cpu_before
         statement_count = statements[0]
 
         calls = recorded(api)
@@ -420,6 +422,10 @@ def main() -> None:
             f"{gaps[0]:.3f} / {gaps[len(gaps) // 2]:.3f}" if gaps else "-",
         ),
         ("deliver, all platforms (s)", f"{elapsed:.2f}"),
+        (
+            "CPU of this process per message (ms; the machine's load does not change it much)",
+            f"{cpu * 1000 / max(sent, 1):.2f}",
+        ),
         ("SQL statements per message (deliver)", f"{statement_count / max(sent, 1):.2f}"),
         (
             "lost: rows not sent / messages the API never got",

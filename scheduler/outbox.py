@@ -30,7 +30,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -214,13 +214,33 @@ def enqueue(
     return len(inserted), superseded
 
 
-def _claimable(now: datetime, lease: timedelta) -> object:
+def _claimable(
+    now: datetime, lease: timedelta, *, platforms: Iterable[str] | None = None
+) -> ColumnElement[bool]:
+    """Due and in no one's hands (or in the hands of a worker whose lease ran out).
+
+    With `platforms`, each branch starts with the platform so that both are ranges of the
+    claim index (platform, status, due_at). Without, the same test is worded so that no
+    index serves it (coalesce() hides the status column): the re-check of rows already
+    picked by id, where SQLite would otherwise walk every pending row instead of the ids.
+    """
+    status: ColumnElement[str] = Notification.__table__.c.status
+    on_platform: tuple[ColumnElement[bool], ...] = ()
+    if platforms is None:
+        status = func.coalesce(Notification.status, "")
+    else:
+        on_platform = (Notification.platform.in_(list(platforms)),)
     ready = and_(
-        Notification.status.in_(WAITING),
+        *on_platform,
+        status.in_(WAITING),
         Notification.due_at <= now,
         or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
     )
-    abandoned = and_(Notification.status == STATUS_CLAIMED, Notification.claimed_at < now - lease)
+    abandoned = and_(
+        *on_platform,
+        status == STATUS_CLAIMED,
+        Notification.claimed_at < now - lease,
+    )
     return or_(ready, abandoned)
 
 
@@ -239,11 +259,9 @@ def claim(
     caller has a Messenger for them now.
     """
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
-    claimable = _claimable(now, lease)
-    with_platform = Notification.platform.in_(list(platforms))
     candidates = (
         select(Notification.id)
-        .where(claimable, with_platform)  # type: ignore[arg-type]
+        .where(_claimable(now, lease, platforms=platforms))
         .order_by(Notification.due_at, Notification.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # rendered on PostgreSQL only
@@ -252,7 +270,10 @@ def claim(
         claimed = session.execute(
             update(Notification)
             # The outer re-check keeps the claim exclusive even where the subquery took no lock.
-            .where(Notification.id.in_(candidates.scalar_subquery()), claimable)  # type: ignore[arg-type]
+            .where(
+                Notification.id.in_(candidates.scalar_subquery()),
+                _claimable(now, lease),
+            )
             .values(
                 status=STATUS_CLAIMED,
                 claimed_by=token,
@@ -405,7 +426,7 @@ def load_claimed(
     ]
 
 
-def _ours(token: str, ids: Collection[int]) -> tuple[object, ...]:
+def _ours(token: str, ids: Collection[int]) -> tuple[ColumnElement[bool], ...]:
     return (
         Notification.id.in_(list(ids)),
         Notification.claimed_by == token,
@@ -420,7 +441,7 @@ def mark_sent(session: Session, *, token: str, ids: Collection[int], now: dateti
     return list(
         session.scalars(
             update(Notification)
-            .where(*_ours(token, ids))  # type: ignore[arg-type]
+            .where(*_ours(token, ids))
             .values(status=STATUS_SENT, sent_at=now, last_error=None)
             .returning(Notification.key)
             .execution_options(synchronize_session=False)
@@ -434,7 +455,7 @@ def mark_skipped(session: Session, *, token: str, ids: Collection[int]) -> int:
         return 0
     result = session.execute(
         update(Notification)
-        .where(*_ours(token, ids))  # type: ignore[arg-type]
+        .where(*_ours(token, ids))
         .values(status=STATUS_SKIPPED)
         .execution_options(synchronize_session=False)
     )
@@ -453,7 +474,7 @@ def mark_retry(session: Session, *, item: Claimed, error: str, retry_at: datetim
     """Back to pending, not before `retry_at`; False when the claim was lost meanwhile."""
     result = session.execute(
         update(Notification)
-        .where(*_ours(item.token, [item.row_id]))  # type: ignore[arg-type]
+        .where(*_ours(item.token, [item.row_id]))
         .values(
             status=STATUS_PENDING,
             next_attempt_at=retry_at,

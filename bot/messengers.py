@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.console import ConsoleMessenger
+from bot.platforms import configured_platforms
 from bot.settings import Settings
 from handlers.ports import Messenger
 from scheduler.calendar import (
@@ -17,10 +18,10 @@ from scheduler.calendar import (
     parse_month_day,
     parse_send_time,
 )
-from scheduler.ratelimit import rate_limited
+from scheduler.ratelimit import RateLimit, rate_limited, within
 
 
-def _console(settings: Settings) -> Messenger | None:
+def _console(settings: Settings) -> Messenger:
     return ConsoleMessenger()
 
 
@@ -28,29 +29,37 @@ def _console(settings: Settings) -> Messenger | None:
 # linebot.v3 alone takes seconds, and most commands never need it.
 
 
-def _line(settings: Settings) -> Messenger | None:
-    if settings.line_channel_access_token is None:
-        return None
+def _line(settings: Settings) -> Messenger:
     from bot.line.messenger import LineMessenger
 
     return LineMessenger.from_settings(settings)
 
 
-def _slack(settings: Settings) -> Messenger | None:
-    if settings.slack_bot_token is None:
-        return None
+def _slack(settings: Settings) -> Messenger:
     from bot.slack.app import make_client
     from bot.slack.messenger import SlackMessenger
 
     return SlackMessenger(make_client(settings))
 
 
-# platform → builder returning None when the platform is not configured.
-BUILDERS: dict[str, Callable[[Settings], Messenger | None]] = {
+# platform → builder of its messenger (called only when it is configured).
+BUILDERS: dict[str, Callable[[Settings], Messenger]] = {
     "console": _console,
     "line": _line,
     "slack": _slack,
 }
+
+
+def platform_limits(settings: Settings) -> dict[str, RateLimit]:
+    """Each platform's pacing from HOKOKU_SLACK_* / HOKOKU_LINE_RATE (scheduler.ratelimit)."""
+    return {
+        "slack": RateLimit(
+            per_target_interval=settings.slack_channel_interval,
+            per_second=settings.slack_workspace_rate,
+            burst=settings.slack_workspace_burst,
+        ),
+        "line": within(settings.line_rate) if settings.line_rate else RateLimit(),
+    }
 
 
 # HOKOKU_YEAR_END values that switch the year-end closure off (an empty value means unset).
@@ -62,12 +71,11 @@ def build_messengers(settings: Settings, *, paced: bool = True) -> dict[str, Mes
 
     `paced=False` only for simulations that replay weeks in milliseconds of real time.
     """
-    messengers: dict[str, Messenger] = {}
-    for platform, builder in BUILDERS.items():
-        messenger = builder(settings)
-        if messenger is not None:
-            messengers[platform] = messenger
-    return rate_limited(messengers) if paced else messengers
+    messengers = {
+        platform: BUILDERS[platform](settings)
+        for platform in sorted(configured_platforms(settings))
+    }
+    return rate_limited(messengers, platform_limits(settings)) if paced else messengers
 
 
 def calendar_from_settings(settings: Settings) -> BusinessCalendar:

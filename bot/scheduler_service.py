@@ -70,6 +70,7 @@ class SchedulerService:
             organization_id=self.runtime.organization_id,
             interval_seconds=self.interval,
             on_tick=self._log,
+            workers=self.runtime.settings.send_workers,
         )
         self._started_at = self.wall_clock()
         self._scheduler.add_listener(self._on_job_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
@@ -127,10 +128,11 @@ class SchedulerService:
         d = result.delivery
         if result.enqueued or d.sent or d.failed or d.retried:
             logger.info(
-                "tick: enqueued %d, sent %d, skipped %d, retried %d, failed %d",
+                "tick: enqueued %d, sent %d, skipped %d, retried %d, failed %d, held %d",
                 result.enqueued,
                 d.sent,
                 d.skipped,
                 d.retried,
                 d.failed,
+                sum(u.count for u in result.unconfigured),
             )

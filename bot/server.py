@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.line.webhook import line_configured, line_routes
+from bot.platforms import report_unconfigured
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -153,6 +154,7 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(report_unconfigured, runtime)  # one warning per platform
         for service in services:
             logger.info("starting %s", service.name)
             service.start()

@@ -119,6 +119,23 @@ class Settings(BaseSettings):
             ),
         )
 
+    # Outbound pacing and concurrency (scheduler.ratelimit cites the platforms' limits).
+    send_workers: int = Field(
+        default=100, ge=1, le=512, validation_alias=AliasChoices("HOKOKU_SEND_WORKERS")
+    )
+    slack_channel_interval: float = Field(
+        default=1.1, ge=0, validation_alias=AliasChoices("HOKOKU_SLACK_CHANNEL_INTERVAL")
+    )
+    slack_workspace_rate: float = Field(
+        default=4.0, ge=0, validation_alias=AliasChoices("HOKOKU_SLACK_WORKSPACE_RATE")
+    )
+    slack_workspace_burst: int = Field(
+        default=10, ge=1, validation_alias=AliasChoices("HOKOKU_SLACK_WORKSPACE_BURST")
+    )
+    line_rate: float = Field(
+        default=2000.0, ge=0, validation_alias=AliasChoices("HOKOKU_LINE_RATE")
+    )
+
 
 def load_settings() -> Settings:
     """Settings of this process; a malformed value becomes one clear message naming the variable."""

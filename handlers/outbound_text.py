@@ -16,10 +16,19 @@ from handlers.ports import (
     PendingItem,
     RoundRequest,
     TextMessage,
+    Unreachable,
 )
 from handlers.replies import item_label
 
 MAX_LISTED = 20
+MAX_DEPARTMENTS_LISTED = 10
+
+PLATFORM_LABELS = {"slack": "Slack", "line": "LINE", "console": "コンソール"}
+# What switches a platform on (README "Settings"); named when it is missing.
+PLATFORM_SETTINGS = {
+    "slack": "SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET",
+    "line": "LINE_CHANNEL_SECRET/LINE_CHANNEL_ACCESS_TOKEN",
+}
 
 _REQUEST_HEADS = {
     PURPOSE_REMINDER: "【リマインド】",
@@ -61,7 +70,47 @@ def render_digest(message: OfficeDigest) -> str:
         for line in message.overdue:
             lines.append(f"・{line.department_name}（{len(line.pending)}件）")
             lines.extend(_items(line.pending, indent="  "))
+    lines.extend(unreachable_line(entry) for entry in message.unreachable)
     return "\n".join(lines)
+
+
+def _departments(names: tuple[str, ...]) -> str:
+    listed = "、".join(names[:MAX_DEPARTMENTS_LISTED])
+    more = len(names) - MAX_DEPARTMENTS_LISTED
+    return f"{listed}ほか{more}課" if more > 0 else listed
+
+
+def _configure(platform: str) -> str:
+    setting = PLATFORM_SETTINGS.get(platform)
+    return f"{setting} を設定してください" if setting else f"{platform} の設定を確認してください"
+
+
+def unconfigured_notice(
+    platform: str, *, count: int, departments: tuple[str, ...], linked: bool = False
+) -> str:
+    """Why targets on a platform that is not configured get nothing, and what to set.
+
+    `linked`: `count` is linked targets (start-up, schedule), else messages held.
+    """
+    label = PLATFORM_LABELS.get(platform, platform)
+    if linked:
+        return (
+            f"{label} が未設定のため、連携済みの {count} 件（{_departments(departments)}）に"
+            f"送れません（{_configure(platform)}）。"
+        )
+    return (
+        f"{label} が未設定のため {count} 件送れません（{_configure(platform)}）: "
+        f"{_departments(departments)}。設定後の次の確認（hokoku remind / スケジューラー）で送ります。"
+    )
+
+
+def unreachable_line(entry: Unreachable) -> str:
+    """The digest's line for departments that only a platform not configured reaches."""
+    label = PLATFORM_LABELS.get(entry.platform, entry.platform)
+    return (
+        f"{label} が未設定のため依頼が届かない担当課: {_departments(entry.departments)}"
+        f"（{_configure(entry.platform)}）"
+    )
 
 
 def render_text(message: TextMessage) -> str:

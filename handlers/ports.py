@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 # Purposes of outbound messages; together with round, target and due date they form the
 # unique key of a notification, so that nothing is ever sent twice.
@@ -59,8 +59,20 @@ class DigestLine:
 
 
 @dataclass(frozen=True)
+class Unreachable:
+    """Departments whose every linked target is on `platform`, which is not configured."""
+
+    platform: str
+    departments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class OfficeDigest:
-    """The office's brief: progress and the departments still missing, with their items."""
+    """The office's brief: progress and the departments still missing, with their items.
+
+    `unreachable`: missing departments that hokoku cannot ask at all, per platform that
+    is not configured in this installation (their messages are held in the outbox).
+    """
 
     round_id: int
     round_label: str
@@ -69,6 +81,7 @@ class OfficeDigest:
     total: int
     submitted: int
     overdue: tuple[DigestLine, ...] = field(default_factory=tuple)
+    unreachable: tuple[Unreachable, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -103,3 +116,19 @@ class Messenger(Protocol):
     def send(
         self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
     ) -> None: ...
+
+
+@runtime_checkable
+class AsyncMessenger(Messenger, Protocol):
+    """A Messenger that can also send on an event loop: many sends in flight on one thread.
+
+    The outbox uses `send_async` on its own loop when a platform offers it (LINE: hundreds
+    of pushes at once without a thread each) and calls `aclose` on that loop when done, to
+    release what the sends opened there (connections).
+    """
+
+    async def send_async(
+        self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
+    ) -> None: ...
+
+    async def aclose(self) -> None: ...

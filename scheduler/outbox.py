@@ -6,8 +6,8 @@ Guarantees (see README "Scheduler / リマインド"):
 - Claim is one atomic UPDATE of rows that are pending and due (or claimed by a worker
   whose lease ran out). On PostgreSQL the candidate rows are picked with
   `SELECT … FOR UPDATE SKIP LOCKED`, so concurrent schedulers never wait on or share a
-  row; on SQLite (one writer at a time) the UPDATE itself is the lock. The claimer then
-  reads back the rows carrying its own one-time claim token.
+  row; on SQLite (one writer at a time) the UPDATE itself is the lock. The UPDATE returns
+  the ids it tagged with the claimer's one-time token.
 - The send happens outside any transaction; marking sent requires the claim token still
   to be ours. A worker that dies between the platform accepting the message and the
   commit of `sent` leaves a claimed row; after LEASE it is claimed again and re-sent with
@@ -15,17 +15,22 @@ Guarantees (see README "Scheduler / リマインド"):
   platform's idempotency mechanism (LINE `X-Line-Retry-Key`; Slack: look for the key in
   the message metadata of the target's recent history before posting) so the second send
   is not delivered twice.
+- Rows whose target is on a platform this scheduler has no Messenger for are held as
+  `unconfigured` (scheduler.unconfigured): never dropped, never retried, sent by the first
+  scheduler that has the platform.
+
+Every function takes the Session it works in (the caller owns the transaction and the
+thread), except `claim`, which is its own transaction.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,8 +38,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers.ports import (
     PURPOSE_DIGEST,
     PURPOSE_FAILURE,
-    DeliveryError,
-    Messenger,
     OutboundMessage,
     Target,
     TextMessage,
@@ -47,18 +50,19 @@ from models.outbox import (
     STATUS_PENDING,
     STATUS_SENT,
     STATUS_SKIPPED,
+    STATUS_UNCONFIGURED,
 )
-from scheduler.messages import office_digest, round_request
+from scheduler.messages import office_digest, round_requests
 from scheduler.plan import DueSend, notification_key, office_identities
 from scheduler.schedule import ASK_FAMILY
-
-log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 MAX_ATTEMPTS = 8
-CLAIM_BATCH = 200
+CLAIM_BATCH = 200  # default for direct callers; the dispatcher sizes batches to its workers
+ENQUEUE_CHUNK = 500  # rows per INSERT (SQLite allows 32,766 bound parameters)
+WAITING = (STATUS_PENDING, STATUS_UNCONFIGURED)  # not sent yet, not in anyone's hands
 
 
 @dataclass
@@ -97,21 +101,24 @@ def insert_if_absent(
     key: str,
     round_id: int | None,
     identity_id: int,
+    platform: str,
     department_id: int | None,
     purpose: str,
     due_at: datetime,
     payload: dict[str, object],
     now: datetime,
+    status: str = STATUS_PENDING,
 ) -> bool:
     """Insert the row unless its key exists (any status). True when this call inserted it."""
     values: dict[str, object] = {
         "key": key,
         "round_id": round_id,
         "identity_id": identity_id,
+        "platform": platform,
         "department_id": department_id,
         "purpose": purpose,
         "due_at": due_at,
-        "status": STATUS_PENDING,
+        "status": status,
         "attempts": 0,
         "payload": payload,
         "created_at": now,
@@ -119,54 +126,121 @@ def insert_if_absent(
     return _insert_ignoring_duplicates(session, values)
 
 
-def supersede(session: Session, *, send: DueSend, now: datetime) -> int:
-    """Mark older pending rows of the same (round, target, family) skipped: no backlog replay."""
-    family = list(ASK_FAMILY) if send.purpose in ASK_FAMILY else [send.purpose]
+def _family(purpose: str) -> list[str]:
+    return list(ASK_FAMILY) if purpose in ASK_FAMILY else [purpose]
+
+
+def supersede(session: Session, *, sends: Sequence[DueSend]) -> int:
+    """Older waiting rows of these sends' (round, target, family) are skipped: no backlog.
+
+    `sends` share round, purpose and due time (one UPDATE).
+    """
+    first = sends[0]
     result = session.execute(
         update(Notification)
         .where(
-            Notification.round_id == send.round_id,
-            Notification.identity_id == send.identity_id,
-            Notification.purpose.in_(family),
-            Notification.status == STATUS_PENDING,
-            Notification.due_at < send.due_at,
+            Notification.round_id == first.round_id,
+            Notification.identity_id.in_([s.identity_id for s in sends]),
+            Notification.purpose.in_(_family(first.purpose)),
+            Notification.status.in_(WAITING),
+            Notification.due_at < first.due_at,
         )
-        .values(status=STATUS_SKIPPED, last_error="superseded by " + send.key)
+        .values(
+            status=STATUS_SKIPPED,
+            last_error=f"superseded by the {first.purpose} due {first.due_at.isoformat()}",
+        )
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def enqueue(session: Session, sends: Iterable[DueSend], *, now: datetime) -> tuple[int, int]:
-    """Put due sends into the outbox (sorted by key: concurrent ticks lock in one order).
+def enqueue(
+    session: Session,
+    sends: Iterable[DueSend],
+    *,
+    now: datetime,
+    configured: Collection[str] | None = None,
+) -> tuple[int, int]:
+    """Put due sends into the outbox: insert-if-absent, then supersede older waiting rows.
 
-    Returns (inserted, superseded).
+    Rows go in sorted by key (concurrent ticks lock in one order), ENQUEUE_CHUNK per
+    statement; superseding is one UPDATE per (round, purpose, due time) and chunk. With
+    `configured`, rows for targets on any other platform are inserted held
+    (`unconfigured`). Returns (inserted, superseded).
     """
-    inserted = superseded = 0
-    for send in sorted(sends, key=lambda s: s.key):
-        if insert_if_absent(
-            session,
-            key=send.key,
-            round_id=send.round_id,
-            identity_id=send.identity_id,
-            department_id=send.department_id,
-            purpose=send.purpose,
-            due_at=send.due_at,
-            payload={"items": list(send.items), "day": send.day.isoformat()},
-            now=now,
-        ):
-            inserted += 1
-            superseded += supersede(session, send=send, now=now)
-    return inserted, superseded
+    ordered = sorted(sends, key=lambda s: s.key)
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = Notification.metadata.tables[Notification.__tablename__]
+    inserted: list[DueSend] = []
+    for start in range(0, len(ordered), ENQUEUE_CHUNK):
+        chunk = ordered[start : start + ENQUEUE_CHUNK]
+        rows = [
+            {
+                "key": send.key,
+                "round_id": send.round_id,
+                "identity_id": send.identity_id,
+                "platform": send.target.platform,
+                "department_id": send.department_id,
+                "purpose": send.purpose,
+                "due_at": send.due_at,
+                "status": (
+                    STATUS_UNCONFIGURED
+                    if configured is not None and send.target.platform not in configured
+                    else STATUS_PENDING
+                ),
+                "attempts": 0,
+                "payload": {"items": list(send.items), "day": send.day.isoformat()},
+                "created_at": now,
+            }
+            for send in chunk
+        ]
+        new = set(
+            session.scalars(  # executemany with RETURNING: SQLAlchemy's "insertmanyvalues"
+                dialect_insert(table)
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(table.c.key),
+                rows,
+            )
+        )
+        inserted += [send for send in chunk if send.key in new]
+    groups: dict[tuple[int, str, datetime], list[DueSend]] = {}
+    for send in inserted:
+        groups.setdefault((send.round_id, send.purpose, send.due_at), []).append(send)
+    superseded = sum(
+        supersede(session, sends=group[start : start + ENQUEUE_CHUNK])
+        for group in groups.values()
+        for start in range(0, len(group), ENQUEUE_CHUNK)
+    )
+    return len(inserted), superseded
 
 
-def _claimable(now: datetime, lease: timedelta) -> object:
+def _claimable(
+    now: datetime, lease: timedelta, *, platforms: Iterable[str] | None = None
+) -> ColumnElement[bool]:
+    """Due and in no one's hands (or in the hands of a worker whose lease ran out).
+
+    With `platforms`, each branch starts with the platform so that both are ranges of the
+    claim index (platform, status, due_at). Without, the same test is worded so that no
+    index serves it (coalesce() hides the status column): the re-check of rows already
+    picked by id, where SQLite would otherwise walk every pending row instead of the ids.
+    """
+    status: ColumnElement[str] = Notification.__table__.c.status
+    on_platform: tuple[ColumnElement[bool], ...] = ()
+    if platforms is None:
+        status = func.coalesce(Notification.status, "")
+    else:
+        on_platform = (Notification.platform.in_(list(platforms)),)
     ready = and_(
-        Notification.status == STATUS_PENDING,
+        *on_platform,
+        status.in_(WAITING),
         Notification.due_at <= now,
         or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
     )
-    abandoned = and_(Notification.status == STATUS_CLAIMED, Notification.claimed_at < now - lease)
+    abandoned = and_(
+        *on_platform,
+        status == STATUS_CLAIMED,
+        Notification.claimed_at < now - lease,
+    )
     return or_(ready, abandoned)
 
 
@@ -179,57 +253,213 @@ def claim(
     limit: int = CLAIM_BATCH,
     lease: timedelta = LEASE,
 ) -> tuple[str, list[int]]:
-    """Claim up to `limit` due rows for `platforms`; returns (claim token, row ids)."""
+    """Claim up to `limit` due rows for `platforms`; returns (claim token, row ids by due time).
+
+    Held (`unconfigured`) rows of these platforms are claimed like pending ones: the
+    caller has a Messenger for them now.
+    """
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
-    claimable = _claimable(now, lease)
-    with_platform = Notification.identity_id.in_(
-        select(ChatIdentity.id).where(ChatIdentity.platform.in_(list(platforms)))
-    )
     candidates = (
         select(Notification.id)
-        .where(claimable, with_platform)  # type: ignore[arg-type]
+        .where(_claimable(now, lease, platforms=platforms))
         .order_by(Notification.due_at, Notification.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # rendered on PostgreSQL only
     )
     with transaction(factory) as session:
-        session.execute(
+        claimed = session.execute(
             update(Notification)
             # The outer re-check keeps the claim exclusive even where the subquery took no lock.
-            .where(Notification.id.in_(candidates.scalar_subquery()), claimable)  # type: ignore[arg-type]
+            .where(
+                Notification.id.in_(candidates.scalar_subquery()),
+                _claimable(now, lease),
+            )
             .values(
                 status=STATUS_CLAIMED,
                 claimed_by=token,
                 claimed_at=now,
                 attempts=Notification.attempts + 1,
             )
+            .returning(Notification.id, Notification.due_at)
+            .execution_options(synchronize_session=False)
+        ).all()
+    return token, [row_id for row_id, _ in sorted(claimed, key=lambda r: (r[1], r[0]))]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed row ready to go: where, what (None: no longer needed), and its claim."""
+
+    row_id: int
+    token: str
+    key: str
+    attempts: int
+    target: Target
+    message: OutboundMessage | None
+
+    @property
+    def resend(self) -> bool:
+        """Claimed before: an earlier sender may have delivered it before dying."""
+        return self.attempts > 1
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    """What building a claimed row's message needs (read as plain columns: no ORM objects)."""
+
+    row_id: int
+    round_id: int | None
+    purpose: str
+    department_id: int | None
+    payload: dict[str, object]
+    active: bool  # the target identity is still linked
+
+
+def build_messages(
+    session: Session, rows: Sequence[ClaimedRow], *, configured: Collection[str] | None = None
+) -> dict[int, OutboundMessage | None]:
+    """The message of each claimed row as of now (None: no longer needed).
+
+    A fixed number of queries per round in the batch, whatever the number of rows:
+    each department's ask and each digest is built once and shared by all its targets.
+    """
+    round_ids = {r.round_id for r in rows if r.round_id is not None}
+    rounds = (
+        {rnd.id: rnd for rnd in session.scalars(select(Round).where(Round.id.in_(round_ids)))}
+        if round_ids
+        else {}
+    )
+    live = {
+        r.row_id: rounds[r.round_id]
+        for r in rows
+        if r.round_id in rounds and not rounds[r.round_id].is_closed and r.active
+    }
+    asks: dict[tuple[int, str], set[int]] = {}
+    for r in rows:
+        if r.row_id in live and r.purpose in ASK_FAMILY and r.department_id is not None:
+            asks.setdefault((live[r.row_id].id, r.purpose), set()).add(r.department_id)
+    requests = {
+        (round_id, purpose): round_requests(
+            session, rnd=rounds[round_id], department_ids=departments, purpose=purpose
+        )
+        for (round_id, purpose), departments in asks.items()
+    }
+    digests: dict[tuple[int, bool], OutboundMessage | None] = {}
+    messages: dict[int, OutboundMessage | None] = {}
+    for r in rows:
+        rnd = live.get(r.row_id)
+        if r.purpose == PURPOSE_FAILURE:
+            messages[r.row_id] = TextMessage(text=str(r.payload.get("text", "")))
+        elif rnd is None:
+            messages[r.row_id] = None
+        elif r.purpose == PURPOSE_DIGEST:
+            day = r.payload.get("day")
+            after_deadline = isinstance(day, str) and day > rnd.deadline.isoformat()
+            if (rnd.id, after_deadline) not in digests:
+                digests[rnd.id, after_deadline] = office_digest(
+                    session, rnd=rnd, require_missing=after_deadline, configured=configured
+                )
+            messages[r.row_id] = digests[rnd.id, after_deadline]
+        elif r.department_id is not None:
+            messages[r.row_id] = requests.get((rnd.id, r.purpose), {}).get(r.department_id)
+        else:
+            messages[r.row_id] = None
+    return messages
+
+
+def load_claimed(
+    session: Session, *, token: str, ids: Sequence[int], configured: Collection[str] | None
+) -> list[Claimed]:
+    """The rows of this claim that are still ours, with their messages built."""
+    if not ids:
+        return []
+    found = session.execute(
+        select(
+            Notification.id,
+            Notification.key,
+            Notification.attempts,
+            Notification.round_id,
+            Notification.purpose,
+            Notification.department_id,
+            Notification.payload,
+            ChatIdentity.active,
+            ChatIdentity.platform,
+            ChatIdentity.external_id,
+            ChatIdentity.kind,
+            ChatIdentity.workspace,
+        )
+        .join(ChatIdentity, ChatIdentity.id == Notification.identity_id)
+        .where(
+            Notification.id.in_(list(ids)),
+            Notification.claimed_by == token,
+            Notification.status == STATUS_CLAIMED,
+        )
+        .order_by(Notification.due_at, Notification.id)
+    ).all()
+    messages = build_messages(
+        session,
+        [
+            ClaimedRow(
+                row_id=f.id,
+                round_id=f.round_id,
+                purpose=f.purpose,
+                department_id=f.department_id,
+                payload=f.payload,
+                active=f.active,
+            )
+            for f in found
+        ],
+        configured=configured,
+    )
+    return [
+        Claimed(
+            row_id=f.id,
+            token=token,
+            key=f.key,
+            attempts=f.attempts,
+            target=Target(
+                platform=f.platform, external_id=f.external_id, kind=f.kind, workspace=f.workspace
+            ),
+            message=messages[f.id],
+        )
+        for f in found
+    ]
+
+
+def _ours(token: str, ids: Collection[int]) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Notification.id.in_(list(ids)),
+        Notification.claimed_by == token,
+        Notification.status == STATUS_CLAIMED,
+    )
+
+
+def mark_sent(session: Session, *, token: str, ids: Collection[int], now: datetime) -> list[str]:
+    """Mark rows of this claim sent (one UPDATE); returns the keys that were still ours."""
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            update(Notification)
+            .where(*_ours(token, ids))
+            .values(status=STATUS_SENT, sent_at=now, last_error=None)
+            .returning(Notification.key)
             .execution_options(synchronize_session=False)
         )
-    with transaction(factory) as session:
-        ids = list(
-            session.scalars(
-                select(Notification.id)
-                .where(Notification.claimed_by == token, Notification.status == STATUS_CLAIMED)
-                .order_by(Notification.due_at, Notification.id)
-            )
-        )
-    return token, ids
+    )
 
 
-def build_message(session: Session, row: Notification) -> OutboundMessage | None:
-    """The message of a claimed row as of now; None when it is no longer needed."""
-    if row.purpose == PURPOSE_FAILURE:
-        return TextMessage(text=str(row.payload.get("text", "")))
-    rnd = session.get(Round, row.round_id) if row.round_id is not None else None
-    if rnd is None or rnd.is_closed or not row.identity.active:
-        return None
-    if row.purpose == PURPOSE_DIGEST:
-        day = row.payload.get("day")
-        after_deadline = isinstance(day, str) and day > rnd.deadline.isoformat()
-        return office_digest(session, rnd=rnd, require_missing=after_deadline)
-    if row.department_id is None:
-        return None
-    return round_request(session, rnd=rnd, department_id=row.department_id, purpose=row.purpose)
+def mark_skipped(session: Session, *, token: str, ids: Collection[int]) -> int:
+    """Rows no longer needed when their turn came (answered meanwhile, round closed …)."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Notification)
+        .where(*_ours(token, ids))
+        .values(status=STATUS_SKIPPED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -240,22 +470,35 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
     return delay
 
 
-def _finish(
-    factory: sessionmaker[Session], *, row_id: int, token: str, values: dict[str, object]
-) -> bool:
-    """Update a row we still hold; False when the claim was lost (lease expired, re-claimed)."""
-    with transaction(factory) as session:
-        result = session.execute(
-            update(Notification)
-            .where(
-                Notification.id == row_id,
-                Notification.claimed_by == token,
-                Notification.status == STATUS_CLAIMED,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
+def mark_retry(session: Session, *, item: Claimed, error: str, retry_at: datetime) -> bool:
+    """Back to pending, not before `retry_at`; False when the claim was lost meanwhile."""
+    result = session.execute(
+        update(Notification)
+        .where(*_ours(item.token, [item.row_id]))
+        .values(
+            status=STATUS_PENDING,
+            next_attempt_at=retry_at,
+            last_error=error,
+            claimed_by=None,
+            claimed_at=None,
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_failed(session: Session, *, item: Claimed, error: str, now: datetime) -> tuple[bool, int]:
+    """Failed for good, and the office told once; returns (ours, failure notices queued)."""
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == item.row_id, Notification.claimed_by == item.token)
+        .values(status=STATUS_FAILED, last_error=error)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False, 0
+    row = session.get_one(Notification, item.row_id)
+    return True, report_failure(session, row=row, error=error, now=now)
 
 
 def report_failure(session: Session, *, row: Notification, error: str, now: datetime) -> int:
@@ -285,6 +528,7 @@ def report_failure(session: Session, *, row: Notification, error: str, now: date
             key=f"{key}:i{failed.id}",
             round_id=row.round_id,
             identity_id=office.id,
+            platform=office.platform,
             department_id=failed.department_id,
             purpose=PURPOSE_FAILURE,
             due_at=now,
@@ -292,112 +536,3 @@ def report_failure(session: Session, *, row: Notification, error: str, now: date
             now=now,
         )
     return count
-
-
-def deliver_one(
-    factory: sessionmaker[Session],
-    messengers: Mapping[str, Messenger],
-    *,
-    row_id: int,
-    token: str,
-    now: datetime,
-) -> DeliveryStats:
-    stats = DeliveryStats()
-    with transaction(factory) as session:
-        row = session.get(Notification, row_id)
-        if row is None or row.claimed_by != token or row.status != STATUS_CLAIMED:
-            stats.lost_claim += 1
-            return stats
-        message = build_message(session, row)
-        identity = row.identity
-        target = Target(
-            platform=identity.platform,
-            external_id=identity.external_id,
-            kind=identity.kind,
-            workspace=identity.workspace,
-        )
-        key, attempts = row.key, row.attempts
-    if message is None:
-        if _finish(factory, row_id=row_id, token=token, values={"status": STATUS_SKIPPED}):
-            stats.skipped += 1
-        return stats
-    messenger = messengers[target.platform]
-    try:
-        # A row claimed before (attempts > 1) may have been delivered by a sender that died.
-        messenger.send(target, message, key=key, resend=attempts > 1)
-    except DeliveryError as exc:
-        error = str(exc)[:2000]
-        if exc.permanent or attempts >= MAX_ATTEMPTS:
-            with transaction(factory) as session:
-                result = session.execute(
-                    update(Notification)
-                    .where(Notification.id == row_id, Notification.claimed_by == token)
-                    .values(status=STATUS_FAILED, last_error=error)
-                    .execution_options(synchronize_session=False)
-                )
-                if result.rowcount:  # type: ignore[attr-defined]
-                    row = session.get_one(Notification, row_id)
-                    report_failure(session, row=row, error=error, now=now)
-                    stats.failed += 1
-            log.warning("notification %s failed permanently: %s", key, error)
-            return stats
-        retry_at = now + backoff(attempts, exc.retry_after)
-        if _finish(
-            factory,
-            row_id=row_id,
-            token=token,
-            values={
-                "status": STATUS_PENDING,
-                "next_attempt_at": retry_at,
-                "last_error": error,
-                "claimed_by": None,
-                "claimed_at": None,
-            },
-        ):
-            stats.retried += 1
-        log.info("notification %s will be retried at %s: %s", key, retry_at.isoformat(), error)
-        return stats
-    if _finish(
-        factory,
-        row_id=row_id,
-        token=token,
-        values={"status": STATUS_SENT, "sent_at": now, "last_error": None},
-    ):
-        stats.sent += 1
-        stats.keys_sent.append(key)
-    else:
-        stats.lost_claim += 1
-    return stats
-
-
-def deliver_claimed(
-    factory: sessionmaker[Session],
-    messengers: Mapping[str, Messenger],
-    *,
-    token: str,
-    ids: list[int],
-    now: datetime,
-) -> DeliveryStats:
-    stats = DeliveryStats()
-    for row_id in ids:
-        stats.add(deliver_one(factory, messengers, row_id=row_id, token=token, now=now))
-    return stats
-
-
-def deliver_due(
-    factory: sessionmaker[Session],
-    messengers: Mapping[str, Messenger],
-    *,
-    worker: str,
-    now: datetime,
-    lease: timedelta = LEASE,
-) -> DeliveryStats:
-    """Claim and send batches until nothing due is left for the configured platforms."""
-    stats = DeliveryStats()
-    if not messengers:
-        return stats
-    while True:
-        token, ids = claim(factory, worker=worker, now=now, platforms=messengers, lease=lease)
-        if not ids:
-            return stats
-        stats.add(deliver_claimed(factory, messengers, token=token, ids=ids, now=now))

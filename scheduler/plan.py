@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from handlers.ports import PURPOSE_DIGEST, PURPOSE_REQUEST, Target
 from models import ROLE_OFFICE, ChatIdentity, Department, Notification, Plan, Round
 from scheduler.calendar import BusinessCalendar
-from scheduler.messages import pending_counts, pending_items
+from scheduler.messages import pending_by_department, pending_counts
 from scheduler.schedule import Schedule, latest_due, round_calendar
+
+LONG_IN_LIST = 500
 
 
 @dataclass(frozen=True)
@@ -133,15 +135,21 @@ def ask_sends(
         for identity in identities
     }
     done = existing_keys(session, keys=list(keys.values())) if only_new else set()
-    items: dict[int, tuple[int, ...]] = {}
+    wanted = {i.department_id for i in identities if keys[i.id] not in done}
+    # One query for all of them (past a few hundred ids, reading the whole round is cheaper).
+    pending = (
+        pending_by_department(
+            session, rnd=rnd, department_ids=wanted if len(wanted) <= LONG_IN_LIST else None
+        )
+        if wanted
+        else {}
+    )
+    items = {dept: tuple(p.number for p in found) for dept, found in pending.items()}
     sends: list[DueSend] = []
     for identity in identities:
         if keys[identity.id] in done:
             continue
         dept = identity.department_id
-        if dept not in items:
-            found = pending_items(session, round_id=rnd.id, department_id=dept)
-            items[dept] = tuple(p.number for p in found)
         sends.append(
             DueSend(
                 key=keys[identity.id],
@@ -153,7 +161,7 @@ def ask_sends(
                 purpose=purpose,
                 day=day,
                 due_at=due_at,
-                items=items[dept],
+                items=items.get(dept, ()),
             )
         )
     return sends

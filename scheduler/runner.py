@@ -7,10 +7,12 @@ several processes agree on, so running two schedulers is safe (and pointless).
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import os
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -26,8 +28,10 @@ from handlers.ports import PURPOSE_REQUEST, Messenger
 from models import Round
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar
-from scheduler.outbox import DeliveryStats, deliver_due, enqueue
+from scheduler.dispatch import DEFAULT_WORKERS, deliver_due
+from scheduler.outbox import DeliveryStats, enqueue
 from scheduler.plan import DueSend, ask_sends, due_sends
+from scheduler.unconfigured import Unconfigured, held_messages, hold
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,20 @@ class ManualClock:
         self.current = moment
 
 
+@functools.cache
+def freeze_startup_heap() -> None:
+    """Leave the objects alive at start-up out of every later full garbage collection.
+
+    Modules, SDK models and settings live as long as the process and are most of the heap
+    (about 250,000 objects with slack_bolt and line-bot-sdk loaded); a fan-out triggers
+    full collections that walk them all, about a quarter of its CPU (benchmarks/fanout.py).
+    `gc.freeze()` once, when a process starts sending (frozen objects are never collected,
+    so never again later).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def default_worker() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -69,16 +87,29 @@ class TickResult:
     enqueued: int = 0
     superseded: int = 0
     delivery: DeliveryStats = field(default_factory=DeliveryStats)
+    # Messages held because their platform is not configured (all of them, not only new).
+    unconfigured: tuple[Unconfigured, ...] = ()
 
 
 def _enqueue_with_retry(
-    factory: sessionmaker[Session], sends: list[DueSend], *, now: datetime
+    factory: sessionmaker[Session],
+    sends: list[DueSend],
+    *,
+    now: datetime,
+    configured: Collection[str],
 ) -> tuple[int, int]:
-    """Enqueue in one transaction; retried once if PostgreSQL picks us as a deadlock victim."""
+    """Enqueue in one transaction; retried once if PostgreSQL picks us as a deadlock victim.
+
+    Targets on platforms that are not `configured` are enqueued held, and so are pending
+    rows left for such a platform (its settings were removed).
+    """
     for attempt in range(3):
         try:
             with transaction(factory) as session:
-                return enqueue(session, sends, now=now)
+                counts = enqueue(session, sends, now=now, configured=configured)
+            with transaction(factory) as session:
+                hold(session, configured=configured)
+            return counts
         except OperationalError as exc:
             if getattr(exc.orig, "sqlstate", None) != "40P01" or attempt == 2:
                 raise
@@ -96,11 +127,12 @@ def tick(
     round_id: int | None = None,
     worker: str | None = None,
     deliver: bool = True,
+    workers: int = DEFAULT_WORKERS,
 ) -> TickResult:
     """Plan what is due at `now`, enqueue it (insert-if-absent), and deliver what is due.
 
-    Only targets on platforms with a messenger are enqueued: a platform that is not
-    configured gets nothing planned rather than a pile of stale rows.
+    Targets on platforms without a messenger are enqueued held (`unconfigured`) and
+    reported in `TickResult.unconfigured`: never silently dropped.
     """
     result = TickResult(now=now)
     with transaction(factory) as session:
@@ -111,11 +143,19 @@ def tick(
             organization_id=organization_id,
             round_id=round_id,
         )
-    deliverable = [s for s in result.due if s.target.platform in messengers]
-    result.enqueued, result.superseded = _enqueue_with_retry(factory, deliverable, now=now)
+    result.enqueued, result.superseded = _enqueue_with_retry(
+        factory, result.due, now=now, configured=messengers.keys()
+    )
     if deliver:
         result.delivery = deliver_due(
-            factory, messengers, worker=worker or default_worker(), now=now
+            factory, messengers, worker=worker or default_worker(), now=now, workers=workers
+        )
+    with transaction(factory) as session:
+        result.unconfigured = held_messages(
+            session,
+            configured=messengers.keys(),
+            organization_id=organization_id,
+            round_id=round_id,
         )
     return result
 
@@ -127,11 +167,13 @@ def notify_round(
     *,
     round_id: int,
     worker: str | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> TickResult:
     """Send the round's request now (`hokoku round notify`, `round open --notify`).
 
     The request key carries no date, so the scheduler's own request on the open date is
-    the same row: each target is asked once, however often this runs.
+    the same row: each target is asked once, however often this runs. Requests to targets
+    on unconfigured platforms are held and listed in `TickResult.unconfigured`.
     """
     result = TickResult(now=now)
     with transaction(factory) as session:
@@ -143,9 +185,16 @@ def notify_round(
         result.due = ask_sends(
             session, rnd=rnd, purpose=PURPOSE_REQUEST, day=now.date(), due_at=now
         )
-    deliverable = [s for s in result.due if s.target.platform in messengers]
-    result.enqueued, result.superseded = _enqueue_with_retry(factory, deliverable, now=now)
-    result.delivery = deliver_due(factory, messengers, worker=worker or default_worker(), now=now)
+    result.enqueued, result.superseded = _enqueue_with_retry(
+        factory, result.due, now=now, configured=messengers.keys()
+    )
+    result.delivery = deliver_due(
+        factory, messengers, worker=worker or default_worker(), now=now, workers=workers
+    )
+    with transaction(factory) as session:
+        result.unconfigured = held_messages(
+            session, configured=messengers.keys(), round_id=round_id
+        )
     return result
 
 
@@ -158,10 +207,12 @@ def start_scheduler(
     organization_id: int | None = None,
     interval_seconds: int = TICK_SECONDS,
     on_tick: Callable[[TickResult], None] | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> BackgroundScheduler:
     """Start a BackgroundScheduler (in-memory job store, one thread) that only calls `tick`."""
     source = clock or SystemClock()
     worker = default_worker()
+    freeze_startup_heap()
 
     def run_tick() -> None:
         result = tick(
@@ -171,6 +222,7 @@ def start_scheduler(
             calendar=calendar,
             organization_id=organization_id,
             worker=worker,
+            workers=workers,
         )
         if on_tick is not None:
             on_tick(result)

@@ -16,14 +16,22 @@ from rich.table import Table
 
 from bot.cli.common import console, fail, print_json, runtime, user_errors
 from bot.messengers import build_messengers, calendar_from_settings
+from bot.platforms import configured_platforms, report_unconfigured
 from bot.runtime import Runtime
 from handlers.errors import InvalidInput
 from handlers.fiscal import reiwa_label
+from handlers.outbound_text import unconfigured_notice
 from handlers.rounds import ANSWER, VIEW, resolve_round
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar, parse_send_time
 from scheduler.plan import due_sends
-from scheduler.runner import TickResult, notify_round, start_scheduler, tick
+from scheduler.runner import (
+    TickResult,
+    freeze_startup_heap,
+    notify_round,
+    start_scheduler,
+    tick,
+)
 from scheduler.schedule import (
     UNIT_BUSINESS,
     UNIT_CALENDAR,
@@ -31,6 +39,7 @@ from scheduler.schedule import (
     Schedule,
     round_calendar,
 )
+from scheduler.unconfigured import Unconfigured, unconfigured_links
 
 PURPOSE_JA = {
     "request": "依頼",
@@ -40,6 +49,7 @@ PURPOSE_JA = {
     "failure": "送信失敗の連絡",
 }
 AUDIENCE_JA = {"department": "未回答の担当課", "office": "事務局"}
+MAX_TARGETS_LISTED = 10
 
 
 def _calendar(rt: Runtime) -> BusinessCalendar:
@@ -62,11 +72,27 @@ def _parse_at(value: str | None, calendar: BusinessCalendar) -> datetime:
 
 
 def _summary(result: TickResult) -> str:
+    """The counts, then one line per platform whose targets got nothing (messages held)."""
     d = result.delivery
-    return (
+    held = sum(u.count for u in result.unconfigured)
+    lines = [
         f"対象 {len(result.due)} 件、新規 {result.enqueued} 件、送信 {d.sent} 件、"
         f"不要 {d.skipped} 件、再試行 {d.retried} 件、失敗 {d.failed} 件"
-    )
+        + (f"、未設定で保留 {held} 件" if held else "")
+    ]
+    for u in result.unconfigured:
+        lines.append(unconfigured_notice(u.platform, count=u.count, departments=u.departments))
+        more = len(u.targets) - MAX_TARGETS_LISTED
+        lines.append(
+            "  宛先: "
+            + "、".join(u.targets[:MAX_TARGETS_LISTED])
+            + (f" ほか{more}件" if more > 0 else "")
+        )
+    return "\n".join(lines)
+
+
+def _unconfigured_json(entries: tuple[Unconfigured, ...]) -> list[dict[str, object]]:
+    return [e.as_json() for e in entries]
 
 
 def remind_cmd(
@@ -114,6 +140,7 @@ def remind_cmd(
             console.print(table)
             console.print(f"{len(due)} 件（--dry-run: 送っていません）")
             return
+        freeze_startup_heap()
         result = tick(
             rt.factory,
             build_messengers(rt.settings),
@@ -121,6 +148,7 @@ def remind_cmd(
             calendar=calendar,
             organization_id=rt.organization_id,
             round_id=round_id,
+            workers=rt.settings.send_workers,
         )
     if as_json:
         print_json(
@@ -131,6 +159,7 @@ def remind_cmd(
                 "skipped": result.delivery.skipped,
                 "retried": result.delivery.retried,
                 "failed": result.delivery.failed,
+                "unconfigured": _unconfigured_json(result.unconfigured),
             }
         )
     else:
@@ -154,6 +183,11 @@ def scheduler_cmd(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    console.print(
+        f"hokoku scheduler: {', '.join(sorted(messengers))}、送信時刻 "
+        f"{calendar.send_time:%H:%M}（{calendar.timezone}）。Ctrl-C で終了。"
+    )
+    report_unconfigured(rt, configured=messengers.keys())
     scheduler = start_scheduler(
         rt.factory,
         messengers,
@@ -163,10 +197,7 @@ def scheduler_cmd(
         on_tick=lambda result: console.print(
             f"{result.now.astimezone(calendar.tz):%Y-%m-%d %H:%M} {_summary(result)}"
         ),
-    )
-    console.print(
-        f"hokoku scheduler: {', '.join(sorted(messengers))}、送信時刻 "
-        f"{calendar.send_time:%H:%M}（{calendar.timezone}）。Ctrl-C で終了。"
+        workers=rt.settings.send_workers,
     )
     stop.wait()
     scheduler.shutdown(wait=True)
@@ -175,9 +206,14 @@ def scheduler_cmd(
 def notify_round_now(ctx: typer.Context, round_id: int, *, quiet: bool = False) -> TickResult:
     """Send the request of a round now (for `round notify` and `round open --notify`)."""
     rt = runtime(ctx)
+    freeze_startup_heap()
     with user_errors():
         result = notify_round(
-            rt.factory, build_messengers(rt.settings), datetime.now(UTC), round_id=round_id
+            rt.factory,
+            build_messengers(rt.settings),
+            datetime.now(UTC),
+            round_id=round_id,
+            workers=rt.settings.send_workers,
         )
     if not quiet:
         console.print(f"回 {round_id} の依頼: {_summary(result)}")
@@ -197,7 +233,15 @@ def notify_cmd(
         ).id
     result = notify_round_now(ctx, round_id, quiet=as_json)
     if as_json:
-        print_json({"round": round_id, "targets": len(result.due), "sent": result.delivery.sent})
+        print_json(
+            {
+                "round": round_id,
+                "targets": len(result.due),
+                "sent": result.delivery.sent,
+                "failed": result.delivery.failed,
+                "unconfigured": _unconfigured_json(result.unconfigured),
+            }
+        )
 
 
 def schedule_cmd(
@@ -217,6 +261,12 @@ def schedule_cmd(
         label, deadline, round_id = reiwa_label(rnd.fiscal_year), rnd.deadline, rnd.id
         last = max([deadline, *(p.day for p in sends)])
         closed = calendar.office_closed_days(rnd.opens_on, last)
+        unreachable = unconfigured_links(
+            s,
+            configured=configured_platforms(rt.settings),
+            organization_id=rt.organization_id,
+            round_id=round_id,
+        )
     send_time = schedule.send_time or calendar.send_time
     if as_json:
         print_json(
@@ -235,6 +285,7 @@ def schedule_cmd(
                     for p in sends
                 ],
                 "closed_days": [{"date": day.isoformat(), "name": name} for day, name in closed],
+                "unconfigured": _unconfigured_json(unreachable),
             }
         )
         return
@@ -265,6 +316,15 @@ def schedule_cmd(
         )
     if schedule.digest_daily_after_deadline:
         console.print("締切後の事務局まとめは、未回答がある間、回を閉じるまで毎営業日続きます。")
+    for entry in unreachable:
+        console.print(
+            "注意: "
+            + unconfigured_notice(
+                entry.platform, count=entry.count, departments=entry.departments, linked=True
+            ),
+            style="yellow",
+            highlight=False,
+        )
 
 
 def edit_schedule_cmd(

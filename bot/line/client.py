@@ -3,13 +3,15 @@
 Push carries `X-Line-Retry-Key`, a UUID derived from our own message key, so a retried push
 (after a timeout or a crash) is accepted by LINE at most once; LINE answers a repeated key
 with 409, which means "already delivered" and counts as success here.
+
+Pushes go through bot.line.push (the SDK's aiohttp client on a loop of its own).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from linebot.v3.messaging import (
@@ -18,11 +20,11 @@ from linebot.v3.messaging import (
     Configuration,
     Message,
     MessagingApi,
-    PushMessageRequest,
     ReplyMessageRequest,
 )
 from urllib3.exceptions import HTTPError as TransportError
 
+from bot.line.push import Pusher
 from bot.settings import Settings
 from handlers.ports import DeliveryError
 
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 RETRY_KEY_NAMESPACE = uuid.UUID("6f1c9a52-3a0e-4d7b-9f43-2d7c1b8e5a10")
 PERMANENT_STATUSES = frozenset({400, 403, 404})
 ALREADY_ACCEPTED = 409
+DEFAULT_CONNECTIONS = 100  # kept-alive connections to LINE (HOKOKU_SEND_WORKERS)
 
 
 def retry_key(key: str) -> str:
@@ -45,8 +48,12 @@ def to_sdk(messages: Sequence[dict[str, Any]]) -> list[Message]:
 
 
 class LineClient:
-    def __init__(self, *, access_token: str, api_url: str) -> None:
+    def __init__(
+        self, *, access_token: str, api_url: str, connections: int = DEFAULT_CONNECTIONS
+    ) -> None:
         self._configuration = Configuration(host=api_url.rstrip("/"), access_token=access_token)
+        self._configuration.connection_pool_maxsize = connections
+        self._pusher = Pusher(self._configuration, on_error=push_error, retry_key=retry_key)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LineClient:
@@ -55,6 +62,7 @@ class LineClient:
         return cls(
             access_token=settings.line_channel_access_token.get_secret_value(),
             api_url=settings.line_api_url,
+            connections=settings.send_workers,
         )
 
     def reply(self, reply_token: str, messages: Sequence[dict[str, Any]]) -> bool:
@@ -73,28 +81,30 @@ class LineClient:
 
     def push(self, to: str, messages: Sequence[dict[str, Any]], *, key: str) -> None:
         """Push to a user/group/room; raises DeliveryError (permanent or with retry_after)."""
-        request = PushMessageRequest(to=to, messages=to_sdk(messages))
-        try:
-            with ApiClient(self._configuration) as api_client:
-                MessagingApi(api_client).push_message(request, x_line_retry_key=retry_key(key))
-        except ApiException as exc:
-            status = int(exc.status or 0)
-            if status == ALREADY_ACCEPTED:
-                log.info("LINE push %s already accepted earlier (409)", key)
-                return
-            if status == 429:
-                raise DeliveryError(
-                    "LINE rate limit (429)", retry_after=_retry_after(exc.headers)
-                ) from exc
-            if status in PERMANENT_STATUSES:
-                raise DeliveryError(
-                    f"LINE refused the push (HTTP {status}): the user blocked the bot, "
-                    "left the group, or the id is unknown",
-                    permanent=True,
-                ) from exc
-            raise DeliveryError(f"LINE push failed (HTTP {status})") from exc
-        except TransportError as exc:
-            raise DeliveryError(f"LINE push failed: {exc}") from exc
+        self._pusher.push(to, messages, key=key)
+
+    async def push_async(self, to: str, messages: Sequence[dict[str, Any]], *, key: str) -> None:
+        """`push` on the running event loop (the outbox keeps many in flight)."""
+        await self._pusher.push_async(to, messages, key=key)
+
+    async def aclose(self) -> None:
+        await self._pusher.aclose()
+
+
+def push_error(status: int, headers: Mapping[str, str], key: str) -> DeliveryError | None:
+    """What a refused push means for the outbox; None: LINE already took this key (409)."""
+    if status == ALREADY_ACCEPTED:
+        log.info("LINE push %s already accepted earlier (409)", key)
+        return None
+    if status == 429:
+        return DeliveryError("LINE rate limit (429)", retry_after=_retry_after(headers))
+    if status in PERMANENT_STATUSES:
+        return DeliveryError(
+            f"LINE refused the push (HTTP {status}): the user blocked the bot, "
+            "left the group, or the id is unknown",
+            permanent=True,
+        )
+    return DeliveryError(f"LINE push failed (HTTP {status})")
 
 
 def _retry_after(headers: Any) -> float | None:

@@ -7,11 +7,13 @@ carry the same X-Line-Retry-Key, so LINE delivers them once.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from bot.line import flex
 from bot.line.client import LineClient
 from bot.settings import Settings
+from handlers.outbound_text import unreachable_line
 from handlers.ports import (
     PURPOSE_REQUEST,
     OfficeDigest,
@@ -21,8 +23,13 @@ from handlers.ports import (
 )
 
 
+@lru_cache(maxsize=256)
 def render(message: OutboundMessage) -> list[dict[str, Any]]:
-    """Messaging API JSON for one outbound message (at most 5 messages, LINE's limit)."""
+    """Messaging API JSON for one outbound message (at most 5 messages, LINE's limit).
+
+    Cached: every target of a department gets the same message object in a fan-out, so
+    it is built once. The result is shared: callers must not change it.
+    """
     if isinstance(message, RoundRequest):
         return render_request(message)
     if isinstance(message, OfficeDigest):
@@ -64,6 +71,7 @@ def render_digest(digest: OfficeDigest) -> str:
             lines.append(f"・{line.department_name}（{len(line.pending)}件: {numbers}）")
     else:
         lines.append("未回答の担当課はありません。")
+    lines.extend(unreachable_line(entry) for entry in digest.unreachable)
     return "\n".join(lines)
 
 
@@ -83,3 +91,12 @@ class LineMessenger:
         self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
     ) -> None:
         self._client.push(target.external_id, render(message), key=key)
+
+    async def send_async(
+        self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
+    ) -> None:
+        """`send` on the running event loop (the outbox keeps many pushes in flight)."""
+        await self._client.push_async(target.external_id, render(message), key=key)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -14,6 +14,7 @@ from typing import Any
 from bot.slack import ids, limits
 from bot.slack.limits import clip
 from handlers.identities import Membership
+from handlers.outbound_text import unreachable_line
 from handlers.ports import OfficeDigest, PendingItem, RoundRequest, TextMessage
 from handlers.replies import bar
 from handlers.reports import MAX_COMMENT, SlotView
@@ -122,8 +123,10 @@ def office_digest(message: OfficeDigest) -> tuple[str, list[Block]]:
             f"{percent:g}%\n締切: {message.deadline:%Y年%-m月%-d日}"
         ),
     ]
-    for line in message.overdue[: MAX_MESSAGE_BLOCKS - 3]:
+    unreachable = [section(unreachable_line(entry)) for entry in message.unreachable]
+    for line in message.overdue[: MAX_MESSAGE_BLOCKS - 3 - len(unreachable)]:
         blocks.append(section(f"*{line.department_name}*\n" + _pending_lines(line.pending)))
+    blocks.extend(unreachable)
     fallback = f"{title}: {message.submitted}/{message.total}件 ({percent:g}%)"
     return fallback, blocks
 

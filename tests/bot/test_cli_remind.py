@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from models import Notification, Round
 from models.db import transaction
+from tests.bot.cli_helpers import flat
 from tests.conftest import Db
 from tests.scheduler.doubles import link
 from tests.scheduler.scenario import CENTER, KOSODATE, answer, build_scenario
@@ -150,3 +151,57 @@ def test_a_malformed_closed_days_setting_is_one_clear_line(
         assert result.exit_code == 1
         assert "HOKOKU_CLOSED_DAYS の「11/31」を読み取れません" in result.output
         assert "Traceback" not in result.output
+
+
+LINE_HINT = "LINE_CHANNEL_SECRET/LINE_CHANNEL_ACCESS_TOKEN を設定してください"
+
+
+def test_round_notify_names_the_targets_of_unconfigured_platforms(db: Db, cli: CliRunner) -> None:
+    sc = build_scenario(db.factory)
+    result = cli.invoke(app, ["round", "notify", "--round", str(sc.round_id)])
+    assert result.exit_code == 0, result.output
+    out = flat(result.stdout)
+    assert "送信 0 件" in out and "未設定で保留 5 件" in out
+    assert f"LINE が未設定のため 2 件送れません（{LINE_HINT}）: {KOSODATE}、防災課。" in out
+    assert "宛先: line:group:G-KOSO、line:user:U-BOSAI" in out
+    assert "Slack が未設定のため 3 件送れません（SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET" in out
+    again = cli.invoke(app, ["round", "notify", "--round", str(sc.round_id), "--json"])
+    data = json.loads(again.stdout)
+    assert data["sent"] == 0 and data["failed"] == 0
+    line = next(u for u in data["unconfigured"] if u["platform"] == "line")
+    assert line == {
+        "platform": "line",
+        "count": 2,
+        "departments": [KOSODATE, "防災課"],
+        "targets": ["line:group:G-KOSO", "line:user:U-BOSAI"],
+    }
+    with transaction(db.factory) as s:  # held once, not dropped and not doubled
+        statuses = s.scalars(select(Notification.status)).all()
+    assert sorted(statuses) == ["unconfigured"] * 5
+
+
+def test_remind_json_reports_messages_held_for_unconfigured_platforms(
+    db: Db, cli: CliRunner
+) -> None:
+    build_scenario(db.factory)
+    result = cli.invoke(app, ["remind", "--at", "2024-04-01T10:00", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["sent"] == 0 and data["failed"] == 0
+    assert {u["platform"]: u["count"] for u in data["unconfigured"]} == {"line": 2, "slack": 3}
+
+
+def test_round_schedule_warns_about_unconfigured_platforms(db: Db, cli: CliRunner) -> None:
+    sc = build_scenario(db.factory)
+    shown = cli.invoke(app, ["round", "schedule", str(sc.round_id)])
+    assert shown.exit_code == 0, shown.output
+    out = flat(shown.stdout)
+    assert (
+        f"注意: LINE が未設定のため、連携済みの 2 件（{KOSODATE}、防災課）に送れません（{LINE_HINT}）。"
+        in out
+    )
+    data = json.loads(cli.invoke(app, ["round", "schedule", str(sc.round_id), "--json"]).stdout)
+    assert [(u["platform"], u["count"]) for u in data["unconfigured"]] == [
+        ("line", 2),
+        ("slack", 3),
+    ]

@@ -19,6 +19,7 @@ from handlers.ports import (
     RoundRequest,
     Target,
     TextMessage,
+    Unreachable,
 )
 from models import ChatIdentity, Report, ReportRevision
 from models.db import transaction
@@ -205,6 +206,7 @@ def test_console_messenger_prints_requests_digests_and_texts() -> None:
             total=5,
             submitted=2,
             overdue=(DigestLine("女性センター", pending),),
+            unreachable=(Unreachable("line", ("女性センター",)),),
         ),
         key="digest:1",
     )
@@ -215,4 +217,5 @@ def test_console_messenger_prints_requests_digests_and_texts() -> None:
     assert "締切 2024-05-31、担当 3件・未回答 2件" in text
     assert "[1] 広報紙で周知（前年 B）" in text and "（達成度 A／B／C／D）" in text
     assert "回答 2/5件（40%）" in text and "・女性センター（2件）\n  [1] 広報紙で周知" in text
+    assert "\nLINE が未設定のため依頼が届かない担当課: 女性センター（LINE_CHANNEL_SECRET/" in text
     assert text.rstrip().endswith("── console:yamada (text:1)\nこんにちは")

@@ -14,9 +14,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.fakes.http_server import FakeHttpServer
 from tests.fakes.line_limits import request_problems
 
 WAIT_SECONDS = 10.0
@@ -123,7 +124,7 @@ def _handler(api: FakeLineApi) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def running_fake_line_api() -> Iterator[FakeLineApi]:
     api = FakeLineApi()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
+    server = FakeHttpServer(("127.0.0.1", 0), _handler(api))
     api.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

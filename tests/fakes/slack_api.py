@@ -13,10 +13,11 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tests.fakes.http_server import FakeHttpServer
 from tests.fakes.slack_limits import message_problems, view_problems
 
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
@@ -82,7 +83,7 @@ class FakeSlackApi:
 
             do_PUT = do_POST
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = FakeHttpServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
         # What apps.connections.open hands out: a FakeSocketModeServer's ws:// URL.
         self.socket_url: str | None = None

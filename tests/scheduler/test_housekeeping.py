@@ -59,6 +59,7 @@ def test_old_dedupe_keys_states_failures_and_closed_round_rows_are_pruned(sessio
                 key=key,
                 round_id=round_id,
                 identity_id=identity.id,
+                platform="line",
                 purpose="request",
                 due_at=old,
                 status=status,

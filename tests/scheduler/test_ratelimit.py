@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from handlers.ports import Target, TextMessage
 from scheduler.ratelimit import PLATFORM_LIMITS, RateLimit, RateLimitedMessenger, RateLimiter
 from tests.scheduler.doubles import RecordingMessenger
@@ -33,15 +35,46 @@ def test_slack_sends_to_one_channel_are_over_a_second_apart_other_channels_go_at
     assert len(inner.sent) == 5
 
 
-def test_line_overall_rate_spaces_sends_by_half_a_millisecond() -> None:
+def test_line_never_exceeds_2000_requests_in_any_second_and_starts_them_in_groups() -> None:
     t = FakeTime()
     limiter = RateLimiter(PLATFORM_LIMITS["line"], clock=t.clock, sleep=t.sleep)
-    waits = [limiter.reserve(f"U{n}") for n in range(4001)]
-    assert waits[0] == 0.0
-    assert abs(waits[2000] - 1.0) < 1e-9  # the 2,001st request waits one second
-    assert abs(waits[4000] - 2.0) < 1e-9
+    starts = []
+    for n in range(10_000):
+        limiter.acquire(f"U{n}")
+        starts.append(t.now)
+    assert max(starts[:100]) < 1e-9  # a group at once, not one every 0.5 ms
+    lo = 0
+    for hi, at in enumerate(starts):  # any window of one second
+        while at - starts[lo] >= 1.0:
+            lo += 1
+        assert hi - lo + 1 <= 2000
+    assert (len(starts) - 100) / starts[-1] > 1899  # and close to the limit overall
+
+
+def test_slack_workspace_rate_allows_a_burst_then_spaces_every_channel() -> None:
+    t = FakeTime()
+    limit = RateLimit(per_target_interval=1.1, per_second=4.0, burst=10)
+    limiter = RateLimiter(limit, clock=t.clock, sleep=t.sleep)
+    starts = []
+    for n in range(30):  # 30 different channels of one workspace
+        limiter.acquire(f"T1:C{n}", "T1")
+        starts.append(t.now)
+    assert starts[:10] == [0.0] * 10  # the burst
+    gaps = [b - a for a, b in pairwise(starts[9:])]
+    assert all(abs(gap - 0.25) < 1e-9 for gap in gaps)  # then 4 per second
+    assert limiter.try_acquire("T2:C0", "T2") == 0.0  # another workspace has its own rate
+
+
+def test_a_refused_slot_is_not_booked() -> None:
+    t = FakeTime()
+    limiter = RateLimiter(RateLimit(per_target_interval=1.1), clock=t.clock, sleep=t.sleep)
+    assert limiter.try_acquire("C1") == 0.0
+    t.now = 0.5
+    assert abs(limiter.try_acquire("C1") - 0.6) < 1e-9
+    t.now = 1.1
+    assert limiter.try_acquire("C1") == 0.0  # asking early did not push the slot back
 
 
 def test_no_limit_means_no_wait() -> None:
     limiter = RateLimiter(RateLimit(), clock=lambda: 5.0, sleep=lambda s: None)
-    assert [limiter.reserve("same") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert [limiter.try_acquire("same") for _ in range(3)] == [0.0, 0.0, 0.0]

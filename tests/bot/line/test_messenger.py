@@ -21,6 +21,7 @@ from handlers.ports import (
     RoundRequest,
     Target,
     TextMessage,
+    Unreachable,
 )
 from tests.fakes.line_api import FakeLineApi, running_fake_line_api
 
@@ -152,3 +153,24 @@ def test_office_digest_is_text(api: FakeLineApi, messenger: LineMessenger) -> No
     [text] = api.pushes[0].texts
     assert "7 / 10（70%）" in text
     assert "職員課（2件: 3、5）" in text
+
+
+def test_office_digest_names_departments_an_unconfigured_platform_would_reach(
+    api: FakeLineApi, messenger: LineMessenger
+) -> None:
+    digest = OfficeDigest(
+        round_id=7,
+        round_label="令和5年度",
+        plan_name="第6次計画",
+        deadline=date(2024, 5, 31),
+        total=10,
+        submitted=7,
+        overdue=(DigestLine("職員課", (PendingItem(3, "3 職員研修"),)),),
+        unreachable=(Unreachable("slack", ("職員課", "図書館")),),
+    )
+    messenger.send(Target("line", "Coffice", kind="group"), digest, key="digest:unreachable")
+    [text] = api.pushes[0].texts
+    assert text.endswith(
+        "Slack が未設定のため依頼が届かない担当課: 職員課、図書館"
+        "（SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET を設定してください）"
+    )

@@ -13,10 +13,13 @@ from bot.slack.messenger import SlackMessenger
 from handlers.ports import (
     PURPOSE_REQUEST,
     DeliveryError,
+    DigestLine,
+    OfficeDigest,
     PendingItem,
     RoundRequest,
     Target,
     TextMessage,
+    Unreachable,
 )
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -118,3 +121,25 @@ def test_resend_after_a_crash_does_not_post_twice(fake_slack: FakeSlackApi) -> N
 def test_first_attempts_do_not_read_history(fake_slack: FakeSlackApi) -> None:
     messenger(fake_slack).send(Target("slack", "C1", kind="channel"), REQUEST, key="k1")
     assert fake_slack.of("conversations.history") == []
+
+
+def test_digest_names_departments_only_an_unconfigured_platform_reaches(
+    fake_slack: FakeSlackApi,
+) -> None:
+    digest = OfficeDigest(
+        round_id=7,
+        round_label="令和5年度",
+        plan_name="第6次行動計画",
+        deadline=date(2024, 5, 31),
+        total=4,
+        submitted=1,
+        overdue=(DigestLine("防災課", (PendingItem(5, "5 防災"),)),),
+        unreachable=(Unreachable("line", ("防災課",)),),
+    )
+    messenger(fake_slack).send(Target("slack", "C1", "channel"), digest, key="digest:7")
+    [post] = fake_slack.of("chat.postMessage")
+    sections = [b["text"]["text"] for b in post.json_field("blocks") if b["type"] == "section"]
+    assert sections[-1] == (
+        "LINE が未設定のため依頼が届かない担当課: 防災課"
+        "（LINE_CHANNEL_SECRET/LINE_CHANNEL_ACCESS_TOKEN を設定してください）"
+    )

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, null, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Select, case, func, null, select
+from sqlalchemy.orm import Session
 
 from handlers.fiscal import reiwa_label
 from handlers.ports import DigestLine, OfficeDigest, PendingItem, RoundRequest, Unreachable
-from handlers.rounds import previous_round
+from handlers.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
 from models import Assignment, ChatIdentity, Department, Item, Report, Round
 
@@ -62,23 +63,19 @@ def pending_by_department(
     department with nothing missing is absent.
     """
     prev = previous_round(session, rnd=rnd)
-    before = aliased(Report)
-    query = (
-        select(
-            Assignment.department_id,
-            Item,
-            before.grade if prev is not None else null().label("previous_grade"),
-        )
+    query: Select[*tuple[Any, ...]] = (
+        select(Assignment.department_id, Item)
         .select_from(Report)
         .join(Assignment, Assignment.id == Report.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
         .where(Report.round_id == rnd.id, Report.grade.is_(None))
         .order_by(Assignment.department_id, Item.position)
     )
-    if prev is not None:
-        query = query.outerjoin(
-            before, (before.assignment_id == Report.assignment_id) & (before.round_id == prev.id)
-        )
+    if prev is not None:  # last year's grade: the same item, or the one it continues
+        before = previous_join(rnd, prev)
+        query = before.apply(query.add_columns(before.report.grade))
+    else:
+        query = query.add_columns(null())
     if department_ids is not None:
         query = query.where(_of_departments(department_ids))
     found: dict[int, list[PendingItem]] = defaultdict(list)

@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, insert, null, select
 from sqlalchemy.orm import Session, aliased
 
 from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenied, RoundClosed
-from handlers.fiscal import reiwa_label
+from handlers.i18n import FiscalYear, msg
 from handlers.normalize import clean_text
 from handlers.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
@@ -144,11 +144,9 @@ def answerable_round(session: Session, *, round_id: int, acting_as_office: bool 
     """The round, if it still takes answers (the office may enter late answers when closed)."""
     rnd = session.get(Round, round_id)
     if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
+        raise NotFound(msg("round.not_found", round=round_id))
     if rnd.is_closed and not acting_as_office:
-        raise RoundClosed(
-            f"{reiwa_label(rnd.fiscal_year)}の報告は締め切られました。修正は事務局へ連絡してください。"
-        )
+        raise RoundClosed(msg("round.closed", year=FiscalYear(rnd.fiscal_year)))
     return rnd
 
 
@@ -156,14 +154,12 @@ def _check_values(answer: AnswerInput, scale: GradeScale) -> tuple[str, str | No
     """The scale's letter and the cleaned comment, or the error that says how to fix it."""
     letter = scale.match(answer.grade)
     if letter is None:
-        raise InvalidInput(
-            f"達成度「{answer.grade[:20]}」は使えません。{scale.hint()} のどれかで答えてください。"
-        )
+        raise InvalidInput(msg("answer.grade_invalid", grade=answer.grade[:20], grades=scale.hint()))
     if answer.comment is None:
         return letter, None
     comment = clean_text(answer.comment).strip()
     if len(comment) > MAX_COMMENT:
-        raise InvalidInput(f"コメントは{MAX_COMMENT}字以内にしてください（いま{len(comment)}字）。")
+        raise InvalidInput(msg("answer.comment_too_long", limit=MAX_COMMENT, length=len(comment)))
     return letter, comment
 
 
@@ -199,7 +195,7 @@ def _check(
     ).all()
     department = found[0][2] if found else session.get(Department, department_id)
     if department is None:
-        raise NotFound(f"担当課 {department_id} が見つかりません。")
+        raise NotFound(msg("department.not_found_id", department=department_id))
     numbers = {item.number for _, item, _ in found}
     answers = _to_originals(session, plan_id=rnd.plan_id, answers=answers, known=numbers)
     errors: list[AnswerError] = []
@@ -244,10 +240,21 @@ def _to_originals(
 
 
 def check_answers(
-    session: Session, *, round_id: int, department_id: int, answers: Sequence[AnswerInput]
+    session: Session,
+    *,
+    round_id: int,
+    department_id: int,
+    answers: Sequence[AnswerInput],
+    acting_as_office: bool = False,
 ) -> None:
     """Raise AnswersRejected listing every invalid answer of the batch; writes nothing."""
-    _check(session, round_id=round_id, department_id=department_id, answers=answers)
+    _check(
+        session,
+        round_id=round_id,
+        department_id=department_id,
+        answers=answers,
+        acting_as_office=acting_as_office,
+    )
 
 
 def submit_answers(
@@ -366,14 +373,10 @@ def _unknown_items(
     for answer in answers:
         if answer.item_number in in_plan:
             error: HokokuError = PermissionDenied(
-                f"項目 {answer.item_number} は{department.name}の担当ではありません。"
-                "「未回答」で担当項目の番号を確認できます。"
+                msg("answer.not_your_item", item=answer.item_number, department=department.name)
             )
         else:
-            error = NotFound(
-                f"項目 {answer.item_number} はこの計画にありません。"
-                "「未回答」で担当項目の番号を確認できます。"
-            )
+            error = NotFound(msg("answer.no_such_item", item=answer.item_number))
         errors.append(AnswerError(answer.line_no, answer.item_number, error))
     return errors
 
@@ -486,7 +489,7 @@ def department_slots(
     """
     rnd = session.get(Round, round_id)
     if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
+        raise NotFound(msg("round.not_found", round=round_id))
     prev = previous_round(session, rnd=rnd)
     query: Select[*tuple[Any, ...]] = (
         select(Report, Item, Department)

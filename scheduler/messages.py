@@ -9,7 +9,6 @@ from __future__ import annotations
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from handlers.fiscal import reiwa_label
 from handlers.ports import DigestLine, OfficeDigest, PendingItem, RoundRequest
 from handlers.reports import department_slots
 from handlers.scale import GradeScale
@@ -62,8 +61,8 @@ def round_request(
     return RoundRequest(
         purpose=purpose,
         round_id=rnd.id,
-        round_label=reiwa_label(rnd.fiscal_year),
-        plan_name=rnd.plan.name,
+        fiscal_year=rnd.fiscal_year,
+        plan_title=rnd.plan.display_title,
         deadline=rnd.deadline,
         department_id=department_id,
         department_name=department.name if department else "",
@@ -98,10 +97,10 @@ def office_digest(session: Session, *, rnd: Round, require_missing: bool) -> Off
     total = sum(t for t, _ in counts.values())
     return OfficeDigest(
         round_id=rnd.id,
-        round_label=reiwa_label(rnd.fiscal_year),
-        plan_name=rnd.plan.name,
+        fiscal_year=rnd.fiscal_year,
+        plan_title=rnd.plan.display_title,
         deadline=rnd.deadline,
         total=total,
         submitted=total - sum(p for _, p in counts.values()),
-        overdue=lines,
+        missing=lines,
     )

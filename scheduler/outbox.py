@@ -24,12 +24,14 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.i18n import Message, literal, msg
 from handlers.ports import (
     PURPOSE_DIGEST,
     PURPOSE_FAILURE,
@@ -219,7 +221,7 @@ def claim(
 def build_message(session: Session, row: Notification) -> OutboundMessage | None:
     """The message of a claimed row as of now; None when it is no longer needed."""
     if row.purpose == PURPOSE_FAILURE:
-        return TextMessage(text=str(row.payload.get("text", "")))
+        return TextMessage(failure_notice(row.payload))
     rnd = session.get(Round, row.round_id) if row.round_id is not None else None
     if rnd is None or rnd.is_closed or not row.identity.active:
         return None
@@ -230,6 +232,13 @@ def build_message(session: Session, row: Notification) -> OutboundMessage | None
     if row.department_id is None:
         return None
     return round_request(session, rnd=rnd, department_id=row.department_id, purpose=row.purpose)
+
+
+def failure_notice(payload: dict[str, Any]) -> Message:
+    """The office's notice of a target that cannot be reached, in the reader's language."""
+    if "notice" not in payload:  # a row written before notices were message ids
+        return literal(str(payload.get("text", "")))
+    return msg("failure.notice", **{k: str(v) for k, v in payload["notice"].items()})
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -263,12 +272,11 @@ def report_failure(session: Session, *, row: Notification, error: str, now: date
     if row.purpose == PURPOSE_FAILURE or row.round_id is None:
         return 0
     failed = row.identity
-    text = (
-        f"【hokoku】{failed.department.name} への通知を送れませんでした"
-        f"（{failed.platform} {failed.kind} {failed.external_id}）: {error}\n"
-        "チャンネルのアーカイブやブロックの可能性があります。"
-        "連携を確認してください（hokoku dept link / hokoku dept invite）。"
-    )
+    notice = {
+        "department": failed.department.name,
+        "target": f"{failed.platform} {failed.kind} {failed.external_id}",
+        "error": error,
+    }
     organization_id = failed.organization_id
     count = 0
     for office in office_identities(session, organization_id=organization_id):
@@ -288,7 +296,7 @@ def report_failure(session: Session, *, row: Notification, error: str, now: date
             department_id=failed.department_id,
             purpose=PURPOSE_FAILURE,
             due_at=now,
-            payload={"text": text, "failed_identity": failed.id},
+            payload={"notice": notice, "failed_identity": failed.id},
             now=now,
         )
     return count
@@ -315,6 +323,7 @@ def deliver_one(
             external_id=identity.external_id,
             kind=identity.kind,
             workspace=identity.workspace,
+            language=identity.language,
         )
         key, attempts = row.key, row.attempts
     if message is None:

@@ -33,8 +33,8 @@ from handlers.ports import PURPOSE_FAILURE, PURPOSE_REQUEST, OutboundMessage, Ta
 from handlers.rounds import open_round
 from models import Assignment, Item, Notification, Plan, PlanNode, Round
 from models.db import make_engine, make_session_factory, transaction, upgrade
+from scheduler.due import ask_sends
 from scheduler.outbox import deliver_due, enqueue, insert_if_absent
-from scheduler.plan import ask_sends
 from scheduler.ratelimit import rate_limited
 
 console = Console()

@@ -21,7 +21,7 @@ from scheduler.ratelimit import rate_limited
 
 
 def _console(settings: Settings) -> Messenger | None:
-    return ConsoleMessenger()
+    return ConsoleMessenger(language=settings.language)
 
 
 # The platform SDKs are imported only when their platform is configured: importing
@@ -42,7 +42,7 @@ def _slack(settings: Settings) -> Messenger | None:
     from bot.slack.app import make_client
     from bot.slack.messenger import SlackMessenger
 
-    return SlackMessenger(make_client(settings))
+    return SlackMessenger(make_client(settings), language=settings.language)
 
 
 # platform → builder returning None when the platform is not configured.

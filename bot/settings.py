@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Tokyo", validation_alias=AliasChoices("HOKOKU_TIMEZONE"))
     # The language of the bot's texts and the CLI's help (`ja` or `en`); a chat identity
     # may choose its own with the `language` command.
-    language: str = Field(default=DEFAULT_LANGUAGE, validation_alias=AliasChoices("HOKOKU_LANGUAGE"))
+    language: str = Field(
+        default=DEFAULT_LANGUAGE, validation_alias=AliasChoices("HOKOKU_LANGUAGE")
+    )
 
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")

@@ -82,6 +82,10 @@ class Translator:
         text = self._catalog.ngettext(message_id, message_id, count)
         return self._format(text, {"count": count, **params})
 
+    def has(self, message_id: str) -> bool:
+        """Is there a text for this id (optional hints are looked up this way)?"""
+        return self._catalog.gettext(message_id) != message_id
+
     def render(self, message: Message) -> str:
         if message.count is not None:
             return self.plural(message.id, message.count, **message.params)
@@ -93,13 +97,16 @@ class Translator:
         return text.format_map({key: self.value(value) for key, value in params.items()})
 
     def value(self, value: Any) -> Any:
-        """A parameter as text: messages, dates and fiscal years in this language."""
+        """A parameter as text: messages, dates, fiscal years and tuples (a list) in this
+        language."""
         if isinstance(value, Message):
             return self.render(value)
         if isinstance(value, FiscalYear):
             return self.fiscal_year(value.year)
         if isinstance(value, date):
             return self.date(value)
+        if isinstance(value, tuple):
+            return self.join(str(self.value(v)) for v in value)
         return value
 
     def date(self, day: date) -> str:
@@ -121,6 +128,14 @@ class Translator:
 def translator(language: str | None = None) -> Translator:
     """The translator of `language` (any spelling `normalize_language` reads), else Japanese."""
     return Translator(normalize_language(language) or DEFAULT_LANGUAGE)
+
+
+def hinted(t: Translator, message: Message, *, audience: str) -> str:
+    """The message, and the hint for this audience when the catalog has one
+    (`hint.cli.round.none_open`: the CLI names the command that fixes it, a chat does not)."""
+    text = t.render(message)
+    hint = f"hint.{audience}.{message.id}"
+    return f"{text}{t(hint)}" if t.has(hint) else text
 
 
 def message_ids(language: str) -> set[str]:

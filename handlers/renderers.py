@@ -237,7 +237,9 @@ def render_help(
 ) -> Lines:
     grades = scale.hint() if scale else "A／B／C／D"
     lines = [t("help.title"), t("help.answer"), t("help.example", grades=grades)]
-    lines += [t("help.command", command=f"{prefix}{name}", usage=t.render(u)) for name, u in commands]
+    lines += [
+        t("help.command", command=f"{prefix}{name}", usage=t.render(u)) for name, u in commands
+    ]
     if prefix:
         lines.append(t("help.dm"))
     if scale and any(g.label or g.band for g in scale.grades):
@@ -309,7 +311,9 @@ def render_digest(t: Translator, message: OfficeDigest) -> Lines:
         return [*lines, t("digest.none_missing")]
     lines.append(t("digest.missing_head"))
     for line in message.missing:
-        lines.append(t("digest.department", department=line.department_name, count=len(line.pending)))
+        lines.append(
+            t("digest.department", department=line.department_name, count=len(line.pending))
+        )
         lines.extend(pending_items(t, line.pending, indent="  "))
     return lines
 
@@ -326,4 +330,3 @@ def render_outbound(t: Translator, message: OutboundMessage) -> Lines:
 
 def text(lines: Sequence[str]) -> str:
     return "\n".join(lines)
-

@@ -154,7 +154,9 @@ def _check_values(answer: AnswerInput, scale: GradeScale) -> tuple[str, str | No
     """The scale's letter and the cleaned comment, or the error that says how to fix it."""
     letter = scale.match(answer.grade)
     if letter is None:
-        raise InvalidInput(msg("answer.grade_invalid", grade=answer.grade[:20], grades=scale.hint()))
+        raise InvalidInput(
+            msg("answer.grade_invalid", grade=answer.grade[:20], grades=scale.hint())
+        )
     if answer.comment is None:
         return letter, None
     comment = clean_text(answer.comment).strip()

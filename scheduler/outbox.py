@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.i18n import Message, literal, msg
+from handlers.i18n import Message, literal
 from handlers.ports import (
     PURPOSE_DIGEST,
     PURPOSE_FAILURE,
@@ -50,8 +50,8 @@ from models.outbox import (
     STATUS_SENT,
     STATUS_SKIPPED,
 )
+from scheduler.due import DueSend, notification_key, office_identities
 from scheduler.messages import office_digest, round_request
-from scheduler.plan import DueSend, notification_key, office_identities
 from scheduler.schedule import ASK_FAMILY
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def insert_if_absent(
     return _insert_ignoring_duplicates(session, values)
 
 
-def supersede(session: Session, *, send: DueSend, now: datetime) -> int:
+def supersede(session: Session, *, send: DueSend) -> int:
     """Mark older pending rows of the same (round, target, family) skipped: no backlog replay."""
     family = list(ASK_FAMILY) if send.purpose in ASK_FAMILY else [send.purpose]
     result = session.execute(
@@ -158,7 +158,7 @@ def enqueue(session: Session, sends: Iterable[DueSend], *, now: datetime) -> tup
             now=now,
         ):
             inserted += 1
-            superseded += supersede(session, send=send, now=now)
+            superseded += supersede(session, send=send)
     return inserted, superseded
 
 
@@ -238,7 +238,7 @@ def failure_notice(payload: dict[str, Any]) -> Message:
     """The office's notice of a target that cannot be reached, in the reader's language."""
     if "notice" not in payload:  # a row written before notices were message ids
         return literal(str(payload.get("text", "")))
-    return msg("failure.notice", **{k: str(v) for k, v in payload["notice"].items()})
+    return Message("failure.notice", {k: str(v) for k, v in payload["notice"].items()})
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:

@@ -26,12 +26,13 @@ from handlers.ports import PURPOSE_REQUEST, Messenger
 from models import Round
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar
+from scheduler.due import DueSend, ask_sends, due_sends
 from scheduler.outbox import DeliveryStats, deliver_due, enqueue
-from scheduler.plan import DueSend, ask_sends, due_sends
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
+ENQUEUE_ATTEMPTS = 3
 
 
 class Clock(Protocol):
@@ -43,19 +44,6 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-@dataclass
-class ManualClock:
-    """A clock that only moves when told to (tests, `hokoku remind --at`)."""
-
-    current: datetime
-
-    def now(self) -> datetime:
-        return self.current
-
-    def set(self, moment: datetime) -> None:
-        self.current = moment
 
 
 def default_worker() -> str:
@@ -74,16 +62,18 @@ class TickResult:
 def _enqueue_with_retry(
     factory: sessionmaker[Session], sends: list[DueSend], *, now: datetime
 ) -> tuple[int, int]:
-    """Enqueue in one transaction; retried once if PostgreSQL picks us as a deadlock victim."""
-    for attempt in range(3):
+    """Enqueue in one transaction; up to three attempts while PostgreSQL picks us as a
+    deadlock victim."""
+    attempt = 1
+    while True:
         try:
             with transaction(factory) as session:
                 return enqueue(session, sends, now=now)
         except OperationalError as exc:
-            if getattr(exc.orig, "sqlstate", None) != "40P01" or attempt == 2:
+            if getattr(exc.orig, "sqlstate", None) != "40P01" or attempt == ENQUEUE_ATTEMPTS:
                 raise
+            attempt += 1
             log.info("enqueue deadlock, retrying")
-    return 0, 0
 
 
 def tick(

@@ -22,7 +22,7 @@ from handlers.fiscal import reiwa_label
 from handlers.rounds import ANSWER, VIEW, resolve_round
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar, parse_send_time
-from scheduler.plan import due_sends
+from scheduler.due import due_sends
 from scheduler.runner import TickResult, notify_round, start_scheduler, tick
 from scheduler.schedule import (
     UNIT_BUSINESS,

@@ -14,8 +14,9 @@ from bot.cli.options import os_user
 from handlers.directory import find_department
 from handlers.errors import InvalidInput
 from handlers.history import slot_history
+from handlers.i18n import translator
 from handlers.normalize import fold
-from handlers.replies import render_outcomes
+from handlers.renderers import render_confirmation
 from handlers.reports import submit_answer
 from handlers.rounds import VIEW, resolve_round, round_caption
 from models.db import transaction
@@ -98,7 +99,8 @@ def set_cmd(
         return
     late = "（締切後の代理入力として記録しました）" if closed else ""
     console.print(
-        f"{outcome.department_name} {caption}{late}\n{render_outcomes([outcome])}",
+        f"{outcome.department_name} {caption}{late}\n"
+        + "\n".join(render_confirmation(translator(rt.settings.language), [outcome])),
         highlight=False,
         soft_wrap=True,
         markup=False,

@@ -7,64 +7,11 @@ carry the same X-Line-Retry-Key, so LINE delivers them once.
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.line import flex
 from bot.line.client import LineClient
 from bot.settings import Settings
-from handlers.ports import (
-    PURPOSE_REQUEST,
-    OfficeDigest,
-    OutboundMessage,
-    RoundRequest,
-    Target,
-)
-
-
-def render(message: OutboundMessage) -> list[dict[str, Any]]:
-    """Messaging API JSON for one outbound message (at most 5 messages, LINE's limit)."""
-    if isinstance(message, RoundRequest):
-        return render_request(message)
-    if isinstance(message, OfficeDigest):
-        return flex.texts(render_digest(message))
-    return flex.texts(message.text)
-
-
-def render_request(request: RoundRequest) -> list[dict[str, Any]]:
-    intro = flex.request_intro(
-        round_label=request.round_label,
-        plan_name=request.plan_name,
-        department_name=request.department_name,
-        deadline=request.deadline,
-        total=request.total_items,
-        pending=len(request.pending),
-        reminder=request.purpose != PURPOSE_REQUEST,
-    )
-    page = flex.item_page(
-        request.pending,
-        round_id=request.round_id,
-        department_id=request.department_id,
-        grades=[(letter, "") for letter in request.grades],
-        heading=f"{request.round_label} 未回答の項目",
-    )
-    return [intro, *page]
-
-
-def render_digest(digest: OfficeDigest) -> str:
-    percent = round(100 * digest.submitted / digest.total) if digest.total else 100
-    lines = [
-        f"{digest.round_label} {digest.plan_name} 回答状況",
-        f"回答 {digest.submitted} / {digest.total}（{percent}%）"
-        f"　締切 {digest.deadline.month}月{digest.deadline.day}日",
-    ]
-    if digest.overdue:
-        lines.append("未回答の担当課:")
-        for line in digest.overdue:
-            numbers = "、".join(str(item.number) for item in line.pending)
-            lines.append(f"・{line.department_name}（{len(line.pending)}件: {numbers}）")
-    else:
-        lines.append("未回答の担当課はありません。")
-    return "\n".join(lines)
+from handlers.i18n import DEFAULT_LANGUAGE, translator
+from handlers.ports import OutboundMessage, Target
 
 
 class LineMessenger:
@@ -72,14 +19,16 @@ class LineMessenger:
 
     platform = "line"
 
-    def __init__(self, client: LineClient) -> None:
+    def __init__(self, client: LineClient, *, language: str = DEFAULT_LANGUAGE) -> None:
         self._client = client
+        self._language = language  # HOKOKU_LANGUAGE: for targets that chose none
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LineMessenger:
-        return cls(LineClient.from_settings(settings))
+        return cls(LineClient.from_settings(settings), language=settings.language)
 
     def send(
         self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
     ) -> None:
-        self._client.push(target.external_id, render(message), key=key)
+        t = translator(target.language or self._language)
+        self._client.push(target.external_id, flex.outbound(t, message), key=key)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager
 
 from handlers.errors import NotFound, PermissionDenied
-from handlers.i18n import msg
+from handlers.i18n import Message, msg
 from handlers.identities import Membership, memberships
 from handlers.interaction.model import Actor
 from models import ROLE_MEMBER, ROLE_OFFICE, Department, Plan, Round
@@ -52,7 +52,9 @@ def caller_of(session: Session, actor: Actor) -> Caller:
     if actor.department_id is not None:  # the console speaks as one department only
         role = ROLE_OFFICE if actor.office else ROLE_MEMBER
         found = [
-            dataclasses.replace(m, role=role) for m in found if m.department_id == actor.department_id
+            dataclasses.replace(m, role=role)
+            for m in found
+            if m.department_id == actor.department_id
         ]
     return Caller(tuple(found))
 
@@ -66,16 +68,22 @@ class Acting:
     proxy: bool
 
 
-def answering_for(
-    session: Session, caller: Caller, *, organization_id: int, department_id: int
-) -> Acting:
+def not_linked(actor: Actor) -> Message:
+    """How to link this chat (`link CODE`, `/hokoku link CODE` on Slack)."""
+    return msg("link.required", prefix=actor.surface.command_prefix)
+
+
+def answering_for(session: Session, caller: Caller, actor: Actor, department_id: int) -> Acting:
     """May this caller answer for the department? Raises PermissionDenied saying why not."""
     own = caller.member_of(department_id)
     if own is not None:
         return Acting(department_id, own.department_name, proxy=caller.office)
     if not caller.linked:
-        raise PermissionDenied(msg("link.required"))
-    department = department_in(session, organization_id=organization_id, department_id=department_id)
+        raise PermissionDenied(not_linked(actor))
+    organization_id = actor.organization_id
+    department = department_in(
+        session, organization_id=organization_id, department_id=department_id
+    )
     if caller.office:
         return Acting(department.id, department.name, proxy=True)
     raise PermissionDenied(msg("access.other_department", department=department.name))
@@ -107,4 +115,3 @@ def round_and_department(
     if row is None:
         raise NotFound(msg("button.stale"))
     return row[0], row[1]
-

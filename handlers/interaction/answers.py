@@ -18,7 +18,7 @@ from handlers.conversation import (
 from handlers.errors import NotFound
 from handlers.i18n import Message, msg, translator
 from handlers.identities import Membership
-from handlers.interaction.access import Acting, answering_for
+from handlers.interaction.access import Acting, answering_for, not_linked
 from handlers.interaction.model import (
     ChooseDepartment,
     CommentShortcut,
@@ -54,12 +54,7 @@ from models import Round
 
 
 def _acting(turn: Turn, department_id: int) -> Acting:
-    return answering_for(
-        turn.session,
-        turn.caller,
-        organization_id=turn.actor.organization_id,
-        department_id=department_id,
-    )
+    return answering_for(turn.session, turn.caller, turn.actor, department_id)
 
 
 def _store(turn: Turn, acting: Acting, round_id: int, answers: list[AnswerInput]) -> BatchResult:
@@ -101,7 +96,7 @@ def answer_text(turn: Turn, text: str, *, source_key: str | None = None) -> Repl
         names = translator(turn.language).join(m.department_name for m in acting)
         return turn.reply(Choice(msg("choose.department", departments=names), acting, ANSWER))
     if not acting:
-        return turn.say(msg("link.required"))
+        return turn.say(not_linked(turn.actor))
     who = _acting(turn, acting[0].department_id)
     rnd = turn.view_round()
     parsed = parse_answers(
@@ -136,7 +131,6 @@ def grade_button(turn: Turn, intent: GradeButton) -> Reply:
         result = _store(turn, who, intent.round_id, [answer])
     except AnswersRejected as exc:
         return turn.reply(_refused(exc, lines=1))
-    slot = _slot(turn, intent.round_id, intent.department_id, intent.item)
     turn.remember(
         AWAIT_COMMENT,
         {
@@ -147,9 +141,7 @@ def grade_button(turn: Turn, intent: GradeButton) -> Reply:
         },
         ttl=DEFAULT_TTL,
     )
-    prompt = CommentPrompt(
-        intent.round_id, intent.department_id, intent.item, bool(slot.previous_comment)
-    )
+    prompt = CommentPrompt(intent.round_id, intent.department_id, intent.item, intent.last_year)
     return _stored(turn, result, prompt)
 
 

@@ -15,7 +15,7 @@ from handlers.directory import find_department
 from handlers.errors import HokokuError, PermissionDenied
 from handlers.i18n import msg, normalize_language, translator
 from handlers.identities import redeem_invite, set_language
-from handlers.interaction.access import answering_for
+from handlers.interaction.access import not_linked
 from handlers.interaction.answers import choose_department, item_cards
 from handlers.interaction.forms import open_form
 from handlers.interaction.model import ChooseDepartment, OpenForm
@@ -33,7 +33,7 @@ from handlers.interaction.reply import (
 )
 from handlers.interaction.turn import Turn
 from handlers.normalize import fold_key
-from handlers.reports import answerable_round, department_slots
+from handlers.reports import department_slots
 from handlers.scale import GradeScale
 from handlers.status import summarize
 
@@ -102,22 +102,9 @@ def _report(turn: Turn, arg: str) -> Reply:
             prompt = msg("choose.form", departments=names)
             return turn.reply(Choice(prompt, acting, FORM, round_id=rnd.id))
         if not acting:
-            return turn.say(msg("link.required"))
+            return turn.say(not_linked(turn.actor))
         department_id = acting[0].department_id
-    if turn.actor.surface.forms:
-        return open_form(turn, OpenForm(rnd.id, department_id))
-    who = answering_for(
-        turn.session,
-        turn.caller,
-        organization_id=turn.actor.organization_id,
-        department_id=department_id,
-    )
-    answerable_round(turn.session, round_id=rnd.id, acting_as_office=who.proxy)
-    slots = department_slots(
-        turn.session, round_id=rnd.id, department_id=who.department_id, with_paths=False
-    )
-    cards = item_cards(rnd, who, slots)
-    return turn.reply(Pending(who.department_name, tuple(slots)), *((cards,) if cards else ()))
+    return open_form(turn, OpenForm(rnd.id, department_id))
 
 
 def _named_department(turn: Turn, name: str) -> int:
@@ -168,7 +155,10 @@ def _language(turn: Turn, arg: str) -> Reply:
     if language is None:
         return turn.say(msg("language.usage"))
     saved = set_language(
-        turn.session, platform=turn.actor.platform, external_id=turn.actor.chat_id, language=language
+        turn.session,
+        platform=turn.actor.platform,
+        external_id=turn.actor.chat_id,
+        language=language,
     )
     turn.language = language
     return turn.say(msg("language.set" if saved else "language.set_until_linked"))

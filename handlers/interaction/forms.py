@@ -14,7 +14,8 @@ from handlers import conversation
 from handlers.dedupe import claim_event
 from handlers.errors import HokokuError
 from handlers.i18n import FiscalYear, Message, msg
-from handlers.interaction.access import answering_for, round_and_department
+from handlers.interaction.access import answering_for, not_linked, round_and_department
+from handlers.interaction.answers import item_cards
 from handlers.interaction.model import Entry, FormPage, OpenForm
 from handlers.interaction.reply import (
     Confirmation,
@@ -76,15 +77,17 @@ def _view(
 
 
 def open_form(turn: Turn, intent: OpenForm) -> Reply:
-    """Page 1 of a department's form, prefilled with its stored answers."""
-    who = answering_for(
-        turn.session,
-        turn.caller,
-        organization_id=turn.actor.organization_id,
-        department_id=intent.department_id,
-    )
+    """Page 1 of a department's form, prefilled with its stored answers; where there are no
+    forms (LINE, the console), its pending items with grade buttons."""
+    who = answering_for(turn.session, turn.caller, turn.actor, intent.department_id)
     rnd = answerable_round(turn.session, round_id=intent.round_id, acting_as_office=who.proxy)
-    slots = department_slots(turn.session, round_id=rnd.id, department_id=who.department_id)
+    forms = turn.actor.surface.forms
+    slots = department_slots(
+        turn.session, round_id=rnd.id, department_id=who.department_id, with_paths=forms
+    )
+    if not forms:
+        cards = item_cards(rnd, who, slots)
+        return turn.reply(Pending(who.department_name, tuple(slots)), *((cards,) if cards else ()))
     view = _view(turn, rnd, who.department_name, who.department_id, slots, page=0, values={})
     return turn.reply(view)
 
@@ -149,15 +152,15 @@ def _form_page(turn: Turn, intent: FormPage) -> Reply:
         round_id=intent.round_id,
         department_id=intent.department_id,
     )
-    who = answering_for(
-        session, turn.caller, organization_id=turn.actor.organization_id, department_id=department.id
-    )
+    who = answering_for(session, turn.caller, turn.actor, department.id)
     answerable_round(session, round_id=rnd.id, acting_as_office=who.proxy)
     if intent.back:
         draft = _save_draft(turn, intent.form_id, intent.values)
         slots = department_slots(session, round_id=rnd.id, department_id=department.id)
         return turn.reply(
-            _view(turn, rnd, department.name, department.id, slots, page=intent.page - 1, values=draft)
+            _view(
+                turn, rnd, department.name, department.id, slots, page=intent.page - 1, values=draft
+            )
         )
     errors = validate(intent.values, GradeScale.from_json(rnd.scale))
     if errors:
@@ -167,7 +170,9 @@ def _form_page(turn: Turn, intent: FormPage) -> Reply:
         draft = _save_draft(turn, intent.form_id, intent.values)
         slots = department_slots(session, round_id=rnd.id, department_id=department.id)
         return turn.reply(
-            _view(turn, rnd, department.name, department.id, slots, page=intent.page + 1, values=draft)
+            _view(
+                turn, rnd, department.name, department.id, slots, page=intent.page + 1, values=draft
+            )
         )
     if not claim_event(session, platform=turn.actor.platform, event_key=intent.submit_key):
         return turn.reply()  # the same submission again: already stored and confirmed
@@ -180,7 +185,9 @@ def _form_page(turn: Turn, intent: FormPage) -> Reply:
     ]
     year = FiscalYear(rnd.fiscal_year)
     if not answers:
-        slots = department_slots(session, round_id=rnd.id, department_id=department.id, with_paths=False)
+        slots = department_slots(
+            session, round_id=rnd.id, department_id=department.id, with_paths=False
+        )
         return turn.say(
             msg("form.nothing_stored", year=year, department=department.name),
             Pending(department.name, tuple(slots)),
@@ -207,7 +214,7 @@ def home(turn: Turn) -> Reply:
     """A person's overview: their departments' items in the open round, or the office's
     progress of it."""
     if not turn.caller.linked:
-        return turn.say(msg("link.required"))
+        return turn.say(not_linked(turn.actor))
     rnd = turn.open_round()
     if turn.caller.office:
         summary = summarize(turn.session, round_id=rnd.id, today=turn.today)
@@ -215,8 +222,10 @@ def home(turn: Turn) -> Reply:
     sections = tuple(
         HomeSection(
             member,
-            tuple(department_slots(turn.session, round_id=rnd.id, department_id=member.department_id)),
+            tuple(
+                department_slots(turn.session, round_id=rnd.id, department_id=member.department_id)
+            ),
         )
-        for member in turn.acting()
+        for member in turn.caller.memberships
     )
     return turn.reply(Home(rnd.id, rnd.fiscal_year, rnd.plan.display_title, sections=sections))

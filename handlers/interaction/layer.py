@@ -16,10 +16,10 @@ from handlers.answer_text import is_answer_line
 from handlers.conversation import AWAIT_COMMENT
 from handlers.dedupe import claim_event
 from handlers.errors import HokokuError
-from handlers.i18n import msg
+from handlers.i18n import msg, translator
 from handlers.identities import unlink_identity
 from handlers.interaction import answers, forms
-from handlers.interaction.access import caller_of
+from handlers.interaction.access import caller_of, not_linked
 from handlers.interaction.commands import find_command, help_reply
 from handlers.interaction.model import (
     ChooseDepartment,
@@ -56,7 +56,9 @@ def handle(session: Session, inbound: Inbound) -> Reply | None:
     try:
         return handler(turn, inbound.intent)
     except HokokuError as exc:
-        return turn.say(exc.msg)
+        hint = f"hint.chat.{exc.msg.id}"
+        more = (Say(msg(hint)),) if translator(turn.language).has(hint) else ()
+        return turn.say(exc.msg, *more)
 
 
 def _text(turn: Turn, intent: Text) -> Reply:
@@ -68,7 +70,7 @@ def _text(turn: Turn, intent: Text) -> Reply:
     command = find_command(head)
     if command is not None:
         if command.linked_only and not turn.caller.linked:
-            return turn.say(msg("link.required"))
+            return turn.say(not_linked(turn.actor))
         return command.run(turn, argument.strip())
     if intent.commands_only:
         help_parts = help_reply(turn).parts
@@ -79,7 +81,7 @@ def _text(turn: Turn, intent: Text) -> Reply:
     if not turn.caller.linked:
         if not (intent.addressed or plainly_answer or _answer_line(turn, text)):
             return turn.reply()  # chatter in a group the bot is not linked to
-        return turn.say(msg("link.required"))
+        return turn.say(not_linked(turn.actor))
     if not plainly_answer:
         waiting = turn.states().get(AWAIT_COMMENT)
         if waiting is not None and not is_answer_line(text, _scale(turn, waiting)):

@@ -72,12 +72,14 @@ class Text:
 
 @dataclass(frozen=True)
 class GradeButton:
-    """A grade pressed on an item card: stored at once, then the comment is awaited."""
+    """A grade pressed on an item card: stored at once, then the comment is awaited.
+    `last_year`: the card showed last year's answer (offer to copy its comment)."""
 
     round_id: int
     department_id: int
     item: int
     grade: str
+    last_year: bool = False
 
 
 @dataclass(frozen=True)

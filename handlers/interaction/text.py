@@ -56,9 +56,7 @@ def part_lines(t: Translator, part: Part) -> list[str]:
         found = [(p.line_no, p.message) for p in part.problems]
         return render_problems(t, found, lines=part.lines)
     if isinstance(part, Help):
-        return render_help(
-            t, help_commands(t, part.commands), prefix=part.prefix, scale=part.scale
-        )
+        return render_help(t, help_commands(t, part.commands), prefix=part.prefix, scale=part.scale)
     if isinstance(part, Choice):
         names = t.join(m.department_name for m in part.options)
         hint = "choice.typed.answer" if part.then == ANSWER else "choice.typed.form"
@@ -84,5 +82,9 @@ def part_lines(t: Translator, part: Part) -> list[str]:
 def reply_text(reply: Reply, *, parts: tuple[Part, ...] | None = None) -> str:
     """The reply's parts as paragraphs (`parts`: only these, e.g. those a layout leaves)."""
     t = translator(reply.language)
-    paragraphs = ["\n".join(lines) for part in (reply.parts if parts is None else parts) if (lines := part_lines(t, part))]
+    paragraphs = [
+        "\n".join(lines)
+        for part in (reply.parts if parts is None else parts)
+        if (lines := part_lines(t, part))
+    ]
     return "\n\n".join(paragraphs)

@@ -125,13 +125,19 @@ class Turn:
         """The open round, else the one closed last: what status is about, and where answers
         go (a closed round refuses them, except from the office: `submit_answers` decides)."""
         return resolve_round(
-            self.session, organization_id=self.actor.organization_id, ref=self.actor.round_id, purpose=VIEW
+            self.session,
+            organization_id=self.actor.organization_id,
+            ref=self.actor.round_id,
+            purpose=VIEW,
         )
 
     def open_round(self) -> Round:
         """Only an open round: what is still to be answered."""
         return resolve_round(
-            self.session, organization_id=self.actor.organization_id, ref=self.actor.round_id, purpose=ANSWER
+            self.session,
+            organization_id=self.actor.organization_id,
+            ref=self.actor.round_id,
+            purpose=ANSWER,
         )
 
 

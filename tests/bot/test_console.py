@@ -131,7 +131,7 @@ def test_unlinked_name_is_told_how_to_link(cli: Invoke, db: Db) -> None:
 def test_unknown_department_and_round_fail_clearly(cli: Invoke) -> None:
     unknown = cli("console", "--dept", "女性", "--as", "y", input="状況\n")
     assert unknown.exit_code == 1
-    assert "担当課「女性」が見つかりません。 近い名前: 女性センター" in flat(unknown.stderr)
+    assert "担当課「女性」が見つかりません。近い名前: 女性センター" in flat(unknown.stderr)
     no_round = cli("console", "--dept", "女性センター", "--round", "42", input="状況\n")
     assert no_round.exit_code == 1 and "回 42 が見つかりません" in flat(no_round.stderr)
     office = cli("console", "--office", input="状況\n")
@@ -225,6 +225,10 @@ def test_console_messenger_prints_requests_digests_and_texts() -> None:
     assert "締切 2024年5月31日、担当 3件・未回答 2件" in text
     assert "[1] 広報紙で周知（前年度 B）" in text and "（達成度 A／B／C／D）" in text
     assert "令和5年度 テスト計画 回答状況（締切 2024年5月31日）" in text
-    assert "回答 2/5件 ████░░░░░░ 40%" in text and "・女性センター（2件）\n  [1] 広報紙で周知" in text
+    assert (
+        "回答 2/5件 ████░░░░░░ 40%" in text and "・女性センター（2件）\n  [1] 広報紙で周知" in text
+    )
     assert "── console:yamada (text:1)\nこんにちは" in text
-    assert text.rstrip().endswith("── console:smith (text:2)\nWelcome back. Send “pending” to see your items.")
+    assert text.rstrip().endswith(
+        "── console:smith (text:2)\nWelcome back. Send “pending” to see your items."
+    )

@@ -13,7 +13,7 @@ from handlers.identities import create_invite, link_identity
 from handlers.interaction import Actor, Inbound, handle
 from handlers.interaction.model import ChooseDepartment, Text
 from handlers.interaction.text import reply_text
-from handlers.rounds import close_round, resolve_round, VIEW
+from handlers.rounds import VIEW, close_round, resolve_round
 from models import ROLE_OFFICE, AuditEntry, ReportRevision
 from tests.factories import build_plan, open_test_round
 

@@ -21,19 +21,30 @@ from rich.console import Console
 from bot.runtime import Runtime, today_in
 from handlers.directory import find_department
 from handlers.errors import HokokuError
-from handlers.i18n import DEFAULT_LANGUAGE, FiscalYear, Translator, translator
-from handlers.identities import link_identity, memberships
+from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, FiscalYear, Translator, translator
+from handlers.identities import ensure_linked
 from handlers.interaction import Actor, Inbound, Reply, handle
 from handlers.interaction.model import Text
 from handlers.interaction.text import reply_text
 from handlers.ports import OutboundMessage, Target
 from handlers.renderers import render_outbound
 from handlers.rounds import ANSWER, resolve_round
-from models import ROLE_MEMBER, ROLE_OFFICE, utcnow
+from models import utcnow
 from models.db import transaction
 
 PLATFORM = "console"
-EXIT_WORDS = frozenset({"exit", "quit", "終了", "おわり"})
+
+
+def _exit_words() -> frozenset[str]:
+    """What ends the console, in every language (`exit`, `終了` …)."""
+    return frozenset(
+        word.strip().lower()
+        for language in LANGUAGES
+        for word in translator(language)("console.exit.words").split(",")
+    )
+
+
+EXIT_WORDS = _exit_words()
 
 
 @dataclass(frozen=True)
@@ -80,21 +91,9 @@ def open_session(
                 round_id=round_id,
             )
         dept = find_department(session, organization_id=rt.organization_id, name=department)
-        role = ROLE_OFFICE if office else ROLE_MEMBER
-        linked = {
-            m.department_id: m
-            for m in memberships(session, platform=PLATFORM, external_id=reporter)
-        }
-        have = linked.get(dept.id)
-        if have is None or (office and not have.is_office):
-            link_identity(
-                session,
-                department=dept,
-                platform=PLATFORM,
-                external_id=reporter,
-                role=role,
-                actor=f"{PLATFORM}:{reporter}",
-            )
+        ensure_linked(
+            session, department=dept, platform=PLATFORM, external_id=reporter, office=office
+        )
         return ConsoleSession(
             rt.organization_id,
             reporter,

@@ -99,6 +99,35 @@ def link_identity(
     return identity
 
 
+def ensure_linked(
+    session: Session,
+    *,
+    department: Department,
+    platform: str,
+    external_id: str,
+    office: bool = False,
+) -> None:
+    """Link the identity to the department unless it already is (with the office's role
+    when `office`); used where the caller says who they are (`hokoku console --dept`)."""
+    have = next(
+        (
+            m
+            for m in memberships(session, platform=platform, external_id=external_id)
+            if m.department_id == department.id
+        ),
+        None,
+    )
+    if have is None or (office and not have.is_office):
+        link_identity(
+            session,
+            department=department,
+            platform=platform,
+            external_id=external_id,
+            role=ROLE_OFFICE if office else ROLE_MEMBER,
+            actor=f"{platform}:{external_id}",
+        )
+
+
 def unlink_identity(
     session: Session,
     *,

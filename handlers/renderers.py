@@ -155,7 +155,7 @@ def render_pending(t: Translator, slots: Sequence[PendingSlot], *, department_na
     if not slots:
         return [t("pending.none_assigned", department=department_name)]
     if not pending:
-        return [t("pending.all_done", department=department_name, total=len(slots))]
+        return [t.plural("pending.all_done", len(slots), department=department_name)]
     head = t("pending.head", department=department_name, pending=len(pending), total=len(slots))
     listed = [item_label(s.item_number, s.item_display) for s in pending[:MAX_LISTED]]
     if len(pending) > MAX_LISTED:

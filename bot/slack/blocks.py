@@ -194,9 +194,7 @@ def form_errors(errors: FormErrors, t: Translator, state_values: Iterable[str]) 
 def _grade_option(scale: GradeScale, letter: str) -> dict[str, Any]:
     for grade in scale.grades:
         if grade.letter == letter:
-            text = grade.letter + (f" {grade.label}" if grade.label else "")
-            text += f"（{grade.band}）" if grade.band else ""
-            return {"text": plain(text, limits.OPTION_TEXT), "value": grade.letter}
+            return {"text": plain(grade.describe(), limits.OPTION_TEXT), "value": grade.letter}
     return {"text": plain(letter, limits.OPTION_TEXT), "value": letter}
 
 
@@ -223,7 +221,7 @@ def _item_blocks(t: Translator, slot: SlotView, view: FormView) -> list[Block]:
         comment_input["initial_value"] = comment[: min(MAX_COMMENT, limits.TEXT_INPUT)]
     where = f"No.{slot.item_number}"
     if slot.path:
-        where += "　" + hierarchy_path(slot.path)
+        where += "  " + hierarchy_path(slot.path)
     before = ""
     if slot.previous_grade:
         before = t("previous.grade", grade=bold(slot.previous_grade))
@@ -317,7 +315,7 @@ def home_view(t: Translator, reply: Reply) -> dict[str, Any]:
         blocks.append(
             {
                 "type": "section",
-                "text": mrkdwn(f"{bold(entry.member.department_name)}　{progress}"),
+                "text": mrkdwn(f"{bold(entry.member.department_name)}  {progress}"),
                 "accessory": report_button(
                     t, round_id=home.round_id, department_id=entry.member.department_id
                 ),

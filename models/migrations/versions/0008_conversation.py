@@ -33,7 +33,9 @@ def downgrade() -> None:
     op.drop_column("chat_identities", "language")
     op.execute("DELETE FROM conversation_states")  # rows per kind no longer fit the old key
     with op.batch_alter_table("conversation_states") as batch:
-        batch.drop_constraint("uq_conversation_states_platform_chat_id_user_id_kind", type_="unique")
+        batch.drop_constraint(
+            "uq_conversation_states_platform_chat_id_user_id_kind", type_="unique"
+        )
         batch.create_unique_constraint(
             "uq_conversation_states_platform_chat_id_user_id",
             ["platform", "chat_id", "user_id"],

@@ -57,7 +57,9 @@ def _acting(turn: Turn, department_id: int) -> Acting:
     return answering_for(turn.session, turn.caller, turn.actor, department_id)
 
 
-def _store(turn: Turn, acting: Acting, round_id: int, answers: list[AnswerInput]) -> BatchResult:
+def store(turn: Turn, acting: Acting, round_id: int, answers: list[AnswerInput]) -> BatchResult:
+    """Every chat answer is stored here: as the person, through the channel, as a proxy
+    when the office answers (audited)."""
     return submit_answers(
         turn.session,
         round_id=round_id,
@@ -113,7 +115,7 @@ def answer_text(turn: Turn, text: str, *, source_key: str | None = None) -> Repl
                 acting_as_office=who.proxy,
             )
             return turn.reply(Problems(tuple(problems), lines=parsed.lines))
-        result = _store(turn, who, rnd.id, list(parsed.answers))
+        result = store(turn, who, rnd.id, list(parsed.answers))
     except AnswersRejected as exc:
         return turn.reply(_refused(exc, lines=parsed.lines, earlier=problems))
     turn.forget(AWAIT_COMMENT)  # a typed answer ends a question left open by a grade button
@@ -128,7 +130,7 @@ def grade_button(turn: Turn, intent: GradeButton) -> Reply:
     who = _acting(turn, intent.department_id)
     answer = AnswerInput(intent.item, intent.grade, None, turn.source_key)
     try:
-        result = _store(turn, who, intent.round_id, [answer])
+        result = store(turn, who, intent.round_id, [answer])
     except AnswersRejected as exc:
         return turn.reply(_refused(exc, lines=1))
     turn.remember(
@@ -165,7 +167,7 @@ def awaited_comment(turn: Turn, waiting: dict[str, object], text: str) -> Reply:
     who = _acting(turn, department_id)
     answer = AnswerInput(item, str(waiting["grade"]), text, turn.source_key)
     try:
-        result = _store(turn, who, round_id, [answer])
+        result = store(turn, who, round_id, [answer])
     except AnswersRejected as exc:
         return turn.reply(_refused(exc, lines=1))
     turn.forget(AWAIT_COMMENT)
@@ -197,7 +199,7 @@ def comment_shortcut(turn: Turn, intent: CommentShortcut) -> Reply:
             return turn.say(msg("comment.no_previous", item=slot.item_number))
         answer = AnswerInput(intent.item, slot.grade, slot.previous_comment, turn.source_key)
         try:
-            return _stored(turn, _store(turn, who, intent.round_id, [answer]))
+            return _stored(turn, store(turn, who, intent.round_id, [answer]))
         except AnswersRejected as exc:
             return turn.reply(_refused(exc, lines=1))
     kept: Message = (

@@ -15,7 +15,7 @@ from handlers.dedupe import claim_event
 from handlers.errors import HokokuError
 from handlers.i18n import FiscalYear, Message, msg
 from handlers.interaction.access import answering_for, not_linked, round_and_department
-from handlers.interaction.answers import item_cards
+from handlers.interaction.answers import item_cards, store
 from handlers.interaction.model import Entry, FormPage, OpenForm
 from handlers.interaction.reply import (
     Confirmation,
@@ -35,7 +35,6 @@ from handlers.reports import (
     answerable_round,
     department_slots,
     slot_count,
-    submit_answers,
 )
 from handlers.scale import GradeScale
 from handlers.status import summarize
@@ -192,16 +191,7 @@ def _form_page(turn: Turn, intent: FormPage) -> Reply:
             msg("form.nothing_stored", year=year, department=department.name),
             Pending(department.name, tuple(slots)),
         )
-    result = submit_answers(
-        session,
-        round_id=rnd.id,
-        department_id=department.id,
-        answers=answers,
-        reporter=turn.actor.person,
-        channel=turn.actor.platform,
-        now=turn.now,
-        acting_as_office=who.proxy,
-    )
+    result = store(turn, who, rnd.id, answers)
     return turn.reply(
         Say(msg("form.stored", year=year, department=department.name, count=len(result.outcomes))),
         Confirmation(result.outcomes),

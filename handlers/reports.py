@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenied, RoundClosed
 from handlers.i18n import FiscalYear, msg
 from handlers.normalize import clean_text
+from handlers.plan_nodes import node_chains
 from handlers.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
 from models import (
@@ -28,7 +29,6 @@ from models import (
     AuditEntry,
     Department,
     Item,
-    PlanNode,
     Report,
     ReportRevision,
     Round,
@@ -456,22 +456,8 @@ def slot_count(session: Session, *, round_id: int, department_id: int) -> int:
 
 def node_paths(session: Session, *, plan_id: int) -> dict[int, tuple[str, ...]]:
     """The hierarchy of every node of a plan, top first (`I 人権の尊重`, `I-1★ …`), by one query."""
-    nodes = {
-        node.id: node
-        for node in session.scalars(select(PlanNode).where(PlanNode.plan_id == plan_id))
-    }
-    paths: dict[int, tuple[str, ...]] = {}
-
-    def path_of(node_id: int) -> tuple[str, ...]:
-        if node_id not in paths:
-            node = nodes[node_id]
-            parent = path_of(node.parent_id) if node.parent_id in nodes else ()
-            paths[node_id] = (*parent, node.display)
-        return paths[node_id]
-
-    for node_id in nodes:
-        path_of(node_id)
-    return paths
+    chains = node_chains(session, plan_id=plan_id)
+    return {node_id: tuple(node.display for node in chain) for node_id, chain in chains.items()}
 
 
 def department_slots(

@@ -78,7 +78,7 @@ def test_request_is_pushed_as_text_and_carousel_with_a_retry_key(
     assert bubbles[1]["body"]["contents"][2]["text"] == "前年度: なし"
     buttons = [b["action"] for b in bubbles[0]["footer"]["contents"]]
     assert [b["label"] for b in buttons] == ["A", "B", "C", "D"]
-    assert decode(buttons[1]["data"]) == GradeButton(7, 3, 1, "B")
+    assert decode(buttons[1]["data"]) == GradeButton(7, 3, 1, "B", last_year=True)
     assert buttons[1]["displayText"] == "1 B"
 
 

@@ -7,6 +7,7 @@ code path (`4-1-2`, `I/1`) or the display text (`1 男女共同参画に関す�
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,7 +19,13 @@ from handlers.plan_import.codes import split_code
 from models import Item, PlanNode
 
 PATH_SEPARATORS = ("-", "/", "›", ">", " ")
+PATH_JOIN = " › "
 MAX_LISTED = 10
+
+
+def hierarchy_path(path: Sequence[str]) -> str:
+    """`I 人権の尊重 › I-1 …`: where a node or an item sits in the plan, as people read it."""
+    return PATH_JOIN.join(path)
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,7 @@ class NodeRef:
         """How to name it unambiguously: `I-1（title）`, or the display path."""
         if all(self.codes):
             return f"{'-'.join(self.codes)}（{self.title}）" if self.title else "-".join(self.codes)
-        return " › ".join(self.path)
+        return hierarchy_path(self.path)
 
 
 def node_chains(session: Session, *, plan_id: int) -> dict[int, tuple[PlanNode, ...]]:

@@ -3,8 +3,8 @@
 Status, pending list, confirmation, refused lines, help, request/reminder and the office's
 digest: the console prints these lines, LINE sends them as text, Slack lays the same lines
 out in Block Kit sections (a heading line becomes a header block). Nothing else in hokoku
-writes these texts; the numbers (percent, bar) and labels (item, hierarchy path, last
-year's grade) they share are defined here once.
+writes these texts; the numbers (percent, bar) and labels (item, last year's grade) they
+share are defined here once (the hierarchy path: handlers.plan_nodes.hierarchy_path).
 """
 
 from __future__ import annotations
@@ -76,11 +76,6 @@ def item_label(number: int, display: str) -> str:
     own = f"{number} "
     shown = display.removeprefix(own) if display.startswith(own) else display
     return f"[{number}] {clip(shown)}"
-
-
-def hierarchy_path(path: Sequence[str]) -> str:
-    """`I 人権の尊重 › I-1 …`: where an item sits in the plan."""
-    return " › ".join(path)
 
 
 def previous_grade(t: Translator, grade: str | None) -> str:

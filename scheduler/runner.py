@@ -21,9 +21,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.errors import NotFound
 from handlers.ports import PURPOSE_REQUEST, Messenger
-from models import Round
+from handlers.reports import answerable_round
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar
 from scheduler.due import DueSend, ask_sends, due_sends
@@ -125,11 +124,7 @@ def notify_round(
     """
     result = TickResult(now=now)
     with transaction(factory) as session:
-        rnd = session.get(Round, round_id)
-        if rnd is None:
-            raise NotFound(f"回 {round_id} が見つかりません（hokoku round list）。")
-        if rnd.is_closed:
-            raise NotFound(f"回 {round_id} は締め切られています。")
+        rnd = answerable_round(session, round_id=round_id)  # NotFound / RoundClosed
         result.due = ask_sends(
             session, rnd=rnd, purpose=PURPOSE_REQUEST, day=now.date(), due_at=now
         )

@@ -20,6 +20,7 @@ from handlers.evaluations import (
     import_evaluations,
     set_evaluation,
 )
+from handlers.plan_nodes import hierarchy_path
 from handlers.rounds import VIEW, resolve_round
 from models.db import transaction
 
@@ -79,7 +80,7 @@ def set_cmd(
 
 def _row_json(row: EvaluationRow) -> dict[str, object]:
     return {
-        "node": " › ".join(row.path),
+        "node": hierarchy_path(row.path),
         "grade": row.grade,
         "comment": row.comment,
         "proposal": row.proposal,

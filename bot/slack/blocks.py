@@ -27,10 +27,10 @@ from handlers.interaction.reply import (
     Status,
 )
 from handlers.interaction.text import part_lines, reply_text
+from handlers.plan_nodes import hierarchy_path
 from handlers.ports import OfficeDigest, OutboundMessage, RoundRequest
 from handlers.renderers import (
     bar,
-    hierarchy_path,
     item_label,
     previous_grade,
     render_digest,

@@ -44,7 +44,7 @@ test: lint typecheck pytest
 # The message catalogs: edit handlers/locale/<lang>/LC_MESSAGES/hokoku.po, then compile the
 # .mo files (committed, so a clone runs without this step).
 catalogs: install-dev
-	$(BIN)/pybabel compile --use-fuzzy -d handlers/locale -D hokoku
+	$(BIN)/pybabel compile -d handlers/locale -D hokoku
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

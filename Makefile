@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: install install-dev demo test lint typecheck pytest clean
+.PHONY: install install-dev demo test lint typecheck pytest catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ pytest: install-dev
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# The message catalogs: edit handlers/locale/<lang>/LC_MESSAGES/hokoku.po, then compile the
+# .mo files (committed, so a clone runs without this step).
+catalogs: install-dev
+	$(BIN)/pybabel compile -d handlers/locale -D hokoku
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

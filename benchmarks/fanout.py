@@ -58,8 +58,8 @@ from models import (
 )
 from models.db import make_engine, make_session_factory, transaction, upgrade
 from scheduler.dispatch import deliver_due
+from scheduler.due import ask_sends
 from scheduler.outbox import enqueue, insert_if_absent
-from scheduler.plan import ask_sends
 from scheduler.runner import freeze_startup_heap
 
 console = Console()

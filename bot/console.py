@@ -10,7 +10,6 @@ links the name already has (none: the bot explains how to link, and `link CODE` 
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import sys
 from collections.abc import Callable, Iterable
@@ -18,22 +17,34 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from rich.console import Console
-from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime, today_in
-from handlers.chat import ChatContext, ChatReply, handle_text
 from handlers.directory import find_department
 from handlers.errors import HokokuError
-from handlers.fiscal import reiwa_label
-from handlers.identities import Membership, link_identity, memberships
-from handlers.outbound_text import render_message
+from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, FiscalYear, Translator, translator
+from handlers.identities import ensure_linked
+from handlers.interaction import Actor, Inbound, Reply, handle
+from handlers.interaction.model import Text
+from handlers.interaction.text import reply_text
 from handlers.ports import OutboundMessage, Target
+from handlers.renderers import render_outbound
 from handlers.rounds import ANSWER, resolve_round
-from models import ROLE_MEMBER, ROLE_OFFICE
+from models import utcnow
 from models.db import transaction
 
 PLATFORM = "console"
-EXIT_WORDS = frozenset({"exit", "quit", "終了", "おわり"})
+
+
+def _exit_words() -> frozenset[str]:
+    """What ends the console, in every language (`exit`, `終了` …)."""
+    return frozenset(
+        word.strip().lower()
+        for language in LANGUAGES
+        for word in translator(language)("console.exit.words").split(",")
+    )
+
+
+EXIT_WORDS = _exit_words()
 
 
 @dataclass(frozen=True)
@@ -43,15 +54,15 @@ class ConsoleSession:
     organization_id: int
     reporter: str
     timezone: str
+    language: str = DEFAULT_LANGUAGE
     department_id: int | None = None
     department_name: str | None = None
     office: bool = False
     round_id: int | None = None
 
-    @property
-    def prompt(self) -> str:
+    def prompt(self, t: Translator) -> str:
         who = self.department_name or self.reporter
-        return f"{who}{'（事務局）' if self.office else ''}"
+        return who + (t("link.office") if self.office else "")
 
 
 def open_session(
@@ -73,28 +84,21 @@ def open_session(
         )
         if department is None:
             return ConsoleSession(
-                rt.organization_id, reporter, rt.settings.timezone, round_id=round_id
+                rt.organization_id,
+                reporter,
+                rt.settings.timezone,
+                rt.settings.language,
+                round_id=round_id,
             )
         dept = find_department(session, organization_id=rt.organization_id, name=department)
-        role = ROLE_OFFICE if office else ROLE_MEMBER
-        linked = {
-            m.department_id: m
-            for m in memberships(session, platform=PLATFORM, external_id=reporter)
-        }
-        have = linked.get(dept.id)
-        if have is None or (office and not have.is_office):
-            link_identity(
-                session,
-                department=dept,
-                platform=PLATFORM,
-                external_id=reporter,
-                role=role,
-                actor=f"{PLATFORM}:{reporter}",
-            )
+        ensure_linked(
+            session, department=dept, platform=PLATFORM, external_id=reporter, office=office
+        )
         return ConsoleSession(
             rt.organization_id,
             reporter,
             rt.settings.timezone,
+            rt.settings.language,
             department_id=dept.id,
             department_name=dept.name,
             office=office,
@@ -102,62 +106,56 @@ def open_session(
         )
 
 
-def _memberships(session: Session, cs: ConsoleSession) -> tuple[Membership, ...]:
-    found = memberships(session, platform=PLATFORM, external_id=cs.reporter)
-    if cs.department_id is None:
-        return tuple(found)
-    role = ROLE_OFFICE if cs.office else ROLE_MEMBER
-    return tuple(
-        dataclasses.replace(m, role=role) for m in found if m.department_id == cs.department_id
-    )
-
-
-def _context(session: Session, cs: ConsoleSession) -> ChatContext:
-    return ChatContext(
+def _inbound(cs: ConsoleSession, text: str) -> Inbound:
+    now = utcnow()
+    actor = Actor(
         organization_id=cs.organization_id,
         platform=PLATFORM,
-        reporter=cs.reporter,
+        person=cs.reporter,
         chat_id=cs.reporter,
-        today=today_in(cs.timezone),
-        memberships=_memberships(session, cs),
+        language=cs.language,
         department_id=cs.department_id,
+        office=cs.office,
         round_id=cs.round_id,
     )
+    return Inbound(actor, Text(text), now=now, today=today_in(cs.timezone))
 
 
-def reply_to(rt: Runtime, cs: ConsoleSession, text: str) -> ChatReply:
-    """One message, one transaction: the same handler Slack and LINE call."""
+def reply_to(rt: Runtime, cs: ConsoleSession, text: str) -> Reply:
+    """One message, one transaction: the same layer Slack and LINE call."""
     with transaction(rt.factory) as session:
-        reply = handle_text(session, ctx=_context(session, cs), text=text)
-    if reply.choose_department:
-        names = "、".join(m.department_name for m in reply.choose_department)
-        return dataclasses.replace(
-            reply,
-            text=f"{reply.text}\n（コンソールでは hokoku console --dept 課名 で選びます: {names}）",
-        )
+        reply = handle(session, _inbound(cs, text))
+    assert reply is not None  # the console has no redeliveries
     return reply
 
 
+def say(rt: Runtime, cs: ConsoleSession, text: str) -> str:
+    return reply_text(reply_to(rt, cs, text))
+
+
 def greeting(rt: Runtime, cs: ConsoleSession) -> str:
-    """What the terminal shows first: the round, the department's pending items, the help."""
-    with transaction(rt.factory) as session:
+    """What the terminal shows first: who speaks, the pending items (or status), the help."""
+    t = translator(cs.language)
+    who = t("console.title", who=cs.prompt(t), person=cs.reporter)
+    with transaction(rt.reader) as session:
         try:
             rnd = resolve_round(
                 session, organization_id=cs.organization_id, ref=cs.round_id, purpose=ANSWER
             )
-            head = (
-                f"{reiwa_label(rnd.fiscal_year)} {rnd.plan.name}（回 {rnd.id}、"
-                f"締切 {rnd.deadline:%Y-%m-%d}）"
+            head = t(
+                "console.round",
+                year=FiscalYear(rnd.fiscal_year),
+                plan=rnd.plan.display_title,
+                round=rnd.id,
+                deadline=rnd.deadline,
             )
         except HokokuError as exc:
-            head = exc.message
-        linked = bool(_memberships(session, cs))
-    who = f"hokoku コンソール — {cs.prompt} として（利用者 {cs.reporter}）"
+            head = t.render(exc.msg)
     parts = [who, head]
-    if linked:
-        parts.append(reply_to(rt, cs, "状況" if cs.office else "未回答").text)
-    parts.append(reply_to(rt, cs, "ヘルプ").text)
-    parts.append("終了: exit または Ctrl-D")
+    if cs.department_id is not None:
+        parts.append(say(rt, cs, "status" if cs.office else "pending"))
+    parts.append(say(rt, cs, "help"))
+    parts.append(t("console.exit"))
     return "\n\n".join(parts)
 
 
@@ -172,7 +170,7 @@ def run_piped(
             continue
         if line.strip().lower() in EXIT_WORDS:
             break
-        write(f"> {line}\n{reply_to(rt, cs, line).text}\n")
+        write(f"> {line}\n{say(rt, cs, line)}\n")
         sent += 1
     return sent
 
@@ -192,7 +190,7 @@ def _enable_line_editing() -> None:
 def prompt_text(cs: ConsoleSession) -> str:
     """The prompt, bold cyan; the colour codes are wrapped in \\001/\\002 so that readline
     knows they take no room and redraws recalled lines in the right place."""
-    return f"\001\033[1;36m\002{cs.prompt}>\001\033[0m\002 "
+    return f"\001\033[1;36m\002{cs.prompt(translator(cs.language))}>\001\033[0m\002 "
 
 
 def run_interactive(rt: Runtime, cs: ConsoleSession, console: Console) -> None:
@@ -210,7 +208,7 @@ def run_interactive(rt: Runtime, cs: ConsoleSession, console: Console) -> None:
             return
         if not line.strip():
             continue
-        console.print(reply_to(rt, cs, line).text, markup=False, highlight=False)
+        console.print(say(rt, cs, line), markup=False, highlight=False)
 
 
 def run(rt: Runtime, cs: ConsoleSession, *, stdin: TextIO | None = None) -> None:
@@ -227,12 +225,15 @@ class ConsoleMessenger:
 
     platform = PLATFORM
 
-    def __init__(self, out: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, *, language: str = DEFAULT_LANGUAGE) -> None:
         self._out = out
+        self._language = language
 
     def send(
         self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
     ) -> None:
         out = self._out or sys.stdout
-        out.write(f"── {PLATFORM}:{target.external_id} ({key})\n{render_message(message)}\n\n")
+        t = translator(target.language or self._language)
+        text = "\n".join(render_outbound(t, message))
+        out.write(f"── {PLATFORM}:{target.external_id} ({key})\n{text}\n\n")
         out.flush()

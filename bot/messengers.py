@@ -22,7 +22,7 @@ from scheduler.ratelimit import RateLimit, rate_limited, within
 
 
 def _console(settings: Settings) -> Messenger:
-    return ConsoleMessenger()
+    return ConsoleMessenger(language=settings.language)
 
 
 # The platform SDKs are imported only when their platform is configured: importing
@@ -39,7 +39,7 @@ def _slack(settings: Settings) -> Messenger:
     from bot.slack.app import make_client
     from bot.slack.messenger import SlackMessenger
 
-    return SlackMessenger(make_client(settings))
+    return SlackMessenger(make_client(settings), language=settings.language)
 
 
 # platform → builder of its messenger (called only when it is configured).

@@ -11,7 +11,8 @@ from collections.abc import Callable, Collection
 
 from bot.runtime import Runtime
 from bot.settings import Settings
-from handlers.outbound_text import unconfigured_notice
+from handlers.i18n import translator
+from handlers.renderers import unconfigured_notice
 from models.db import DatabaseBusy, DatabaseUnavailable, transaction
 from scheduler.unconfigured import Unconfigured, unconfigured_links
 
@@ -51,7 +52,11 @@ def report_unconfigured(
         logger.warning(
             "%s",
             unconfigured_notice(
-                entry.platform, count=entry.count, departments=entry.departments, linked=True
+                translator(runtime.settings.language),
+                entry.platform,
+                count=entry.count,
+                departments=entry.departments,
+                linked=True,
             ),
         )
     return found

@@ -14,9 +14,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -27,6 +24,7 @@ from bot.line.webhook import line_configured, line_routes
 from bot.platforms import report_unconfigured
 from bot.runtime import Runtime
 from bot.settings import Settings
+from models.db import reachable
 
 logger = logging.getLogger("hokoku.server")
 
@@ -136,12 +134,7 @@ def build_app(
     services = [*mounted.services, *extra_services]
 
     def database_ok() -> bool:
-        try:
-            with runtime.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except (OperationalError, PoolTimeout):
-            return False
-        return True
+        return reachable(runtime.engine)
 
     async def healthz(_request: Request) -> Response:
         if not await run_in_threadpool(database_ok):

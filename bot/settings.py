@@ -12,6 +12,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.errors import InvalidInput
+from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalize_language
 from models.db import SERVING_SQLITE_BUSY_SECONDS, PoolSettings
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -29,6 +30,11 @@ class Settings(BaseSettings):
         default="default", validation_alias=AliasChoices("HOKOKU_ORGANIZATION")
     )
     timezone: str = Field(default="Asia/Tokyo", validation_alias=AliasChoices("HOKOKU_TIMEZONE"))
+    # The language of the bot's texts and the CLI's help (`ja` or `en`); a chat identity
+    # may choose its own with the `language` command.
+    language: str = Field(
+        default=DEFAULT_LANGUAGE, validation_alias=AliasChoices("HOKOKU_LANGUAGE")
+    )
 
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")
@@ -67,6 +73,14 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", validation_alias=AliasChoices("HOKOKU_LOG_FORMAT")
     )
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        language = normalize_language(value)
+        if language is None:
+            raise ValueError(f"one of {', '.join(LANGUAGES)}")
+        return language
 
     @field_validator("log_level")
     @classmethod

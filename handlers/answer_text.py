@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from handlers.errors import InvalidInput
+from handlers.i18n import msg
 from handlers.normalize import clean_text, fold
 from handlers.reports import MAX_ITEM_NUMBER, AnswerInput
 from handlers.scale import GradeScale
@@ -86,23 +87,11 @@ class _Open:
 
 
 def _unreadable(line_no: int, line: str) -> LineError:
-    return LineError(
-        line_no,
-        InvalidInput(
-            f"{line_no}行目「{line.strip()[:30]}」を読み取れません。"
-            "「項目番号 達成度 コメント」の形で送ってください（例: 12 B 市広報紙で周知した）。"
-        ),
-    )
+    return LineError(line_no, InvalidInput(msg("answer.unreadable", text=line.strip()[:30])))
 
 
 def _too_large(line_no: int, number: str) -> LineError:
-    return LineError(
-        line_no,
-        InvalidInput(
-            f"{line_no}行目: 項目番号「{number[:12]}」が大きすぎます。"
-            "「未回答」で担当項目の番号を確認できます。"
-        ),
-    )
+    return LineError(line_no, InvalidInput(msg("answer.number_too_large", number=number[:12])))
 
 
 def parse_answers(text: str, *, scale: GradeScale, source_key: str | None = None) -> ParsedAnswers:

@@ -1,7 +1,9 @@
-"""What a chat is waiting for from one user (e.g. the comment after a grade button).
+"""What the bot remembers of one person in one chat, by kind, with an expiry.
 
-Kept in the database with an expiry, not in process memory, so it survives restarts and
-works with several server processes. Platform-neutral: the chat adapters decide the kinds.
+Kept in the database, not in process memory, so it survives restarts and works with
+several server processes. One row per (platform, chat, person, kind): a person can owe a
+comment and have chosen a department at the same time. Data that names a department keeps
+it under "department_id" (a department merge drops such rows).
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models import ConversationState, utcnow
+from models.conflicts import upsert
 
-AWAIT_COMMENT = "await_comment"
-AWAIT_DEPARTMENT = "await_department"  # which department a multi-department sender answers for
+AWAIT_COMMENT = "await_comment"  # the comment of the item whose grade was just pressed
+AWAIT_DEPARTMENT = "await_department"  # a message waiting for the department choice
+CHOSEN_DEPARTMENT = "department"  # the department this person answers for in this chat
+FORM_DRAFT = "form_draft"  # what was typed on the pages of a form (chat id = the form's id)
+
 DEFAULT_TTL = timedelta(minutes=30)
+DAY = timedelta(days=1)  # a department choice and a form's draft last a working day
 
 
 def remember(
@@ -29,24 +36,38 @@ def remember(
     data: dict[str, Any],
     now: datetime | None = None,
     ttl: timedelta = DEFAULT_TTL,
-) -> ConversationState:
-    """Set (replace) what this user in this chat is expected to send next."""
-    now = now or utcnow()
-    state = session.scalar(
-        select(ConversationState).where(
+) -> None:
+    """Set (replace) one kind of state, in one statement."""
+    statement = upsert(
+        session,
+        ConversationState,
+        index_elements=["platform", "chat_id", "user_id", "kind"],
+        values={
+            "platform": platform,
+            "chat_id": chat_id,
+            "user_id": user_id,
+            "kind": kind,
+            "data": dict(data),
+            "expires_at": (now or utcnow()) + ttl,
+        },
+        update=["data", "expires_at"],
+    )
+    session.execute(statement)
+
+
+def recall_all(
+    session: Session, *, platform: str, chat_id: str, user_id: str, now: datetime | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every live (unexpired) state of this person in this chat, by kind (one query)."""
+    rows = session.execute(
+        select(ConversationState.kind, ConversationState.data).where(
             ConversationState.platform == platform,
             ConversationState.chat_id == chat_id,
             ConversationState.user_id == user_id,
+            ConversationState.expires_at > (now or utcnow()),
         )
     )
-    if state is None:
-        state = ConversationState(platform=platform, chat_id=chat_id, user_id=user_id)
-        session.add(state)
-    state.kind = kind
-    state.data = dict(data)
-    state.expires_at = now + ttl
-    session.flush()
-    return state
+    return {kind: dict(data) for kind, data in rows}
 
 
 def recall(
@@ -58,25 +79,25 @@ def recall(
     kind: str,
     now: datetime | None = None,
 ) -> dict[str, Any] | None:
-    """The data of a live (unexpired) state of `kind`, or None."""
-    state = session.scalar(
-        select(ConversationState).where(
+    """The data of a live state of `kind`, or None."""
+    data = session.scalar(
+        select(ConversationState.data).where(
             ConversationState.platform == platform,
             ConversationState.chat_id == chat_id,
             ConversationState.user_id == user_id,
             ConversationState.kind == kind,
+            ConversationState.expires_at > (now or utcnow()),
         )
     )
-    if state is None or state.expires_at <= (now or utcnow()):
-        return None
-    return dict(state.data)
+    return None if data is None else dict(data)
 
 
-def forget(session: Session, *, platform: str, chat_id: str, user_id: str) -> None:
+def forget(session: Session, *, platform: str, chat_id: str, user_id: str, kind: str) -> None:
     session.execute(
         delete(ConversationState).where(
             ConversationState.platform == platform,
             ConversationState.chat_id == chat_id,
             ConversationState.user_id == user_id,
+            ConversationState.kind == kind,
         )
     )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.errors import NotFound
+from handlers.i18n import msg
 from handlers.normalize import fold, fold_key
 from models import Department, DepartmentAlias, Organization, Plan
 
@@ -62,8 +63,9 @@ def find_department(session: Session, *, organization_id: int, name: str) -> Dep
         return names[key]
     current = {d.name for d in names.values()}
     close = sorted(n for n in current if key and key in fold_key(n))[:5]
-    hint = f" 近い名前: {'、'.join(close)}" if close else " hokoku dept list で一覧を確認できます。"
-    raise NotFound(f"担当課「{name}」が見つかりません。{hint}".rstrip())
+    if close:
+        raise NotFound(msg("department.not_found.close", name=name[:40], names=tuple(close)))
+    raise NotFound(msg("department.not_found", name=name[:40]))
 
 
 def find_plan(session: Session, *, organization_id: int, ref: str) -> Plan | None:

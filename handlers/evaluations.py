@@ -19,7 +19,7 @@ from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import reiwa_label
 from handlers.normalize import fold_key
 from handlers.plan_import.reader import read_grid
-from handlers.plan_nodes import NodeRef, PlanTree
+from handlers.plan_nodes import NodeRef, PlanTree, hierarchy_path
 from handlers.plan_settings import PlanSettings, plan_settings
 from handlers.reports import MAX_COMMENT
 from handlers.scale import GradeScale
@@ -118,7 +118,7 @@ def _store(
     evaluator: str,
     now: datetime | None,
 ) -> EvaluationOutcome:
-    label = " › ".join(node.path)
+    label = hierarchy_path(node.path)
     current = session.scalar(
         select(Evaluation).where(Evaluation.round_id == rnd.id, Evaluation.node_key == node.key)
     )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import era_marker, reiwa_label
+from handlers.plan_nodes import node_chains
 from handlers.rounds import previous_round
 from handlers.scale import GradeScale
 from models import Assignment, Department, Item, PlanNode, Report, Round
@@ -175,17 +176,9 @@ def merge_comments(comments: list[tuple[str, str]]) -> str:
 
 
 def _paths(session: Session, *, plan_id: int, levels: int) -> dict[int, tuple[PlanNode, ...]]:
-    """Node chain (top first) of every node of the plan, from one query."""
-    nodes = {n.id: n for n in session.scalars(select(PlanNode).where(PlanNode.plan_id == plan_id))}
-    chains: dict[int, tuple[PlanNode, ...]] = {}
-    for node_id in nodes:
-        chain: list[PlanNode] = []
-        current: int | None = node_id
-        while current is not None and current in nodes and len(chain) <= levels:
-            chain.append(nodes[current])
-            current = nodes[current].parent_id
-        chains[node_id] = tuple(reversed(chain))
-    return chains
+    """Node chain (top first, at most `levels` + 1 deep) of every node of the plan."""
+    chains = node_chains(session, plan_id=plan_id)
+    return {node_id: chain[-(levels + 1) :] for node_id, chain in chains.items()}
 
 
 def build_table(session: Session, *, round_id: int, previous: bool = False) -> ExportTable:

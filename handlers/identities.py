@@ -6,10 +6,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput, TooManyAttempts
+from handlers.i18n import Message, msg
 from handlers.normalize import fold_key
 from models import (
     ROLE_MEMBER,
@@ -38,6 +39,7 @@ class Membership:
     department_name: str
     role: str
     kind: str
+    language: str | None = None  # chosen with the `language` command (None: not chosen)
 
     @property
     def is_office(self) -> bool:
@@ -97,6 +99,35 @@ def link_identity(
     return identity
 
 
+def ensure_linked(
+    session: Session,
+    *,
+    department: Department,
+    platform: str,
+    external_id: str,
+    office: bool = False,
+) -> None:
+    """Link the identity to the department unless it already is (with the office's role
+    when `office`); used where the caller says who they are (`hokoku console --dept`)."""
+    have = next(
+        (
+            m
+            for m in memberships(session, platform=platform, external_id=external_id)
+            if m.department_id == department.id
+        ),
+        None,
+    )
+    if have is None or (office and not have.is_office):
+        link_identity(
+            session,
+            department=department,
+            platform=platform,
+            external_id=external_id,
+            role=ROLE_OFFICE if office else ROLE_MEMBER,
+            actor=f"{platform}:{external_id}",
+        )
+
+
 def unlink_identity(
     session: Session,
     *,
@@ -140,10 +171,26 @@ def memberships(session: Session, *, platform: str, external_id: str) -> list[Me
             department_name=dept.name,
             role=ident.role,
             kind=ident.kind,
+            language=ident.language,
         )
         for ident, dept in rows
     ]
     return sorted(result, key=lambda m: not m.is_office)
+
+
+def set_language(session: Session, *, platform: str, external_id: str, language: str) -> int:
+    """Remember the language this chat identity reads (every active link of it)."""
+    result = session.execute(
+        update(ChatIdentity)
+        .where(
+            ChatIdentity.platform == platform,
+            ChatIdentity.external_id == external_id,
+            ChatIdentity.active.is_(True),
+        )
+        .values(language=language)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def create_invite(
@@ -178,21 +225,15 @@ def _refuse_guessing(session: Session, *, platform: str, sender: str, now: datet
         return
     _audit(session, actor=f"{platform}:{sender}", action="invite_refused", failures=count)
     wait = max(1, -(-int((oldest + INVITE_FAILURE_WINDOW - now).total_seconds()) // 60))
-    raise TooManyAttempts(
-        f"招待コードの入力に{INVITE_FAILURE_LIMIT}回続けて失敗したため、しばらく受け付けません。"
-        f"{wait}分ほど待ってから、事務局から届いたコードをそのまま送ってください。"
-    )
+    raise TooManyAttempts(msg("invite.too_many", failures=INVITE_FAILURE_LIMIT, minutes=wait))
 
 
-def _invite_problem(invite: InviteCode | None, *, code: str) -> str:
+def _invite_problem(invite: InviteCode | None, *, code: str) -> Message:
     if invite is None:
-        return (
-            f"招待コード「{code[:32]}」が見つかりません。"
-            "事務局から届いたコードをそのまま入力してください。"
-        )
+        return msg("invite.unknown", code=code[:32])
     if invite.used_at is not None:
-        return "この招待コードはすでに使われています。事務局に新しいコードを依頼してください。"
-    return "この招待コードは有効期限切れです。事務局に新しいコードを依頼してください。"
+        return msg("invite.used")
+    return msg("invite.expired")
 
 
 def redeem_invite(
@@ -241,4 +282,5 @@ def redeem_invite(
         department_name=department.name,
         role=identity.role,
         kind=identity.kind,
+        language=identity.language,
     )

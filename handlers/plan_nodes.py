@@ -7,6 +7,7 @@ code path (`4-1-2`, `I/1`) or the display text (`1 男女共同参画に関す�
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,7 +19,13 @@ from handlers.plan_import.codes import split_code
 from models import Item, PlanNode
 
 PATH_SEPARATORS = ("-", "/", "›", ">", " ")
+PATH_JOIN = " › "
 MAX_LISTED = 10
+
+
+def hierarchy_path(path: Sequence[str]) -> str:
+    """`I 人権の尊重 › I-1 …`: where a node or an item sits in the plan, as people read it."""
+    return PATH_JOIN.join(path)
 
 
 @dataclass(frozen=True)
@@ -38,16 +45,33 @@ class NodeRef:
         """How to name it unambiguously: `I-1（title）`, or the display path."""
         if all(self.codes):
             return f"{'-'.join(self.codes)}（{self.title}）" if self.title else "-".join(self.codes)
-        return " › ".join(self.path)
+        return hierarchy_path(self.path)
+
+
+def node_chains(session: Session, *, plan_id: int) -> dict[int, tuple[PlanNode, ...]]:
+    """Every node of the plan with its ancestors, top first, from one query: the one place
+    the hierarchy path of a node is computed (forms, the export, the committee's tables)."""
+    nodes = {n.id: n for n in session.scalars(select(PlanNode).where(PlanNode.plan_id == plan_id))}
+    chains: dict[int, tuple[PlanNode, ...]] = {}
+
+    def chain_of(node_id: int) -> tuple[PlanNode, ...]:
+        if node_id not in chains:
+            node = nodes[node_id]
+            parent = chain_of(node.parent_id) if node.parent_id in nodes else ()
+            chains[node_id] = (*parent, node)
+        return chains[node_id]
+
+    for node_id in nodes:
+        chain_of(node_id)
+    return chains
 
 
 class PlanTree:
     """All nodes of one plan, loaded once, with their paths."""
 
     def __init__(self, session: Session, *, plan_id: int) -> None:
-        self.nodes = {
-            n.id: n for n in session.scalars(select(PlanNode).where(PlanNode.plan_id == plan_id))
-        }
+        self.chains = node_chains(session, plan_id=plan_id)
+        self.nodes = {node_id: chain[-1] for node_id, chain in self.chains.items()}
         self.refs: dict[int, NodeRef] = {}
         for node in sorted(self.nodes.values(), key=lambda n: n.position):
             chain = self.chain(node.id)
@@ -71,11 +95,7 @@ class PlanTree:
 
     def chain(self, node_id: int | None) -> list[PlanNode]:
         """The node and its ancestors, top first."""
-        chain: list[PlanNode] = []
-        while node_id is not None and node_id in self.nodes:
-            chain.append(self.nodes[node_id])
-            node_id = self.nodes[node_id].parent_id
-        return list(reversed(chain))
+        return list(self.chains.get(node_id, ())) if node_id is not None else []
 
     def at_depth(self, depth: int) -> list[NodeRef]:
         return [ref for ref in self.refs.values() if ref.depth == depth]

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol, runtime_checkable
 
+from handlers.i18n import Message
+
 # Purposes of outbound messages; together with round, target and due date they form the
 # unique key of a notification, so that nothing is ever sent twice.
 PURPOSE_REQUEST = "request"
@@ -27,6 +29,7 @@ class Target:
     external_id: str
     kind: str = "user"
     workspace: str = ""
+    language: str | None = None  # the identity's chosen language (None: the messenger's)
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,8 @@ class RoundRequest:
 
     purpose: str
     round_id: int
-    round_label: str
-    plan_name: str
+    fiscal_year: int
+    plan_title: str
     deadline: date
     department_id: int
     department_name: str
@@ -75,18 +78,20 @@ class OfficeDigest:
     """
 
     round_id: int
-    round_label: str
-    plan_name: str
+    fiscal_year: int
+    plan_title: str
     deadline: date
     total: int
     submitted: int
-    overdue: tuple[DigestLine, ...] = field(default_factory=tuple)
+    missing: tuple[DigestLine, ...] = field(default_factory=tuple)  # departments still owing
     unreachable: tuple[Unreachable, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
 class TextMessage:
-    text: str
+    """A notice (e.g. a failed delivery), rendered in the target's language."""
+
+    message: Message
 
 
 OutboundMessage = RoundRequest | OfficeDigest | TextMessage

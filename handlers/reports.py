@@ -19,8 +19,9 @@ from sqlalchemy import Select, func, insert, null, select
 from sqlalchemy.orm import Session, aliased
 
 from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenied, RoundClosed
-from handlers.fiscal import reiwa_label
+from handlers.i18n import FiscalYear, msg
 from handlers.normalize import clean_text
+from handlers.plan_nodes import node_chains
 from handlers.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
 from models import (
@@ -28,7 +29,6 @@ from models import (
     AuditEntry,
     Department,
     Item,
-    PlanNode,
     Report,
     ReportRevision,
     Round,
@@ -144,11 +144,9 @@ def answerable_round(session: Session, *, round_id: int, acting_as_office: bool 
     """The round, if it still takes answers (the office may enter late answers when closed)."""
     rnd = session.get(Round, round_id)
     if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
+        raise NotFound(msg("round.not_found", round=round_id))
     if rnd.is_closed and not acting_as_office:
-        raise RoundClosed(
-            f"{reiwa_label(rnd.fiscal_year)}の報告は締め切られました。修正は事務局へ連絡してください。"
-        )
+        raise RoundClosed(msg("round.closed", year=FiscalYear(rnd.fiscal_year)))
     return rnd
 
 
@@ -157,13 +155,13 @@ def _check_values(answer: AnswerInput, scale: GradeScale) -> tuple[str, str | No
     letter = scale.match(answer.grade)
     if letter is None:
         raise InvalidInput(
-            f"達成度「{answer.grade[:20]}」は使えません。{scale.hint()} のどれかで答えてください。"
+            msg("answer.grade_invalid", grade=answer.grade[:20], grades=scale.hint())
         )
     if answer.comment is None:
         return letter, None
     comment = clean_text(answer.comment).strip()
     if len(comment) > MAX_COMMENT:
-        raise InvalidInput(f"コメントは{MAX_COMMENT}字以内にしてください（いま{len(comment)}字）。")
+        raise InvalidInput(msg("answer.comment_too_long", limit=MAX_COMMENT, length=len(comment)))
     return letter, comment
 
 
@@ -199,7 +197,7 @@ def _check(
     ).all()
     department = found[0][2] if found else session.get(Department, department_id)
     if department is None:
-        raise NotFound(f"担当課 {department_id} が見つかりません。")
+        raise NotFound(msg("department.not_found_id", department=department_id))
     numbers = {item.number for _, item, _ in found}
     answers = _to_originals(session, plan_id=rnd.plan_id, answers=answers, known=numbers)
     errors: list[AnswerError] = []
@@ -244,10 +242,21 @@ def _to_originals(
 
 
 def check_answers(
-    session: Session, *, round_id: int, department_id: int, answers: Sequence[AnswerInput]
+    session: Session,
+    *,
+    round_id: int,
+    department_id: int,
+    answers: Sequence[AnswerInput],
+    acting_as_office: bool = False,
 ) -> None:
     """Raise AnswersRejected listing every invalid answer of the batch; writes nothing."""
-    _check(session, round_id=round_id, department_id=department_id, answers=answers)
+    _check(
+        session,
+        round_id=round_id,
+        department_id=department_id,
+        answers=answers,
+        acting_as_office=acting_as_office,
+    )
 
 
 def submit_answers(
@@ -366,14 +375,10 @@ def _unknown_items(
     for answer in answers:
         if answer.item_number in in_plan:
             error: HokokuError = PermissionDenied(
-                f"項目 {answer.item_number} は{department.name}の担当ではありません。"
-                "「未回答」で担当項目の番号を確認できます。"
+                msg("answer.not_your_item", item=answer.item_number, department=department.name)
             )
         else:
-            error = NotFound(
-                f"項目 {answer.item_number} はこの計画にありません。"
-                "「未回答」で担当項目の番号を確認できます。"
-            )
+            error = NotFound(msg("answer.no_such_item", item=answer.item_number))
         errors.append(AnswerError(answer.line_no, answer.item_number, error))
     return errors
 
@@ -451,22 +456,8 @@ def slot_count(session: Session, *, round_id: int, department_id: int) -> int:
 
 def node_paths(session: Session, *, plan_id: int) -> dict[int, tuple[str, ...]]:
     """The hierarchy of every node of a plan, top first (`I 人権の尊重`, `I-1★ …`), by one query."""
-    nodes = {
-        node.id: node
-        for node in session.scalars(select(PlanNode).where(PlanNode.plan_id == plan_id))
-    }
-    paths: dict[int, tuple[str, ...]] = {}
-
-    def path_of(node_id: int) -> tuple[str, ...]:
-        if node_id not in paths:
-            node = nodes[node_id]
-            parent = path_of(node.parent_id) if node.parent_id in nodes else ()
-            paths[node_id] = (*parent, node.display)
-        return paths[node_id]
-
-    for node_id in nodes:
-        path_of(node_id)
-    return paths
+    chains = node_chains(session, plan_id=plan_id)
+    return {node_id: tuple(node.display for node in chain) for node_id, chain in chains.items()}
 
 
 def department_slots(
@@ -486,7 +477,7 @@ def department_slots(
     """
     rnd = session.get(Round, round_id)
     if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
+        raise NotFound(msg("round.not_found", round=round_id))
     prev = previous_round(session, rnd=rnd)
     query: Select[*tuple[Any, ...]] = (
         select(Report, Item, Department)

@@ -15,10 +15,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, insert, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, contains_eager
 
 from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import reiwa_label
+from handlers.i18n import msg
 from handlers.normalize import fold
 from handlers.scale import DEFAULT_SCALE, GradeScale
 from models import Assignment, AuditEntry, Item, Plan, Report, Round, utcnow
@@ -128,14 +129,20 @@ def resolve_round(
     """
     if purpose not in (ANSWER, VIEW):
         raise ValueError(f"unknown round purpose {purpose!r}")
-    query = select(Round).join(Plan).where(Plan.organization_id == organization_id)
+    # The plan comes with the round (its title is shown, its predecessor finds last year).
+    query = (
+        select(Round)
+        .join(Plan)
+        .options(contains_eager(Round.plan))
+        .where(Plan.organization_id == organization_id)
+    )
     if ref is not None and str(ref).strip():
         text = fold(str(ref))
         if not text.isdigit():
-            raise InvalidInput(f"回の指定「{ref}」は番号で指定してください（hokoku round list）。")
+            raise InvalidInput(msg("round.ref_not_number", ref=str(ref)[:20]))
         rnd = session.scalar(query.where(Round.id == int(text)))
         if rnd is None:
-            raise NotFound(f"回 {ref} が見つかりません（hokoku round list で一覧を確認できます）。")
+            raise NotFound(msg("round.not_found", round=str(ref)[:20]))
         return rnd
     rnd = session.scalar(
         query.where(Round.closed_at.is_(None)).order_by(Round.created_at.desc(), Round.id.desc())
@@ -143,9 +150,9 @@ def resolve_round(
     if rnd is None and purpose == VIEW:
         rnd = session.scalar(query.order_by(Round.closed_at.desc(), Round.id.desc()))
         if rnd is None:
-            raise NotFound("回がまだありません。hokoku round open で回を開いてください。")
+            raise NotFound(msg("round.none_yet"))
     if rnd is None:
-        raise NotFound("受付中の回がありません。hokoku round open で回を開いてください。")
+        raise NotFound(msg("round.none_open"))
     return rnd
 
 

@@ -17,6 +17,11 @@ from handlers.scale import GradeScale
 from models import Assignment, Department, Item, PlanNode, Report, Round
 
 
+def percent(done: int, total: int) -> float:
+    """Answered share of a round, one decimal; an empty round is 0 (nothing to answer yet)."""
+    return round(100 * done / total, 1) if total else 0.0
+
+
 @dataclass(frozen=True)
 class DepartmentStatus:
     id: int
@@ -44,6 +49,7 @@ class LevelStatus:
 class StatusSummary:
     round_id: int
     round_label: str
+    fiscal_year: int
     plan_name: str
     plan_title: str  # what people read: Plan.title, else the name
     deadline: date
@@ -57,7 +63,7 @@ class StatusSummary:
 
     @property
     def percent(self) -> float:
-        return round(100 * self.submitted / self.total, 1) if self.total else 0.0
+        return percent(self.submitted, self.total)
 
     @property
     def overdue_departments(self) -> tuple[DepartmentStatus, ...]:
@@ -293,6 +299,7 @@ def summarize(
     return StatusSummary(
         round_id=rnd.id,
         round_label=reiwa_label(rnd.fiscal_year),
+        fiscal_year=rnd.fiscal_year,
         plan_name=rnd.plan.name,
         plan_title=rnd.plan.display_title,
         deadline=rnd.deadline,

@@ -34,6 +34,8 @@ class ChatIdentity(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     role: Mapped[str] = mapped_column(String(20), default=ROLE_MEMBER)
     active: Mapped[bool] = mapped_column(default=True)
+    # The language this identity reads (`language en`); NULL: the platform's or HOKOKU_LANGUAGE.
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     unlinked_at: Mapped[datetime | None] = mapped_column(default=None)
 
@@ -83,10 +85,11 @@ class ProcessedEvent(Base):
 
 
 class ConversationState(Base):
-    """What the bot is waiting for in one chat from one user (e.g. a comment after a grade)."""
+    """What the bot remembers of one user in one chat, one row per kind (a comment awaited
+    after a grade, the department chosen, a form's draft)."""
 
     __tablename__ = "conversation_states"
-    __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))

@@ -27,7 +27,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -237,6 +237,16 @@ def run_transaction(
             log.info("database busy (attempt %d/%d); retrying", attempt, attempts)
             time.sleep(backoff * attempt)
             attempt += 1
+
+
+def reachable(engine: Engine) -> bool:
+    """Does the database answer `SELECT 1` now (the health check)?"""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, PoolTimeout):
+        return False
+    return True
 
 
 def alembic_config(engine: Engine) -> Config:

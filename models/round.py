@@ -52,6 +52,8 @@ class Report(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     revision: Mapped[int] = mapped_column(default=0)
     reporter: Mapped[str] = mapped_column(String(200), default="")
+    # Where the answer came from (slack, line, console, office, import): its source, never a
+    # Slack channel id.
     channel: Mapped[str] = mapped_column(String(20), default="")
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
 

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, null, select
 from sqlalchemy.orm import Session
 
-from handlers.fiscal import reiwa_label
 from handlers.ports import DigestLine, OfficeDigest, PendingItem, RoundRequest, Unreachable
 from handlers.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
@@ -107,13 +106,13 @@ def round_requests(
         return {}
     counts = pending_counts(session, round_id=rnd.id, department_ids=list(pending))
     names = department_names(session, pending)
-    label, grades = reiwa_label(rnd.fiscal_year), tuple(GradeScale.from_json(rnd.scale).letters)
+    grades = tuple(GradeScale.from_json(rnd.scale).letters)
     return {
         dept_id: RoundRequest(
             purpose=purpose,
             round_id=rnd.id,
-            round_label=label,
-            plan_name=rnd.plan.name,
+            fiscal_year=rnd.fiscal_year,
+            plan_title=rnd.plan.display_title,
             deadline=rnd.deadline,
             department_id=dept_id,
             department_name=names.get(dept_id, ""),
@@ -181,12 +180,12 @@ def office_digest(
     total = sum(t for t, _ in counts.values())
     return OfficeDigest(
         round_id=rnd.id,
-        round_label=reiwa_label(rnd.fiscal_year),
-        plan_name=rnd.plan.name,
+        fiscal_year=rnd.fiscal_year,
+        plan_title=rnd.plan.display_title,
         deadline=rnd.deadline,
         total=total,
         submitted=total - sum(p for _, p in counts.values()),
-        overdue=tuple(
+        missing=tuple(
             DigestLine(department_name=names.get(dept_id, ""), pending=pending.get(dept_id, ()))
             for dept_id in missing
         ),

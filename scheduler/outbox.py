@@ -29,12 +29,14 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.i18n import Message, literal
 from handlers.ports import (
     PURPOSE_DIGEST,
     PURPOSE_FAILURE,
@@ -52,8 +54,8 @@ from models.outbox import (
     STATUS_SKIPPED,
     STATUS_UNCONFIGURED,
 )
+from scheduler.due import DueSend, notification_key, office_identities
 from scheduler.messages import office_digest, round_requests
-from scheduler.plan import DueSend, notification_key, office_identities
 from scheduler.schedule import ASK_FAMILY
 
 LEASE = timedelta(minutes=10)
@@ -349,7 +351,7 @@ def build_messages(
     for r in rows:
         rnd = live.get(r.row_id)
         if r.purpose == PURPOSE_FAILURE:
-            messages[r.row_id] = TextMessage(text=str(r.payload.get("text", "")))
+            messages[r.row_id] = TextMessage(failure_notice(r.payload))
         elif rnd is None:
             messages[r.row_id] = None
         elif r.purpose == PURPOSE_DIGEST:
@@ -387,6 +389,7 @@ def load_claimed(
             ChatIdentity.external_id,
             ChatIdentity.kind,
             ChatIdentity.workspace,
+            ChatIdentity.language,
         )
         .join(ChatIdentity, ChatIdentity.id == Notification.identity_id)
         .where(
@@ -418,7 +421,11 @@ def load_claimed(
             key=f.key,
             attempts=f.attempts,
             target=Target(
-                platform=f.platform, external_id=f.external_id, kind=f.kind, workspace=f.workspace
+                platform=f.platform,
+                external_id=f.external_id,
+                kind=f.kind,
+                workspace=f.workspace,
+                language=f.language,
             ),
             message=messages[f.id],
         )
@@ -460,6 +467,13 @@ def mark_skipped(session: Session, *, token: str, ids: Collection[int]) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def failure_notice(payload: dict[str, Any]) -> Message:
+    """The office's notice of a target that cannot be reached, in the reader's language."""
+    if "notice" not in payload:  # a row written before notices were message ids
+        return literal(str(payload.get("text", "")))
+    return Message("failure.notice", {k: str(v) for k, v in payload["notice"].items()})
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -506,12 +520,11 @@ def report_failure(session: Session, *, row: Notification, error: str, now: date
     if row.purpose == PURPOSE_FAILURE or row.round_id is None:
         return 0
     failed = row.identity
-    text = (
-        f"【hokoku】{failed.department.name} への通知を送れませんでした"
-        f"（{failed.platform} {failed.kind} {failed.external_id}）: {error}\n"
-        "チャンネルのアーカイブやブロックの可能性があります。"
-        "連携を確認してください（hokoku dept link / hokoku dept invite）。"
-    )
+    notice = {
+        "department": failed.department.name,
+        "target": f"{failed.platform} {failed.kind} {failed.external_id}",
+        "error": error,
+    }
     organization_id = failed.organization_id
     count = 0
     for office in office_identities(session, organization_id=organization_id):
@@ -532,7 +545,7 @@ def report_failure(session: Session, *, row: Notification, error: str, now: date
             department_id=failed.department_id,
             purpose=PURPOSE_FAILURE,
             due_at=now,
-            payload={"text": text, "failed_identity": failed.id},
+            payload={"notice": notice, "failed_identity": failed.id},
             now=now,
         )
     return count

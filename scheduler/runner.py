@@ -20,22 +20,21 @@ from typing import Protocol
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.errors import NotFound
 from handlers.ports import PURPOSE_REQUEST, Messenger
-from models import Round
-from models.db import transaction
+from handlers.reports import answerable_round
+from models.db import run_transaction, transaction
 from scheduler.calendar import BusinessCalendar
 from scheduler.dispatch import DEFAULT_WORKERS, deliver_due
+from scheduler.due import DueSend, ask_sends, due_sends
 from scheduler.outbox import DeliveryStats, enqueue
-from scheduler.plan import DueSend, ask_sends, due_sends
 from scheduler.unconfigured import Unconfigured, held_messages, hold
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
+ENQUEUE_ATTEMPTS = 3
 
 
 class Clock(Protocol):
@@ -47,19 +46,6 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-@dataclass
-class ManualClock:
-    """A clock that only moves when told to (tests, `hokoku remind --at`)."""
-
-    current: datetime
-
-    def now(self) -> datetime:
-        return self.current
-
-    def set(self, moment: datetime) -> None:
-        self.current = moment
 
 
 @functools.cache
@@ -98,23 +84,19 @@ def _enqueue_with_retry(
     now: datetime,
     configured: Collection[str],
 ) -> tuple[int, int]:
-    """Enqueue in one transaction; retried once if PostgreSQL picks us as a deadlock victim.
+    """Enqueue in one transaction (run again, up to ENQUEUE_ATTEMPTS times, when PostgreSQL
+    picks it as a deadlock victim: `models.db.run_transaction`).
 
     Targets on platforms that are not `configured` are enqueued held, and so are pending
     rows left for such a platform (its settings were removed).
     """
-    for attempt in range(3):
-        try:
-            with transaction(factory) as session:
-                counts = enqueue(session, sends, now=now, configured=configured)
-            with transaction(factory) as session:
-                hold(session, configured=configured)
-            return counts
-        except OperationalError as exc:
-            if getattr(exc.orig, "sqlstate", None) != "40P01" or attempt == 2:
-                raise
-            log.info("enqueue deadlock, retrying")
-    return 0, 0
+    counts = run_transaction(
+        factory,
+        lambda session: enqueue(session, sends, now=now, configured=configured),
+        attempts=ENQUEUE_ATTEMPTS,
+    )
+    run_transaction(factory, lambda session: hold(session, configured=configured))
+    return counts
 
 
 def tick(
@@ -177,11 +159,7 @@ def notify_round(
     """
     result = TickResult(now=now)
     with transaction(factory) as session:
-        rnd = session.get(Round, round_id)
-        if rnd is None:
-            raise NotFound(f"回 {round_id} が見つかりません（hokoku round list）。")
-        if rnd.is_closed:
-            raise NotFound(f"回 {round_id} は締め切られています。")
+        rnd = answerable_round(session, round_id=round_id)  # NotFound / RoundClosed
         result.due = ask_sends(
             session, rnd=rnd, purpose=PURPOSE_REQUEST, day=now.date(), due_at=now
         )

@@ -24,12 +24,13 @@ from bot.cli import (
     status,
 )
 from bot.cli.common import database_error_message, print_error, settings
+from bot.cli.texts import H
 from bot.logs import configure_logging
 from models.db import DatabaseBusy, DatabaseUnavailable
 
 app = typer.Typer(
     name="hokoku",
-    help="男女共同参画行動計画の進行管理（年次報告）を Slack・LINE・コンソールで集めるボット",
+    help=H("cli.app"),
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
@@ -48,20 +49,22 @@ app.add_typer(report.app, name="report")
 app.add_typer(dept.app, name="dept")
 app.add_typer(indicator.app, name="indicator")
 app.add_typer(evaluation.app, name="evaluation")
-app.command("status")(status.status_cmd)
-app.command("export")(export.export_cmd)
-app.command("chart")(chart.chart_cmd)
-app.command("console")(console.console_cmd)
-app.command("demo")(demo.demo_cmd)
-app.command("samples")(samples.samples_cmd)
+app.command("status", help=H("cli.status.status"))(status.status_cmd)
+app.command("export", help=H("cli.export.export"))(export.export_cmd)
+app.command("chart", help=H("cli.chart.chart"))(chart.chart_cmd)
+app.command("console", help=H("cli.console.console"))(console.console_cmd)
+app.command("demo", help=H("cli.demo.demo"))(demo.demo_cmd)
+app.command("samples", help=H("cli.samples.samples"))(samples.samples_cmd)
 app.add_typer(serve.app, name="serve")
-app.command("remind")(remind.remind_cmd)
-app.command("audit")(audit.audit_cmd)
-app.command("scheduler")(remind.scheduler_cmd)
-round.app.command("notify")(remind.notify_cmd)
-round.app.command("schedule")(remind.schedule_cmd)
-round.app.command("edit-schedule")(remind.edit_schedule_cmd)
-round.app.command("import-results")(results.import_results_cmd)
+app.command("remind", help=H("cli.remind.remind"))(remind.remind_cmd)
+app.command("audit", help=H("cli.audit.audit"))(audit.audit_cmd)
+app.command("scheduler", help=H("cli.remind.scheduler"))(remind.scheduler_cmd)
+round.app.command("notify", help=H("cli.remind.notify"))(remind.notify_cmd)
+round.app.command("schedule", help=H("cli.remind.schedule"))(remind.schedule_cmd)
+round.app.command("edit-schedule", help=H("cli.remind.edit_schedule"))(remind.edit_schedule_cmd)
+round.app.command("import-results", help=H("cli.results.import_results"))(
+    results.import_results_cmd
+)
 
 
 def main() -> None:

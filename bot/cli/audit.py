@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from bot.cli.common import console, print_json, runtime
+from bot.cli.texts import H
 from handlers.audit import list_audit
 from models import utcnow
 from models.db import transaction
@@ -16,16 +17,12 @@ from models.db import transaction
 
 def audit_cmd(
     ctx: typer.Context,
-    action: str | None = typer.Option(
-        None, "--action", help="この操作だけ（例: invite_refused, link, unlink）"
-    ),
-    days: int = typer.Option(30, "--days", min=1, help="何日前までさかのぼるか"),
-    limit: int = typer.Option(200, "--limit", min=1, help="表示する件数の上限"),
-    as_json: bool = typer.Option(False, "--json", help="JSON で出力"),
+    action: str | None = typer.Option(None, "--action", help=H("cli.audit")),
+    days: int = typer.Option(30, "--days", min=1, help=H("cli.audit2")),
+    limit: int = typer.Option(200, "--limit", min=1, help=H("cli.audit3")),
+    as_json: bool = typer.Option(False, "--json", help=H("cli.audit4")),
 ) -> None:
-    """監査記録（登録・解除・代理入力・招待コードの連続失敗による拒否など）を新しい順に表示する。
-
-    The audit log, newest first (e.g. `--action invite_refused` shows refused invite guesses)."""
+    """The audit log, newest first (e.g. `--action invite_refused` shows refused invite guesses)."""
     rt = runtime(ctx)
     with transaction(rt.reader) as session:
         entries = list_audit(

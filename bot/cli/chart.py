@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import console, fail, runtime, user_errors
+from bot.cli.texts import H
 from handlers.charts import KINDS, render_chart
 from handlers.plan_settings import parse_good_grades
 from handlers.rounds import VIEW, resolve_round
@@ -21,22 +22,18 @@ def chart_cmd(
         typer.Option(
             "--kind",
             "-k",
-            help="completion（担当課別の回答状況）/ grades（目標別の達成度）/ yoy（前年度比較）",
+            help=H("cli.chart.chart.kind"),
         ),
     ],
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="出力ファイル（.png）", dir_okay=False)
+        Path, typer.Option("-o", "--output", help=H("cli.chart.chart.output"), dir_okay=False)
     ],
     round_ref: Annotated[
-        str | None, typer.Option("--round", help="回の番号（省略時は受付中の最新の回）")
+        str | None, typer.Option("--round", help=H("cli.chart.chart.round_ref"))
     ] = None,
-    good: Annotated[
-        str | None, typer.Option("--good", help="よい評価とする達成度（例: A,B）")
-    ] = None,
+    good: Annotated[str | None, typer.Option("--good", help=H("cli.chart.chart.good"))] = None,
 ) -> None:
-    """回のグラフを PNG で書き出す（日本語フォント同梱、表示環境は不要）。
-
-    Write a chart of the round as PNG: completion, grades per goal, or year over year."""
+    """Write a chart of the round as PNG: completion, grades per goal, or year over year."""
     if output.suffix.lower() != ".png":
         fail(f"出力ファイル「{output.name}」は .png にしてください（例: -o 回答状況.png）。")
     if kind not in KINDS:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, load_settings
 from handlers.errors import HokokuError
+from handlers.i18n import hinted, translator
 from models.db import DatabaseBusy, DatabaseUnavailable, database_error, sqlite_path
 
 console = Console()
@@ -88,13 +89,18 @@ def runtime(ctx: typer.Context, *, serving: bool = False) -> Runtime:
     return root.obj
 
 
+def error_text(exc: HokokuError) -> str:
+    """A user error in HOKOKU_LANGUAGE, with the CLI's hint (which command fixes it)."""
+    return hinted(translator(settings().language), exc.msg, audience="cli")
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn a HokokuError into one clear line on stderr and exit code 1."""
     try:
         yield
     except HokokuError as exc:
-        fail(exc.message)
+        fail(error_text(exc))
     except (DatabaseBusy, DatabaseUnavailable) as exc:
         fail(database_error_message(exc))
 

@@ -23,6 +23,7 @@ from bot.cli.common import (
     settings,
     user_errors,
 )
+from bot.cli.texts import H
 from handlers.database import copy_database
 from models import utcnow
 from models.db import (
@@ -37,7 +38,7 @@ from models.db import (
 from models.transfer import backup_sqlite, table_counts
 from scheduler.housekeeping import prune
 
-app = typer.Typer(help="データベースの確認・スキーマ更新・バックアップ・移行", no_args_is_help=True)
+app = typer.Typer(help=H("cli.db.app"), no_args_is_help=True)
 
 COUNTED = {"plans": "計画", "rounds": "回", "reports": "報告枠", "departments": "担当課"}
 
@@ -65,11 +66,9 @@ def _size(path: Path) -> str:
     raise AssertionError("unreachable")
 
 
-@app.command("upgrade")
+@app.command("upgrade", help=H("cli.db.upgrade"))
 def upgrade_cmd() -> None:
-    """スキーマを最新にする（Alembic upgrade head）。
-
-    Bring the schema up to date (Alembic `upgrade head`)."""
+    """Bring the schema up to date (Alembic `upgrade head`)."""
     url = settings().database_url
     path = sqlite_path(url)
     created = path is not None and not path.exists()
@@ -86,14 +85,11 @@ def upgrade_cmd() -> None:
         new_database_notice(path)
 
 
-@app.command("status")
+@app.command("status", help=H("cli.db.status"))
 def status_cmd(
-    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.db.status.as_json"))] = False,
 ) -> None:
-    """使っているデータベース（URL・種類・ファイル・スキーマ版・件数）を表示する。
-
-    Which database is in use: URL (password masked), backend, file and size (SQLite),
-    schema revision against the latest, and how many plans, rounds and report slots it holds."""
+    """Which database is in use: URL (password masked), backend, file and size (SQLite), schema revision against the latest, and how many plans, rounds and report slots it holds."""
     url = settings().database_url
     path = sqlite_path(url)
     engine = _engine(url)
@@ -166,15 +162,12 @@ def _pg_dump_command(url: str, destination: Path) -> tuple[list[str], dict[str, 
     return command, secret
 
 
-@app.command("backup")
+@app.command("backup", help=H("cli.db.backup"))
 def backup_cmd(
-    file: Annotated[Path, typer.Argument(help="バックアップの書き出し先")],
-    force: Annotated[bool, typer.Option("--force", help="同じ名前のファイルを上書きする")] = False,
+    file: Annotated[Path, typer.Argument(help=H("cli.db.backup.file"))],
+    force: Annotated[bool, typer.Option("--force", help=H("cli.db.backup.force"))] = False,
 ) -> None:
-    """データベースをファイルにバックアップする（SQLite: 稼働中でも一貫したコピー、PostgreSQL: pg_dump）。
-
-    SQLite: a consistent copy of the live file (sqlite3's online backup API).
-    PostgreSQL: runs pg_dump (custom format) when it is on PATH, else prints the command."""
+    """SQLite: a consistent copy of the live file (sqlite3's online backup API). PostgreSQL: runs pg_dump (custom format) when it is on PATH, else prints the command."""
     url = settings().database_url
     if file.exists() and not force:
         fail(f"{file} はすでにあります。別の名前にするか --force で上書きしてください。")
@@ -221,16 +214,12 @@ def backup_cmd(
     )
 
 
-@app.command("copy")
+@app.command("copy", help=H("cli.db.copy"))
 def copy_cmd(
-    to: Annotated[str, typer.Option("--to", help="コピー先（空の PostgreSQL）の URL")],
-    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+    to: Annotated[str, typer.Option("--to", help=H("cli.db.copy.to"))],
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.db.copy.as_json"))] = False,
 ) -> None:
-    """SQLite のデータベースをまるごと空の PostgreSQL へ移す（1トランザクション）。
-
-    Move the whole SQLite database (HOKOKU_DATABASE_URL) into an empty PostgreSQL database:
-    migrate the target, copy every table in dependency order in one transaction, move the
-    id sequences on. A target that already holds data is refused."""
+    """Move the whole SQLite database (HOKOKU_DATABASE_URL) into an empty PostgreSQL database: migrate the target, copy every table in dependency order in one transaction, move the id sequences on. A target that already holds data is refused."""
     url = settings().database_url
     path = sqlite_path(url)
     if path is not None and not path.exists():
@@ -260,17 +249,12 @@ def copy_cmd(
     )
 
 
-@app.command("prune")
+@app.command("prune", help=H("cli.db.prune"))
 def prune_cmd(
     ctx: typer.Context,
-    days: int | None = typer.Option(
-        None, "--days", min=1, help="これより古いものを削除（既定: HOKOKU_RETENTION_DAYS）"
-    ),
+    days: int | None = typer.Option(None, "--days", min=1, help=H("cli.db")),
 ) -> None:
-    """古い受信記録・期限切れの会話状態・終了した回の送信記録を削除する（回答と監査記録は残す）。
-
-    Prune dedupe keys, expired conversation states and finished outbox rows of closed
-    rounds (what `hokoku serve` does every hour; for cron set-ups)."""
+    """Prune dedupe keys, expired conversation states and finished outbox rows of closed rounds (what `hokoku serve` does every hour; for cron set-ups)."""
     rt = runtime(ctx)
     retention = timedelta(days=days or rt.settings.retention_days)
     with user_errors(), transaction(rt.factory) as session:

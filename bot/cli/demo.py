@@ -20,6 +20,7 @@ import typer
 from bot import console as chat
 from bot.cli.common import console, fail, settings, user_errors
 from bot.cli.options import os_user
+from bot.cli.texts import H
 from bot.runtime import Runtime, open_runtime
 from bot.samples import CATALOGUE, Sample
 from bot.settings import Settings
@@ -101,19 +102,15 @@ def _set_up(rt: Runtime, sample: Sample, dept: str | None) -> DemoSetup:
 def demo_cmd(
     dept: Annotated[
         str | None,
-        typer.Option("--dept", help="この担当課として話す（省略時: 担当項目の最も多い課）"),
+        typer.Option("--dept", help=H("cli.demo.demo.dept")),
     ] = None,
-    office: Annotated[bool, typer.Option("--office", help="事務局として（全課の状況）")] = False,
+    office: Annotated[bool, typer.Option("--office", help=H("cli.demo.demo.office"))] = False,
     sample: Annotated[
-        str, typer.Option("--sample", help="取り込む見本: tsurugashima / kiyose")
+        str, typer.Option("--sample", help=H("cli.demo.demo.sample"))
     ] = "tsurugashima",
-    db_file: Annotated[
-        Path, typer.Option("--db", help="デモ用 SQLite ファイル（毎回作り直します）")
-    ] = DEMO_DB,
+    db_file: Annotated[Path, typer.Option("--db", help=H("cli.demo.demo.db_file"))] = DEMO_DB,
 ) -> None:
-    """お試し: 見本の計画を取り込み、回を開き、端末で話す（インストールだけで動く）。
-
-    Try hokoku: sample plan → round → chat in the terminal (nothing else needed)."""
+    """Try hokoku: sample plan → round → chat in the terminal (nothing else needed)."""
     chosen = SAMPLES.get(sample)
     if chosen is None:
         fail(f"見本「{sample}」はありません。{' / '.join(SAMPLES)} から選んでください。")

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from bot.cli.common import console, fail, print_json, runtime, user_errors
 from bot.cli.options import os_user
+from bot.cli.texts import H
 from handlers.departments import department_overview, edit_department, unlink_from_department
 from handlers.directory import find_department, resolve_plan
 from handlers.errors import InvalidInput
@@ -22,9 +23,7 @@ from handlers.reorganize import merge_departments, rename_department
 from models import ROLE_MEMBER, ROLE_OFFICE
 from models.db import transaction
 
-app = typer.Typer(
-    help="担当課・チャットの登録・招待コード・機構改革（改名・統合）", no_args_is_help=True
-)
+app = typer.Typer(help=H("cli.dept.app"), no_args_is_help=True)
 
 
 @dataclass(frozen=True)
@@ -78,15 +77,13 @@ def _identities(
     return pairs
 
 
-@app.command("list")
+@app.command("list", help=H("cli.dept.list"))
 def list_cmd(
     ctx: typer.Context,
-    plan: Annotated[str | None, typer.Option("--plan", "-p", help="この計画の担当課だけ")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
+    plan: Annotated[str | None, typer.Option("--plan", "-p", help=H("cli.dept.list.plan"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.dept.list.as_json"))] = False,
 ) -> None:
-    """担当課の一覧（担当項目数と登録済みのチャット）。読みがあれば50音順、なければ計画の順。
-
-    Departments with their items and chat links: 50音 by reading, else in plan order."""
+    """Departments with their items and chat links: 50音 by reading, else in plan order."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         plan_id = (
@@ -138,28 +135,28 @@ def list_cmd(
     console.print(table)
 
 
-@app.command("link")
+@app.command("link", help=H("cli.dept.link"))
 def link_cmd(
     ctx: typer.Context,
-    dept: Annotated[str, typer.Argument(help="担当課の名前")],
-    slack_user: Annotated[IdList, typer.Option("--slack-user", help="Slack のユーザー ID")] = None,
-    slack_channel: Annotated[
-        IdList, typer.Option("--slack-channel", help="Slack のチャンネル ID")
+    dept: Annotated[str, typer.Argument(help=H("cli.dept.link.dept"))],
+    slack_user: Annotated[
+        IdList, typer.Option("--slack-user", help=H("cli.dept.link.slack_user"))
     ] = None,
-    line_user: Annotated[IdList, typer.Option("--line-user", help="LINE の userId")] = None,
+    slack_channel: Annotated[
+        IdList, typer.Option("--slack-channel", help=H("cli.dept.link.slack_channel"))
+    ] = None,
+    line_user: Annotated[
+        IdList, typer.Option("--line-user", help=H("cli.dept.link.line_user"))
+    ] = None,
     line_group: Annotated[
-        IdList, typer.Option("--line-group", help="LINE の groupId / roomId")
+        IdList, typer.Option("--line-group", help=H("cli.dept.link.line_group"))
     ] = None,
     console_user: Annotated[
-        IdList, typer.Option("--console-user", help="hokoku console の利用者名")
+        IdList, typer.Option("--console-user", help=H("cli.dept.link.console_user"))
     ] = None,
-    office: Annotated[
-        bool, typer.Option("--office", help="事務局として登録（全課の状況・出力・代理入力）")
-    ] = False,
+    office: Annotated[bool, typer.Option("--office", help=H("cli.dept.link.office"))] = False,
 ) -> None:
-    """Slack・LINE の利用者・チャンネル・グループを担当課に登録する。
-
-    Link chat users, channels or groups to a department (repeat options for several)."""
+    """Link chat users, channels or groups to a department (repeat options for several)."""
     rt = runtime(ctx)
     role = ROLE_OFFICE if office else ROLE_MEMBER
     with user_errors():
@@ -185,21 +182,17 @@ def link_cmd(
                 )
 
 
-@app.command("unlink")
+@app.command("unlink", help=H("cli.dept.unlink"))
 def unlink_cmd(
     ctx: typer.Context,
-    dept: Annotated[
-        str | None, typer.Argument(help="担当課の名前（省略時: すべての担当課から外す）")
-    ] = None,
+    dept: Annotated[str | None, typer.Argument(help=H("cli.dept.unlink.dept"))] = None,
     slack_user: Annotated[IdList, typer.Option("--slack-user")] = None,
     slack_channel: Annotated[IdList, typer.Option("--slack-channel")] = None,
     line_user: Annotated[IdList, typer.Option("--line-user")] = None,
     line_group: Annotated[IdList, typer.Option("--line-group")] = None,
     console_user: Annotated[IdList, typer.Option("--console-user")] = None,
 ) -> None:
-    """登録を外す（記録は監査用に残る）。
-
-    Remove links (the rows stay, inactive, for the audit)."""
+    """Remove links (the rows stay, inactive, for the audit)."""
     rt = runtime(ctx)
     actor = f"cli:{os_user()}"
     with user_errors():
@@ -232,17 +225,17 @@ def unlink_cmd(
                 console.print(message, highlight=False, markup=False)
 
 
-@app.command("invite")
+@app.command("invite", help=H("cli.dept.invite"))
 def invite_cmd(
     ctx: typer.Context,
-    dept: Annotated[str, typer.Argument(help="担当課の名前")],
-    office: Annotated[bool, typer.Option("--office", help="事務局として招待")] = False,
-    days: Annotated[int, typer.Option("--days", help="有効日数", min=1, max=365)] = 14,
-    as_json: Annotated[bool, typer.Option("--json", help='{"code": …} を出力')] = False,
+    dept: Annotated[str, typer.Argument(help=H("cli.dept.invite.dept"))],
+    office: Annotated[bool, typer.Option("--office", help=H("cli.dept.invite.office"))] = False,
+    days: Annotated[
+        int, typer.Option("--days", help=H("cli.dept.invite.days"), min=1, max=365)
+    ] = 14,
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.dept.invite.as_json"))] = False,
 ) -> None:
-    """担当課の招待コード（1回限り・期限つき）を発行する。
-
-    A one-time code that links whoever sends `link CODE` (LINE, console, Slack) to DEPT."""
+    """A one-time code that links whoever sends `link CODE` (LINE, console, Slack) to DEPT."""
     rt = runtime(ctx)
     role = ROLE_OFFICE if office else ROLE_MEMBER
     with user_errors(), transaction(rt.factory) as session:
@@ -271,16 +264,14 @@ def invite_cmd(
     )
 
 
-@app.command("rename")
+@app.command("rename", help=H("cli.dept.rename"))
 def rename_cmd(
     ctx: typer.Context,
-    old: Annotated[str, typer.Argument(help="いまの担当課名")],
-    new: Annotated[str, typer.Argument(help="新しい担当課名")],
-    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
+    old: Annotated[str, typer.Argument(help=H("cli.dept.rename.old"))],
+    new: Annotated[str, typer.Argument(help=H("cli.dept.rename.new"))],
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.dept.rename.as_json"))] = False,
 ) -> None:
-    """担当課の名前を変える（機構改革）。旧名でも引け、次年度の計画表の旧名も新しい課になる。
-
-    Rename a department; the old name still finds it (lookups, next year's plan table)."""
+    """Rename a department; the old name still finds it (lookups, next year's plan table)."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         outcome = rename_department(
@@ -298,16 +289,14 @@ def rename_cmd(
     )
 
 
-@app.command("merge")
+@app.command("merge", help=H("cli.dept.merge"))
 def merge_cmd(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="統合される担当課（なくなる方）")],
-    target: Annotated[str, typer.Argument(help="統合先の担当課（残る方）")],
-    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
+    source: Annotated[str, typer.Argument(help=H("cli.dept.merge.source"))],
+    target: Annotated[str, typer.Argument(help=H("cli.dept.merge.target"))],
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.dept.merge.as_json"))] = False,
 ) -> None:
-    """担当課 A を B に統合する（担当項目・回答の履歴・チャットの登録が B に移る。A の名前は B の旧名になる）。
-
-    Merge department A into B: assignments, answers with their history and chat links move."""
+    """Merge department A into B: assignments, answers with their history and chat links move."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         outcome = merge_departments(
@@ -346,21 +335,17 @@ def merge_cmd(
     console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
 
 
-@app.command("edit")
+@app.command("edit", help=H("cli.dept.edit"))
 def edit_cmd(
     ctx: typer.Context,
-    dept: Annotated[str, typer.Argument(help="担当課の名前")],
+    dept: Annotated[str, typer.Argument(help=H("cli.dept.edit.dept"))],
     reading: Annotated[
         str,
-        typer.Option(
-            "--reading", help="読み（ひらがな・カタカナ。空文字で消す）。50音順の並びに使う"
-        ),
+        typer.Option("--reading", help=H("cli.dept.edit.reading")),
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.dept.edit.as_json"))] = False,
 ) -> None:
-    """担当課の読みを設定する（状況・一覧を50音順に並べる）。
-
-    Set a department's reading (kana), used to list departments in 50音 order."""
+    """Set a department's reading (kana), used to list departments in 50音 order."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         department = find_department(session, organization_id=rt.organization_id, name=dept)

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from bot.cli.common import console, print_json, runtime, user_errors
 from bot.cli.options import os_user
+from bot.cli.texts import H
 from handlers.evaluations import (
     STORED,
     UNCHANGED,
@@ -19,34 +20,31 @@ from handlers.evaluations import (
     import_evaluations,
     set_evaluation,
 )
+from handlers.plan_nodes import hierarchy_path
 from handlers.rounds import VIEW, resolve_round
 from models.db import transaction
 
-app = typer.Typer(help="推進委員会・審議会の評価（二次評価）の記録と一覧", no_args_is_help=True)
+app = typer.Typer(help=H("cli.evaluation.app"), no_args_is_help=True)
 
-RoundOption = Annotated[
-    str | None, typer.Option("--round", "-r", help="回の番号（省略時: 受付中の最新の回）")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="結果を JSON で出力")]
+RoundOption = Annotated[str | None, typer.Option("--round", "-r", help=H("cli.evaluation.round"))]
+JsonOption = Annotated[bool, typer.Option("--json", help=H("cli.evaluation.json"))]
 
 
-@app.command("set")
+@app.command("set", help=H("cli.evaluation.set"))
 def set_cmd(
     ctx: typer.Context,
-    node: Annotated[str, typer.Argument(help="施策・課題（番号 I-1・見出し・経路 4-1-2）")],
-    grade: Annotated[str, typer.Option("--grade", "-g", help="委員会の評価（例: A）")],
+    node: Annotated[str, typer.Argument(help=H("cli.evaluation.set.node"))],
+    grade: Annotated[str, typer.Option("--grade", "-g", help=H("cli.evaluation.set.grade"))],
     comment: Annotated[
-        str | None, typer.Option("--comment", "-c", help="評価コメント（省略時: 前のまま）")
+        str | None, typer.Option("--comment", "-c", help=H("cli.evaluation.set.comment"))
     ] = None,
     proposal: Annotated[
-        str | None, typer.Option("--proposal", help="提言（省略時: 前のまま）")
+        str | None, typer.Option("--proposal", help=H("cli.evaluation.set.proposal"))
     ] = None,
     round_ref: RoundOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """委員会の評価・コメント・提言を記録する（締切後の回にも記録できる）。
-
-    Record the committee's grade, comment and proposal for one 施策/課題."""
+    """Record the committee's grade, comment and proposal for one 施策/課題."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         rnd = resolve_round(
@@ -82,7 +80,7 @@ def set_cmd(
 
 def _row_json(row: EvaluationRow) -> dict[str, object]:
     return {
-        "node": " › ".join(row.path),
+        "node": hierarchy_path(row.path),
         "grade": row.grade,
         "comment": row.comment,
         "proposal": row.proposal,
@@ -93,13 +91,11 @@ def _row_json(row: EvaluationRow) -> dict[str, object]:
     }
 
 
-@app.command("list")
+@app.command("list", help=H("cli.evaluation.list"))
 def list_cmd(
     ctx: typer.Context, round_ref: RoundOption = None, as_json: JsonOption = False
 ) -> None:
-    """評価する階層の一覧: 担当課の達成度の分布と委員会の評価。
-
-    Every 施策/課題 with the departments' grades and the committee's evaluation."""
+    """Every 施策/課題 with the departments' grades and the committee's evaluation."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         rnd = resolve_round(
@@ -143,17 +139,17 @@ def list_cmd(
     console.print(table)
 
 
-@app.command("import")
+@app.command("import", help=H("cli.evaluation.import"))
 def import_cmd(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="委員会評価の表（.csv / .tsv / .xlsx）")],
+    file: Annotated[Path, typer.Argument(help=H("cli.evaluation.import.file"))],
     round_ref: RoundOption = None,
-    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX のシート名")] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help=H("cli.evaluation.import.sheet"))
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """委員会評価の表（階層の列・評価・評価コメント・提言）を取り込む（全部か何もしないか）。
-
-    Import the committee's table: hierarchy columns, 評価, 評価コメント, 提言."""
+    """Import the committee's table: hierarchy columns, 評価, 評価コメント, 提言."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         rnd = resolve_round(

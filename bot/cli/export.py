@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import console, fail, runtime, user_errors
+from bot.cli.texts import H
 from bot.export_pdf import convert_to_pdf
 from handlers.export import build_table, check_label
 from handlers.export_csv import write_csv
@@ -23,24 +24,22 @@ def export_cmd(
     ctx: typer.Context,
     output: Annotated[
         Path,
-        typer.Option("-o", "--output", help="出力ファイル（.xlsx または .csv）", dir_okay=False),
+        typer.Option("-o", "--output", help=H("cli.export.export.output"), dir_okay=False),
     ],
     round_ref: Annotated[
         str | None,
-        typer.Option("--round", help="回の番号（省略時: 受付中の回、なければ最後に締め切った回）"),
+        typer.Option("--round", help=H("cli.export.export.round_ref")),
     ] = None,
-    label: Annotated[
-        str | None, typer.Option("--label", help="右上に入れる資料番号（例: 資料3、XLSX のみ）")
-    ] = None,
+    label: Annotated[str | None, typer.Option("--label", help=H("cli.export.export.label"))] = None,
     previous: Annotated[
-        bool, typer.Option("--previous", help="前年度の回の達成度の列を加える")
+        bool, typer.Option("--previous", help=H("cli.export.export.previous"))
     ] = False,
     pdf: Annotated[
         bool,
-        typer.Option("--pdf", help="XLSX と同じ名前の PDF も作る（LibreOffice が必要）"),
+        typer.Option("--pdf", help=H("cli.export.export.pdf")),
     ] = False,
 ) -> None:
-    """達成状況一覧を書き出す: XLSX は印刷してそのまま配れる資料、CSV は表データ。"""
+    """Write the results table 達成状況一覧: XLSX is the printable handout, CSV the table data."""
     suffix = output.suffix.lower()
     if suffix not in FORMATS:
         fail(

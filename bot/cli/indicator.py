@@ -11,6 +11,7 @@ from rich.text import Text
 
 from bot.cli.common import console, print_json, runtime, user_errors
 from bot.cli.options import os_user
+from bot.cli.texts import H
 from handlers.directory import find_department, resolve_plan
 from handlers.indicator_values import format_value
 from handlers.indicators import import_indicators, indicator_status, report_indicator_value
@@ -18,27 +19,25 @@ from handlers.reports import REVISED, STORED
 from handlers.rounds import ANSWER, VIEW, resolve_round
 from models.db import transaction
 
-app = typer.Typer(help="計画の指標・目標値（取り込み・一覧・値の入力）", no_args_is_help=True)
+app = typer.Typer(help=H("cli.indicator.app"), no_args_is_help=True)
 
 CHANNEL = "office"
 
-RoundOption = Annotated[
-    str | None, typer.Option("--round", "-r", help="回の番号（省略時: 受付中の最新の回）")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="結果を JSON で出力")]
+RoundOption = Annotated[str | None, typer.Option("--round", "-r", help=H("cli.indicator.round"))]
+JsonOption = Annotated[bool, typer.Option("--json", help=H("cli.indicator.json"))]
 
 
-@app.command("import")
+@app.command("import", help=H("cli.indicator.import"))
 def import_cmd(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="指標の表（.csv / .tsv / .xlsx）")],
-    plan: Annotated[str, typer.Option("--plan", "-p", help="計画の名前または番号")],
-    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX のシート名")] = None,
+    file: Annotated[Path, typer.Argument(help=H("cli.indicator.import.file"))],
+    plan: Annotated[str, typer.Option("--plan", "-p", help=H("cli.indicator.import.plan"))],
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help=H("cli.indicator.import.sheet"))
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """指標の表（番号・指標・単位・基準年度・基準値・目標年度・目標値・所管・資料）を取り込む。
-
-    Import the plan's indicator table; re-importing updates by number and keeps values."""
+    """Import the plan's indicator table; re-importing updates by number and keeps values."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
@@ -61,13 +60,11 @@ def import_cmd(
     )
 
 
-@app.command("list")
+@app.command("list", help=H("cli.indicator.list"))
 def list_cmd(
     ctx: typer.Context, round_ref: RoundOption = None, as_json: JsonOption = False
 ) -> None:
-    """指標の一覧: 基準値・目標値・今回の値・進捗率・目標への道筋どおりか。
-
-    Indicators with this round's value, progress toward the target and on-track."""
+    """Indicators with this round's value, progress toward the target and on-track."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         rnd = resolve_round(
@@ -112,20 +109,16 @@ def list_cmd(
     console.print(table)
 
 
-@app.command("set")
+@app.command("set", help=H("cli.indicator.set"))
 def set_cmd(
     ctx: typer.Context,
-    number: Annotated[str, typer.Argument(help="指標の番号（例: 16）")],
-    value: Annotated[str, typer.Argument(help="値（例: 62.3）")],
+    number: Annotated[str, typer.Argument(help=H("cli.indicator.set.number"))],
+    value: Annotated[str, typer.Argument(help=H("cli.indicator.set.value"))],
     round_ref: RoundOption = None,
-    dept: Annotated[
-        str | None, typer.Option("--dept", help="この所管課の報告として入力（省略時: 事務局）")
-    ] = None,
+    dept: Annotated[str | None, typer.Option("--dept", help=H("cli.indicator.set.dept"))] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """指標の値を入力する（履歴は残る）。
-
-    Enter an indicator value for the round (as the office, or for its department)."""
+    """Enter an indicator value for the round (as the office, or for its department)."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         rnd = resolve_round(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.cli.common import console, err_console, print_json, runtime, user_errors
 from bot.cli.options import os_user
+from bot.cli.texts import H
 from handlers.directory import resolve_plan
 from handlers.errors import InvalidInput
 from handlers.lineage import LineageResult, continue_plan
@@ -26,63 +27,57 @@ from handlers.plans import edit_plan as edit_plan_title
 from models import Plan
 from models.db import transaction
 
-app = typer.Typer(help="計画表（行動計画の事業一覧）の取り込みと確認", no_args_is_help=True)
+app = typer.Typer(help=H("cli.plan.app"), no_args_is_help=True)
 
 ContinuesOption = Annotated[
     str | None,
-    typer.Option("--continues", help="この計画が引き継ぐ前の計画（名前または番号、例: 第6次）"),
+    typer.Option("--continues", help=H("cli.plan.continues")),
 ]
 MapOption = Annotated[
     Path | None,
-    typer.Option("--map", help="項目の対応表（旧番号,新番号 の CSV/XLSX。省略時: 同じ名前で対応）"),
+    typer.Option("--map", help=H("cli.plan.map")),
 ]
 
 MODE_LABELS = {MODE_CREATED: "新規作成", MODE_REPLACED: "置き換え（回なし）"}
 
 
-@app.command("import")
+@app.command("import", help=H("cli.plan.import"))
 def import_cmd(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="計画表（.csv / .tsv / .xlsx）")],
-    name: Annotated[str | None, typer.Option("--name", help="計画名（省略時はファイル名）")] = None,
+    file: Annotated[Path, typer.Argument(help=H("cli.plan.import.file"))],
+    name: Annotated[str | None, typer.Option("--name", help=H("cli.plan.import.name"))] = None,
     title: Annotated[
         str | None,
-        typer.Option(
-            "--title", help="表題（書き出し・状況に表示。例: 西東京市第4次男女平等参画推進計画）"
-        ),
+        typer.Option("--title", help=H("cli.plan.import.title")),
     ] = None,
     replace: Annotated[
         bool,
-        typer.Option(
-            "--replace", help="同じ名前の計画が別のファイルから取り込まれていても更新する"
-        ),
+        typer.Option("--replace", help=H("cli.plan.import.replace")),
     ] = False,
     rename_dept: Annotated[
         list[str] | None,
-        typer.Option("--rename-dept", help="担当課の名前の変更 旧名=新名（複数指定可、機構改革）"),
+        typer.Option("--rename-dept", help=H("cli.plan.import.rename_dept")),
     ] = None,
     item_column: Annotated[
-        str | None, typer.Option("--item-column", help="取組項目の列（見出し・列記号 C・列番号 3）")
+        str | None, typer.Option("--item-column", help=H("cli.plan.import.item_column"))
     ] = None,
     department_column: Annotated[
         list[str] | None,
-        typer.Option("--department-column", help="担当課の列（複数指定可）"),
+        typer.Option("--department-column", help=H("cli.plan.import.department_column")),
     ] = None,
     description_column: Annotated[
-        str | None, typer.Option("--description-column", help="内容（説明）の列")
+        str | None,
+        typer.Option("--description-column", help=H("cli.plan.import.description_column")),
     ] = None,
     code_column: Annotated[
-        str | None, typer.Option("--code-column", help="取組項目の番号だけが入った列")
+        str | None, typer.Option("--code-column", help=H("cli.plan.import.code_column"))
     ] = None,
-    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX のシート名")] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help=H("cli.plan.import.sheet"))] = None,
     continues: ContinuesOption = None,
     mapping: MapOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.plan.import.as_json"))] = False,
 ) -> None:
-    """計画表（CSV・TSV・XLSX）を取り込む。同じ名前なら回答を失わずに更新する。
-
-    Import a plan table; re-importing the same name updates it without losing answers.
-    --continues links it to the plan it follows (第6次 → 第7次) so last year's answers show."""
+    """Import a plan table; re-importing the same name updates it without losing answers. --continues links it to the plan it follows (第6次 → 第7次) so last year's answers show."""
     rt = runtime(ctx)
     overrides = ColumnOverrides(
         item=item_column,
@@ -232,11 +227,9 @@ def _print_summary(result: ImportResult) -> None:
         console.print(f"[yellow]注意:[/] {escape(warning)}")
 
 
-@app.command("list")
+@app.command("list", help=H("cli.plan.list"))
 def list_cmd(ctx: typer.Context) -> None:
-    """計画の一覧（項目・担当課・回の数）。
-
-    List the plans with their counts."""
+    """List the plans with their counts."""
     rt = runtime(ctx)
     with transaction(rt.factory) as session:
         plans = list_plans(session, organization_id=rt.organization_id)
@@ -259,14 +252,12 @@ def list_cmd(ctx: typer.Context) -> None:
     console.print(table)
 
 
-@app.command("show")
+@app.command("show", help=H("cli.plan.show"))
 def show_cmd(
     ctx: typer.Context,
-    plan: Annotated[str, typer.Argument(help="計画名または id")],
+    plan: Annotated[str, typer.Argument(help=H("cli.plan.show.plan"))],
 ) -> None:
-    """計画の体系（階層・コード・★重点・項目番号・担当課）を表示する。
-
-    Show a plan's tree: levels, codes, ★ 重点, item numbers and departments."""
+    """Show a plan's tree: levels, codes, ★ 重点, item numbers and departments."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         tree = plan_tree(
@@ -314,16 +305,14 @@ def _print_names(names: PlanNames, *, as_json: bool) -> None:
     )
 
 
-@app.command("rename")
+@app.command("rename", help=H("cli.plan.rename"))
 def rename_cmd(
     ctx: typer.Context,
-    plan: Annotated[str, typer.Argument(help="計画名または id")],
-    new_name: Annotated[str, typer.Argument(help="新しい計画名")],
-    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+    plan: Annotated[str, typer.Argument(help=H("cli.plan.rename.plan"))],
+    new_name: Annotated[str, typer.Argument(help=H("cli.plan.rename.new_name"))],
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.plan.rename.as_json"))] = False,
 ) -> None:
-    """計画名（コマンドで指定する短い名前）を変える。
-
-    Rename a plan (the short name typed on the command line)."""
+    """Rename a plan (the short name typed on the command line)."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
@@ -331,39 +320,34 @@ def rename_cmd(
     _print_names(names, as_json=as_json)
 
 
-@app.command("edit")
+@app.command("edit", help=H("cli.plan.edit"))
 def edit_cmd(
     ctx: typer.Context,
-    plan: Annotated[str, typer.Argument(help="計画名または id")],
+    plan: Annotated[str, typer.Argument(help=H("cli.plan.edit.plan"))],
     title: Annotated[
         str | None,
-        typer.Option("--title", help="表題（書き出しの見出し・状況に表示。空文字で計画名に戻す）"),
+        typer.Option("--title", help=H("cli.plan.edit.title")),
     ] = None,
     evaluation_level: Annotated[
         str | None,
-        typer.Option(
-            "--evaluation-level", help="委員会が評価する階層（番号 2 か見出し 施策 など）"
-        ),
+        typer.Option("--evaluation-level", help=H("cli.plan.edit.evaluation_level")),
     ] = None,
     evaluation_scale: Annotated[
         str | None,
-        typer.Option("--evaluation-scale", help="委員会評価の段階（例: A,B,C,D。省略時: A〜D）"),
+        typer.Option("--evaluation-scale", help=H("cli.plan.edit.evaluation_scale")),
     ] = None,
     good_grades: Annotated[
         str | None,
         typer.Option(
             "--good-grades",
-            help="まとめで「よい評価」と数える達成度（例: A,B。空で既定の上位半分）",
+            help=H("cli.plan.edit.good_grades"),
         ),
     ] = None,
     continues: ContinuesOption = None,
     mapping: MapOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.plan.edit.as_json"))] = False,
 ) -> None:
-    """計画の表題と設定（委員会評価の階層と段階・よい評価・引き継ぐ前の計画）を変える。
-
-    The plan's title (export header, status) and settings: the committee's evaluation level
-    and scale, good grades, predecessor plan."""
+    """The plan's title (export header, status) and settings: the committee's evaluation level and scale, good grades, predecessor plan."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)

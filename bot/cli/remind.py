@@ -15,16 +15,18 @@ import typer
 from rich.table import Table
 
 from bot.cli.common import console, fail, print_json, runtime, user_errors
+from bot.cli.texts import H
 from bot.messengers import build_messengers, calendar_from_settings
 from bot.platforms import configured_platforms, report_unconfigured
 from bot.runtime import Runtime
 from handlers.errors import InvalidInput
 from handlers.fiscal import reiwa_label
-from handlers.outbound_text import unconfigured_notice
+from handlers.i18n import translator
+from handlers.renderers import unconfigured_notice
 from handlers.rounds import ANSWER, VIEW, resolve_round
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar, parse_send_time
-from scheduler.plan import due_sends
+from scheduler.due import due_sends
 from scheduler.runner import (
     TickResult,
     freeze_startup_heap,
@@ -81,7 +83,9 @@ def _summary(result: TickResult) -> str:
         + (f"、未設定で保留 {held} 件" if held else "")
     ]
     for u in result.unconfigured:
-        lines.append(unconfigured_notice(u.platform, count=u.count, departments=u.departments))
+        lines.append(
+            unconfigured_notice(translator(), u.platform, count=u.count, departments=u.departments)
+        )
         more = len(u.targets) - MAX_TARGETS_LISTED
         lines.append(
             "  宛先: "
@@ -97,14 +101,12 @@ def _unconfigured_json(entries: tuple[Unconfigured, ...]) -> list[dict[str, obje
 
 def remind_cmd(
     ctx: typer.Context,
-    at: str | None = typer.Option(
-        None, "--at", help="この時刻として計算する（ISO、例 2024-05-07T09:30。既定: 現在）"
-    ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="送らずに、送るものを一覧する"),
-    as_json: bool = typer.Option(False, "--json", help="JSON で出力"),
-    round_ref: str | None = typer.Option(None, "--round", help="回の番号（既定: 受付中のすべて）"),
+    at: str | None = typer.Option(None, "--at", help=H("cli.remind")),
+    dry_run: bool = typer.Option(False, "--dry-run", help=H("cli.remind2")),
+    as_json: bool = typer.Option(False, "--json", help=H("cli.remind3")),
+    round_ref: str | None = typer.Option(None, "--round", help=H("cli.remind4")),
 ) -> None:
-    """いま送るべき依頼・リマインド・督促・事務局まとめを計算し、送る（cron 向け）。"""
+    """Compute the requests, reminders, chases and digests due now and send them (for cron)."""
     rt = runtime(ctx)
     calendar = _calendar(rt)
     now = _parse_at(at, calendar)
@@ -168,11 +170,9 @@ def remind_cmd(
 
 def scheduler_cmd(
     ctx: typer.Context,
-    interval: int | None = typer.Option(
-        None, "--interval", help="確認の間隔（秒、既定 HOKOKU_SCHEDULER_INTERVAL=60）"
-    ),
+    interval: int | None = typer.Option(None, "--interval", help=H("cli.remind5")),
 ) -> None:
-    """スケジューラーだけを動かす（hokoku serve は --no-scheduler でなければ内蔵で動かす）。"""
+    """Run the scheduler alone (hokoku serve runs it in-process unless --no-scheduler)."""
     rt = runtime(ctx)
     calendar = _calendar(rt)
     messengers = build_messengers(rt.settings)
@@ -222,10 +222,10 @@ def notify_round_now(ctx: typer.Context, round_id: int, *, quiet: bool = False) 
 
 def notify_cmd(
     ctx: typer.Context,
-    round_ref: str | None = typer.Option(None, "--round", help="回の番号（既定: 最新の受付中）"),
-    as_json: bool = typer.Option(False, "--json", help="JSON で出力"),
+    round_ref: str | None = typer.Option(None, "--round", help=H("cli.remind6")),
+    as_json: bool = typer.Option(False, "--json", help=H("cli.remind7")),
 ) -> None:
-    """回の依頼をいま送る（各宛先へ一度だけ。スケジューラーの依頼と重複しない）。"""
+    """Send the round's request now (each target once; never twice with the scheduler's)."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as s:
         round_id = resolve_round(
@@ -246,10 +246,10 @@ def notify_cmd(
 
 def schedule_cmd(
     ctx: typer.Context,
-    round_ref: str = typer.Argument(..., metavar="R", help="回の番号"),
-    as_json: bool = typer.Option(False, "--json", help="JSON で出力"),
+    round_ref: str = typer.Argument(..., metavar="R", help=H("cli.remind8")),
+    as_json: bool = typer.Option(False, "--json", help=H("cli.remind9")),
 ) -> None:
-    """回の送信予定（依頼・リマインド・督促・事務局まとめの日付）を表示する。"""
+    """The round's planned sends: request, reminders, chases and digests, by date."""
     rt = runtime(ctx)
     calendar = _calendar(rt)
     with user_errors(), transaction(rt.factory) as s:
@@ -320,7 +320,11 @@ def schedule_cmd(
         console.print(
             "注意: "
             + unconfigured_notice(
-                entry.platform, count=entry.count, departments=entry.departments, linked=True
+                translator(rt.settings.language),
+                entry.platform,
+                count=entry.count,
+                departments=entry.departments,
+                linked=True,
             ),
             style="yellow",
             highlight=False,
@@ -329,27 +333,21 @@ def schedule_cmd(
 
 def edit_schedule_cmd(
     ctx: typer.Context,
-    round_ref: str = typer.Argument(..., metavar="R", help="回の番号"),
-    reminders: str | None = typer.Option(
-        None, "--reminders", help="締切の何日前にリマインドするか（例 10,5,2,1）"
-    ),
+    round_ref: str = typer.Argument(..., metavar="R", help=H("cli.remind10")),
+    reminders: str | None = typer.Option(None, "--reminders", help=H("cli.remind11")),
     unit: str | None = typer.Option(
         None, "--unit", help=f"日数の単位: {UNIT_BUSINESS}（営業日）/ {UNIT_CALENDAR}（暦日）"
     ),
-    chase_every: int | None = typer.Option(
-        None, "--chase-every", help="締切後の督促の間隔（営業日）"
-    ),
-    chase_max: int | None = typer.Option(None, "--chase-max", help="督促の最大回数"),
-    digest_weekday: int | None = typer.Option(
-        None, "--digest-weekday", help="事務局まとめの曜日（0=月 … 4=金）"
-    ),
+    chase_every: int | None = typer.Option(None, "--chase-every", help=H("cli.remind12")),
+    chase_max: int | None = typer.Option(None, "--chase-max", help=H("cli.remind13")),
+    digest_weekday: int | None = typer.Option(None, "--digest-weekday", help=H("cli.remind14")),
     digest_daily: bool | None = typer.Option(
-        None, "--digest-daily/--no-digest-daily", help="締切後は毎営業日まとめを送る"
+        None, "--digest-daily/--no-digest-daily", help=H("cli.remind15")
     ),
-    send_time: str | None = typer.Option(None, "--send-time", help="送信時刻 HH:MM"),
-    reset: bool = typer.Option(False, "--reset", help="既定の予定に戻す"),
+    send_time: str | None = typer.Option(None, "--send-time", help=H("cli.remind16")),
+    reset: bool = typer.Option(False, "--reset", help=H("cli.remind17")),
 ) -> None:
-    """回の送信予定を変える（変えた項目だけ保存。既定: 10,5,2,1 営業日前、2営業日ごとに3回督促）。"""
+    """Change the round's schedule (only what is given is stored; default: 10,5,2,1 business days before, 3 chases every 2 business days)."""
     rt = runtime(ctx)
     changes: dict[str, object] = {}
     try:

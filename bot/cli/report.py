@@ -11,27 +11,27 @@ from rich.text import Text
 
 from bot.cli.common import console, print_json, runtime, user_errors
 from bot.cli.options import os_user
+from bot.cli.texts import H
 from handlers.directory import find_department
 from handlers.errors import InvalidInput
 from handlers.history import slot_history
+from handlers.i18n import translator
 from handlers.normalize import fold
-from handlers.replies import render_outcomes
+from handlers.renderers import render_confirmation
 from handlers.reports import submit_answer
 from handlers.rounds import VIEW, resolve_round, round_caption
 from models.db import transaction
 
-app = typer.Typer(help="回答の代理入力と履歴（メール・紙で届いた回答）", no_args_is_help=True)
+app = typer.Typer(help=H("cli.report.app"), no_args_is_help=True)
 
 CHANNEL = "office"
 
 RoundOption = Annotated[
     str | None,
-    typer.Option(
-        "--round", "-r", help="回の番号（省略時: 受付中の回、なければ最後に締め切った回）"
-    ),
+    typer.Option("--round", "-r", help=H("cli.report.round")),
 ]
-DeptOption = Annotated[str, typer.Option("--dept", help="担当課の名前")]
-ItemOption = Annotated[str, typer.Option("--item", "-i", help="項目番号（例: 12）")]
+DeptOption = Annotated[str, typer.Option("--dept", help=H("cli.report.dept"))]
+ItemOption = Annotated[str, typer.Option("--item", "-i", help=H("cli.report.item"))]
 
 
 def _item_number(text: str) -> int:
@@ -43,26 +43,21 @@ def _item_number(text: str) -> int:
     return int(value)
 
 
-@app.command("set")
+@app.command("set", help=H("cli.report.set"))
 def set_cmd(
     ctx: typer.Context,
     dept: DeptOption,
     item: ItemOption,
-    grade: Annotated[str, typer.Option("--grade", "-g", help="達成度（例: B）")],
+    grade: Annotated[str, typer.Option("--grade", "-g", help=H("cli.report.set.grade"))],
     comment: Annotated[
         str | None,
-        typer.Option("--comment", "-c", help="取組計画と達成状況（省略時: 前の内容のまま）"),
+        typer.Option("--comment", "-c", help=H("cli.report.set.comment")),
     ] = None,
     round_ref: RoundOption = None,
-    by: Annotated[
-        str | None, typer.Option("--by", help="記録する入力者（省略時: cli:<ログイン名>）")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+    by: Annotated[str | None, typer.Option("--by", help=H("cli.report.set.by"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.report.set.as_json"))] = False,
 ) -> None:
-    """メール・紙で届いた回答を事務局が代理入力する（締切後の回にも入力でき、履歴と監査記録が残る）。
-
-    Store one answer for a department, as the office (channel "office"), also in a closed
-    round (late entry); revisions are kept and every stored answer is audited."""
+    """Store one answer for a department, as the office (channel "office"), also in a closed round (late entry); revisions are kept and every stored answer is audited."""
     rt = runtime(ctx)
     reporter = by or f"cli:{os_user()}"
     with user_errors(), transaction(rt.factory) as session:
@@ -98,24 +93,23 @@ def set_cmd(
         return
     late = "（締切後の代理入力として記録しました）" if closed else ""
     console.print(
-        f"{outcome.department_name} {caption}{late}\n{render_outcomes([outcome])}",
+        f"{outcome.department_name} {caption}{late}\n"
+        + "\n".join(render_confirmation(translator(rt.settings.language), [outcome])),
         highlight=False,
         soft_wrap=True,
         markup=False,
     )
 
 
-@app.command("history")
+@app.command("history", help=H("cli.report.history"))
 def history_cmd(
     ctx: typer.Context,
     dept: DeptOption,
     item: ItemOption,
     round_ref: RoundOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.report.history.as_json"))] = False,
 ) -> None:
-    """ある項目×担当課の回答の履歴（古い順）。
-
-    Every revision of one item × department answer, oldest first."""
+    """Every revision of one item × department answer, oldest first."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         rnd = resolve_round(

@@ -9,6 +9,7 @@ import typer
 
 from bot.cli.common import console, print_json, runtime, user_errors
 from bot.cli.options import os_user
+from bot.cli.texts import H
 from handlers.directory import resolve_plan
 from handlers.results_import import import_results
 from handlers.scale import GradeScale
@@ -17,18 +18,20 @@ from models.db import transaction
 
 def import_results_cmd(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="達成状況一覧（.csv / .tsv / .xlsx）")],
-    plan: Annotated[str, typer.Option("--plan", "-p", help="計画の名前または番号")],
-    year: Annotated[int, typer.Option("--year", "-y", help="その表の年度（西暦、例: 2023）")],
+    file: Annotated[Path, typer.Argument(help=H("cli.results.import_results.file"))],
+    plan: Annotated[str, typer.Option("--plan", "-p", help=H("cli.results.import_results.plan"))],
+    year: Annotated[int, typer.Option("--year", "-y", help=H("cli.results.import_results.year"))],
     scale: Annotated[
-        str | None, typer.Option("--scale", help="達成度の段階（round open と同じ。省略時: A〜D）")
+        str | None, typer.Option("--scale", help=H("cli.results.import_results.scale"))
     ] = None,
-    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX のシート名")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help=H("cli.results.import_results.sheet"))
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=H("cli.results.import_results.as_json"))
+    ] = False,
 ) -> None:
-    """過去の達成状況一覧を、終了した回として取り込む（翌年度の回で「前年」として表示される）。
-
-    Load a past results table as a closed round of the plan (all or nothing)."""
+    """Load a past results table as a closed round of the plan (all or nothing)."""
     rt = runtime(ctx)
     with user_errors():
         grade_scale = GradeScale.parse(scale) if scale else None

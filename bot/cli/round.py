@@ -11,6 +11,7 @@ from rich.text import Text
 from bot.cli.common import console, fail, print_json, runtime, user_errors
 from bot.cli.options import os_user, parse_date
 from bot.cli.remind import notify_round_now
+from bot.cli.texts import H
 from bot.messengers import calendar_from_settings
 from bot.runtime import Runtime
 from handlers.directory import resolve_plan
@@ -34,20 +35,14 @@ from models.db import transaction
 from scheduler.calendar import BusinessCalendar
 from scheduler.replan import drop_unplanned_sends
 
-app = typer.Typer(
-    help="報告の回（年度ごと）を開く・一覧・締め切る・再開する・締切を変える", no_args_is_help=True
-)
+app = typer.Typer(help=H("cli.round.app"), no_args_is_help=True)
 
-RoundOption = Annotated[
-    str | None, typer.Option("--round", "-r", help="回の番号（省略時: 受付中の最新の回）")
-]
+RoundOption = Annotated[str | None, typer.Option("--round", "-r", help=H("cli.round.round"))]
 LatestRoundOption = Annotated[
     str | None,
-    typer.Option(
-        "--round", "-r", help="回の番号（省略時: 受付中の回、なければ最後に締め切った回）"
-    ),
+    typer.Option("--round", "-r", help=H("cli.round.latest_round")),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="結果を JSON で出力")]
+JsonOption = Annotated[bool, typer.Option("--json", help=H("cli.round.json"))]
 
 
 def _round_json(info: RoundInfo, *, submitted: int | None = None) -> dict[str, object]:
@@ -69,43 +64,34 @@ def _round_json(info: RoundInfo, *, submitted: int | None = None) -> dict[str, o
     return data
 
 
-@app.command("open")
+@app.command("open", help=H("cli.round.open"))
 def open_cmd(
     ctx: typer.Context,
-    plan: Annotated[str, typer.Option("--plan", "-p", help="計画の名前または番号")],
-    deadline: Annotated[
-        str, typer.Option("--deadline", "-d", help="締切日（例: 2024-05-31、今日から +28d / +4w）")
-    ],
+    plan: Annotated[str, typer.Option("--plan", "-p", help=H("cli.round.open.plan"))],
+    deadline: Annotated[str, typer.Option("--deadline", "-d", help=H("cli.round.open.deadline"))],
     year: Annotated[
         int | None,
         typer.Option(
             "--year",
             "-y",
-            help="報告する年度（西暦、例: 2023 = 令和5年度）。省略時: 受付開始日の前年度",
+            help=H("cli.round.open.year"),
         ),
     ] = None,
-    opens: Annotated[
-        str | None, typer.Option("--opens", help="受付開始日（省略時: 今日、+7d なども可）")
-    ] = None,
+    opens: Annotated[str | None, typer.Option("--opens", help=H("cli.round.open.opens"))] = None,
     scale: Annotated[
         str | None,
         typer.Option(
             "--scale",
-            help="達成度の段階（例: A,B,C,D / 'A:計画以上:100%～,B:計画どおり:70～99%' / "
-            "達成,概ね達成,未達成）。省略時: A〜D",
+            help=H("cli.round.open.scale"),
         ),
     ] = None,
     notify: Annotated[
         bool,
-        typer.Option(
-            "--notify", help="開いてすぐ各担当課へ依頼を送る（hokoku round notify と同じ）"
-        ),
+        typer.Option("--notify", help=H("cli.round.open.notify")),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """年度の回を開く（項目×担当課ごとに回答枠を作る）。
-
-    Open the round of one fiscal year: one open report slot per item × department."""
+    """Open the round of one fiscal year: one open report slot per item × department."""
     rt = runtime(ctx)
     with user_errors():
         today = rt.today()
@@ -136,11 +122,9 @@ def open_cmd(
     console.print(f"達成度: {'、'.join(g.describe() for g in info.scale.grades)}", highlight=False)
 
 
-@app.command("list")
+@app.command("list", help=H("cli.round.list"))
 def list_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """回の一覧と回答の進み具合。
-
-    Every round of the organization with its progress."""
+    """Every round of the organization with its progress."""
     rt = runtime(ctx)
     today = rt.today()
     with transaction(rt.factory) as session:
@@ -170,13 +154,11 @@ def list_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
     console.print(table)
 
 
-@app.command("show")
+@app.command("show", help=H("cli.round.show"))
 def show_cmd(
     ctx: typer.Context, round_ref: LatestRoundOption = None, as_json: JsonOption = False
 ) -> None:
-    """回の詳細（計画・日付・評価基準・進み具合）。
-
-    One round: plan, dates, grade scale and progress."""
+    """One round: plan, dates, grade scale and progress."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         rnd = resolve_round(
@@ -197,13 +179,11 @@ def show_cmd(
     )
 
 
-@app.command("close")
+@app.command("close", help=H("cli.round.close"))
 def close_cmd(
     ctx: typer.Context, round_ref: RoundOption = None, as_json: JsonOption = False
 ) -> None:
-    """回答の受付を終える（書き出し・代理入力はそのまま使える）。
-
-    Stop taking answers from departments (export and office entry still work). Idempotent."""
+    """Stop taking answers from departments (export and office entry still work). Idempotent."""
     rt = runtime(ctx)
     with user_errors(), transaction(rt.factory) as session:
         rnd = resolve_round(
@@ -227,18 +207,16 @@ def _calendar(rt: Runtime) -> BusinessCalendar:
         fail(str(exc))
 
 
-@app.command("reopen")
+@app.command("reopen", help=H("cli.round.reopen"))
 def reopen_cmd(
     ctx: typer.Context,
     round_ref: LatestRoundOption = None,
     deadline: Annotated[
-        str | None, typer.Option("--deadline", "-d", help="新しい締切日（例: 2024-06-14）")
+        str | None, typer.Option("--deadline", "-d", help=H("cli.round.reopen.deadline"))
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """締め切った回の受付を再開する（監査記録が残る）。締切を過ぎていれば --deadline で延ばす。
-
-    Take answers again in a closed round (audited), optionally with a new deadline."""
+    """Take answers again in a closed round (audited), optionally with a new deadline."""
     rt = runtime(ctx)
     calendar = _calendar(rt)
     with user_errors():
@@ -263,19 +241,14 @@ def reopen_cmd(
     console.print("\n".join(lines), highlight=False, soft_wrap=True)
 
 
-@app.command("edit")
+@app.command("edit", help=H("cli.round.edit"))
 def edit_cmd(
     ctx: typer.Context,
-    deadline: Annotated[
-        str, typer.Option("--deadline", "-d", help="新しい締切日（例: 2024-06-14）")
-    ],
+    deadline: Annotated[str, typer.Option("--deadline", "-d", help=H("cli.round.edit.deadline"))],
     round_ref: LatestRoundOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """回の締切を変える（監査記録が残る）。リマインド・督促は新しい締切から計算し直す。
-
-    Move the round's deadline (audited); reminders and chases follow the new date, and
-    messages planned for the old date that have not gone out yet are dropped."""
+    """Move the round's deadline (audited); reminders and chases follow the new date, and messages planned for the old date that have not gone out yet are dropped."""
     rt = runtime(ctx)
     calendar = _calendar(rt)
     with user_errors():

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import console, fail
+from bot.cli.texts import H
 from bot.samples import CATALOGUE, Sample
 
 
@@ -26,17 +27,10 @@ def _find(name: str) -> Sample:
 
 
 def samples_cmd(
-    name: Annotated[
-        str | None, typer.Argument(help="見本の名前（nishitokyo / kiyose / tsurugashima）")
-    ] = None,
-    copy: Annotated[
-        Path | None, typer.Option("--copy", help="見本をこのファイル（またはフォルダー）へ写す")
-    ] = None,
+    name: Annotated[str | None, typer.Argument(help=H("cli.samples.samples.name"))] = None,
+    copy: Annotated[Path | None, typer.Option("--copy", help=H("cli.samples.samples.copy"))] = None,
 ) -> None:
-    """同梱の見本（計画表 CSV）の一覧。名前を付けるとそのファイルの場所を表示する。
-
-    The sample plan tables shipped with hokoku. With NAME: print that file's path (for
-    `hokoku plan import "$(hokoku samples nishitokyo)"`); with --copy: copy it out."""
+    """The sample plan tables shipped with hokoku. With NAME: print that file's path (for `hokoku plan import "$(hokoku samples nishitokyo)"`); with --copy: copy it out."""
     if name is None:
         if copy is not None:
             fail("--copy には見本の名前が必要です（例: hokoku samples nishitokyo --copy .）。")

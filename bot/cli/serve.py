@@ -5,27 +5,28 @@ from __future__ import annotations
 import typer
 
 from bot.cli.common import fail, runtime
+from bot.cli.texts import H
 
-app = typer.Typer(help="ボットのサーバーを起動する（Slack / LINE）")
+app = typer.Typer(help=H("cli.serve.app"))
 
 
-@app.callback(invoke_without_command=True)
+@app.callback(invoke_without_command=True, help=H("cli.serve.serve"))
 def serve(
     ctx: typer.Context,
-    port: int = typer.Option(3000, help="待ち受けるポート"),
-    host: str = typer.Option("0.0.0.0", help="待ち受けるアドレス"),
+    port: int = typer.Option(3000, help=H("cli.serve")),
+    host: str = typer.Option("0.0.0.0", help=H("cli.serve2")),
     no_scheduler: bool = typer.Option(
         False,
         "--no-scheduler",
-        help="スケジューラー（依頼・リマインド・督促）を内蔵で動かさない（別に hokoku scheduler を動かす場合）",
+        help=H("cli.serve3"),
     ),
     socket_mode: bool = typer.Option(
         False,
         "--socket-mode",
-        help="Slack を Socket Mode で接続（公開URL不要、SLACK_APP_TOKEN が必要）",
+        help=H("cli.serve4"),
     ),
 ) -> None:
-    """ボットのサーバー（Slack /slack/events、LINE /line/callback、/healthz、スケジューラー）を起動する。"""
+    """Run the bot's server: Slack /slack/events, LINE /line/callback, /healthz and the scheduler."""
     # The server and the platform SDKs load here, not when any other command starts.
     import uvicorn
     from slack_bolt.error import BoltError

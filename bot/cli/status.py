@@ -12,6 +12,8 @@ from rich.text import Text
 
 from bot.cli.common import console, fail, print_json, runtime, user_errors
 from bot.cli.summary import LangOption, SummaryOption, print_summary
+from bot.cli.texts import H
+from handlers import renderers
 from handlers.compare import compare_rounds
 from handlers.directory import find_department
 from handlers.rounds import VIEW, resolve_round
@@ -29,10 +31,9 @@ from handlers.summary_text import summary_text
 BAR_WIDTH = 20
 
 
-def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
-    """A text progress bar: `████████░░░░`."""
-    filled = round(width * done / total) if total else 0
-    return "█" * filled + "░" * (width - filled)
+def bar(done: int, total: int) -> str:
+    """The chat's progress bar, twice as wide for the terminal."""
+    return renderers.bar(done, total, BAR_WIDTH)
 
 
 def deadline_note(summary: StatusSummary, today: date) -> str:
@@ -137,18 +138,18 @@ def status_cmd(
     ctx: typer.Context,
     round_ref: Annotated[
         str | None,
-        typer.Option("--round", help="回の番号（省略時: 受付中の回、なければ最後に締め切った回）"),
+        typer.Option("--round", help=H("cli.status.status.round_ref")),
     ] = None,
-    dept: Annotated[str | None, typer.Option("--dept", help="この担当課だけを集計")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
+    dept: Annotated[str | None, typer.Option("--dept", help=H("cli.status.status.dept"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.status.status.as_json"))] = False,
     with_compare: Annotated[
         bool,
-        typer.Option("--compare", help="前回の回と比べて達成度が上がった・下がった・同じ件数"),
+        typer.Option("--compare", help=H("cli.status.status.with_compare")),
     ] = False,
     summary_only: SummaryOption = False,
     lang: LangOption = "ja",
 ) -> None:
-    """回答状況（件数・達成度の分布・担当課別・上位階層別）を表示する。"""
+    """Progress of the round: counts, grades, per department and per top level."""
     if summary_only and dept is not None:
         fail("--summary は計画全体のまとめです。--dept と一緒には使えません。")
     rt = runtime(ctx)

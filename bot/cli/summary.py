@@ -7,16 +7,15 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import console, fail, print_json
+from bot.cli.texts import H
 from handlers.status import StatusSummary
 from handlers.summary_text import SummaryText
 
 SummaryOption = Annotated[
     bool,
-    typer.Option(
-        "--summary", help="委員会向けのまとめ文（全体と目標別、前年度比較つき）だけを表示"
-    ),
+    typer.Option("--summary", help=H("cli.summary.summary")),
 ]
-LangOption = Annotated[str, typer.Option("--lang", help="まとめ文の言語: ja（既定）/ en")]
+LangOption = Annotated[str, typer.Option("--lang", help=H("cli.summary.lang"))]
 LANGUAGES = ("ja", "en")
 
 

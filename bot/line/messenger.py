@@ -13,66 +13,25 @@ from typing import Any
 from bot.line import flex
 from bot.line.client import LineClient
 from bot.settings import Settings
-from handlers.outbound_text import unreachable_line
-from handlers.ports import (
-    PURPOSE_REQUEST,
-    OfficeDigest,
-    OutboundMessage,
-    RoundRequest,
-    Target,
-)
+from handlers.i18n import DEFAULT_LANGUAGE, translator
+from handlers.ports import OfficeDigest, OutboundMessage, RoundRequest, Target
 
 
 @lru_cache(maxsize=256)
-def render(message: OutboundMessage) -> list[dict[str, Any]]:
+def _cached(message: RoundRequest | OfficeDigest, language: str) -> list[dict[str, Any]]:
+    return flex.outbound(translator(language), message)
+
+
+def render(message: OutboundMessage, language: str) -> list[dict[str, Any]]:
     """Messaging API JSON for one outbound message (at most 5 messages, LINE's limit).
 
-    Cached: every target of a department gets the same message object in a fan-out, so
-    it is built once. The result is shared: callers must not change it.
+    Requests and digests are cached per language: every target of a department gets the
+    same message object in a fan-out, so it is built once. The result is shared: callers
+    must not change it.
     """
-    if isinstance(message, RoundRequest):
-        return render_request(message)
-    if isinstance(message, OfficeDigest):
-        return flex.texts(render_digest(message))
-    return flex.texts(message.text)
-
-
-def render_request(request: RoundRequest) -> list[dict[str, Any]]:
-    intro = flex.request_intro(
-        round_label=request.round_label,
-        plan_name=request.plan_name,
-        department_name=request.department_name,
-        deadline=request.deadline,
-        total=request.total_items,
-        pending=len(request.pending),
-        reminder=request.purpose != PURPOSE_REQUEST,
-    )
-    page = flex.item_page(
-        request.pending,
-        round_id=request.round_id,
-        department_id=request.department_id,
-        grades=[(letter, "") for letter in request.grades],
-        heading=f"{request.round_label} 未回答の項目",
-    )
-    return [intro, *page]
-
-
-def render_digest(digest: OfficeDigest) -> str:
-    percent = round(100 * digest.submitted / digest.total) if digest.total else 100
-    lines = [
-        f"{digest.round_label} {digest.plan_name} 回答状況",
-        f"回答 {digest.submitted} / {digest.total}（{percent}%）"
-        f"　締切 {digest.deadline.month}月{digest.deadline.day}日",
-    ]
-    if digest.overdue:
-        lines.append("未回答の担当課:")
-        for line in digest.overdue:
-            numbers = "、".join(str(item.number) for item in line.pending)
-            lines.append(f"・{line.department_name}（{len(line.pending)}件: {numbers}）")
-    else:
-        lines.append("未回答の担当課はありません。")
-    lines.extend(unreachable_line(entry) for entry in digest.unreachable)
-    return "\n".join(lines)
+    if isinstance(message, RoundRequest | OfficeDigest):
+        return _cached(message, language)
+    return flex.outbound(translator(language), message)
 
 
 class LineMessenger:
@@ -80,23 +39,28 @@ class LineMessenger:
 
     platform = "line"
 
-    def __init__(self, client: LineClient) -> None:
+    def __init__(self, client: LineClient, *, language: str = DEFAULT_LANGUAGE) -> None:
         self._client = client
+        self._language = language  # HOKOKU_LANGUAGE: for targets that chose none
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LineMessenger:
-        return cls(LineClient.from_settings(settings))
+        return cls(LineClient.from_settings(settings), language=settings.language)
 
     def send(
         self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
     ) -> None:
-        self._client.push(target.external_id, render(message), key=key)
+        self._client.push(
+            target.external_id, render(message, target.language or self._language), key=key
+        )
 
     async def send_async(
         self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
     ) -> None:
         """`send` on the running event loop (the outbox keeps many pushes in flight)."""
-        await self._client.push_async(target.external_id, render(message), key=key)
+        await self._client.push_async(
+            target.external_id, render(message, target.language or self._language), key=key
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()

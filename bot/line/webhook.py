@@ -1,7 +1,8 @@
 """`POST /line/callback`: signature check, once-only processing, replies after the response.
 
-Each event is handled in its own transaction that also records its webhookEventId
-(ProcessedEvent), so a redelivered event is recognised and skipped; the 200 goes out only
+Each event becomes an interaction-layer intent (bot.line.events), handled in its own
+transaction that also claims its webhookEventId, so a redelivered event is recognised and
+skipped; the 200 goes out only
 after every event of the body is committed, and the replies are sent by a background task
 after it. When the database is unavailable or busy the answer is 503, so LINE redelivers
 (events already committed are then skipped). An oversized, non-UTF-8, unsigned or
@@ -27,13 +28,13 @@ from starlette.routing import Route
 
 from bot.http_body import BadBody, read_limited, utf8
 from bot.line.client import LineClient
-from bot.line.events import EVENT_HANDLERS, PLATFORM, EventContext, chat_of
-from bot.line.flex import text
-from bot.line.limits import MESSAGES_PER_CALL
+from bot.line.events import INTENTS, actor, chat_of
+from bot.line.flex import messages
 from bot.runtime import Runtime
 from bot.settings import Settings
-from handlers.dedupe import claim_event
-from handlers.errors import HokokuError
+from handlers.i18n import translator
+from handlers.interaction import Inbound, handle
+from handlers.interaction import Reply as LayerReply
 from models import utcnow
 from models.db import INTAKE_ATTEMPTS, DatabaseBusy, DatabaseUnavailable, run_transaction
 
@@ -57,6 +58,7 @@ class LineWebhook:
         self._runtime = runtime
         self._client = client
         self._zone = ZoneInfo(settings.timezone)
+        self._language = settings.language
 
     async def callback(self, request: Request) -> PlainTextResponse:
         signature = request.headers.get(SIGNATURE_HEADER)
@@ -90,40 +92,28 @@ class LineWebhook:
         return replies
 
     def process_one(self, event: Event) -> Reply | None:
-        handler = EVENT_HANDLERS.get(type(event))
+        translate = INTENTS.get(type(event))
         chat = chat_of(getattr(event, "source", None))
         event_key = getattr(event, "webhook_event_id", None)
-        if handler is None or chat is None or not event_key:
+        if translate is None or chat is None or not event_key:
             return None
         now = utcnow()
-        ctx = EventContext(
-            organization_id=self._runtime.organization_id,
-            event_key=event_key,
-            chat=chat,
+        inbound = Inbound(
+            actor(chat, organization_id=self._runtime.organization_id, language=self._language),
+            translate(event, chat),
             now=now,
             today=now.astimezone(self._zone).date(),
+            delivery=event_key,
         )
 
-        def work(session: Session) -> list[dict[str, Any]] | None:
-            if not claim_event(session, platform=PLATFORM, event_key=event_key):
-                return None  # a redelivery of an event already handled
-            return handler(session, ctx, event)
+        def work(session: Session) -> LayerReply | None:
+            return handle(session, inbound)
 
-        def claim_only(session: Session) -> bool:
-            return claim_event(session, platform=PLATFORM, event_key=event_key)
-
-        factory = self._runtime.factory
-        try:
-            messages = run_transaction(factory, work, attempts=INTAKE_ATTEMPTS)
-        except HokokuError as exc:
-            # Nothing of the event was kept; remember it was answered, and say why.
-            if not run_transaction(factory, claim_only, attempts=INTAKE_ATTEMPTS):
-                return None
-            messages = [text(exc.message)]
+        reply = run_transaction(self._runtime.factory, work, attempts=INTAKE_ATTEMPTS)
         token = getattr(event, "reply_token", None)
-        if not messages or not token:
-            return None
-        return Reply(token, messages[:MESSAGES_PER_CALL])
+        if reply is None or not reply.parts or not token:
+            return None  # a redelivery, chatter in a group, or nothing to reply to
+        return Reply(token, messages(translator(reply.language), reply))
 
     def send_replies(self, replies: list[Reply]) -> None:
         for reply in replies:

@@ -23,6 +23,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.listeners import register_all
 from bot.slack.payloads import MalformedPayload
+from handlers.i18n import msg, translator
 from models.db import DatabaseBusy, DatabaseUnavailable
 
 logger = logging.getLogger("hokoku.slack")
@@ -32,10 +33,14 @@ class SlackNotConfigured(Exception):
     """SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET is missing."""
 
 
+def _missing(settings: Settings, names: tuple[str, ...]) -> str:
+    return translator(settings.language).render(msg("settings.missing", names=names))
+
+
 def make_client(settings: Settings) -> WebClient:
     """A WebClient against SLACK_API_URL that honours 429 Retry-After and retries blips."""
     if settings.slack_bot_token is None:
-        raise SlackNotConfigured("SLACK_BOT_TOKEN が設定されていません。")
+        raise SlackNotConfigured(_missing(settings, ("SLACK_BOT_TOKEN",)))
     client = WebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
@@ -61,7 +66,7 @@ def build_slack_app(
             )
             if value is None
         ]
-        raise SlackNotConfigured(f"{' と '.join(missing)} が設定されていません。")
+        raise SlackNotConfigured(_missing(settings, tuple(missing)))
     kwargs = {} if listener_executor is None else {"listener_executor": listener_executor}
     app = App(
         name="hokoku",

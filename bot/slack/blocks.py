@@ -1,25 +1,45 @@
-"""Block Kit builders: plain data in, Slack JSON out. No I/O, no database.
+"""Block Kit layout: the interaction layer's replies and the outbound messages as Slack JSON.
 
-Every field that carries our data is clipped to its documented limit (bot.slack.limits);
-long texts are split into several sections rather than cut.
+No I/O, no database, no sentence of its own: every text comes from the catalog (through
+the translator) or from the renderers in handlers.renderers, which the console and LINE
+use too. Every field that carries our data is clipped to its documented limit
+(bot.slack.limits); long texts are split into several sections rather than cut.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.slack import ids, limits
+from bot.slack.answer_form import FormMeta
 from bot.slack.limits import clip
-from handlers.identities import Membership
-from handlers.outbound_text import unreachable_line
-from handlers.ports import OfficeDigest, PendingItem, RoundRequest, TextMessage
-from handlers.replies import bar
+from handlers.i18n import Translator
+from handlers.interaction.reply import (
+    ANSWER,
+    Choice,
+    FormErrors,
+    FormView,
+    Home,
+    ItemCards,
+    Reply,
+    Status,
+)
+from handlers.interaction.text import part_lines, reply_text
+from handlers.plan_nodes import hierarchy_path
+from handlers.ports import OfficeDigest, OutboundMessage, RoundRequest
+from handlers.renderers import (
+    bar,
+    item_label,
+    previous_grade,
+    render_digest,
+    render_outbound,
+    render_request,
+    render_status,
+)
 from handlers.reports import MAX_COMMENT, SlotView
 from handlers.scale import GradeScale
-from handlers.status import StatusSummary
 
 Block = dict[str, Any]
 
@@ -27,12 +47,7 @@ MAX_MESSAGE_BLOCKS = limits.MESSAGE_BLOCKS
 MAX_VIEW_BLOCKS = limits.VIEW_BLOCKS
 MAX_LISTED = 15
 SECTION_LIMIT = limits.SECTION_TEXT
-
-_PURPOSE_HEAD = {
-    "request": "報告のお願い",
-    "reminder": "報告のリマインド",
-    "overdue": "報告期限を過ぎています",
-}
+LINES_PER_SECTION = 30
 
 
 def plain(text: str, limit: int = limits.PLACEHOLDER) -> dict[str, Any]:
@@ -58,86 +73,8 @@ def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, limits.HEADER_TEXT)}
 
 
-def report_button_value(*, round_id: int, department_id: int) -> str:
-    return json.dumps({"r": round_id, "d": department_id})
-
-
-def report_button(*, round_id: int, department_id: int, label: str = "報告する") -> Block:
-    return {
-        "type": "button",
-        "action_id": ids.ACTION_OPEN_REPORT,
-        "text": plain(label, limits.BUTTON_TEXT),
-        "style": "primary",
-        "value": report_button_value(round_id=round_id, department_id=department_id),
-    }
-
-
-def _pending_lines(pending: Sequence[PendingItem]) -> str:
-    lines = []
-    for item in pending[:MAX_LISTED]:
-        before = f"（昨年度 {item.previous_grade}）" if item.previous_grade else ""
-        lines.append(f"• {item.number}  {clip(item.display, 60)}{before}")
-    if len(pending) > MAX_LISTED:
-        lines.append(f"…ほか{len(pending) - MAX_LISTED}件")
-    return "\n".join(lines)
-
-
-def round_request(message: RoundRequest) -> tuple[str, list[Block]]:
-    """The request/reminder posted to a department: what, by when, how many, and a button."""
-    head = _PURPOSE_HEAD.get(message.purpose, "報告のお願い")
-    title = f"{message.round_label} {message.plan_name} {head}"
-    answered = message.total_items - len(message.pending)
-    summary = (
-        f"*{message.department_name}* の担当項目 {message.total_items}件"
-        f"（回答済み {answered}件・未回答 {len(message.pending)}件）\n"
-        f"締切: *{message.deadline:%Y年%-m月%-d日}*"
-    )
-    blocks: list[Block] = [header(title), section(summary)]
-    if message.pending:
-        blocks.append(section("*未回答の項目*\n" + _pending_lines(message.pending)))
-    blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                report_button(round_id=message.round_id, department_id=message.department_id)
-            ],
-        }
-    )
-    blocks.append(
-        context(
-            f"達成度は {'／'.join(message.grades)} から選びます。"
-            "DMで「項目番号 達成度 コメント」と送っても回答できます（例: 12 B 市広報紙で周知した）。"
-        )
-    )
-    fallback = f"{title}: {message.department_name} 未回答{len(message.pending)}件（締切 {message.deadline:%Y-%m-%d}）"
-    return clip(fallback, limits.MESSAGE_TEXT), blocks
-
-
-def office_digest(message: OfficeDigest) -> tuple[str, list[Block]]:
-    percent = round(100 * message.submitted / message.total, 1) if message.total else 0.0
-    title = f"{message.round_label} {message.plan_name} 進捗"
-    blocks: list[Block] = [
-        header(title),
-        section(
-            f"回答 {message.submitted}/{message.total}件 `{bar(message.submitted, message.total)}` "
-            f"{percent:g}%\n締切: {message.deadline:%Y年%-m月%-d日}"
-        ),
-    ]
-    unreachable = [section(unreachable_line(entry)) for entry in message.unreachable]
-    for line in message.overdue[: MAX_MESSAGE_BLOCKS - 3 - len(unreachable)]:
-        blocks.append(section(f"*{line.department_name}*\n" + _pending_lines(line.pending)))
-    blocks.extend(unreachable)
-    fallback = f"{title}: {message.submitted}/{message.total}件 ({percent:g}%)"
-    return fallback, blocks
-
-
-def text_message(message: TextMessage) -> tuple[str, list[Block]]:
-    return long_text(message.text)
-
-
-def long_text(text: str) -> tuple[str, list[Block]]:
-    """A reply of any length: sections under Slack's limits, and a clipped fallback text."""
-    return clip(text, limits.MESSAGE_TEXT), text_blocks(text)
+def bold(text: str) -> str:
+    return f"*{text}*"
 
 
 def text_blocks(text: str) -> list[Block]:
@@ -151,242 +88,276 @@ def text_blocks(text: str) -> list[Block]:
         current = f"{current}\n{line}" if current else line
     if current:
         chunks.append(current)
-    return [section(c) for c in chunks[:MAX_MESSAGE_BLOCKS]]
+    return [section(c) for c in chunks if c.strip()]
 
 
-def department_choice(
-    memberships: Sequence[Membership], *, round_id: int, prompt: str
-) -> list[Block]:
-    """Buttons, one per department, when a person answers for several."""
-    buttons = [
-        {
-            "type": "button",
-            "action_id": f"{ids.ACTION_OPEN_REPORT}_{m.department_id}",
-            "text": plain(m.department_name, limits.BUTTON_TEXT),
-            "value": report_button_value(round_id=round_id, department_id=m.department_id),
-        }
-        for m in memberships
+def line_sections(lines: Sequence[str]) -> list[Block]:
+    """Many short lines (a status table) as sections of LINES_PER_SECTION lines."""
+    return [
+        block
+        for start in range(0, len(lines), LINES_PER_SECTION)
+        for block in text_blocks("\n".join(lines[start : start + LINES_PER_SECTION]))
     ]
-    blocks: list[Block] = [section(prompt)]
-    for start in range(0, len(buttons), 25):  # an actions block holds at most 25 elements
-        blocks.append({"type": "actions", "elements": buttons[start : start + 25]})
-    return blocks
 
 
-def chat_department_choice(memberships: Sequence[Membership], *, prompt: str) -> list[Block]:
-    """Buttons that say which department a DM answer is for (the text is kept and re-run)."""
-    buttons = [
-        {
-            "type": "button",
-            "action_id": f"{ids.ACTION_CHOOSE_DEPARTMENT}_{m.department_id}",
-            "text": plain(m.department_name, limits.BUTTON_TEXT),
-            "value": str(m.department_id),
-        }
-        for m in memberships
+def long_text(text: str) -> tuple[str, list[Block]]:
+    """A text of any length: sections under Slack's limits, and a clipped fallback text."""
+    return clip(text, limits.MESSAGE_TEXT), text_blocks(text)[:MAX_MESSAGE_BLOCKS]
+
+
+# --- buttons ------------------------------------------------------------------------------
+
+
+def report_button_value(*, round_id: int, department_id: int) -> str:
+    return json.dumps({"r": round_id, "d": department_id})
+
+
+def report_button(t: Translator, *, round_id: int, department_id: int) -> Block:
+    return {
+        "type": "button",
+        "action_id": ids.ACTION_OPEN_REPORT,
+        "text": plain(t("report.button"), limits.BUTTON_TEXT),
+        "style": "primary",
+        "value": report_button_value(round_id=round_id, department_id=department_id),
+    }
+
+
+def _actions(buttons: list[Block]) -> list[Block]:
+    return [
+        {"type": "actions", "elements": buttons[start : start + limits.ACTIONS_ELEMENTS]}
+        for start in range(0, len(buttons), limits.ACTIONS_ELEMENTS)
     ]
-    blocks: list[Block] = [section(prompt)]
-    for start in range(0, len(buttons), 25):
-        blocks.append({"type": "actions", "elements": buttons[start : start + 25]})
-    return blocks
 
 
-# ---------------------------------------------------------------- the answer modal
+def choice_blocks(t: Translator, choice: Choice) -> list[Block]:
+    """One button per department: re-run the waiting message as it, or open its form."""
+    buttons = []
+    for member in choice.options:
+        if choice.then == ANSWER:
+            action_id = f"{ids.ACTION_CHOOSE_DEPARTMENT}_{member.department_id}"
+            value = str(member.department_id)
+        else:
+            action_id = f"{ids.ACTION_OPEN_REPORT}_{member.department_id}"
+            value = report_button_value(
+                round_id=choice.round_id, department_id=member.department_id
+            )
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": action_id,
+                "text": plain(member.department_name, limits.BUTTON_TEXT),
+                "value": value,
+            }
+        )
+    return [section(t.render(choice.prompt)), *_actions(buttons)]
 
 
-@dataclass(frozen=True)
-class AnswerPage:
-    """One page of the answer modal: which slots, and what to prefill."""
+# --- replies ------------------------------------------------------------------------------
 
-    round_label: str
-    department_name: str
-    deadline_text: str
-    scale: GradeScale
-    slots: Sequence[SlotView]
-    values: dict[int, tuple[str | None, str]]  # item number → (grade, comment) to prefill
-    page: int  # 0-based
-    pages: int
-    total_items: int
-    private_metadata: str
+
+def message(t: Translator, reply: Reply) -> tuple[str, list[Block]]:
+    """A reply as a Slack message: fallback text and blocks (buttons where it has choices)."""
+    blocks: list[Block] = []
+    for part in reply.parts:
+        if isinstance(part, Choice):
+            blocks.extend(choice_blocks(t, part))
+        elif isinstance(part, ItemCards):
+            button = report_button(t, round_id=part.round_id, department_id=part.department_id)
+            blocks.append({"type": "actions", "elements": [button]})
+        elif isinstance(part, Status):
+            lines = render_status(
+                t, part.summary, office=part.office, department_name=part.department_name
+            )
+            blocks.extend(line_sections(lines))
+        else:
+            blocks.extend(text_blocks("\n".join(part_lines(t, part))))
+    return clip(reply_text(reply), limits.MESSAGE_TEXT), blocks[:MAX_MESSAGE_BLOCKS]
+
+
+def form_errors(errors: FormErrors, t: Translator, state_values: Iterable[str]) -> dict[str, str]:
+    """`response_action: errors`: block id → message (a problem of the whole form goes on
+    the first input of the page)."""
+    first = next(iter(state_values), "general")
+    found: dict[str, str] = {}
+    for (field, number), problem in errors.errors.items():
+        if number == 0:
+            block = first
+        else:
+            block = ids.grade_block(number) if field == "grade" else ids.comment_block(number)
+        found[block] = t.render(problem)
+    return found
+
+
+# --- the answer modal ---------------------------------------------------------------------
 
 
 def _grade_option(scale: GradeScale, letter: str) -> dict[str, Any]:
     for grade in scale.grades:
         if grade.letter == letter:
-            text = grade.letter + (f" {grade.label}" if grade.label else "")
-            text += f"（{grade.band}）" if grade.band else ""
-            return {"text": plain(text, limits.OPTION_TEXT), "value": grade.letter}
+            return {"text": plain(grade.describe(), limits.OPTION_TEXT), "value": grade.letter}
     return {"text": plain(letter, limits.OPTION_TEXT), "value": letter}
 
 
-def _item_blocks(slot: SlotView, page: AnswerPage) -> list[Block]:
-    grade, comment = page.values.get(slot.item_number, (slot.grade, slot.comment))
+def _item_blocks(t: Translator, slot: SlotView, view: FormView) -> list[Block]:
+    grade, comment = view.values.get(slot.item_number, (slot.grade, slot.comment))
     select: dict[str, Any] = {
         "type": "static_select",
         "action_id": ids.ACTION_GRADE,
-        "placeholder": plain("達成度を選ぶ"),
-        "options": [_grade_option(page.scale, g.letter) for g in page.scale.grades][
+        "placeholder": plain(t("form.grade.placeholder")),
+        "options": [_grade_option(view.scale, g.letter) for g in view.scale.grades][
             : limits.SELECT_OPTIONS
         ],
     }
-    if grade and page.scale.match(grade):
-        select["initial_option"] = _grade_option(page.scale, grade)
+    if grade and view.scale.match(grade):
+        select["initial_option"] = _grade_option(view.scale, grade)
     comment_input: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": ids.ACTION_COMMENT,
         "multiline": True,
         "max_length": min(MAX_COMMENT, limits.TEXT_INPUT),
-        "placeholder": plain("取組計画と達成状況"),
+        "placeholder": plain(t("form.comment.placeholder")),
     }
     if comment:
         comment_input["initial_value"] = comment[: min(MAX_COMMENT, limits.TEXT_INPUT)]
     where = f"No.{slot.item_number}"
     if slot.path:
-        where += "　" + " › ".join(slot.path)
+        where += "  " + hierarchy_path(slot.path)
     before = ""
     if slot.previous_grade:
-        before = f"昨年度: *{slot.previous_grade}*"
+        before = t("previous.grade", grade=bold(slot.previous_grade))
         if slot.previous_comment:
             before += f" {clip(slot.previous_comment, 300)}"
     return [
-        section(f"*{slot.item_display}*"),
+        section(bold(slot.item_display)),
         context(where, before),
         {
             "type": "input",
             "block_id": ids.grade_block(slot.item_number),
             "optional": True,
-            "label": plain("達成度"),
+            "label": plain(t("form.grade")),
             "element": select,
         },
         {
             "type": "input",
             "block_id": ids.comment_block(slot.item_number),
             "optional": True,
-            "label": plain("取組計画と達成状況（コメント）"),
+            "label": plain(t("form.comment")),
             "element": comment_input,
         },
         {"type": "divider"},
     ]
 
 
-def answer_modal(page: AnswerPage) -> dict[str, Any]:
-    """One page of the modal. Submit = next page (validated) or, on the last page, send."""
-    last = page.page == page.pages - 1
+def modal(t: Translator, view: FormView) -> dict[str, Any]:
+    """One page of the answer modal. Submit = next page (validated) or, on the last, send."""
+    last = view.page == view.pages - 1
+    several = view.pages > 1
+    head = t("form.head", department=bold(view.department_name), total=view.total_items)
+    note = t("form.note", deadline=t.date(view.deadline))
     blocks: list[Block] = [
-        section(
-            f"*{page.department_name}* の担当項目 {page.total_items}件"
-            + (f"（{page.page + 1}/{page.pages}ページ）" if page.pages > 1 else "")
-        ),
-        context(
-            f"締切 {page.deadline_text}。空欄のままの項目は未回答のまま残ります。"
-            + ("「次へ」で入力内容は保持されます。" if page.pages > 1 else "")
-        ),
+        section(head + (t("form.page", page=view.page + 1, pages=view.pages) if several else "")),
+        context(note + (t("form.note.pages") if several else "")),
     ]
-    if page.page > 0:
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": ids.ACTION_PAGE_BACK,
-                        "text": plain("← 前のページ", limits.BUTTON_TEXT),
-                        "value": str(page.page - 1),
-                    }
-                ],
-            }
-        )
-    for slot in page.slots:
-        blocks.extend(_item_blocks(slot, page))
+    if view.page > 0:
+        back = {
+            "type": "button",
+            "action_id": ids.ACTION_PAGE_BACK,
+            "text": plain(t("form.back"), limits.BUTTON_TEXT),
+            "value": str(view.page - 1),
+        }
+        blocks.append({"type": "actions", "elements": [back]})
+    for slot in view.slots:
+        blocks.extend(_item_blocks(t, slot, view))
     assert len(blocks) <= MAX_VIEW_BLOCKS, "answer page exceeds Slack's 100-block limit"
-    submit = "送信" if last else f"次へ（{page.page + 2}/{page.pages}）"
+    submit = t("form.submit") if last else t("form.next", page=view.page + 2, pages=view.pages)
     return {
         "type": "modal",
         "callback_id": ids.CALLBACK_ANSWER,
-        "title": plain(f"{page.round_label} 報告", limits.MODAL_TITLE),
+        "title": plain(t("form.title", year=t.fiscal_year(view.fiscal_year)), limits.MODAL_TITLE),
         "submit": plain(submit, limits.MODAL_BUTTON),
-        "close": plain("閉じる", limits.MODAL_BUTTON),
-        "private_metadata": page.private_metadata,
+        "close": plain(t("form.close"), limits.MODAL_BUTTON),
+        "private_metadata": FormMeta(view.round_id, view.department_id, view.page).dump(),
         "blocks": blocks,
     }
 
 
-# ---------------------------------------------------------------- App Home and status
+# --- App Home -----------------------------------------------------------------------------
 
 
-def home_member(
-    *,
-    title: str,
-    sections: Sequence[tuple[Membership, Sequence[SlotView]]],
-    round_id: int,
-) -> dict[str, Any]:
-    blocks: list[Block] = [header(title)]
-    for member, slots in sections:
+def _listed(t: Translator, lines: list[str]) -> str:
+    shown = lines[:MAX_LISTED]
+    if len(lines) > MAX_LISTED:
+        shown.append(t.plural("list.more", len(lines) - MAX_LISTED))
+    return "\n".join(shown)
+
+
+def home_view(t: Translator, reply: Reply) -> dict[str, Any]:
+    """The Home tab: the person's items per department, the office's progress, or (not
+    linked, no open round) what the reply says."""
+    home = reply.find(Home)
+    if home is None:
+        text_part = [header(t("home.unlinked.title")), *text_blocks(reply_text(reply))]
+        return {"type": "home", "blocks": text_part[:MAX_VIEW_BLOCKS]}
+    blocks: list[Block] = [
+        header(t("home.title", year=t.fiscal_year(home.fiscal_year), plan=home.plan_title))
+    ]
+    if home.status is not None:
+        blocks.extend(line_sections(render_status(t, home.status, office=True)))
+        blocks.append(context(t("home.export")))
+        return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
+    for entry in home.sections:
+        slots = entry.slots
         pending = [s for s in slots if s.grade is None]
         done = [s for s in slots if s.grade is not None]
+        progress = t(
+            "home.progress", done=len(done), total=len(slots), bar=f"`{bar(len(done), len(slots))}`"
+        )
         blocks.append(
             {
                 "type": "section",
-                "text": mrkdwn(
-                    f"*{member.department_name}*　回答 {len(done)}/{len(slots)}件 "
-                    f"`{bar(len(done), len(slots))}`"
+                "text": mrkdwn(f"{bold(entry.member.department_name)}  {progress}"),
+                "accessory": report_button(
+                    t, round_id=home.round_id, department_id=entry.member.department_id
                 ),
-                "accessory": report_button(round_id=round_id, department_id=member.department_id),
             }
         )
         if pending:
-            blocks.append(
-                section(
-                    "*未回答*\n"
-                    + _pending_lines(
-                        [
-                            PendingItem(s.item_number, s.item_display, s.previous_grade)
-                            for s in pending
-                        ]
-                    )
-                )
-            )
+            lines = [
+                f"• {item_label(s.item_number, s.item_display)}{previous_grade(t, s.previous_grade)}"
+                for s in pending
+            ]
+            blocks.append(section(bold(t("home.pending")) + "\n" + _listed(t, lines)))
         if done:
-            lines = [f"• {s.item_number}  {clip(s.item_display, 40)} → *{s.grade}*" for s in done]
-            shown = lines[:MAX_LISTED] + (
-                [f"…ほか{len(lines) - MAX_LISTED}件"] if len(lines) > MAX_LISTED else []
-            )
-            blocks.append(section("*回答済み*\n" + "\n".join(shown)))
+            lines = [
+                f"• {s.item_number}  {clip(s.item_display, 40)} → {bold(s.grade or '')}"
+                for s in done
+            ]
+            blocks.append(section(bold(t("home.answered")) + "\n" + _listed(t, lines)))
         blocks.append({"type": "divider"})
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 
 
-def status_lines(summary: StatusSummary) -> list[str]:
-    """Office view: overdue first, then least complete; one text bar per department."""
-    ordered = sorted(summary.departments, key=lambda d: (-d.overdue, d.submitted - d.total, d.name))
-    return [
-        f"{'⚠ ' if d.overdue else ''}*{d.name}* `{bar(d.submitted, d.total)}` {d.submitted}/{d.total}"
-        for d in ordered
-    ]
+# --- outbound -----------------------------------------------------------------------------
 
 
-def status_head(summary: StatusSummary) -> str:
-    grades = "  ".join(f"{k}: {v}" for k, v in summary.grades.items())
-    state = "・受付終了" if summary.closed else ("・期限超過" if summary.past_deadline else "")
-    return (
-        f"*{summary.round_label} {summary.plan_name}*（締切 {summary.deadline:%Y-%m-%d}{state}）\n"
-        f"回答 {summary.submitted}/{summary.total}件 `{bar(summary.submitted, summary.total)}` "
-        f"{summary.percent:g}%\n達成度  {grades}"
-    )
+def _titled(lines: list[str]) -> list[Block]:
+    """A renderer's lines: the first as a header, the rest as sections."""
+    return [header(lines[0]), *line_sections(lines[1:])]
 
 
-def office_status(summary: StatusSummary) -> list[Block]:
-    blocks: list[Block] = [section(status_head(summary))]
-    lines = status_lines(summary)
-    for start in range(0, len(lines), 30):
-        blocks.append(section("\n".join(lines[start : start + 30])))
-    return blocks[:MAX_MESSAGE_BLOCKS]
-
-
-def home_office(*, title: str, summary: StatusSummary) -> dict[str, Any]:
-    blocks: list[Block] = [header(title), *office_status(summary)]
-    blocks.append(context("/hokoku export で達成状況一覧（XLSX）を受け取れます。"))
-    return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
-
-
-def home_unlinked(text: str) -> dict[str, Any]:
-    return {"type": "home", "blocks": [header("hokoku 進行管理"), section(text)]}
+def outbound(t: Translator, sent: OutboundMessage) -> tuple[str, list[Block]]:
+    """Fallback text and Block Kit for a request, reminder, digest or notice."""
+    if isinstance(sent, RoundRequest):
+        lines = render_request(t, sent)
+        button = report_button(t, round_id=sent.round_id, department_id=sent.department_id)
+        blocks = [
+            *_titled(lines),
+            {"type": "actions", "elements": [button]},
+            context(t("request.form")),
+        ]
+    elif isinstance(sent, OfficeDigest):
+        blocks = _titled(render_digest(t, sent))
+    else:
+        return long_text("\n".join(render_outbound(t, sent)))
+    text = "\n".join(render_outbound(t, sent))
+    return clip(text, limits.MESSAGE_TEXT), blocks[:MAX_MESSAGE_BLOCKS]

@@ -6,7 +6,6 @@ Listeners match on these and builders emit them, so one typo cannot split the tw
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 PLATFORM = "slack"
 
@@ -39,7 +38,3 @@ def parse_item_block(block_id: str) -> tuple[str, int] | None:
     """`grade_12` → ("grade", 12); anything else → None."""
     match = _ITEM_BLOCK.match(block_id)
     return None if match is None else (match.group(1), int(match.group(2)))
-
-
-# Modal drafts and a person's chosen department live for a working day.
-STATE_TTL = timedelta(days=1)

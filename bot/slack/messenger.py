@@ -13,14 +13,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks
-from handlers.ports import (
-    DeliveryError,
-    OfficeDigest,
-    OutboundMessage,
-    RoundRequest,
-    Target,
-    TextMessage,
-)
+from handlers.i18n import DEFAULT_LANGUAGE, translator
+from handlers.ports import DeliveryError, OutboundMessage, Target
 
 # The target is gone or the bot can never reach it: retrying will not help.
 PERMANENT_ERRORS = frozenset(
@@ -35,17 +29,6 @@ PERMANENT_ERRORS = frozenset(
         "restricted_action",
     }
 )
-
-
-def render(message: OutboundMessage) -> tuple[str, list[blocks.Block]]:
-    """Fallback text and Block Kit for one outbound message."""
-    if isinstance(message, RoundRequest):
-        return blocks.round_request(message)
-    if isinstance(message, OfficeDigest):
-        return blocks.office_digest(message)
-    if isinstance(message, TextMessage):
-        return blocks.text_message(message)
-    raise TypeError(f"unknown message type {type(message).__name__}")
 
 
 def delivery_error(exc: SlackApiError) -> DeliveryError:
@@ -75,8 +58,9 @@ class SlackMessenger:
 
     platform = "slack"
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, *, language: str = DEFAULT_LANGUAGE) -> None:
         self.client = client
+        self.language = language  # HOKOKU_LANGUAGE: for targets that chose none
 
     def channel_for(self, target: Target) -> str:
         """A channel id as is; a user id through conversations.open (the bot's DM with them)."""
@@ -104,7 +88,7 @@ class SlackMessenger:
     def send(
         self, target: Target, message: OutboundMessage, *, key: str, resend: bool = False
     ) -> None:
-        text, payload = render(message)
+        text, payload = blocks.outbound(translator(target.language or self.language), message)
         try:
             channel = self.channel_for(target)
             if resend and self.already_posted(channel, key):

@@ -92,7 +92,7 @@ def test_after_close_the_office_works_on_the_round_it_closed(cli: Cli, tmp_path:
 
     # Departments in chat are refused; the office's paper entry is a late entry, audited.
     said = cli.ok("console", "--dept", "下水道課", "--as", "tanaka", input="2 A 実施\n")
-    assert "受付中の回がありません" in said
+    assert "令和5年度の報告は締め切られました" in said
     said = cli.ok(
         "console", "--dept", "下水道課", "--as", "tanaka", "--round", str(round_id),
         input="2 A 実施\n",

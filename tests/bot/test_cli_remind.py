@@ -68,7 +68,7 @@ def test_remind_sends_through_the_console_messenger_once(db: Db, cli: CliRunner)
     with transaction(db.factory) as s:
         link(s, KOSODATE, platform="console", external_id="kosodate-terminal")
     first = cli.invoke(app, ["remind", "--at", "2024-04-23T10:00"])
-    assert "── console:kosodate-terminal" in first.stdout and "【リマインド】" in first.stdout
+    assert "── console:kosodate-terminal" in first.stdout and "報告のリマインド" in first.stdout
     assert "未回答 2件\n[2] 相談窓口\n[3] 子育て支援\n" in first.stdout  # exactly the missing items
     again = cli.invoke(app, ["remind", "--at", "2024-04-23T11:00"])
     assert "kosodate-terminal" not in again.stdout

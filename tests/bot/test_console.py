@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bot.console import ConsoleMessenger, greeting, open_session
 from bot.runtime import open_runtime
 from bot.settings import Settings
+from handlers.i18n import literal, msg
 from handlers.ports import (
     PURPOSE_REMINDER,
     DigestLine,
@@ -131,7 +132,7 @@ def test_unlinked_name_is_told_how_to_link(cli: Invoke, db: Db) -> None:
 def test_unknown_department_and_round_fail_clearly(cli: Invoke) -> None:
     unknown = cli("console", "--dept", "女性", "--as", "y", input="状況\n")
     assert unknown.exit_code == 1
-    assert "担当課「女性」が見つかりません。 近い名前: 女性センター" in flat(unknown.stderr)
+    assert "担当課「女性」が見つかりません。近い名前: 女性センター" in flat(unknown.stderr)
     no_round = cli("console", "--dept", "女性センター", "--round", "42", input="状況\n")
     assert no_round.exit_code == 1 and "回 42 が見つかりません" in flat(no_round.stderr)
     office = cli("console", "--office", input="状況\n")
@@ -155,11 +156,15 @@ def test_office_sees_every_department(cli: Invoke) -> None:
 def test_member_of_two_departments_is_asked_to_choose(cli: Invoke) -> None:
     cli("dept", "link", "女性センター", "--console-user", "w")
     cli("dept", "link", "秘書広報課", "--console-user", "w")
-    said = replies(cli("console", "--as", "w", input="1 B 周知\n").stdout)["1 B 周知"]
-    assert "どの課として回答するか" in said
-    assert "hokoku console --dept 課名" in said and "秘書広報課" in said
-    chosen = cli("console", "--dept", "秘書広報課", "--as", "w", input="1 B 周知\n")
-    assert "秘書広報課: 全1件すべて回答済み" in replies(chosen.stdout)["1 B 周知"]
+    said = replies(cli("console", "--as", "w", input="1 B 周知\n担当課 秘書広報課\n").stdout)
+    assert "どの課として回答するか" in said["1 B 周知"]
+    assert "「担当課 課名」と送っても選べます: 女性センター、秘書広報課" in said["1 B 周知"]
+    # Choosing re-runs the message that waited, and the choice holds for the next ones.
+    assert "秘書広報課: 全1件すべて回答済み" in said["担当課 秘書広報課"]
+    again = replies(cli("console", "--as", "w", input="1 A 修正\n").stdout)["1 A 修正"]
+    assert "修正（第2版）" in again and "秘書広報課" in again
+    chosen = cli("console", "--dept", "女性センター", "--as", "w", input="1 B 周知\n")
+    assert "女性センター: 未回答 2件" in replies(chosen.stdout)["1 B 周知"]
 
 
 def test_greeting_names_round_department_and_what_to_type(cli: Invoke, db: Db) -> None:
@@ -170,7 +175,7 @@ def test_greeting_names_round_department_and_what_to_type(cli: Invoke, db: Db) -
     finally:
         rt.close()
     assert "hokoku コンソール — 女性センター として（利用者 yamada）" in text
-    assert "令和5年度 テスト計画" in text and "締切 2099-05-31" in text
+    assert "令和5年度 テスト計画（回 " in text and "締切 2099年5月31日）" in text
     assert "女性センター: 未回答 3件（全3件）" in text
     assert "例: 12 B 市広報紙で周知した" in text and "exit" in text
 
@@ -185,8 +190,8 @@ def test_console_messenger_prints_requests_digests_and_texts() -> None:
         RoundRequest(
             purpose=PURPOSE_REMINDER,
             round_id=1,
-            round_label="令和5年度",
-            plan_name="テスト計画",
+            fiscal_year=2023,
+            plan_title="テスト計画",
             deadline=date(2024, 5, 31),
             department_id=1,
             department_name="女性センター",
@@ -200,22 +205,33 @@ def test_console_messenger_prints_requests_digests_and_texts() -> None:
         target,
         OfficeDigest(
             round_id=1,
-            round_label="令和5年度",
-            plan_name="テスト計画",
+            fiscal_year=2023,
+            plan_title="テスト計画",
             deadline=date(2024, 5, 31),
             total=5,
             submitted=2,
-            overdue=(DigestLine("女性センター", pending),),
+            missing=(DigestLine("女性センター", pending),),
             unreachable=(Unreachable("line", ("女性センター",)),),
         ),
         key="digest:1",
     )
-    messenger.send(target, TextMessage("こんにちは"), key="text:1")
+    messenger.send(target, TextMessage(literal("こんにちは")), key="text:1")
+    english = Target(platform="console", external_id="smith", language="en")
+    messenger.send(english, TextMessage(msg("greeting.back")), key="text:2")
     text = out.getvalue()
     assert messenger.platform == "console"
-    assert "── console:yamada (reminder:1:1)\n【リマインド】女性センターの皆さま" in text
-    assert "締切 2024-05-31、担当 3件・未回答 2件" in text
-    assert "[1] 広報紙で周知（前年 B）" in text and "（達成度 A／B／C／D）" in text
-    assert "回答 2/5件（40%）" in text and "・女性センター（2件）\n  [1] 広報紙で周知" in text
+    assert (
+        "── console:yamada (reminder:1:1)\n令和5年度 テスト計画 報告のリマインド\n女性センターの皆さま"
+        in text
+    )
+    assert "締切 2024年5月31日、担当 3件・未回答 2件" in text
+    assert "[1] 広報紙で周知（前年度 B）" in text and "（達成度 A／B／C／D）" in text
+    assert "令和5年度 テスト計画 回答状況（締切 2024年5月31日）" in text
+    assert (
+        "回答 2/5件 ████░░░░░░ 40%" in text and "・女性センター（2件）\n  [1] 広報紙で周知" in text
+    )
     assert "\nLINE が未設定のため依頼が届かない担当課: 女性センター（LINE_CHANNEL_SECRET/" in text
-    assert text.rstrip().endswith("── console:yamada (text:1)\nこんにちは")
+    assert "── console:yamada (text:1)\nこんにちは" in text
+    assert text.rstrip().endswith(
+        "── console:smith (text:2)\nWelcome back. Send “pending” to see your items."
+    )

@@ -13,10 +13,9 @@ from bot.scheduler_service import SchedulerService
 from bot.server import Platforms, build_app
 from bot.settings import Settings
 from handlers.ports import OutboundMessage, Target
-from scheduler.runner import ManualClock
 from tests.asgi_server import running_asgi
 from tests.conftest import Db
-from tests.scheduler.doubles import RecordingMessenger, jst
+from tests.scheduler.doubles import ManualClock, RecordingMessenger, jst
 from tests.scheduler.scenario import build_scenario
 
 

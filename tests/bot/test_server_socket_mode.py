@@ -266,7 +266,7 @@ def test_disconnect_message_makes_the_client_reconnect(
         socket_server.wait_connected(2)
         assert len(fake_slack.of("apps.connections.open")) == 2
         ack = live.deliver("slash_commands", slash(fake_slack, "U1", "help"))
-        assert "/hokoku の使い方" in ack["payload"]["text"]
+        assert "/hokoku 報告 / report" in ack["payload"]["text"]
     socket_server.wait_closed(2)
     assert not socket_server.connected
 

@@ -109,6 +109,7 @@ def test_merge_moves_assignments_answers_links_and_codes(session: Session) -> No
             key="r1:i1:reminder:2024-05-01",
             round_id=this.id,
             identity_id=both.id,
+            platform="slack",
             department_id=section.id,
             purpose="reminder",
             due_at=T0,

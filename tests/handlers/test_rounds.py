@@ -52,7 +52,7 @@ def test_answer_needs_an_open_round_the_office_sees_the_latest(session: Session)
     assert resolve_round(session, organization_id=org, ref=None, purpose=VIEW).id == newer.id
 
     close_round(session, rnd=_round(session, newer.id), now=datetime(2024, 6, 2, tzinfo=UTC))
-    with pytest.raises(NotFound, match="受付中の回がありません。hokoku round open"):
+    with pytest.raises(NotFound, match="受付中の回がありません。"):
         resolve_round(session, organization_id=org, ref=None, purpose=ANSWER)
     latest = resolve_round(session, organization_id=org, ref=None, purpose=VIEW)
     assert latest.id == newer.id  # the most recently closed

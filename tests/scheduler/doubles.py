@@ -21,6 +21,19 @@ def jst(day: date, hour: int = 10, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=JST).astimezone(UTC)
 
 
+@dataclass
+class ManualClock:
+    """A clock that only moves when told to: a whole round runs in milliseconds."""
+
+    current: datetime
+
+    def now(self) -> datetime:
+        return self.current
+
+    def set(self, moment: datetime) -> None:
+        self.current = moment
+
+
 @dataclass(frozen=True)
 class Sent:
     target: Target

@@ -173,7 +173,7 @@ def test_nishitokyo_round_each_department_gets_exactly_the_planned_messages(
             assert [p.number for p in later.pending] == remaining
     digests = [s.message for s in messengers["slack"].to("U-OFFICE")]
     last = [m for m in digests if isinstance(m, OfficeDigest)][-1]
-    missing = {line.department_name for line in last.overdue}
+    missing = {line.department_name for line in last.missing}
     with transaction(db.factory) as s:
         names = {d.id: d.name for d in s.scalars(select(Department))}
     assert missing == {names[d] for d in partial if items[d][1:]}

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from handlers.i18n import translator
 from handlers.ports import DeliveryError, TextMessage
 from models import Notification
 from models.db import make_engine, make_session_factory, transaction
@@ -85,7 +86,9 @@ def test_permanent_failure_is_reported_to_the_office_once(db: Db) -> None:
     notices = [s for s in sc.slack.to("U-OFFICE") if isinstance(s.message, TextMessage)]
     assert len(notices) == 1
     assert isinstance(notices[0].message, TextMessage)
-    assert "防災課" in notices[0].message.text and "U-BOSAI" in notices[0].message.text
+    notice = translator("ja").render(notices[0].message.message)
+    assert "防災課 への通知を送れませんでした" in notice and "U-BOSAI" in notice
+    assert "could not be delivered" in translator("en").render(notices[0].message.message)
 
 
 def test_repeated_transient_failures_end_as_failed(db: Db) -> None:

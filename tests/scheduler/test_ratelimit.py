@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from handlers.i18n import literal
 from handlers.ports import Target, TextMessage
 from scheduler.ratelimit import PLATFORM_LIMITS, RateLimit, RateLimitedMessenger, RateLimiter
 from tests.scheduler.doubles import RecordingMessenger
@@ -29,7 +30,7 @@ def test_slack_sends_to_one_channel_are_over_a_second_apart_other_channels_go_at
     messenger = RateLimitedMessenger(inner, limiter)
     stamps: list[tuple[str, float]] = []
     for n, channel in enumerate(["C1", "C1", "C2", "C1", "C3"]):
-        messenger.send(Target("slack", channel, "channel"), TextMessage("x"), key=f"k{n}")
+        messenger.send(Target("slack", channel, "channel"), TextMessage(literal("x")), key=f"k{n}")
         stamps.append((channel, t.now))
     assert stamps == [("C1", 0.0), ("C1", 1.1), ("C2", 1.1), ("C1", 2.2), ("C3", 2.2)]
     assert len(inner.sent) == 5

@@ -11,10 +11,10 @@ from models import AuditEntry, Notification
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar
 from scheduler.replan import REPLANNED
-from scheduler.runner import ManualClock, tick
+from scheduler.runner import tick
 from tests.bot.cli_helpers import make_invoke
 from tests.conftest import Db
-from tests.scheduler.doubles import jst
+from tests.scheduler.doubles import ManualClock, jst
 from tests.scheduler.scenario import Scenario, build_scenario
 from tests.scheduler.test_runner import sent_days
 

@@ -10,9 +10,9 @@ from handlers.ports import OfficeDigest, RoundRequest, TextMessage
 from models import Notification, Round
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar
-from scheduler.runner import ManualClock, notify_round, tick
+from scheduler.runner import notify_round, tick
 from tests.conftest import Db
-from tests.scheduler.doubles import JST, Sent, jst
+from tests.scheduler.doubles import JST, ManualClock, Sent, jst
 from tests.scheduler.scenario import (
     BOSAI,
     CENTER,
@@ -101,7 +101,7 @@ def test_simulated_round_sends_exactly_the_planned_messages(db: Db) -> None:
     assert [d for _, d in sent_days(digests)] == weekly + daily
     last = digests[-1].message
     assert isinstance(last, OfficeDigest)
-    assert [(line.department_name, [p.number for p in line.pending]) for line in last.overdue] == [
+    assert [(line.department_name, [p.number for p in line.pending]) for line in last.missing] == [
         (KOSODATE, [3])
     ]
     assert (last.total, last.submitted) == (6, 5)

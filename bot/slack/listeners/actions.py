@@ -1,4 +1,4 @@
-"""Buttons: "報告する" (open the answer modal), "前のページ", and which-department choices.
+"""Buttons: 報告する (open the answer form), 前のページ, and which-department choices.
 
 Whatever a click changes in the database is committed before the ack (process_before_
 response); Web API calls (views.open/update, the reply) run in lazy listeners after it.
@@ -14,42 +14,19 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from bot.slack import answering, home, ids, payloads
+from bot.slack import blocks, ids, intake, payloads
 from bot.slack.answer_form import FormMeta, read_values
-from bot.slack.chatting import answer_text_as
-from bot.slack.context import dm_channel
-from handlers.chat import ChatReply
-from handlers.errors import HokokuError
-from models.db import INTAKE_ATTEMPTS, run_transaction, transaction
+from bot.slack.listeners.events import POSTING, Posting, post
+from bot.slack.web import dm_channel
+from handlers.i18n import translator
+from handlers.interaction import Reply
+from handlers.interaction.model import ChooseDepartment, FormPage, OpenForm
+from handlers.interaction.reply import FormView
 
 logger = logging.getLogger("hokoku.slack")
-PAGE_VIEW = "hokoku_page_view"  # context key: the page to show after a "前のページ" click
-CHOICE_REPLY = "hokoku_choice_reply"  # context key: the reply after a department choice
-
-
-def open_report_modal(
-    runtime: Runtime,
-    client: WebClient,
-    *,
-    trigger_id: str,
-    user_id: str,
-    round_id: int,
-    department_id: int,
-    channel: str = "",
-) -> str | None:
-    """Open page 1 of the answer modal; returns a Japanese error instead when not allowed."""
-    meta = FormMeta(round_id, department_id, 0, channel)
-    try:
-        with transaction(runtime.reader) as session:
-            answering.check_access(session, user_id=user_id, meta=meta)
-            view = answering.build_page(session, meta=meta, values={})
-    except HokokuError as exc:
-        return exc.message
-    client.views_open(trigger_id=trigger_id, view=view)
-    return None
+REPLY = "hokoku_reply"  # context key: the committed reply, for the lazy listener
 
 
 def _report_target(body: dict[str, Any]) -> tuple[int, int]:
@@ -64,57 +41,66 @@ def _report_target(body: dict[str, Any]) -> tuple[int, int]:
     )
 
 
+def _locale(body: dict[str, Any]) -> str:
+    return payloads.optional_text(body, "user", "locale")
+
+
 def register(app: App, runtime: Runtime) -> None:
-    def ack_open_report(ack: Ack, body: dict[str, Any]) -> None:
-        _report_target(body)  # a malformed button is refused (400) before anything else
-        payloads.text(body, "user", "id")
+    def ack_open_report(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """Check and build page 1 of the form (read only); the lazy listener opens it."""
+        round_id, department_id = _report_target(body)
+        user_id = payloads.text(body, "user", "id")
+        who = intake.actor(runtime, user_id=user_id, locale=_locale(body))
+        context[REPLY] = intake.show(runtime, who, OpenForm(round_id, department_id))
         ack()
 
-    def open_report(body: dict[str, Any], client: WebClient) -> None:
+    def open_report(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        reply: Reply = context[REPLY]
+        t = translator(reply.language)
+        view = reply.find(FormView)
+        if view is not None:
+            client.views_open(
+                trigger_id=payloads.text(body, "trigger_id"), view=blocks.modal(t, view)
+            )
+            return
         user_id = payloads.text(body, "user", "id")
-        round_id, department_id = _report_target(body)
-        error = open_report_modal(
-            runtime,
-            client,
-            trigger_id=payloads.text(body, "trigger_id"),
-            user_id=user_id,
-            round_id=round_id,
-            department_id=department_id,
-            channel=payloads.optional_text(body, "channel", "id"),
-        )
-        if error is not None:
-            client.chat_postMessage(channel=dm_channel(client, user_id), text=error)
+        text, payload = blocks.message(t, reply)  # why not: said in the person's DM
+        client.chat_postMessage(channel=dm_channel(client, user_id), text=text, blocks=payload)
 
     def save_page_back(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """Keep what was typed on this page (committed), then the lazy listener turns back."""
         view = payloads.mapping(body, "view")
-        user_id = payloads.text(body, "user", "id")
-        meta = answering.form_meta(payloads.text(view, "private_metadata"))
-        values = read_values(payloads.mapping(view, "state", "values"))
-        view_id = payloads.text(view, "id")
-
-        def work(session: Session) -> dict[str, Any]:
-            draft = answering.save_draft(session, view_id=view_id, user_id=user_id, values=values)
-            target = FormMeta(meta.round_id, meta.department_id, meta.page - 1, meta.channel)
-            return answering.build_page(session, meta=target, values=draft)
-
-        context[PAGE_VIEW] = run_transaction(runtime.factory, work, attempts=INTAKE_ATTEMPTS)
+        meta = FormMeta.load(payloads.text(view, "private_metadata"))
+        who = intake.actor(runtime, user_id=payloads.text(body, "user", "id"), locale=_locale(body))
+        page = FormPage(
+            round_id=meta.round_id,
+            department_id=meta.department_id,
+            page=meta.page,
+            values=read_values(payloads.mapping(view, "state", "values")),
+            form_id=payloads.text(view, "id"),
+            back=True,
+        )
+        context[REPLY] = intake.run(runtime, who, page)
         ack()
 
     def turn_page_back(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        view = payloads.mapping(body, "view")
+        reply: Reply | None = context.get(REPLY)
+        view = reply.find(FormView) if reply else None
+        if reply is None or view is None:
+            return
+        page = payloads.mapping(body, "view")
         try:
             client.views_update(
-                view_id=payloads.text(view, "id"),
-                hash=payloads.optional_text(view, "hash") or None,
-                view=context[PAGE_VIEW],
+                view_id=payloads.text(page, "id"),
+                hash=payloads.optional_text(page, "hash") or None,
+                view=blocks.modal(translator(reply.language), view),
             )
         except SlackApiError as exc:
             if exc.response.get("error") != "hash_conflict":  # a double click: already turned
                 raise
 
     def choose_department(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        """The person said which department their DM answer is for: re-run it as that one."""
+        """The person said which department they answer for: the waiting DM runs as it."""
         user_id = payloads.text(body, "user", "id")
         channel = payloads.optional_text(body, "channel", "id")
         message_ts = payloads.optional_text(body, "message", "ts") or payloads.optional_text(
@@ -123,24 +109,18 @@ def register(app: App, runtime: Runtime) -> None:
         department_id = payloads.integer(
             payloads.text(payloads.first_action(body), "value"), what="department"
         )
-        context[CHOICE_REPLY] = answer_text_as(
+        who = intake.actor(runtime, user_id=user_id, locale=_locale(body))
+        reply = intake.run(
             runtime,
-            user_id=user_id,
-            channel=channel,
-            department_id=department_id,
-            claim_key=f"choice:{channel}:{message_ts}",
+            who,
+            ChooseDepartment(department_id),
+            delivery=f"choice:{channel}:{message_ts}",
         )
+        context[POSTING] = Posting(reply, channel, user_id) if reply else None
         ack()
 
-    def reply_choice(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        reply: ChatReply | None = context.get(CHOICE_REPLY)
-        if reply is None:
-            return
-        client.chat_postMessage(
-            channel=payloads.optional_text(body, "channel", "id"), text=reply.text
-        )
-        if home.answers_changed(reply.stored):
-            home.refresh_home(runtime, client, payloads.text(body, "user", "id"))
+    def reply_choice(context: BoltContext, client: WebClient) -> None:
+        post(runtime, client, context.get(POSTING))
 
     app.action(re.compile(rf"^{ids.ACTION_OPEN_REPORT}(_\d+)?$"))(
         ack=ack_open_report, lazy=[open_report]

@@ -2,24 +2,37 @@
 
 The app runs with `process_before_response`: the listener stores the answer and commits
 before bolt answers Slack's HTTP request, and the reply is posted by a lazy listener after
-that (the turn travels in the copied context). A database failure raises, bolt answers
+that (the reply travels in the copied context). A database failure raises, bolt answers
 503 and Slack retries the event; the retry is recognised by its event_id.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
-from bot.slack import blocks, home, payloads
-from bot.slack.chatting import ChatTurn, handle_message
+from bot.slack import blocks, home, intake, payloads
+from handlers.i18n import translator
+from handlers.interaction import Reply
+from handlers.interaction.model import Text
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
-TURN = "hokoku_turn"  # context key: the committed turn, handed to the lazy reply
+POSTING = "hokoku_posting"  # context key: the committed reply, handed to the lazy listener
+
+
+@dataclass(frozen=True)
+class Posting:
+    """A committed reply: what to post, where, and whose Home tab may have changed."""
+
+    reply: Reply
+    channel: str
+    user_id: str
+    thread_ts: str | None = None
 
 
 def _event_key(body: dict[str, Any], event: dict[str, Any]) -> str:
@@ -29,14 +42,17 @@ def _event_key(body: dict[str, Any], event: dict[str, Any]) -> str:
     return f"{payloads.text(event, 'channel')}:{payloads.text(event, 'ts')}"
 
 
-def _post_reply(client: WebClient, turn: ChatTurn, *, channel: str, thread_ts: str | None) -> None:
-    reply = turn.reply
-    if reply.choose_department:
-        text = reply.text
-        payload = blocks.chat_department_choice(reply.choose_department, prompt=reply.text)
-    else:
-        text, payload = blocks.long_text(reply.text)
-    client.chat_postMessage(channel=channel, text=text, blocks=payload, thread_ts=thread_ts)
+def post(runtime: Runtime, client: WebClient, posting: Posting | None) -> None:
+    """Post a committed reply (nothing for a redelivery or ignored chatter), then refresh
+    the Home tab when answers changed."""
+    if posting is None or not posting.reply.parts:
+        return
+    text, payload = blocks.message(translator(posting.reply.language), posting.reply)
+    client.chat_postMessage(
+        channel=posting.channel, text=text, blocks=payload, thread_ts=posting.thread_ts
+    )
+    if home.answers_changed(posting.reply.stored):
+        home.refresh_home(runtime, client, posting.user_id)
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -48,42 +64,25 @@ def register(app: App, runtime: Runtime) -> None:
             or payloads.optional_text(event, "bot_id")
         ):
             return
-        context[TURN] = handle_message(
-            runtime,
-            user_id=payloads.text(event, "user"),
-            channel=payloads.text(event, "channel"),
-            chat_kind="user",
-            text=payloads.optional_text(event, "text"),
-            event_key=_event_key(body, event),
-        )
+        user_id = payloads.text(event, "user")
+        channel = payloads.text(event, "channel")
+        who = intake.actor(runtime, user_id=user_id)
+        text = Text(payloads.optional_text(event, "text"))
+        reply = intake.run(runtime, who, text, delivery=_event_key(body, event))
+        context[POSTING] = Posting(reply, channel, user_id) if reply else None
 
-    def reply_dm(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        turn: ChatTurn | None = context.get(TURN)
-        if turn is None:
-            return
-        _post_reply(client, turn, channel=turn.channel, thread_ts=None)
-        if home.answers_changed(turn.reply.stored):
-            home.refresh_home(runtime, client, turn.user_id)
+    def reply_dm(context: BoltContext, client: WebClient) -> None:
+        post(runtime, client, context.get(POSTING))
 
     def store_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
         """`@hokoku 12 B …` in a linked channel: the channel's department answers."""
-        context[TURN] = handle_message(
-            runtime,
-            user_id=payloads.text(event, "user"),
-            channel=payloads.text(event, "channel"),
-            chat_kind="channel",
-            text=_MENTION.sub("", payloads.optional_text(event, "text")).strip(),
-            event_key=_event_key(body, event),
-        )
-
-    def reply_mention(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        turn: ChatTurn | None = context.get(TURN)
-        if turn is None:
-            return
+        user_id = payloads.text(event, "user")
+        channel = payloads.text(event, "channel")
+        who = intake.actor(runtime, user_id=user_id, channel=channel, chat_kind="channel")
+        text = Text(_MENTION.sub("", payloads.optional_text(event, "text")).strip())
+        reply = intake.run(runtime, who, text, delivery=_event_key(body, event))
         thread = payloads.optional_text(event, "thread_ts") or payloads.optional_text(event, "ts")
-        _post_reply(client, turn, channel=turn.channel, thread_ts=thread or None)
-        if home.answers_changed(turn.reply.stored):
-            home.refresh_home(runtime, client, turn.user_id)
+        context[POSTING] = Posting(reply, channel, user_id, thread or None) if reply else None
 
     def home_opened(event: dict[str, Any]) -> None:
         """Nothing to store; the view is built and published after the ack."""
@@ -96,5 +95,5 @@ def register(app: App, runtime: Runtime) -> None:
         client.views_publish(user_id=user, view=home.home_view(runtime, user))
 
     app.event("message")(ack=store_dm, lazy=[reply_dm])
-    app.event("app_mention")(ack=store_mention, lazy=[reply_mention])
+    app.event("app_mention")(ack=store_mention, lazy=[reply_dm])
     app.event("app_home_opened")(ack=home_opened, lazy=[publish_home])

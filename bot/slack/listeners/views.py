@@ -6,70 +6,63 @@ when Slack shows the modal closed); the confirmation DM goes out from a lazy lis
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from bot.slack import answering, home, ids, payloads
-from bot.slack.answer_form import read_values
-from bot.slack.context import dm_channel
-from handlers.errors import HokokuError
-from models.db import INTAKE_ATTEMPTS, run_transaction
+from bot.slack import blocks, home, ids, intake, payloads
+from bot.slack.answer_form import FormMeta, read_values
+from bot.slack.web import dm_channel
+from handlers.i18n import translator
+from handlers.interaction import Reply
+from handlers.interaction.model import FormPage
+from handlers.interaction.reply import FormErrors, FormView
 
-logger = logging.getLogger("hokoku.slack")
-
-# Where a submission-wide error (closed round, lost permission) is shown: the first input.
-_GENERAL_ERROR_BLOCK = "general"
 STORED = "hokoku_stored"  # context key: what the final submit stored, for the lazy DM
 
 
 def register(app: App, runtime: Runtime) -> None:
     def submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         view = payloads.mapping(body, "view")
-        user_id = payloads.text(body, "user", "id")
-        meta = answering.form_meta(payloads.text(view, "private_metadata"))
+        meta = FormMeta.load(payloads.text(view, "private_metadata"))
         state_values = payloads.mapping(view, "state", "values")
-        values = read_values(state_values)
         view_id = payloads.text(view, "id")
-        view_hash = payloads.optional_text(view, "hash")
-
-        def work(session: Session) -> answering.PageResult:
-            return answering.submit_page(
-                session,
-                user_id=user_id,
-                view_id=view_id,
-                view_hash=view_hash,
-                meta=meta,
-                values=values,
-            )
-
-        try:
-            result = run_transaction(runtime.factory, work, attempts=INTAKE_ATTEMPTS)
-        except HokokuError as exc:
-            first_block = next(iter(state_values), _GENERAL_ERROR_BLOCK)
-            ack(response_action="errors", errors={first_block: exc.message})
-            return
-        if result.errors:
-            ack(response_action="errors", errors=result.errors)
-        elif result.next_view is not None:
-            ack(response_action="update", view=result.next_view)
+        who = intake.actor(
+            runtime,
+            user_id=payloads.text(body, "user", "id"),
+            locale=payloads.optional_text(body, "user", "locale"),
+        )
+        page = FormPage(
+            round_id=meta.round_id,
+            department_id=meta.department_id,
+            page=meta.page,
+            values=read_values(state_values),
+            form_id=view_id,
+            submit_key=f"view:{view_id}:{payloads.optional_text(view, 'hash')}",
+        )
+        reply = intake.run(runtime, who, page)
+        assert reply is not None  # no delivery key: the submission is claimed when stored
+        t = translator(reply.language)
+        errors = reply.find(FormErrors)
+        next_page = reply.find(FormView)
+        if errors is not None:
+            ack(response_action="errors", errors=blocks.form_errors(errors, t, state_values))
+        elif next_page is not None:
+            ack(response_action="update", view=blocks.modal(t, next_page))
         else:
-            context[STORED] = result.stored
+            context[STORED] = reply
             ack()  # closes the modal
 
     def confirm(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        stored: answering.Stored | None = context.get(STORED)
-        if stored is None or stored.duplicate:
+        reply: Reply | None = context.get(STORED)
+        if reply is None or not reply.parts:  # a submission already stored
             return
         user_id = payloads.text(body, "user", "id")
-        client.chat_postMessage(
-            channel=dm_channel(client, user_id), text=answering.confirmation_text(stored)
-        )
-        if home.answers_changed(stored.outcomes):
+        text, payload = blocks.message(translator(reply.language), reply)
+        client.chat_postMessage(channel=dm_channel(client, user_id), text=text, blocks=payload)
+        if home.answers_changed(reply.stored):
             home.refresh_home(runtime, client, user_id)
 
     app.view(ids.CALLBACK_ANSWER)(ack=submit, lazy=[confirm])

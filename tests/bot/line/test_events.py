@@ -6,17 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from bot.line.postback import (
-    ACTION_GRADE,
-    ACTION_NEXT,
-    ACTION_NO_COMMENT,
-    ACTION_SAME_COMMENT,
-    Postback,
-    decode,
-    encode,
-)
+from bot.line.postback import decode, encode
 from handlers.directory import find_department
-from handlers.replies import NOT_LINKED
+from handlers.i18n import translator
+from handlers.interaction.model import CommentShortcut, GradeButton, MoreItems
 from handlers.reports import submit_answer
 from models import (
     ROLE_OFFICE,
@@ -36,6 +29,10 @@ from tests.bot.line.conftest import (
     text_event,
 )
 from tests.factories import build_plan, open_test_round
+
+NOT_LINKED = translator("ja")("link.required", prefix="")
+
+NOT_LINKED = translator("ja")("link.required", prefix="")
 
 
 def _dept(bot: LineBot, name: str) -> int:
@@ -66,8 +63,11 @@ def _revisions(bot: LineBot) -> int:
         return session.scalar(select(func.count()).select_from(ReportRevision)) or 0
 
 
-def _grade(bot: LineBot, item: int, grade: str, department: str = "女性センター") -> str:
-    return encode(Postback(ACTION_GRADE, bot.round_id, _dept(bot, department), item, grade))
+def _grade(
+    bot: LineBot, item: int, grade: str, department: str = "女性センター", last_year: bool = False
+) -> str:
+    """A grade button's data (`last_year`: its card showed last year's answer)."""
+    return encode(GradeButton(bot.round_id, _dept(bot, department), item, grade, last_year))
 
 
 def _quick_labels(message: dict[str, object]) -> list[str]:
@@ -142,7 +142,7 @@ def test_grade_button_is_stored_then_the_next_text_is_the_comment(line_bot: Line
     line_bot.link("U2", "女性センター")
     assert "使い方" in line_bot.say("ヘルプ", user="U2")
     reply = line_bot.say("講座を3回開催し、延べ90人が参加した", user="U1")
-    assert "講座を3回開催" in reply and "未回答はあと" in reply
+    assert "講座を3回開催" in reply and "女性センター: 未回答 1件（全2件）" in reply
     report = _report(line_bot, 2, "女性センター")
     assert (report.grade, report.comment, report.revision) == (
         "B",
@@ -175,7 +175,7 @@ def test_quick_reply_no_comment_keeps_the_grade_and_ends_the_question(line_bot: 
     line_bot.link("U1", "女性センター")
     department = _dept(line_bot, "女性センター")
     line_bot.send(postback_event(_grade(line_bot, 1, "A"), user="U1"))
-    data = encode(Postback(ACTION_NO_COMMENT, line_bot.round_id, department, 1))
+    data = encode(CommentShortcut(line_bot.round_id, department, 1, same_as_last_year=False))
     [reply] = line_bot.send(postback_event(data, user="U1"))
     assert "A で記録しました" in reply["text"] and "コメントなし" in reply["text"]
     with transaction(line_bot.db.factory) as session:
@@ -202,10 +202,10 @@ def test_quick_reply_same_as_last_year_copies_last_years_comment(line_bot: LineB
             channel="cli",
         )
     line_bot.link("U1", "女性センター")
-    [prompt] = line_bot.send(postback_event(_grade(line_bot, 1, "A"), user="U1"))
+    [prompt] = line_bot.send(postback_event(_grade(line_bot, 1, "A", last_year=True), user="U1"))
     assert _quick_labels(prompt) == ["コメントなし", "前年と同じ"]
     same = prompt["quickReply"]["items"][1]["action"]["data"]
-    assert decode(same).action == ACTION_SAME_COMMENT
+    assert decode(same) == CommentShortcut(line_bot.round_id, department, 1, True)
     [reply] = line_bot.send(postback_event(same, user="U1"))
     assert "市報に特集記事を掲載" in reply["text"]
     report = _report(line_bot, 1, "女性センター")
@@ -295,7 +295,7 @@ def test_carousel_pages_thirty_items_twelve_at_a_time(line_bot: LineBot) -> None
     assert numbers(first[1]) == list(range(1, 13))
     next_button = first[2]["contents"]["footer"]["contents"][0]["action"]
     assert next_button["label"] == "次へ"
-    assert decode(next_button["data"]) == Postback(ACTION_NEXT, big_round, department, 12)
+    assert decode(next_button["data"]) == MoreItems(big_round, department, 12)
     grade_buttons = first[1]["contents"]["contents"][0]["footer"]["contents"]
     assert [b["action"]["label"] for b in grade_buttons] == [
         "A 計画以上",
@@ -330,7 +330,7 @@ def test_member_of_two_departments_chooses_by_quick_reply(line_bot: LineBot) -> 
     report = _report(line_bot, 1, "秘書広報課")
     assert (report.grade, report.comment, report.reporter) == ("B", "広報紙に掲載した", "U1")
     assert _report(line_bot, 1, "女性センター").grade is None
-    # The choice was used once: tapping it again does not store anything more.
+    # The waiting message was answered once: tapping again only keeps the choice.
     [again] = line_bot.send(postback_event(choice, user="U1"))
-    assert "期限が切れました" in again["text"]
+    assert "秘書広報課として回答します" in again["text"]
     assert _revisions(line_bot) == 1

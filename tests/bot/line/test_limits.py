@@ -15,11 +15,12 @@ import pytest
 
 from bot.line.client import LineClient
 from bot.line.messenger import LineMessenger
-from bot.line.postback import ACTION_GRADE, Postback, encode
+from bot.line.postback import encode
 from bot.runtime import Runtime
 from bot.server import build_app
 from bot.settings import Settings
 from handlers.directory import get_or_create_organization
+from handlers.interaction.model import GradeButton
 from handlers.ports import PURPOSE_REQUEST, Target
 from models import ROLE_OFFICE, Round
 from models.db import transaction
@@ -73,7 +74,7 @@ def test_pending_carousel_and_grade_prompt_for_60_items(
     messages = bot.send(text_event("未回答", user="UBIG"))
     assert [m["type"] for m in messages] == ["text", "flex", "flex"]
     assert len(messages[1]["contents"]["contents"]) == 12
-    data = encode(Postback(ACTION_GRADE, plan.round_id, plan.big_id, plan.big_items[3], "B"))
+    data = encode(GradeButton(plan.round_id, plan.big_id, plan.big_items[3], "B"))
     prompt = bot.send(postback_event(data, user="UBIG"))
     assert prompt[0]["quickReply"]["items"]
     for call in bot.api.calls:
@@ -136,7 +137,7 @@ def test_pushed_request_and_digest_within_limits(
     for push in pushes:
         assert request_problems(push.body) == []
     digest_text = "\n".join(m["text"] for m in pushes[1].messages)
-    assert all(line.department_name in digest_text for line in digest.overdue)
+    assert all(line.department_name in digest_text for line in digest.missing)
     assert bot.api.violations == []
 
 

@@ -76,7 +76,7 @@ def test_department_choice_answer_republishes_the_home_tab(db: Db, slack: SlackH
     slack.click("U1", chosen["action_id"], chosen["value"])
     [home] = slack.api.of("views.publish")
     text = home_text(home)
-    assert "*人権課*　回答 1/1件" in text and "*女性センター*　回答 0/1件" in text
+    assert "*人権課*  回答 1/1件" in text and "*女性センター*  回答 0/1件" in text
 
 
 def test_home_publish_failure_keeps_the_answer_and_is_only_logged(

@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from bot.slack import ids
 from bot.slack.app import make_client
 from bot.slack.messenger import SlackMessenger
+from handlers.i18n import literal
 from handlers.identities import link_identity
 from handlers.ports import PURPOSE_REMINDER, Target, TextMessage
 from models import Department, Round
@@ -137,11 +138,11 @@ def test_request_and_digest_posts_within_limits(
         request = round_request(s, rnd=rnd, department_id=plan.big_id, purpose=PURPOSE_REMINDER)
         digest = office_digest(s, rnd=rnd, require_missing=True)
     assert request is not None and digest is not None
-    assert len(digest.overdue) == 35
+    assert len(digest.missing) == 35
     target = Target(platform="slack", kind="channel", external_id="C1")
     messenger.send(target, request, key="k1")
     messenger.send(target, digest, key="k2")
-    messenger.send(target, TextMessage(text="お知らせ\n" * 2000), key="k3")
+    messenger.send(target, TextMessage(literal("お知らせ\n" * 2000)), key="k3")
     posts = fake_slack.of("chat.postMessage")
     assert len(posts) == 3
     for post in posts:

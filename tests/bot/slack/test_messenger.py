@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from bot.settings import Settings
 from bot.slack.app import make_client
 from bot.slack.messenger import SlackMessenger
+from handlers.i18n import literal
 from handlers.ports import (
     PURPOSE_REQUEST,
     DeliveryError,
@@ -26,8 +27,8 @@ from tests.fakes.slack_api import FakeSlackApi
 REQUEST = RoundRequest(
     purpose=PURPOSE_REQUEST,
     round_id=7,
-    round_label="令和5年度",
-    plan_name="第6次行動計画",
+    fiscal_year=2023,
+    plan_title="第6次行動計画",
     deadline=date(2024, 5, 31),
     department_id=3,
     department_name="女性センター",
@@ -53,15 +54,15 @@ def test_round_request_to_a_user_opens_the_dm_and_has_a_report_button(
     blocks = post.json_field("blocks")
     text = str(blocks)
     assert "令和5年度 第6次行動計画 報告のお願い" in text
-    assert "担当項目 3件" in text and "未回答 2件" in text and "2024年5月31日" in text
-    assert "1 市広報紙での周知（昨年度 B）" in text
+    assert "担当 3件・未回答 2件" in text and "2024年5月31日" in text
+    assert "[1] 市広報紙での周知（前年度 B）" in text
     [button] = next(b for b in blocks if b["type"] == "actions")["elements"]
     assert button["text"]["text"] == "報告する" and button["value"] == '{"r": 7, "d": 3}'
 
 
 def test_channel_target_posts_directly(fake_slack: FakeSlackApi) -> None:
     messenger(fake_slack).send(
-        Target("slack", "C0WOMEN", kind="channel"), TextMessage("お知らせ"), key="k"
+        Target("slack", "C0WOMEN", kind="channel"), TextMessage(literal("お知らせ")), key="k"
     )
     assert fake_slack.of("conversations.open") == []
     assert fake_slack.of("chat.postMessage")[0].body["text"] == "お知らせ"
@@ -72,13 +73,13 @@ def test_429_is_retried_by_the_client_then_reported_with_retry_after(
 ) -> None:
     target = Target("slack", "C1", kind="channel")
     fake_slack.fail_once("chat.postMessage", status=429, retry_after=1)
-    messenger(fake_slack).send(target, TextMessage("一度目は429"), key="k1")
+    messenger(fake_slack).send(target, TextMessage(literal("一度目は429")), key="k1")
     assert len(fake_slack.of("chat.postMessage")) == 2  # the retry handler waited and retried
 
     for _ in range(3):  # more 429s than the handler retries
         fake_slack.fail_once("chat.postMessage", status=429, retry_after=2)
     with pytest.raises(DeliveryError) as caught:
-        messenger(fake_slack).send(target, TextMessage("ずっと429"), key="k2")
+        messenger(fake_slack).send(target, TextMessage(literal("ずっと429")), key="k2")
     assert caught.value.retry_after == 2.0 and not caught.value.permanent
 
 
@@ -128,18 +129,18 @@ def test_digest_names_departments_only_an_unconfigured_platform_reaches(
 ) -> None:
     digest = OfficeDigest(
         round_id=7,
-        round_label="令和5年度",
-        plan_name="第6次行動計画",
+        fiscal_year=2023,
+        plan_title="第6次行動計画",
         deadline=date(2024, 5, 31),
         total=4,
         submitted=1,
-        overdue=(DigestLine("防災課", (PendingItem(5, "5 防災"),)),),
+        missing=(DigestLine("防災課", (PendingItem(5, "5 防災"),)),),
         unreachable=(Unreachable("line", ("防災課",)),),
     )
     messenger(fake_slack).send(Target("slack", "C1", "channel"), digest, key="digest:7")
     [post] = fake_slack.of("chat.postMessage")
     sections = [b["text"]["text"] for b in post.json_field("blocks") if b["type"] == "section"]
-    assert sections[-1] == (
+    assert sections[-1].splitlines()[-1] == (
         "LINE が未設定のため依頼が届かない担当課: 防災課"
         "（LINE_CHANNEL_SECRET/LINE_CHANNEL_ACCESS_TOKEN を設定してください）"
     )

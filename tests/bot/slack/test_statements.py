@@ -8,14 +8,15 @@ from collections.abc import Callable
 import pytest
 from pydantic import SecretStr
 
+from bot.line import events as line_events
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.slack import answering
-from bot.slack.answer_form import FormMeta
-from bot.slack.chatting import handle_message
+from bot.slack import intake
 from handlers.directory import find_department, get_or_create_organization
 from handlers.identities import link_identity
-from models import Plan, PlanNode
+from handlers.interaction import Inbound, handle
+from handlers.interaction.model import FormPage, GradeButton, Text
+from models import Plan, PlanNode, utcnow
 from models.db import transaction
 from tests.conftest import Db
 from tests.factories import build_plan, open_test_round
@@ -45,6 +46,7 @@ def office(db: Db, items: int) -> tuple[Runtime, int, int]:
         org = get_or_create_organization(session, name="default").id
         dept = find_department(session, organization_id=org, name="女性センター")
         link_identity(session, department=dept, platform="slack", external_id="U1")
+        link_identity(session, department=dept, platform="line", external_id="L1")
     settings = Settings(
         database_url=db.url,
         slack_bot_token=SecretStr("xoxb"),
@@ -64,9 +66,21 @@ def statements(db: Db, work: Callable[[], object]) -> int:
 
 
 def dm(runtime: Runtime, text: str, event_id: str) -> Callable[[], object]:
-    return lambda: handle_message(
-        runtime, user_id="U1", channel="DU1", chat_kind="user", text=text, event_key=event_id
-    )
+    who = intake.actor(runtime, user_id="U1")
+    return lambda: intake.run(runtime, who, Text(text), delivery=event_id)
+
+
+def line(runtime: Runtime, intent: Text | GradeButton, event_id: str) -> Callable[[], object]:
+    """A LINE event handled as the webhook does (its own transaction, claimed once)."""
+    chat = line_events.Chat("user", "L1", "L1")
+    who = line_events.actor(chat, organization_id=runtime.organization_id, language="ja")
+
+    def run() -> object:
+        inbound = Inbound(who, intent, now=utcnow(), today=runtime.today(), delivery=event_id)
+        with transaction(runtime.factory) as session:
+            return handle(session, inbound)
+
+    return run
 
 
 @pytest.mark.parametrize("items", [5, 60])
@@ -83,27 +97,25 @@ def test_pending_runs_at_most_5_statements(db: Db, items: int) -> None:
 
 
 @pytest.mark.parametrize("items", [5, 60])
+def test_a_line_text_answer_and_grade_button_run_at_most_8_statements(db: Db, items: int) -> None:
+    runtime, round_id, dept_id = office(db, items)
+    assert statements(db, line(runtime, Text("1 B 市広報紙で周知した"), "W1")) <= 8
+    assert statements(db, line(runtime, Text("1 A 修正"), "W2")) <= 8
+    assert statements(db, line(runtime, GradeButton(round_id, dept_id, 2, "B"), "W3")) <= 8
+
+
+@pytest.mark.parametrize("items", [5, 60])
 def test_a_modal_page_submission_runs_at_most_10_statements(db: Db, items: int) -> None:
-    _, round_id, dept_id = office(db, items)
+    runtime, round_id, dept_id = office(db, items)
     pages = -(-items // 10)
+    who = intake.actor(runtime, user_id="U1")
 
     def submit(page: int) -> Callable[[], object]:
-        def run() -> object:
-            with transaction(db.factory) as session:
-                return answering.submit_page(
-                    session,
-                    user_id="U1",
-                    view_id="V1",
-                    view_hash=f"h{page}",
-                    meta=FormMeta(round_id, dept_id, page, ""),
-                    values={
-                        page * 10 + n: ("B", f"報告{n}")
-                        for n in range(1, 11)
-                        if page * 10 + n <= items
-                    },
-                )
-
-        return run
+        values = {page * 10 + n: ("B", f"報告{n}") for n in range(1, 11) if page * 10 + n <= items}
+        form = FormPage(
+            round_id, dept_id, page, values, form_id="V1", submit_key=f"view:V1:h{page}"
+        )
+        return lambda: intake.run(runtime, who, form)
 
     counts = [statements(db, submit(page)) for page in range(pages)]
     assert max(counts) <= 10, counts

@@ -29,7 +29,7 @@ def test_link_with_invite_code_registers_the_caller(db: Db, slack: SlackHarness)
 def test_unlinked_user_is_told_how_to_get_linked(db: Db, slack: SlackHarness) -> None:
     seed(db, items=[("広報", ["女性センター"])], links={})
     text = slack.command("U9", "status").json()["text"]
-    assert "/hokoku link" in text and "hokoku dept invite" in text
+    assert "まだ担当課に登録されていません" in text and "「/hokoku link コード」" in text
 
 
 def test_status_member_sees_own_department_office_sees_all(db: Db, slack: SlackHarness) -> None:
@@ -45,10 +45,10 @@ def test_status_member_sees_own_department_office_sees_all(db: Db, slack: SlackH
     assert "道路課" not in member["text"]
     office = slack.command("UOFF", "状況").json()
     body = str(office["blocks"])
-    assert "回答 1/3件" in office["text"] and "A: 0  B: 1" in office["text"]
+    assert "回答 1/3件" in office["text"] and "A:0  B:1" in office["text"]
     # Past the deadline: overdue departments come first, with a warning mark.
-    assert body.index("⚠ *人権課*") < body.index("*女性センター*")
-    assert body.index("⚠ *道路課*") < body.index("*女性センター*")
+    assert body.index("⚠期限超過 人権課") < body.index("女性センター ██")
+    assert body.index("⚠期限超過 道路課") < body.index("女性センター ██")
 
 
 def test_pending_lists_unanswered_items(db: Db, slack: SlackHarness) -> None:
@@ -74,16 +74,15 @@ def test_report_with_several_departments_offers_a_choice(db: Db, slack: SlackHar
         items=[("広報", ["女性センター", "人権課"])],
         links={"U1": [("女性センター", "member"), ("人権課", "member")]},
     )
-    slack.command("U1", "report")
-    [choice] = slack.api.of("chat.postEphemeral")
-    assert choice.body["user"] == "U1"
-    names = [b["text"]["text"] for b in choice.json_field("blocks")[1]["elements"]]
+    choice = slack.command("U1", "report").json()
+    assert choice["response_type"] == "ephemeral"
+    names = [b["text"]["text"] for b in choice["blocks"][1]["elements"]]
     assert sorted(names) == ["人権課", "女性センター"]
     assert slack.api.of("views.open") == []
 
 
 def test_help_and_unknown_subcommand(db: Db, slack: SlackHarness) -> None:
-    assert "/hokoku report" in slack.command("U1", "").json()["text"]
+    assert "/hokoku 報告 / report" in slack.command("U1", "").json()["text"]
     assert "「foo」は分かりません" in slack.command("U1", "foo").json()["text"]
 
 

@@ -65,6 +65,7 @@ def _target(identity: ChatIdentity) -> Target:
         external_id=identity.external_id,
         kind=identity.kind,
         workspace=identity.workspace,
+        language=identity.language,
     )
 
 

@@ -1,18 +1,23 @@
-"""The shared text protocol, read like a dialog: what a department member types, what comes back."""
+"""The interaction layer read like a dialog: what a department member types, what comes back."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers.chat import ChatContext, handle_text
 from handlers.directory import find_department
-from handlers.identities import create_invite, link_identity, memberships
-from models import ROLE_OFFICE, ReportRevision
+from handlers.identities import create_invite, link_identity
+from handlers.interaction import Actor, Inbound, handle
+from handlers.interaction.model import ChooseDepartment, Text
+from handlers.interaction.text import reply_text
+from handlers.rounds import VIEW, close_round, resolve_round
+from models import ROLE_OFFICE, AuditEntry, ReportRevision
 from tests.factories import build_plan, open_test_round
+
+NOW = datetime(2024, 5, 1, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -29,17 +34,18 @@ def org(session: Session) -> int:
     return plan.organization_id
 
 
-def say(session: Session, org: int, user: str, text: str, **kw: object) -> str:
-    ctx = ChatContext(
-        organization_id=org,
-        platform="console",
-        reporter=user,
-        chat_id=user,
-        today=date(2024, 5, 1),
-        memberships=tuple(memberships(session, platform="console", external_id=user)),
-        **kw,  # type: ignore[arg-type]
-    )
-    return handle_text(session, ctx=ctx, text=text).text
+def say(session: Session, org: int, user: str, text: str, *, delivery: str | None = None) -> str:
+    actor = Actor(organization_id=org, platform="console", person=user, chat_id=user)
+    reply = handle(session, Inbound(actor, Text(text), NOW, date(2024, 5, 1), delivery))
+    return "" if reply is None else reply_text(reply)
+
+
+def choose(session: Session, org: int, user: str, dept: str) -> str:
+    actor = Actor(organization_id=org, platform="console", person=user, chat_id=user)
+    department = find_department(session, organization_id=org, name=dept).id
+    reply = handle(session, Inbound(actor, ChooseDepartment(department), NOW, date(2024, 5, 1)))
+    assert reply is not None
+    return reply_text(reply)
 
 
 def join(session: Session, org: int, user: str, dept: str, role: str = "member") -> None:
@@ -47,12 +53,16 @@ def join(session: Session, org: int, user: str, dept: str, role: str = "member")
     link_identity(session, department=department, platform="console", external_id=user, role=role)
 
 
+def revisions(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(ReportRevision)) or 0
+
+
 def test_unlinked_user_is_told_how_to_link_and_nothing_is_stored(
     session: Session, org: int
 ) -> None:
     reply = say(session, org, "u1", "1 B 周知した")
     assert "招待コード" in reply and "link" in reply
-    assert session.scalar(select(func.count()).select_from(ReportRevision)) == 0
+    assert revisions(session) == 0
 
 
 def test_link_with_code_then_answer_several_lines(session: Session, org: int) -> None:
@@ -73,7 +83,7 @@ def test_one_bad_line_stores_nothing(session: Session, org: int) -> None:
     assert "2行目: 達成度「Z」は使えません" in reply
     assert "3行目: 項目 3 は女性センターの担当ではありません" in reply
     assert "何も保存していません" in reply
-    assert session.scalar(select(func.count()).select_from(ReportRevision)) == 0
+    assert revisions(session) == 0
 
 
 def test_unreadable_line_says_how_to_write_it(session: Session, org: int) -> None:
@@ -105,16 +115,45 @@ def test_member_of_two_departments_is_asked_which(session: Session, org: int) ->
     join(session, org, "u1", "女性センター")
     join(session, org, "u1", "秘書広報課")
     assert "どの課として回答するか" in say(session, org, "u1", "1 B x")
-    dept = find_department(session, organization_id=org, name="秘書広報課").id
-    assert "秘書広報課: 全1件すべて回答済み" in say(session, org, "u1", "1 B x", department_id=dept)
+    assert revisions(session) == 0
+    assert "秘書広報課: 全1件すべて回答済み" in choose(session, org, "u1", "秘書広報課")
+    # The choice holds: the next answer goes to the same department.
+    assert "秘書広報課" in say(session, org, "u1", "1 A y")
+    assert revisions(session) == 2
+
+
+def test_office_proxy_answers_are_audited_and_may_be_late(session: Session, org: int) -> None:
+    join(session, org, "boss", "女性センター", role=ROLE_OFFICE)
+    join(session, org, "u3", "職員課")
+    assert "職員課として回答します" in say(session, org, "boss", "担当課 職員課")
+    assert "職員課: 全1件すべて回答済み" in say(session, org, "boss", "3 B 事務局が代理入力")
+    rnd = resolve_round(session, organization_id=org, ref=None, purpose=VIEW)
+    close_round(session, rnd=rnd)
+    assert "締め切られました" in say(session, org, "u3", "3 A 追加")  # a member is refused
+    assert "修正（第2版）" in say(session, org, "boss", "3 A 遅れて届いた")  # the office is not
+    audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "proxy_answer")).all()
+    assert [(a.detail["department"], a.detail["late_entry"]) for a in audit] == [
+        ("職員課", False),
+        ("職員課", True),
+    ]
 
 
 def test_redelivered_message_is_stored_once(session: Session, org: int) -> None:
     join(session, org, "u1", "女性センター")
-    say(session, org, "u1", "1 B 周知", event_key="ev-1")
-    say(session, org, "u1", "1 A 別の内容", event_key="ev-1")
-    assert session.scalar(select(func.count()).select_from(ReportRevision)) == 1
+    say(session, org, "u1", "1 B 周知", delivery="ev-1")
+    assert say(session, org, "u1", "1 A 別の内容", delivery="ev-1") == ""
+    assert revisions(session) == 1
 
 
 def test_help_lists_the_rounds_grades(session: Session, org: int) -> None:
     assert "A 計画以上 100%～" in say(session, org, "nobody", "ヘルプ")
+
+
+def test_language_is_chosen_per_identity(session: Session, org: int) -> None:
+    join(session, org, "u1", "女性センター")
+    assert "English" in say(session, org, "u1", "language en")
+    reply = say(session, org, "u1", "1 B Announced")
+    assert "stored" in reply and "1 of 2 items unanswered" in reply
+    assert "deadline" in say(session, org, "u1", "status")
+    assert "日本語" in say(session, org, "u1", "言語 ja")
+    assert "未回答 1件" in say(session, org, "u1", "pending")

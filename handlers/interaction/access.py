@@ -1,0 +1,117 @@
+"""Who may answer for which department: the one place that decides it, for every channel.
+
+- A chat's links decide who it is: a 1:1 chat is the person, a group chat (LINE group,
+  Slack channel) is the group, whose every member answers for its departments.
+- A member answers for the departments the chat is linked to.
+- The office (事務局) answers for any department of the organization. Every answer it
+  stores is a proxy answer: audited as `proxy_answer` (with `late_entry` in a closed
+  round, which only the office may still fill; see `handlers.reports.submit_answers`).
+- Anyone else is refused, with a message saying what to do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager
+
+from handlers.errors import NotFound, PermissionDenied
+from handlers.i18n import Message, msg
+from handlers.identities import Membership, memberships
+from handlers.interaction.model import Actor
+from models import ROLE_MEMBER, ROLE_OFFICE, Department, Plan, Round
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The links of the chat that acts (with the console's pinned department and role)."""
+
+    memberships: tuple[Membership, ...]
+
+    @property
+    def linked(self) -> bool:
+        return bool(self.memberships)
+
+    @property
+    def office(self) -> bool:
+        return any(m.is_office for m in self.memberships)
+
+    def member_of(self, department_id: int) -> Membership | None:
+        return next((m for m in self.memberships if m.department_id == department_id), None)
+
+    @property
+    def language(self) -> str | None:
+        return next((m.language for m in self.memberships if m.language), None)
+
+
+def caller_of(session: Session, actor: Actor) -> Caller:
+    """The chat's active links (one query), office first, then by department name."""
+    found = memberships(session, platform=actor.platform, external_id=actor.chat_id)
+    if actor.department_id is not None:  # the console speaks as one department only
+        role = ROLE_OFFICE if actor.office else ROLE_MEMBER
+        found = [
+            dataclasses.replace(m, role=role)
+            for m in found
+            if m.department_id == actor.department_id
+        ]
+    return Caller(tuple(found))
+
+
+@dataclass(frozen=True)
+class Acting:
+    """The department an answer is stored for, and whether the office enters it (proxy)."""
+
+    department_id: int
+    department_name: str
+    proxy: bool
+
+
+def not_linked(actor: Actor) -> Message:
+    """How to link this chat (`link CODE`, `/hokoku link CODE` on Slack)."""
+    return msg("link.required", prefix=actor.surface.command_prefix)
+
+
+def answering_for(session: Session, caller: Caller, actor: Actor, department_id: int) -> Acting:
+    """May this caller answer for the department? Raises PermissionDenied saying why not."""
+    own = caller.member_of(department_id)
+    if own is not None:
+        return Acting(department_id, own.department_name, proxy=caller.office)
+    if not caller.linked:
+        raise PermissionDenied(not_linked(actor))
+    organization_id = actor.organization_id
+    department = department_in(
+        session, organization_id=organization_id, department_id=department_id
+    )
+    if caller.office:
+        return Acting(department.id, department.name, proxy=True)
+    raise PermissionDenied(msg("access.other_department", department=department.name))
+
+
+def department_in(session: Session, *, organization_id: int, department_id: int) -> Department:
+    """A department of this organization (ids in buttons come from outside)."""
+    department = session.get(Department, department_id)
+    if department is None or department.organization_id != organization_id:
+        raise NotFound(msg("button.stale"))
+    return department
+
+
+def round_and_department(
+    session: Session, *, organization_id: int, round_id: int, department_id: int
+) -> tuple[Round, Department]:
+    """A round and a department of this organization, in one query (form pages)."""
+    row = session.execute(
+        select(Round, Department)
+        .join(Plan, Plan.id == Round.plan_id)
+        .options(contains_eager(Round.plan))
+        .join(Department, Department.organization_id == Plan.organization_id)
+        .where(
+            Round.id == round_id,
+            Department.id == department_id,
+            Plan.organization_id == organization_id,
+        )
+    ).first()
+    if row is None:
+        raise NotFound(msg("button.stale"))
+    return row[0], row[1]

@@ -1,0 +1,205 @@
+"""The commands every channel shares: typed in chat (`状況`), after `/hokoku` on Slack,
+or on the console. One table; help is generated from it.
+
+Adding a command is one entry in COMMANDS: a function `(turn, argument) -> Reply`, its
+canonical name and other spellings, and two catalog ids in both languages
+(`command.<name>`: how it is typed, `command.<name>.usage`: what it does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from handlers.directory import find_department
+from handlers.errors import HokokuError, PermissionDenied
+from handlers.i18n import msg, normalize_language, translator
+from handlers.identities import redeem_invite, set_language
+from handlers.interaction.access import not_linked
+from handlers.interaction.answers import choose_department, item_cards
+from handlers.interaction.forms import open_form
+from handlers.interaction.model import ChooseDepartment, OpenForm
+from handlers.interaction.reply import (
+    ANSWER,
+    FORM,
+    Choice,
+    ExportFile,
+    Help,
+    MissingDepartments,
+    Pending,
+    Reply,
+    Say,
+    Status,
+)
+from handlers.interaction.turn import Turn
+from handlers.normalize import fold_key
+from handlers.reports import department_slots
+from handlers.scale import GradeScale
+from handlers.status import summarize
+
+Run = Callable[[Turn, str], Reply]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # canonical, typed in any language
+    words: tuple[str, ...]  # other spellings
+    run: Run
+    linked_only: bool = True  # before the chat is linked it answers how to link instead
+
+
+def _status(turn: Turn, _arg: str) -> Reply:
+    rnd = turn.view_round()
+    if turn.caller.office:
+        summary = summarize(turn.session, round_id=rnd.id, today=turn.today)
+        return turn.reply(Status(summary, office=True))
+    return turn.reply(
+        *(
+            Status(
+                summarize(
+                    turn.session, round_id=rnd.id, today=turn.today, department_id=m.department_id
+                ),
+                office=False,
+                department_name=m.department_name,
+            )
+            for m in turn.acting()
+        )
+    )
+
+
+def _pending(turn: Turn, _arg: str) -> Reply:
+    """What is still unanswered: the department's items (with cards when it is one), and
+    for the office the departments that still owe answers."""
+    rnd = turn.open_round()
+    acting = turn.acting()
+    parts: list[Pending | MissingDepartments] = []
+    cards = None
+    for member in acting:
+        slots = department_slots(
+            turn.session, round_id=rnd.id, department_id=member.department_id, with_paths=False
+        )
+        parts.append(Pending(member.department_name, tuple(slots)))
+        if len(acting) == 1:
+            cards = item_cards(rnd, member, slots)
+    if turn.caller.office:
+        summary = summarize(turn.session, round_id=rnd.id, today=turn.today)
+        parts.append(
+            MissingDepartments(tuple((d.name, d.pending) for d in summary.departments if d.pending))
+        )
+    return turn.reply(*parts, *((cards,) if cards else ()))
+
+
+def _report(turn: Turn, arg: str) -> Reply:
+    """Answer a department's items: the form where there is one, else the item cards.
+    The office names any department (`report 道路課`) and answers for it as a proxy."""
+    rnd = turn.view_round()
+    if arg:
+        department_id = _named_department(turn, arg)
+    else:
+        acting = turn.acting()
+        if len(acting) > 1:
+            names = translator(turn.language).join(m.department_name for m in acting)
+            prompt = msg("choose.form", departments=names)
+            return turn.reply(Choice(prompt, acting, FORM, round_id=rnd.id))
+        if not acting:
+            return turn.say(not_linked(turn.actor))
+        department_id = acting[0].department_id
+    return open_form(turn, OpenForm(rnd.id, department_id))
+
+
+def _named_department(turn: Turn, name: str) -> int:
+    """A department typed by name: one of the chat's own, or (office) any."""
+    if turn.caller.office:
+        return find_department(
+            turn.session, organization_id=turn.actor.organization_id, name=name
+        ).id
+    for member in turn.caller.memberships:
+        if fold_key(member.department_name) == fold_key(name):
+            return member.department_id
+    names = translator(turn.language).join(m.department_name for m in turn.caller.memberships)
+    raise PermissionDenied(msg("access.not_registered_for", name=name[:40], departments=names))
+
+
+def _dept(turn: Turn, arg: str) -> Reply:
+    """Which department this chat answers for from now on (a day)."""
+    if not arg:
+        names = translator(turn.language).join(m.department_name for m in turn.acting())
+        prompt = msg("department.current", departments=names)
+        return turn.reply(Choice(prompt, turn.caller.memberships, ANSWER))
+    return choose_department(turn, ChooseDepartment(_named_department(turn, arg)))
+
+
+def _link(turn: Turn, arg: str) -> Reply:
+    if not arg:
+        return turn.say(msg("link.code_missing"))
+    member = redeem_invite(
+        turn.session,
+        code=arg,
+        platform=turn.actor.platform,
+        external_id=turn.actor.chat_id,
+        kind=turn.actor.chat_kind,
+        sender=turn.actor.person,
+        now=turn.now,
+    )
+    return turn.say(
+        msg(
+            "link.done.group" if turn.actor.in_group else "link.done.user",
+            department=member.department_name,
+            role=msg("link.office") if member.is_office else "",
+        )
+    )
+
+
+def _language(turn: Turn, arg: str) -> Reply:
+    language = normalize_language(arg)
+    if language is None:
+        return turn.say(msg("language.usage"))
+    saved = set_language(
+        turn.session,
+        platform=turn.actor.platform,
+        external_id=turn.actor.chat_id,
+        language=language,
+    )
+    turn.language = language
+    return turn.say(msg("language.set" if saved else "language.set_until_linked"))
+
+
+def _export(turn: Turn, _arg: str) -> Reply:
+    if not turn.caller.office:
+        raise PermissionDenied(msg("access.office_only"))
+    rnd = turn.view_round()
+    if not turn.actor.surface.files:
+        return turn.say(msg("export.not_here"))
+    return turn.reply(Say(msg("export.started")), ExportFile(rnd.id))
+
+
+def _help(turn: Turn, _arg: str) -> Reply:
+    try:
+        scale: GradeScale | None = GradeScale.from_json(turn.open_round().scale)
+    except HokokuError:
+        scale = None
+    names = tuple(c.name for c in COMMANDS)
+    return turn.reply(Help(names, turn.actor.surface.command_prefix, scale))
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("status", ("状況", "進捗"), _status),
+    Command("pending", ("未回答",), _pending),
+    Command("report", ("報告", "回答"), _report),
+    Command("dept", ("担当課", "課"), _dept),
+    Command("export", ("出力",), _export),
+    Command("link", ("リンク",), _link, linked_only=False),
+    Command("language", ("言語", "lang"), _language, linked_only=False),
+    Command("help", ("ヘルプ", "使い方", "?"), _help, linked_only=False),
+)
+
+_BY_WORD = {fold_key(w): c for c in COMMANDS for w in (c.name, *c.words)}
+
+
+def find_command(word: str) -> Command | None:
+    """The command typed as `word` (any spelling, full- or half-width, any case)."""
+    return _BY_WORD.get(fold_key(word))
+
+
+def help_reply(turn: Turn) -> Reply:
+    return _help(turn, "")

@@ -1,0 +1,203 @@
+"""What the interaction layer answers: a platform-neutral reply model.
+
+A `Reply` is a list of parts. Each part is data plus message ids, never a finished
+sentence: `handlers.interaction.text` renders every part as plain text (the console, LINE
+texts, Slack's fallback), and the layout modules (`bot/slack/blocks.py`,
+`bot/line/flex.py`) lay out the parts they show richer (choices as buttons, item cards as a
+Flex carousel, a form as a Slack modal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TypeVar
+
+from handlers.i18n import DEFAULT_LANGUAGE, Message
+from handlers.identities import Membership
+from handlers.ports import PendingItem
+from handlers.reports import SlotState, SlotView, SubmitOutcome
+from handlers.scale import GradeScale
+from handlers.status import StatusSummary
+
+
+@dataclass(frozen=True)
+class Say:
+    """A paragraph from the catalog."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """Answers just stored (or found unchanged / already received)."""
+
+    outcomes: tuple[SubmitOutcome, ...]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A department's unanswered items in this round."""
+
+    department_name: str
+    slots: tuple[SlotState | SlotView, ...]
+
+
+@dataclass(frozen=True)
+class MissingDepartments:
+    """The office's list of departments still owing answers: (name, unanswered)."""
+
+    departments: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Status:
+    """Progress of a round: everything (office) or one department."""
+
+    summary: StatusSummary
+    office: bool
+    department_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    line_no: int | None
+    message: Message
+
+
+@dataclass(frozen=True)
+class Problems:
+    """Why a message was refused; nothing of it was stored. `lines`: lines it had."""
+
+    problems: tuple[Problem, ...]
+    lines: int
+
+
+@dataclass(frozen=True)
+class Help:
+    """How to answer and which commands there are (their names, from the command table;
+    the catalog says how each is typed and what it does)."""
+
+    commands: tuple[str, ...]
+    prefix: str
+    scale: GradeScale | None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Pick a department. `then`: what choosing does: ANSWER re-runs the message that
+    waited for the choice (and remembers it), FORM opens that department's form."""
+
+    prompt: Message
+    options: tuple[Membership, ...]
+    then: str
+    round_id: int = 0
+
+
+ANSWER = "answer"
+FORM = "form"
+
+
+@dataclass(frozen=True)
+class ItemCards:
+    """Pending items with a button per grade (LINE's carousel; a 報告する button on Slack)."""
+
+    round_id: int
+    department_id: int
+    department_name: str
+    items: tuple[PendingItem, ...]  # every pending item from here on (the layout pages them)
+    grades: tuple[tuple[str, str], ...]  # (letter, label)
+
+
+@dataclass(frozen=True)
+class CommentPrompt:
+    """After a grade button: ask for the comment, offering no comment / last year's."""
+
+    round_id: int
+    department_id: int
+    item: int
+    has_previous: bool
+
+
+@dataclass(frozen=True)
+class FormView:
+    """One page of a department's answer form."""
+
+    round_id: int
+    department_id: int
+    fiscal_year: int
+    department_name: str
+    deadline: date
+    scale: GradeScale
+    slots: tuple[SlotView, ...]  # this page's slots
+    values: Mapping[int, tuple[str | None, str]]  # item → (grade, comment) to prefill
+    page: int  # 0-based
+    pages: int
+    total_items: int
+
+
+@dataclass(frozen=True)
+class FormErrors:
+    """A page refused: (field, item number) → why. Field "grade" or "comment"; a problem of
+    the whole form has item 0."""
+
+    errors: Mapping[tuple[str, int], Message]
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """The round's 達成状況一覧 is to be built and posted (slow: after the platform's ack)."""
+
+    round_id: int
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    member: Membership
+    slots: tuple[SlotView, ...]
+
+
+@dataclass(frozen=True)
+class Home:
+    """A person's overview: their departments' items, or (office) the round's progress."""
+
+    round_id: int
+    fiscal_year: int
+    plan_title: str
+    sections: tuple[HomeSection, ...] = ()
+    status: StatusSummary | None = None
+
+
+Part = (
+    Say
+    | Confirmation
+    | Pending
+    | MissingDepartments
+    | Status
+    | Problems
+    | Help
+    | Choice
+    | ItemCards
+    | CommentPrompt
+    | FormView
+    | FormErrors
+    | ExportFile
+    | Home
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The answer to one inbound, in `language`. `stored`: answers written by it (an
+    adapter refreshes views that show them)."""
+
+    parts: tuple[Part, ...] = ()
+    language: str = DEFAULT_LANGUAGE
+    stored: tuple[SubmitOutcome, ...] = field(default_factory=tuple)
+
+    def find(self, kind: type[P]) -> P | None:
+        return next((p for p in self.parts if isinstance(p, kind)), None)
+
+
+P = TypeVar("P")

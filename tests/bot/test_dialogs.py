@@ -1,0 +1,416 @@
+"""One dialog, three channels: the same script through the console, the Slack app over
+signed HTTP and the LINE webhook, in Japanese and in English (zulip_bots' style: a list of
+(message, expected reply)).
+
+Each channel runs against its own organization in one database, so the test can compare
+what the channels stored (the same answers, revisions and audit rows) and what they
+replied (the same text, word for word) after the whole script.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot import console
+from bot.runtime import Runtime
+from bot.server import build_app, configure_platforms
+from bot.settings import Settings
+from handlers.directory import find_department, get_or_create_organization
+from handlers.identities import create_invite, link_identity
+from handlers.rounds import VIEW, close_round, resolve_round
+from models import ROLE_MEMBER, ROLE_OFFICE, Assignment, AuditEntry, Department, Item, Plan, Report
+from models.db import transaction
+from tests.asgi_server import running_asgi
+from tests.bot.line.conftest import CHANNEL_SECRET, postback_event, text_event
+from tests.bot.line.conftest import sign as line_sign
+from tests.bot.slack.harness import SIGNING_SECRET, SlackHarness, TrackingExecutor
+from tests.conftest import Db
+from tests.factories import build_plan, open_test_round
+from tests.fakes.line_api import FakeLineApi, running_fake_line_api
+from tests.fakes.slack_api import FakeSlackApi
+
+ITEMS = [
+    ("広報紙で周知", ["女性センター", "秘書広報課"]),
+    ("講座の開催", ["女性センター"]),
+    ("職員研修", ["職員課"]),
+]
+_events = itertools.count(1)
+
+
+# --- the script ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Say:
+    """`who` sends `text` ({code} = a fresh invite code); the reply contains `expect`."""
+
+    who: str
+    text: tuple[str, str]  # (ja, en)
+    expect: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Link:
+    who: str
+    department: str
+    role: str = ROLE_MEMBER
+
+
+@dataclass(frozen=True)
+class Invite:
+    """The office hands out a code for `department` (used by the next Say as {code})."""
+
+    department: str
+
+
+@dataclass(frozen=True)
+class Choose:
+    """`who` picks `department` from the choice in the last reply (button / quick reply /
+    typed on the console)."""
+
+    who: str
+    department: str
+    expect: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Close:
+    """The office closes the round (CLI)."""
+
+
+Step = Say | Link | Invite | Choose | Close
+
+SCRIPT: list[Step] = [
+    # An unlinked sender is told how to link; nothing is stored.
+    Say("U9", ("1 B 周知した", "1 B announced"), ("まだ担当課に登録されていません", "not linked")),
+    # Link with an invite code.
+    Invite("女性センター"),
+    Say(
+        "U1",
+        ("link {code}", "link {code}"),
+        ("女性センターに登録しました", "linked to 女性センター"),
+    ),
+    # Answering, revising, a bad grade, another department's item.
+    Say(
+        "U1",
+        ("1 B 市広報紙で周知した", "1 B City newsletter"),
+        (
+            "・[1] 広報紙で周知 → B「市広報紙で周知した」 … 保存",
+            "• [1] 広報紙で周知 → B “City newsletter” … stored",
+        ),
+    ),
+    Say(
+        "U1",
+        ("1 A 市広報紙とSNSで周知した", "1 A Newsletter and SNS"),
+        ("修正（第2版）", "revised (version 2)"),
+    ),
+    Say("U1", ("2 Z だめ", "2 Z wrong"), ("達成度「Z」は使えません", "“Z” is not a grade")),
+    Say(
+        "U1",
+        ("3 A 他課", "3 A other"),
+        ("項目 3 は女性センターの担当ではありません", "Item 3 is not one of 女性センター's items"),
+    ),
+    # Pending, status, help.
+    Say(
+        "U1",
+        ("未回答", "pending"),
+        ("女性センター: 未回答 1件（全2件）", "女性センター: 1 of 2 items unanswered"),
+    ),
+    Say("U1", ("状況", "status"), ("回答 1/2件", "Answered 1/2")),
+    Say("U1", ("ヘルプ", "help"), ("「項目番号 達成度 コメント」", "“item grade comment”")),
+    # A sender of two departments chooses which one answers.
+    Link("U2", "女性センター"),
+    Link("U2", "秘書広報課"),
+    Say(
+        "U2",
+        ("1 C 兼務で回答", "1 C Shared answer"),
+        ("どの課として回答するか", "Choose which one"),
+    ),
+    Choose(
+        "U2",
+        "秘書広報課",
+        ("秘書広報課: 全1件すべて回答済み", "秘書広報課: the 1 item is answered"),
+    ),
+    # The office answers for another department: a proxy answer, audited.
+    Link("UOFF", "女性センター", ROLE_OFFICE),
+    Say(
+        "UOFF",
+        ("担当課 職員課", "dept 職員課"),
+        ("職員課として回答します", "you answer for 職員課"),
+    ),
+    Say(
+        "UOFF",
+        ("3 B 事務局が代理入力", "3 B Entered by the office"),
+        ("職員課: 全1件すべて回答済み", "職員課: the 1 item is answered"),
+    ),
+    Say("UOFF", ("状況", "status"), ("⚠期限超過 女性センター", "⚠overdue 女性センター")),
+    # A closed round refuses departments; the office still enters late answers.
+    Close(),
+    Say("U1", ("2 B 締切後", "2 B after the deadline"), ("締め切られました", "is closed")),
+    Say("UOFF", ("3 A 遅れて届いた", "3 A arrived late"), ("修正（第2版）", "revised (version 2)")),
+]
+
+
+# --- the channels -------------------------------------------------------------------------
+
+
+class Channel(Protocol):
+    name: str
+    runtime: Runtime
+
+    def say(self, who: str, text: str) -> str: ...
+
+    def choose(self, who: str, department: str) -> str: ...
+
+
+@dataclass
+class ConsoleChannel:
+    runtime: Runtime
+    name: str = "console"
+
+    def _session(self, who: str) -> console.ConsoleSession:
+        rt = self.runtime
+        return console.ConsoleSession(
+            rt.organization_id, who, rt.settings.timezone, rt.settings.language
+        )
+
+    def say(self, who: str, text: str) -> str:
+        return console.say(self.runtime, self._session(who), text)
+
+    def choose(self, who: str, department: str) -> str:
+        word = "担当課" if self.runtime.settings.language == "ja" else "dept"
+        return self.say(who, f"{word} {department}")
+
+
+@dataclass
+class SlackChannel:
+    runtime: Runtime
+    slack: SlackHarness
+    name: str = "slack"
+    last: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def _reply(self, who: str, before: int) -> str:
+        posted = [
+            c for c in self.slack.api.of("chat.postMessage") if c.body["channel"] == f"D{who}"
+        ]
+        assert len(posted) == before + 1, f"one reply expected, got {len(posted) - before}"
+        self.last[who] = posted[-1].json_field("blocks") or []
+        return str(posted[-1].body["text"])
+
+    def _count(self, who: str) -> int:
+        return sum(
+            1 for c in self.slack.api.of("chat.postMessage") if c.body["channel"] == f"D{who}"
+        )
+
+    def say(self, who: str, text: str) -> str:
+        before = self._count(who)
+        response = self.slack.dm(who, text, event_id=f"Ev{next(_events)}")
+        assert response.status_code == 200
+        return self._reply(who, before)
+
+    def choose(self, who: str, department: str) -> str:
+        buttons = [e for b in self.last[who] if b["type"] == "actions" for e in b["elements"]]
+        chosen = next(b for b in buttons if b["text"]["text"] == department)
+        before = self._count(who)
+        self.slack.click(who, chosen["action_id"], chosen["value"])
+        return self._reply(who, before)
+
+
+@dataclass
+class LineChannel:
+    runtime: Runtime
+    url: str
+    api: FakeLineApi
+    name: str = "line"
+    last: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def _send(self, who: str, event: dict[str, Any]) -> str:
+        import httpx
+
+        body = json.dumps({"destination": "Ubot", "events": [event]}).encode()
+        before = len(self.api.replies)
+        response = httpx.post(
+            self.url + "/line/callback",
+            content=body,
+            headers={"Content-Type": "application/json", "X-Line-Signature": line_sign(body)},
+            timeout=30,
+        )
+        assert response.status_code == 200
+        [reply] = self.api.wait_for(before + 1, path="/v2/bot/message/reply")[before:]
+        texts = [m for m in reply.messages if m["type"] == "text"]
+        self.last[who] = texts[-1]
+        return "\n".join(m["text"] for m in texts)
+
+    def say(self, who: str, text: str) -> str:
+        return self._send(who, text_event(text, user=who))
+
+    def choose(self, who: str, department: str) -> str:
+        items = self.last[who]["quickReply"]["items"]
+        data = next(i["action"]["data"] for i in items if i["action"]["label"] == department)
+        return self._send(who, postback_event(data, user=who))
+
+
+# --- running it ---------------------------------------------------------------------------
+
+
+def _runtime(db: Db, settings: Settings) -> Runtime:
+    with transaction(db.factory) as session:
+        plan = build_plan(session, items=ITEMS, organization=settings.organization)
+        open_test_round(session, plan)
+        org_id = get_or_create_organization(session, name=settings.organization).id
+    return Runtime(settings=settings, engine=db.engine, factory=db.factory, organization_id=org_id)
+
+
+@contextmanager
+def channels(db: Db, language: str) -> Iterator[list[Channel]]:
+    with ExitStack() as stack:
+        base = {"database_url": db.url, "language": language}
+        found: list[Channel] = [
+            ConsoleChannel(_runtime(db, Settings(organization="console-city", **base)))
+        ]
+        slack_api = FakeSlackApi().start()
+        stack.callback(slack_api.stop)
+        slack_settings = Settings(
+            organization="slack-city",
+            slack_bot_token=SecretStr("xoxb-test"),
+            slack_signing_secret=SecretStr(SIGNING_SECRET),
+            slack_api_url=slack_api.url,
+            **base,
+        )
+        slack_runtime = _runtime(db, slack_settings)
+        executor = TrackingExecutor()
+        stack.callback(executor.shutdown, wait=True)
+        platforms = configure_platforms(slack_settings, slack_runtime, slack_executor=executor)
+        url = stack.enter_context(
+            running_asgi(build_app(slack_settings, slack_runtime, platforms=platforms))
+        )
+        harness = SlackHarness(url, slack_api, executor)
+        stack.callback(harness.http.close)
+        slack_api.reset()
+        found.append(SlackChannel(slack_runtime, harness))
+        line_api = stack.enter_context(running_fake_line_api())
+        line_settings = Settings(
+            organization="line-city",
+            line_channel_secret=SecretStr(CHANNEL_SECRET),
+            line_channel_access_token=SecretStr("test-access-token"),
+            line_api_url=line_api.url,
+            **base,
+        )
+        line_runtime = _runtime(db, line_settings)
+        line_url = stack.enter_context(running_asgi(build_app(line_settings, line_runtime)))
+        found.append(LineChannel(line_runtime, line_url, line_api))
+        yield found
+        slack_api.assert_within_limits()
+
+
+def run_script(channel: Channel, language: str) -> list[str]:
+    """Run the script; returns every reply (asserting each contains what it should)."""
+    index = 0 if language == "ja" else 1
+    rt = channel.runtime
+    code = ""
+    replies: list[str] = []
+    for step in SCRIPT:
+        if isinstance(step, Link):
+            with transaction(rt.factory) as session:
+                department = find_department(
+                    session, organization_id=rt.organization_id, name=step.department
+                )
+                link_identity(
+                    session,
+                    department=department,
+                    platform=channel.name,
+                    external_id=step.who,
+                    role=step.role,
+                )
+        elif isinstance(step, Invite):
+            with transaction(rt.factory) as session:
+                department = find_department(
+                    session, organization_id=rt.organization_id, name=step.department
+                )
+                code = create_invite(session, department=department).code
+        elif isinstance(step, Close):
+            with transaction(rt.factory) as session:
+                rnd = resolve_round(
+                    session, organization_id=rt.organization_id, ref=None, purpose=VIEW
+                )
+                close_round(session, rnd=rnd, actor="cli:office")
+        elif isinstance(step, Choose):
+            reply = channel.choose(step.who, step.department)
+            assert step.expect[index] in reply, (channel.name, step, reply)
+            replies.append(reply)
+        else:
+            reply = channel.say(step.who, step.text[index].format(code=code))
+            assert step.expect[index] in reply, (channel.name, step, reply)
+            replies.append(reply)
+    return replies
+
+
+def stored(channel: Channel) -> dict[str, Any]:
+    """What the script left in the organization's data, platform names left out."""
+    rt = channel.runtime
+    with transaction(rt.factory) as session:
+        rows = session.execute(
+            select(
+                Department.name,
+                Item.number,
+                Report.grade,
+                Report.comment,
+                Report.reporter,
+                Report.revision,
+            )
+            .select_from(Report)
+            .join(Assignment, Assignment.id == Report.assignment_id)
+            .join(Item, Item.id == Assignment.item_id)
+            .join(Department, Department.id == Assignment.department_id)
+            .join(Plan, Plan.id == Item.plan_id)
+            .where(Plan.organization_id == rt.organization_id)
+            .order_by(Department.name, Item.number)
+        ).all()
+        audit = [
+            (a.actor, a.detail["department"], a.detail["item"], a.detail["late_entry"])
+            for a in session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "proxy_answer")
+                .order_by(AuditEntry.id)
+            )
+            if a.actor == "UOFF" and a.detail["round"] in _round_ids(session, rt)
+        ]
+    return {"reports": [tuple(r) for r in rows], "audit": audit}
+
+
+def _round_ids(session: Any, rt: Runtime) -> set[int]:
+    from models import Round
+
+    return set(
+        session.scalars(
+            select(Round.id).join(Plan).where(Plan.organization_id == rt.organization_id)
+        )
+    )
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_same_dialog_on_every_channel(db: Db, language: str) -> None:
+    with channels(db, language) as found:
+        transcripts = {channel.name: run_script(channel, language) for channel in found}
+        results = {channel.name: stored(channel) for channel in found}
+    console_replies = transcripts["console"]
+    for name in ("slack", "line"):
+        for step, (mine, theirs) in enumerate(zip(transcripts[name], console_replies, strict=True)):
+            assert mine == theirs, (name, step)
+    expected = results["console"]
+    assert results["slack"] == expected and results["line"] == expected
+    late, shared = (
+        ("遅れて届いた", "兼務で回答") if language == "ja" else ("arrived late", "Shared answer")
+    )
+    assert ("職員課", 3, "A", late, "UOFF", 2) in expected["reports"]
+    assert ("秘書広報課", 1, "C", shared, "U2", 1) in expected["reports"]
+    assert expected["audit"] == [("UOFF", "職員課", 3, False), ("UOFF", "職員課", 3, True)]

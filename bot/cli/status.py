@@ -12,18 +12,11 @@ from rich.text import Text
 
 from bot.cli.common import console, fail, print_json, runtime, user_errors
 from bot.cli.summary import LangOption, SummaryOption, print_summary
-from handlers.compare import compare_rounds
+from handlers.compare import TOTAL_NAME, Comparison, GradeTally, compare_rounds
 from handlers.directory import find_department
 from handlers.rounds import VIEW, resolve_round
 from handlers.scale import GradeScale
-from handlers.status import (
-    Comparison,
-    DepartmentStatus,
-    Movement,
-    StatusSummary,
-    compare,
-    summarize,
-)
+from handlers.status import DepartmentStatus, StatusSummary, summarize
 from handlers.summary_text import summary_text
 
 BAR_WIDTH = 20
@@ -117,8 +110,8 @@ def render_comparison(comparison: Comparison, *, top_label: str) -> None:
     """Rose / fell / stayed per goal and per department, against the previous round."""
     title = f"前回（{comparison.previous_label}・回 {comparison.previous_round_id}）との比較"
     for heading, rows in (
-        (top_label, (*comparison.goals, comparison.total)),
-        ("担当課", (*comparison.departments, comparison.total)),
+        (top_label, (*comparison.goals, comparison.overall)),
+        ("担当課", (*comparison.departments, comparison.overall)),
     ):
         table = Table(title=f"{title}: {heading}別", title_justify="left")
         table.add_column(heading)
@@ -129,8 +122,9 @@ def render_comparison(comparison: Comparison, *, top_label: str) -> None:
         console.print(table)
 
 
-def _movement_cells(row: Movement) -> list[str]:
-    return [row.name, str(row.rose), str(row.fell), str(row.same), str(row.unmatched)]
+def _movement_cells(row: GradeTally) -> list[str]:
+    counts = (row.improved, row.worsened, row.same, row.unmatched)
+    return [row.label or TOTAL_NAME, *(str(n) for n in counts)]
 
 
 def status_cmd(
@@ -164,7 +158,11 @@ def status_cmd(
             ).id
         summary = summarize(session, round_id=rnd.id, today=today, department_id=department_id)
         comparison = (
-            compare(session, round_id=rnd.id, department_id=department_id) if with_compare else None
+            compare_rounds(
+                session, round_id=rnd.id, department_id=department_id, require_previous=True
+            )
+            if with_compare
+            else None
         )
         labels = rnd.plan.level_labels
         top_label = str(labels[0]) if labels else "階層"

@@ -14,13 +14,14 @@ merged comment (`ExportRow.repost_of` names the original's number).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, func, null, select
+from sqlalchemy import Select, and_, func, null, select
 from sqlalchemy.orm import Session, aliased
 
 from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import era_marker, reiwa_label
-from handlers.rounds import previous_round
+from handlers.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
 from models import Assignment, Department, Item, PlanNode, Report, Round
 
@@ -194,8 +195,10 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
     A few queries whatever the plan's size: the round, the plan's nodes, and the rows (items
     outer-joined to their assignments and this round's reports, so an item or department
     added to the plan after the round was opened still shows, as unanswered). With
-    `previous`, last year's round of the plan (`handlers.rounds.previous_round`) is joined
-    too and each row carries that slot's grade then (None: no such round, slot or answer).
+    `previous`, last year's round (`handlers.rounds.previous_round`: of the plan or of the
+    plan it continues) is joined too and each row carries that slot's grade then, found like
+    `department_slots` finds it (`previous_join`: the same item, or the item it continues;
+    None: no such round, slot or answer).
     The report of a row is the one of the same department on the item itself, or on its
     original for a (再掲) item.
     """
@@ -214,15 +217,8 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
     chains = _paths(session, plan_id=plan.id, levels=levels)
     last_year = previous_round(session, rnd=rnd) if previous else None
     answered = aliased(Assignment)  # the assignment whose slot answers this row
-    before = aliased(Report)
-    query = (
-        select(
-            Item,
-            Department.name,
-            Report.grade,
-            Report.comment,
-            before.grade if last_year is not None else null(),
-        )
+    query: Select[*tuple[Any, ...]] = (
+        select(Item, Department.name, Report.grade, Report.comment)
         .outerjoin(Assignment, Assignment.item_id == Item.id)
         .outerjoin(Department, Department.id == Assignment.department_id)
         .outerjoin(
@@ -236,10 +232,14 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
         .where(Item.plan_id == plan.id)
         .order_by(Item.position, Item.id, Assignment.position, Assignment.id)
     )
-    if last_year is not None:
-        query = query.outerjoin(
-            before, and_(before.assignment_id == answered.id, before.round_id == last_year.id)
+    if last_year is not None:  # joined only when there is one (see `previous_join`)
+        source = aliased(Item)  # the answering item: the (再掲) item's original
+        before = previous_join(rnd, last_year, item=source, assignment=answered)
+        query = before.apply(
+            query.add_columns(before.report.grade).outerjoin(source, source.id == answered.item_id)
         )
+    else:
+        query = query.add_columns(null())
     result = session.execute(query).all()
 
     comments: dict[int, list[tuple[str, str]]] = {}

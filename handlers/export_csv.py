@@ -26,10 +26,12 @@ def csv_rows(table: ExportTable) -> list[list[str]]:
     for index, row in enumerate(table.rows):
         first = index in item_starts
         path = [text if index in starts[level] else "" for level, text in enumerate(row.path)]
+        previous = [row.previous_grade or ""] if table.with_previous else []
         cells = [
             *path,
             row.item if first else "",
             row.department,
+            *previous,
             row.grade or "",
             row.comment if first else "",
         ]

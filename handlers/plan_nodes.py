@@ -106,9 +106,9 @@ class PlanTree:
         return _names_node(ref.code, ref.title, ref.display, text)
 
     def _names(self, ref: NodeRef, text: str) -> bool:
-        if self.matches(ref, text):
-            return True
         key = fold_key(text)
+        if self.matches(ref, text) or key == fold_key(ref.hint):  # the hint names it too
+            return True
         if not all(ref.codes):
             return False
         return any(key == fold_key(sep.join(ref.codes)) for sep in PATH_SEPARATORS)

@@ -11,9 +11,11 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cli.common import console, fail, print_json, runtime, user_errors
+from bot.cli.indicator import indicator_table
 from bot.cli.summary import LangOption, SummaryOption, print_summary
 from handlers.compare import TOTAL_NAME, Comparison, GradeTally, compare_rounds
 from handlers.directory import find_department
+from handlers.indicators import indicator_status
 from handlers.rounds import VIEW, resolve_round
 from handlers.scale import GradeScale
 from handlers.status import DepartmentStatus, StatusSummary, summarize
@@ -142,7 +144,7 @@ def status_cmd(
     summary_only: SummaryOption = False,
     lang: LangOption = "ja",
 ) -> None:
-    """回答状況（件数・達成度の分布・担当課別・上位階層別）を表示する。"""
+    """回答状況（件数・達成度の分布・担当課別・上位階層別・指標の進捗）を表示する。"""
     if summary_only and dept is not None:
         fail("--summary は計画全体のまとめです。--dept と一緒には使えません。")
     rt = runtime(ctx)
@@ -157,6 +159,7 @@ def status_cmd(
                 session, organization_id=rt.organization_id, name=dept
             ).id
         summary = summarize(session, round_id=rnd.id, today=today, department_id=department_id)
+        indicators = indicator_status(session, round_id=rnd.id, department_id=department_id)
         comparison = (
             compare_rounds(
                 session, round_id=rnd.id, department_id=department_id, require_previous=True
@@ -173,10 +176,13 @@ def status_cmd(
         return
     if as_json:
         data = summary.to_json()
+        data["indicators"] = [indicator.to_json() for indicator in indicators]
         if comparison is not None:
             data["compare"] = comparison.to_json()
         print_json(data)
         return
     render(summary, today=today, scale=scale, top_label=top_label)
+    if indicators:
+        console.print(indicator_table(indicators, title="指標（基準値→目標値の進捗）"))
     if comparison is not None:
         render_comparison(comparison, top_label=top_label)

@@ -20,6 +20,7 @@ from sqlalchemy import Select, and_, func, null, select
 from sqlalchemy.orm import Session, aliased
 
 from handlers.errors import InvalidInput, NotFound
+from handlers.evaluations import EvaluationSheet
 from handlers.fiscal import era_marker, reiwa_label
 from handlers.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
@@ -29,6 +30,7 @@ DEPARTMENT_HEADER = "担当課"
 GRADE_HEADER = "達成度"
 PREVIOUS_GRADE_HEADER = "前年度達成度"
 COMMENT_HEADER = "取組計画と達成状況"
+EVALUATION_HEADER = "委員会評価"
 DOCUMENT_NAME = "達成状況一覧"
 BULLET = "・"
 # OWASP CSV injection: a cell starting with one of these is read as a formula by spreadsheets.
@@ -54,6 +56,7 @@ class ExportRow:
     comment: str  # the item's merged comment (same on every row of the item)
     previous_grade: str | None = None  # last year's grade of the same slot, if asked for
     repost_of: int | None = None  # (再掲): the original's item number, whose answer is shown
+    evaluation: str | None = None  # the committee's grade of the item's node, if exported
 
     @property
     def answered(self) -> bool:
@@ -72,6 +75,10 @@ class ExportTable:
     scale: GradeScale
     rows: tuple[ExportRow, ...]
     previous_year: int | None = None  # set when the table carries last year's grades
+    # Set when the table carries the committee's grade per item: the evaluated level (施策)
+    # and the committee's scale.
+    evaluation_level: str | None = None
+    evaluation_scale: GradeScale | None = None
 
     @property
     def title(self) -> str:
@@ -82,15 +89,21 @@ class ExportTable:
         return self.previous_year is not None
 
     @property
+    def with_evaluation(self) -> bool:
+        return self.evaluation_level is not None
+
+    @property
     def headers(self) -> tuple[str, ...]:
         """Plain column names (the CSV, which `hokoku plan import` reads back)."""
         previous = (PREVIOUS_GRADE_HEADER,) if self.with_previous else ()
+        evaluation = (EVALUATION_HEADER,) if self.with_evaluation else ()
         return (
             *self.level_labels,
             self.item_label,
             DEPARTMENT_HEADER,
             *previous,
             GRADE_HEADER,
+            *evaluation,
             COMMENT_HEADER,
         )
 
@@ -103,12 +116,14 @@ class ExportTable:
             if self.previous_year is not None
             else ()
         )
+        evaluation = (EVALUATION_HEADER,) if self.with_evaluation else ()
         return (
             *self.level_labels,
             self.item_label,
             f"{DEPARTMENT_HEADER}（{mark}）",
             *previous,
             f"{GRADE_HEADER}（{mark}）",
+            *evaluation,
             f"{COMMENT_HEADER}（{mark}）",
         )
 
@@ -123,9 +138,25 @@ class ExportTable:
 
     @property
     def grade_columns(self) -> tuple[int, ...]:
-        """The previous grade column (if any) and the grade column."""
+        """The previous grade column (if any), the grade column and the committee's (if any):
+        short, centred letters."""
         first = self.department_column + 1
         return tuple(range(first, self.comment_column))
+
+    @property
+    def grade_column(self) -> int:
+        """This year's 達成度."""
+        return self.department_column + 1 + int(self.with_previous)
+
+    @property
+    def evaluation_column(self) -> int | None:
+        return self.grade_column + 1 if self.with_evaluation else None
+
+    @property
+    def item_columns(self) -> tuple[int, ...]:
+        """Columns holding one value per item, merged over the item's department rows."""
+        evaluation = (self.evaluation_column,) if self.evaluation_column is not None else ()
+        return (self.item_column, *evaluation, self.comment_column)
 
     @property
     def comment_column(self) -> int:
@@ -134,12 +165,14 @@ class ExportTable:
     def cells(self, row: ExportRow) -> list[str]:
         """The row's cell texts in column order (not yet neutralized)."""
         previous = [row.previous_grade or ""] if self.with_previous else []
+        evaluation = [row.evaluation or ""] if self.with_evaluation else []
         return [
             *row.path,
             row.item,
             row.department,
             *previous,
             row.grade or "",
+            *evaluation,
             row.comment,
         ]
 
@@ -189,7 +222,13 @@ def _paths(session: Session, *, plan_id: int, levels: int) -> dict[int, tuple[Pl
     return chains
 
 
-def build_table(session: Session, *, round_id: int, previous: bool = False) -> ExportTable:
+def build_table(
+    session: Session,
+    *,
+    round_id: int,
+    previous: bool = False,
+    evaluations: EvaluationSheet | None = None,
+) -> ExportTable:
     """Every item × department of the round's plan with its current answer, in plan order.
 
     A few queries whatever the plan's size: the round, the plan's nodes, and the rows (items
@@ -200,7 +239,9 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
     `department_slots` finds it (`previous_join`: the same item, or the item it continues;
     None: no such round, slot or answer).
     The report of a row is the one of the same department on the item itself, or on its
-    original for a (再掲) item.
+    original for a (再掲) item. With `evaluations` (`handlers.committee_sheets
+    .export_evaluations`), each row carries the committee's grade of the node its item sits
+    under.
     """
     rnd = session.get(Round, round_id)
     if rnd is None:
@@ -252,6 +293,8 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
         if item.repost_of_id in merged:
             merged[item.id] = merged[item.repost_of_id]
 
+    evaluated = {row.node_key: row.grade for row in evaluations.rows} if evaluations else {}
+    item_nodes = evaluations.item_nodes if evaluations else {}
     rows: list[ExportRow] = []
     for item, dept, grade, _comment, grade_before in result:
         chain = chains.get(item.node_id, ()) if item.node_id is not None else ()
@@ -272,6 +315,7 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
                 comment=merged[item.id],
                 previous_grade=grade_before,
                 repost_of=numbers.get(item.repost_of_id) if item.repost_of_id else None,
+                evaluation=evaluated.get(item_nodes.get(item.id, "")),
             )
         )
     return ExportTable(
@@ -291,6 +335,8 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
             if last_year is not None
             else rnd.fiscal_year - 1
         ),
+        evaluation_level=(evaluations.level_label or "") if evaluations else None,
+        evaluation_scale=evaluations.scale if evaluations else None,
     )
 
 

@@ -10,10 +10,12 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import console, fail, runtime, user_errors
+from bot.cli.summary import LangOption
 from bot.export_pdf import convert_to_pdf
+from handlers.committee_sheets import build_committee_sheets, export_evaluations
 from handlers.export import build_table, check_label
 from handlers.export_csv import write_csv
-from handlers.export_xlsx import write_xlsx
+from handlers.export_xlsx import SHEET_TITLE, write_xlsx
 from handlers.rounds import VIEW, resolve_round, round_caption
 
 FORMATS = (".xlsx", ".csv")
@@ -39,16 +41,27 @@ def export_cmd(
         bool,
         typer.Option("--pdf", help="XLSX と同じ名前の PDF も作る（LibreOffice が必要）"),
     ] = False,
+    evaluation: Annotated[
+        bool | None,
+        typer.Option(
+            "--evaluation/--no-evaluation",
+            help="委員会評価の列とシート（省略時: この回に評価が記録されていれば入れる）",
+        ),
+    ] = None,
+    lang: LangOption = "ja",
 ) -> None:
-    """達成状況一覧を書き出す: XLSX は印刷してそのまま配れる資料、CSV は表データ。"""
+    """達成状況一覧を書き出す: XLSX は印刷してそのまま配れる資料（まとめ・指標・委員会評価の
+    シートつき）、CSV は表データ。"""
     suffix = output.suffix.lower()
     if suffix not in FORMATS:
         fail(
             f"出力ファイル「{output.name}」の形式がわかりません。"
             "拡張子を .xlsx か .csv にしてください（例: -o 達成状況一覧.xlsx）。"
         )
-    if suffix != ".xlsx" and (label or pdf):
-        fail("--label と --pdf は XLSX の出力にだけ使えます（例: -o 達成状況一覧.xlsx --pdf）。")
+    if suffix != ".xlsx" and (label or pdf or lang != "ja"):
+        fail(
+            "--label・--pdf・--lang は XLSX の出力にだけ使えます（例: -o 達成状況一覧.xlsx --pdf）。"
+        )
     rt = runtime(ctx)
     with user_errors(), rt.factory() as session:
         label = check_label(label)
@@ -56,13 +69,22 @@ def export_cmd(
             session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
         )
         caption = round_caption(rnd)
-        table = build_table(session, round_id=rnd.id, previous=previous)
+        evaluations = export_evaluations(session, round_id=rnd.id, wanted=evaluation)
+        table = build_table(session, round_id=rnd.id, previous=previous, evaluations=evaluations)
+        committee = (
+            build_committee_sheets(
+                session, round_id=rnd.id, today=rt.today(), language=lang, evaluations=evaluations
+            )
+            if suffix == ".xlsx"
+            else None
+        )
     # Write beside the target and rename, so a failed export never leaves half a file.
     partial = output.with_name(f".{output.name}.partial")
     try:
         if suffix == ".xlsx":
-            handout = write_xlsx(table, partial, label=label)
-            pages = f"、A4横 {len(handout.pages)}ページ"
+            handout = write_xlsx(table, partial, label=label, committee=committee)
+            sheets = "・".join([SHEET_TITLE, *(sheet.name for sheet in handout.sheets)])
+            pages = f"、A4横 {handout.total_pages}ページ: {sheets}"
         else:
             write_csv(table, partial)
             pages = ""
@@ -84,6 +106,13 @@ def export_cmd(
             f"[yellow]注意: 項目 {numbers} は1ページに収まりません（コメントを短くしてください）。[/]",
             highlight=False,
         )
+    for sheet in handout.sheets if suffix == ".xlsx" else ():
+        if sheet.oversize:
+            console.print(
+                f"[yellow]注意: シート「{sheet.name}」に1ページに収まらない行があります"
+                "（評価コメント・提言を短くしてください）。[/]",
+                highlight=False,
+            )
     if pdf:
         with user_errors():
             console.print(f"PDF を書き出しました: {convert_to_pdf(output)}", highlight=False)

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import console, fail, print_json
+from bot.cli.common import console, print_json, user_errors
 from handlers.status import StatusSummary
-from handlers.summary_text import SummaryText
+from handlers.summary_text import LANGUAGES, SummaryText, check_language
 
 SummaryOption = Annotated[
     bool,
@@ -17,12 +17,11 @@ SummaryOption = Annotated[
     ),
 ]
 LangOption = Annotated[str, typer.Option("--lang", help="まとめ文の言語: ja（既定）/ en")]
-LANGUAGES = ("ja", "en")
 
 
 def print_summary(summary: StatusSummary, text: SummaryText, *, lang: str, as_json: bool) -> None:
-    if lang not in LANGUAGES:
-        fail(f"--lang は {' / '.join(LANGUAGES)} のどちらかです（「{lang}」は使えません）。")
+    with user_errors():
+        check_language(lang)
     if as_json:
         print_json(
             {

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from handlers.compare import Comparison, compare_rounds
 from handlers.evaluations import EvaluationSheet, evaluation_sheet, missing_level
+from handlers.export import ExportTable, build_table
 from handlers.indicators import IndicatorStatus, indicator_status
 from handlers.status import StatusSummary, summarize
 from handlers.summary_text import SummaryText, check_language, summary_text
@@ -81,3 +82,36 @@ def build_committee_sheets(
         indicators=indicator_status(session, round_id=round_id),
         evaluations=evaluations,
     )
+
+
+@dataclass(frozen=True)
+class ExportDocument:
+    table: ExportTable
+    committee: CommitteeSheets | None  # None: the table alone (CSV)
+
+
+def export_document(
+    session: Session,
+    *,
+    round_id: int,
+    today: date,
+    previous: bool = False,
+    evaluation: bool | None = None,
+    language: str = "ja",
+    sheets: bool = True,
+) -> ExportDocument:
+    """Everything `hokoku export` writes for one round: the table (with last year's grades
+    when `previous`, the committee's grade as `export_evaluations` decides from `evaluation`)
+    and, with `sheets`, the committee's sheets; `handlers.export_xlsx.write_xlsx(table, path,
+    committee=...)` or `handlers.export_csv.write_csv(table, path)` writes it."""
+    check_language(language)
+    evaluations = export_evaluations(session, round_id=round_id, wanted=evaluation)
+    table = build_table(session, round_id=round_id, previous=previous, evaluations=evaluations)
+    committee = (
+        build_committee_sheets(
+            session, round_id=round_id, today=today, language=language, evaluations=evaluations
+        )
+        if sheets
+        else None
+    )
+    return ExportDocument(table=table, committee=committee)

@@ -12,8 +12,8 @@ import typer
 from bot.cli.common import console, fail, runtime, user_errors
 from bot.cli.summary import LangOption
 from bot.export_pdf import convert_to_pdf
-from handlers.committee_sheets import build_committee_sheets, export_evaluations
-from handlers.export import build_table, check_label
+from handlers.committee_sheets import export_document
+from handlers.export import check_label
 from handlers.export_csv import write_csv
 from handlers.export_xlsx import SHEET_TITLE, write_xlsx
 from handlers.rounds import VIEW, resolve_round, round_caption
@@ -69,20 +69,21 @@ def export_cmd(
             session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
         )
         caption = round_caption(rnd)
-        evaluations = export_evaluations(session, round_id=rnd.id, wanted=evaluation)
-        table = build_table(session, round_id=rnd.id, previous=previous, evaluations=evaluations)
-        committee = (
-            build_committee_sheets(
-                session, round_id=rnd.id, today=rt.today(), language=lang, evaluations=evaluations
-            )
-            if suffix == ".xlsx"
-            else None
+        document = export_document(
+            session,
+            round_id=rnd.id,
+            today=rt.today(),
+            previous=previous,
+            evaluation=evaluation,
+            language=lang,
+            sheets=suffix == ".xlsx",
         )
+    table = document.table
     # Write beside the target and rename, so a failed export never leaves half a file.
     partial = output.with_name(f".{output.name}.partial")
     try:
         if suffix == ".xlsx":
-            handout = write_xlsx(table, partial, label=label, committee=committee)
+            handout = write_xlsx(table, partial, label=label, committee=document.committee)
             sheets = "・".join([SHEET_TITLE, *(sheet.name for sheet in handout.sheets)])
             pages = f"、A4横 {handout.total_pages}ページ: {sheets}"
         else:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from handlers.compare import Comparison, compare_rounds
@@ -17,7 +18,7 @@ from handlers.export import ExportTable, build_table
 from handlers.indicators import IndicatorStatus, indicator_status
 from handlers.status import StatusSummary, summarize
 from handlers.summary_text import SummaryText, check_language, summary_text
-from models import Round
+from models import Evaluation, Round
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ def export_evaluations(
     (`None`, the default)."""
     if wanted is False:
         return None
+    if wanted is None and not session.scalar(
+        select(exists().where(Evaluation.round_id == round_id))
+    ):
+        return None  # nothing recorded: not worth reading the round's slots
     sheet = evaluation_sheet(session, round_id=round_id)
     if wanted and sheet.level is None:
         raise missing_level(sheet.plan_name)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from handlers.departments import named_departments
 from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import reiwa_label
-from handlers.plan_nodes import PlanTree
+from handlers.plan_nodes import top_ancestors
 from handlers.plan_settings import plan_settings
 from handlers.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
@@ -127,11 +127,10 @@ def _tally(label: str, groups: Iterable[Group], scale: GradeScale) -> GradeTally
     now: Counter[str] = Counter()
     before: Counter[str] = Counter()
     total = improved = worsened = compared = 0
-    for grade, last, n in groups:
+    for grade, old, n in groups:  # `old`: last year's grade, already read through the scale
         total += n
         if grade is not None:
             now[grade] += n
-        old = (scale.match(last) or last) if last is not None else None
         if old is not None:
             before[old] += n
         if grade in rank and old in rank:
@@ -198,19 +197,19 @@ def compare_rounds(
     if department_id is not None:
         query = query.where(Assignment.department_id == department_id)
     rows = session.execute(query.add_columns(func.count()).group_by(*columns)).all()
-    groups = [
-        (dept, node, grade, last[0] if last else None, int(n))
-        for dept, node, grade, *last, n in rows
-    ]
-
-    tree = PlanTree(session, plan_id=plan.id)
+    # Last year's grade read through this year's scale, once per distinct value.
+    read_as = {last[0]: scale.match(last[0]) or last[0] for *_, last, _n in rows if last}
+    nodes, tops = top_ancestors(session, plan_id=plan.id)
+    everything: list[Group] = []
     per_goal: dict[int, list[Group]] = {}
     per_department: dict[int, list[Group]] = {}
-    for dept, node, grade, last, n in groups:
-        top = tree.ancestor_at(node, 0)
+    for dept, node, grade, *last, n in rows:
+        group = (grade, read_as.get(last[0]) if last and last[0] is not None else None, int(n))
+        everything.append(group)
+        top = tops.get(node) if node is not None else None
         if top is not None:
-            per_goal.setdefault(top.id, []).append((grade, last, n))
-        per_department.setdefault(dept, []).append((grade, last, n))
+            per_goal.setdefault(top, []).append(group)
+        per_department.setdefault(dept, []).append(group)
     known = named_departments(session, set(per_department), plan_id=plan.id)
     labels = [str(label) for label in plan.level_labels]
     unit_is_item = _one_department_per_item(session, plan_id=plan.id)
@@ -225,11 +224,10 @@ def compare_rounds(
         unit=plan.item_label if unit_is_item else GENERIC_UNIT,
         unit_is_item=unit_is_item,
         top_label=labels[0] if labels else "",
-        overall=_tally("", ((g, p, n) for *_, g, p, n in groups), scale),
+        overall=_tally("", everything, scale),
         goals=tuple(
-            _tally(ref.display, per_goal[ref.id], scale)
-            for ref in sorted(tree.at_depth(0), key=lambda r: r.position)
-            if ref.id in per_goal
+            _tally(nodes[top].display, per_goal[top], scale)
+            for top in sorted(per_goal, key=lambda top: nodes[top].position)
         ),
         departments=tuple(
             _tally(known[dept].name, per_department[dept], scale)

@@ -114,6 +114,22 @@ class PlanTree:
         return any(key == fold_key(sep.join(ref.codes)) for sep in PATH_SEPARATORS)
 
 
+def top_ancestors(session: Session, *, plan_id: int) -> tuple[dict[int, PlanNode], dict[int, int]]:
+    """The plan's nodes by id, and the top ancestor of every node (one indexed query)."""
+    nodes = {n.id: n for n in session.scalars(select(PlanNode).where(PlanNode.plan_id == plan_id))}
+    tops: dict[int, int] = {}
+    for node_id in nodes:
+        chain = []
+        current: int | None = node_id
+        while current is not None and current not in tops and current in nodes:
+            chain.append(current)
+            current = nodes[current].parent_id
+        top = tops[current] if current in tops else chain[-1]
+        for member in chain:
+            tops[member] = top
+    return nodes, tops
+
+
 def _own_key(node: PlanNode) -> str:
     return fold_key(node.code) if node.code else fold_key(node.title)
 

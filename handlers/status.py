@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, joinedload
 from handlers.departments import named_departments
 from handlers.errors import NotFound
 from handlers.fiscal import reiwa_label
+from handlers.plan_nodes import top_ancestors
 from handlers.scale import GradeScale
-from models import Assignment, Item, PlanNode, Report, Round
+from models import Assignment, Item, Report, Round
 
 
 @dataclass(frozen=True)
@@ -129,22 +130,6 @@ def _slot_groups(
     return [(d, n, g, int(c)) for d, n, g, c in session.execute(query)]
 
 
-def _tops(session: Session, plan_id: int) -> tuple[dict[int, PlanNode], dict[int, int]]:
-    """The plan's nodes by id, and the top ancestor of every node (one indexed query)."""
-    nodes = {n.id: n for n in session.scalars(select(PlanNode).where(PlanNode.plan_id == plan_id))}
-    tops: dict[int, int] = {}
-    for node_id in nodes:
-        chain = []
-        current: int | None = node_id
-        while current is not None and current not in tops and current in nodes:
-            chain.append(current)
-            current = nodes[current].parent_id
-        top = tops[current] if current in tops else chain[-1]
-        for member in chain:
-            tops[member] = top
-    return nodes, tops
-
-
 def summarize(
     session: Session, *, round_id: int, today: date, department_id: int | None = None
 ) -> StatusSummary:
@@ -160,7 +145,7 @@ def summarize(
     known = named_departments(
         session, {d for d, *_ in groups if d is not None}, plan_id=rnd.plan_id
     )
-    nodes, tops = _tops(session, rnd.plan_id)
+    nodes, tops = top_ancestors(session, plan_id=rnd.plan_id)
 
     total = sum(n for *_, n in groups)
     submitted = sum(n for _d, _n, grade, n in groups if grade is not None)

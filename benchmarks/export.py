@@ -3,7 +3,9 @@
     .venv/bin/python benchmarks/export.py [--rows 1000,10000,50000] [--database-url URL]
 
 Builds a synthetic plan per size (benchmarks/synthetic.py), then times the real code:
-`build_table` (the queries) and `write_xlsx` (layout, page breaks, save) and `write_csv`.
+`build_table` (the queries) and `write_xlsx` (layout, page breaks, save) and `write_csv`;
+then what `hokoku export -o FILE.xlsx` adds: the committee's sheets' queries
+(`build_committee_sheets`) and the whole document written with them (まとめ with its charts).
 Prints seconds and seconds per 1,000 rows: the layout is linear when the last column stays
 flat. Not a test: nothing here asserts speed.
 """
@@ -13,12 +15,14 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from synthetic import build_round
 
+from handlers.committee_sheets import build_committee_sheets, export_evaluations
 from handlers.export import build_table
 from handlers.export_csv import write_csv
 from handlers.export_xlsx import write_xlsx
@@ -40,7 +44,16 @@ def main() -> None:
         upgrade(engine)
         factory = make_session_factory(engine)
         results = Table(title=f"XLSX export ({engine.dialect.name})")
-        for column in ("rows", "query s", "xlsx s", "xlsx s / 1k rows", "csv s", "pages"):
+        for column in (
+            "rows",
+            "query s",
+            "xlsx s",
+            "xlsx s / 1k rows",
+            "csv s",
+            "pages",
+            "sheets query s",
+            "document s",
+        ):
             results.add_column(column, justify="right")
         stamp = time.strftime("%H%M%S")
         for size in sizes:
@@ -50,6 +63,11 @@ def main() -> None:
                 start = time.perf_counter()
                 table = build_table(session, round_id=built.round_id)
                 queried = time.perf_counter()
+                evaluations = export_evaluations(session, round_id=built.round_id)
+                committee = build_committee_sheets(
+                    session, round_id=built.round_id, today=date.today(), evaluations=evaluations
+                )
+                sheets_queried = time.perf_counter() - queried
             out = Path(tmp) / f"{size}.xlsx"
             start_xlsx = time.perf_counter()
             layout = write_xlsx(table, out)
@@ -57,6 +75,9 @@ def main() -> None:
             start_csv = time.perf_counter()
             write_csv(table, Path(tmp) / f"{size}.csv")
             csv_seconds = time.perf_counter() - start_csv
+            start_document = time.perf_counter()
+            write_xlsx(table, Path(tmp) / f"{size}-document.xlsx", committee=committee)
+            document = time.perf_counter() - start_document
             results.add_row(
                 f"{len(table.rows):,}",
                 f"{queried - start:.2f}",
@@ -64,6 +85,8 @@ def main() -> None:
                 f"{xlsx / len(table.rows) * 1000:.3f}",
                 f"{csv_seconds:.2f}",
                 f"{len(layout.pages):,}",
+                f"{sheets_queried:.2f}",
+                f"{document:.2f}",
             )
             console.print(f"{size:,} rows done", highlight=False)
         console.print(results)

@@ -1,4 +1,5 @@
-"""One ASGI app for every platform: `POST /slack/events`, `POST /line/callback`, `GET /healthz`.
+"""One ASGI app for every platform: `POST /slack/events`, `POST /line/callback`, `GET /healthz`,
+`GET /charts/{token}.png` (published chart images, `bot.charts`).
 
 Each platform adds its routes only when its own settings are present (Slack-only and
 LINE-only offices are both normal); background services (Slack Socket Mode, the scheduler)
@@ -20,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.charts import chart_routes
 from bot.line.webhook import line_configured, line_routes
 from bot.platforms import report_unconfigured
 from bot.runtime import Runtime
@@ -157,5 +159,9 @@ def build_app(
             for service in reversed(services):
                 service.stop()
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), *mounted.routes]
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        *chart_routes(runtime),
+        *mounted.routes,
+    ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -7,6 +7,7 @@ unset everywhere (`SLACK_BOT_TOKEN=` in a copied `.env.example` does not switch 
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,7 @@ from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalize_language
 from models.db import SERVING_SQLITE_BUSY_SECONDS, PoolSettings
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 class Settings(BaseSettings):
@@ -119,6 +121,28 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         default=90, ge=1, validation_alias=AliasChoices("HOKOKU_RETENTION_DAYS")
     )
+
+    # Where `hokoku serve` is reached from the internet (https://hokoku.example.jp): the base
+    # of the chart image URLs LINE fetches (LINE takes only HTTPS; http for localhost only).
+    public_url: str | None = Field(default=None, validation_alias=AliasChoices("HOKOKU_PUBLIC_URL"))
+    # How long a published chart image stays reachable (LINE loads an image when the message
+    # is shown, so this must cover the time until people open it).
+    chart_minutes: int = Field(
+        default=1440, ge=1, le=60 * 24 * 30, validation_alias=AliasChoices("HOKOKU_CHART_MINUTES")
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_base(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlsplit(value.strip())
+        local = parsed.hostname in LOCAL_HOSTS
+        if parsed.scheme != "https" and not (parsed.scheme == "http" and local):
+            raise ValueError("https://host (http only for localhost)")
+        if not parsed.hostname or parsed.query or parsed.fragment:
+            raise ValueError("https://host[/path], without ?query or #fragment")
+        return value.strip().rstrip("/")
 
     def pool(self, *, serving: bool) -> PoolSettings:
         """Pool settings for the server (short wait, then 503) or the CLI (waits its turn)."""

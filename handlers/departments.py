@@ -74,6 +74,37 @@ def first_appearance(session: Session, *, plan_id: int | None = None) -> dict[in
 
 
 @dataclass(frozen=True)
+class NamedDepartment:
+    name: str
+    sort_key: tuple[bool, str, tuple[int, int], str]
+
+
+def named_departments(
+    session: Session, ids: set[int], *, plan_id: int
+) -> dict[int, NamedDepartment]:
+    """Names and the order people expect (`department_sort_key`, first appearance in the
+    plan `plan_id`) of the departments `ids`, in one statement."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Department.id, Department.name, Department.reading, func.min(Item.position))
+        .outerjoin(Assignment, Assignment.department_id == Department.id)
+        .outerjoin(Item, (Item.id == Assignment.item_id) & (Item.plan_id == plan_id))
+        .where(Department.id.in_(ids))
+        .group_by(Department.id, Department.name, Department.reading)
+    )
+    return {
+        dept_id: NamedDepartment(
+            name,
+            department_sort_key(
+                reading=reading, first=(plan_id, first) if first is not None else None, name=name
+            ),
+        )
+        for dept_id, name, reading, first in rows
+    }
+
+
+@dataclass(frozen=True)
 class LinkedIdentity:
     platform: str
     kind: str

@@ -83,13 +83,18 @@ class EvaluationSheet:
         return next((row for row in self.rows if row.node_key == key), None)
 
 
+def missing_level(plan_name: str) -> InvalidInput:
+    """The refusal for a plan whose evaluation level is not chosen, saying how to choose it."""
+    return InvalidInput(
+        f"計画「{plan_name}」で委員会が評価する階層が決まっていません。"
+        f"hokoku plan edit {plan_name} --evaluation-level 施策 のように設定してください。"
+    )
+
+
 def _settings(plan: Plan) -> tuple[PlanSettings, int]:
     settings = plan_settings(plan)
     if settings.evaluation_level is None:
-        raise InvalidInput(
-            f"計画「{plan.name}」で委員会が評価する階層が決まっていません。"
-            f"hokoku plan edit {plan.name} --evaluation-level 施策 のように設定してください。"
-        )
+        raise missing_level(plan.name)
     return settings, settings.evaluation_level - 1
 
 

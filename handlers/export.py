@@ -14,14 +14,16 @@ merged comment (`ExportRow.repost_of` names the original's number).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, func, null, select
+from sqlalchemy import Select, and_, func, null, select
 from sqlalchemy.orm import Session, aliased
 
 from handlers.errors import InvalidInput, NotFound
+from handlers.evaluations import EvaluationSheet
 from handlers.fiscal import era_marker, reiwa_label
 from handlers.plan_nodes import node_chains
-from handlers.rounds import previous_round
+from handlers.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
 from models import Assignment, Department, Item, PlanNode, Report, Round
 
@@ -29,6 +31,7 @@ DEPARTMENT_HEADER = "担当課"
 GRADE_HEADER = "達成度"
 PREVIOUS_GRADE_HEADER = "前年度達成度"
 COMMENT_HEADER = "取組計画と達成状況"
+EVALUATION_HEADER = "委員会評価"
 DOCUMENT_NAME = "達成状況一覧"
 BULLET = "・"
 # OWASP CSV injection: a cell starting with one of these is read as a formula by spreadsheets.
@@ -54,6 +57,7 @@ class ExportRow:
     comment: str  # the item's merged comment (same on every row of the item)
     previous_grade: str | None = None  # last year's grade of the same slot, if asked for
     repost_of: int | None = None  # (再掲): the original's item number, whose answer is shown
+    evaluation: str | None = None  # the committee's grade of the item's node, if exported
 
     @property
     def answered(self) -> bool:
@@ -72,6 +76,10 @@ class ExportTable:
     scale: GradeScale
     rows: tuple[ExportRow, ...]
     previous_year: int | None = None  # set when the table carries last year's grades
+    # Set when the table carries the committee's grade per item: the evaluated level (施策)
+    # and the committee's scale.
+    evaluation_level: str | None = None
+    evaluation_scale: GradeScale | None = None
 
     @property
     def title(self) -> str:
@@ -82,15 +90,21 @@ class ExportTable:
         return self.previous_year is not None
 
     @property
+    def with_evaluation(self) -> bool:
+        return self.evaluation_level is not None
+
+    @property
     def headers(self) -> tuple[str, ...]:
         """Plain column names (the CSV, which `hokoku plan import` reads back)."""
         previous = (PREVIOUS_GRADE_HEADER,) if self.with_previous else ()
+        evaluation = (EVALUATION_HEADER,) if self.with_evaluation else ()
         return (
             *self.level_labels,
             self.item_label,
             DEPARTMENT_HEADER,
             *previous,
             GRADE_HEADER,
+            *evaluation,
             COMMENT_HEADER,
         )
 
@@ -103,12 +117,14 @@ class ExportTable:
             if self.previous_year is not None
             else ()
         )
+        evaluation = (EVALUATION_HEADER,) if self.with_evaluation else ()
         return (
             *self.level_labels,
             self.item_label,
             f"{DEPARTMENT_HEADER}（{mark}）",
             *previous,
             f"{GRADE_HEADER}（{mark}）",
+            *evaluation,
             f"{COMMENT_HEADER}（{mark}）",
         )
 
@@ -123,9 +139,25 @@ class ExportTable:
 
     @property
     def grade_columns(self) -> tuple[int, ...]:
-        """The previous grade column (if any) and the grade column."""
+        """The previous grade column (if any), the grade column and the committee's (if any):
+        short, centred letters."""
         first = self.department_column + 1
         return tuple(range(first, self.comment_column))
+
+    @property
+    def grade_column(self) -> int:
+        """This year's 達成度."""
+        return self.department_column + 1 + int(self.with_previous)
+
+    @property
+    def evaluation_column(self) -> int | None:
+        return self.grade_column + 1 if self.with_evaluation else None
+
+    @property
+    def item_columns(self) -> tuple[int, ...]:
+        """Columns holding one value per item, merged over the item's department rows."""
+        evaluation = (self.evaluation_column,) if self.evaluation_column is not None else ()
+        return (self.item_column, *evaluation, self.comment_column)
 
     @property
     def comment_column(self) -> int:
@@ -134,12 +166,14 @@ class ExportTable:
     def cells(self, row: ExportRow) -> list[str]:
         """The row's cell texts in column order (not yet neutralized)."""
         previous = [row.previous_grade or ""] if self.with_previous else []
+        evaluation = [row.evaluation or ""] if self.with_evaluation else []
         return [
             *row.path,
             row.item,
             row.department,
             *previous,
             row.grade or "",
+            *evaluation,
             row.comment,
         ]
 
@@ -181,16 +215,26 @@ def _paths(session: Session, *, plan_id: int, levels: int) -> dict[int, tuple[Pl
     return {node_id: chain[-(levels + 1) :] for node_id, chain in chains.items()}
 
 
-def build_table(session: Session, *, round_id: int, previous: bool = False) -> ExportTable:
+def build_table(
+    session: Session,
+    *,
+    round_id: int,
+    previous: bool = False,
+    evaluations: EvaluationSheet | None = None,
+) -> ExportTable:
     """Every item × department of the round's plan with its current answer, in plan order.
 
     A few queries whatever the plan's size: the round, the plan's nodes, and the rows (items
     outer-joined to their assignments and this round's reports, so an item or department
     added to the plan after the round was opened still shows, as unanswered). With
-    `previous`, last year's round of the plan (`handlers.rounds.previous_round`) is joined
-    too and each row carries that slot's grade then (None: no such round, slot or answer).
+    `previous`, last year's round (`handlers.rounds.previous_round`: of the plan or of the
+    plan it continues) is joined too and each row carries that slot's grade then, found like
+    `department_slots` finds it (`previous_join`: the same item, or the item it continues;
+    None: no such round, slot or answer).
     The report of a row is the one of the same department on the item itself, or on its
-    original for a (再掲) item.
+    original for a (再掲) item. With `evaluations` (`handlers.committee_sheets
+    .export_evaluations`), each row carries the committee's grade of the node its item sits
+    under.
     """
     rnd = session.get(Round, round_id)
     if rnd is None:
@@ -207,15 +251,8 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
     chains = _paths(session, plan_id=plan.id, levels=levels)
     last_year = previous_round(session, rnd=rnd) if previous else None
     answered = aliased(Assignment)  # the assignment whose slot answers this row
-    before = aliased(Report)
-    query = (
-        select(
-            Item,
-            Department.name,
-            Report.grade,
-            Report.comment,
-            before.grade if last_year is not None else null(),
-        )
+    query: Select[*tuple[Any, ...]] = (
+        select(Item, Department.name, Report.grade, Report.comment)
         .outerjoin(Assignment, Assignment.item_id == Item.id)
         .outerjoin(Department, Department.id == Assignment.department_id)
         .outerjoin(
@@ -229,10 +266,14 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
         .where(Item.plan_id == plan.id)
         .order_by(Item.position, Item.id, Assignment.position, Assignment.id)
     )
-    if last_year is not None:
-        query = query.outerjoin(
-            before, and_(before.assignment_id == answered.id, before.round_id == last_year.id)
+    if last_year is not None:  # joined only when there is one (see `previous_join`)
+        source = aliased(Item)  # the answering item: the (再掲) item's original
+        before = previous_join(rnd, last_year, item=source, assignment=answered)
+        query = before.apply(
+            query.add_columns(before.report.grade).outerjoin(source, source.id == answered.item_id)
         )
+    else:
+        query = query.add_columns(null())
     result = session.execute(query).all()
 
     comments: dict[int, list[tuple[str, str]]] = {}
@@ -245,6 +286,8 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
         if item.repost_of_id in merged:
             merged[item.id] = merged[item.repost_of_id]
 
+    evaluated = {row.node_key: row.grade for row in evaluations.rows} if evaluations else {}
+    item_nodes = evaluations.item_nodes if evaluations else {}
     rows: list[ExportRow] = []
     for item, dept, grade, _comment, grade_before in result:
         chain = chains.get(item.node_id, ()) if item.node_id is not None else ()
@@ -265,6 +308,7 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
                 comment=merged[item.id],
                 previous_grade=grade_before,
                 repost_of=numbers.get(item.repost_of_id) if item.repost_of_id else None,
+                evaluation=evaluated.get(item_nodes.get(item.id, "")),
             )
         )
     return ExportTable(
@@ -284,6 +328,8 @@ def build_table(session: Session, *, round_id: int, previous: bool = False) -> E
             if last_year is not None
             else rnd.fiscal_year - 1
         ),
+        evaluation_level=(evaluations.level_label or "") if evaluations else None,
+        evaluation_scale=evaluations.scale if evaluations else None,
     )
 
 

@@ -2,8 +2,9 @@
 
 One line per item × department. As in the committee's sheet
 (bot/samples/tsurugashima_results_excerpt.csv), a hierarchy cell is written only where
-its node starts (blank = same as above, the way Excel exports merged cells), and the item
-and its merged comment only on the item's first line; 担当課 and 達成度 are on every line.
+its node starts (blank = same as above, the way Excel exports merged cells), and the item,
+its merged comment and the committee's grade (委員会評価, when exported) only on the item's
+first line; 担当課, 前年度達成度 (when asked for) and 達成度 are on every line.
 The result can be imported again by `hokoku plan import` (blank means "same as above").
 """
 
@@ -26,11 +27,15 @@ def csv_rows(table: ExportTable) -> list[list[str]]:
     for index, row in enumerate(table.rows):
         first = index in item_starts
         path = [text if index in starts[level] else "" for level, text in enumerate(row.path)]
+        previous = [row.previous_grade or ""] if table.with_previous else []
+        evaluation = [(row.evaluation or "") if first else ""] if table.with_evaluation else []
         cells = [
             *path,
             row.item if first else "",
             row.department,
+            *previous,
             row.grade or "",
+            *evaluation,
             row.comment if first else "",
         ]
         lines.append([neutralize(cell) for cell in cells])

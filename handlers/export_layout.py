@@ -24,8 +24,12 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from handlers.export import ExportTable
+
+if TYPE_CHECKING:
+    from handlers.export_flow import SheetLayout
 
 FONT_NAME = "BIZ UDゴシック"
 BASE_FONT_SIZE = 10.5  # the workbook's default font: its digit (0.5 em) is 5.25 pt = 7 px
@@ -160,6 +164,13 @@ class HandoutLayout:
     pages: tuple[Page, ...]
     merges: tuple[Merge, ...]
     oversize: tuple[int, ...] = field(default=())  # item numbers taller than a page
+    # The committee's sheets written after the table (まとめ, 指標, 委員会評価), if any.
+    sheets: tuple[SheetLayout, ...] = field(default=())
+
+    @property
+    def total_pages(self) -> int:
+        """Printed pages of the whole workbook: the table's and every sheet's after it."""
+        return len(self.pages) + sum(sheet.pages for sheet in self.sheets)
 
 
 def plan_capacities(table: ExportTable, headers: tuple[str, ...]) -> tuple[int, ...]:
@@ -175,6 +186,9 @@ def plan_capacities(table: ExportTable, headers: tuple[str, ...]) -> tuple[int, 
     grade_letters = [g.letter for g in table.scale.grades]
     for column in table.grade_columns:
         caps[column] = max(MIN_CAP, *(display_width(g) for g in grade_letters))
+    if table.evaluation_column is not None and table.evaluation_scale is not None:
+        letters = [g.letter for g in table.evaluation_scale.grades]
+        caps[table.evaluation_column] = max(MIN_CAP, *(display_width(g) for g in letters))
     caps[table.department_column] = max(
         MIN_CAP + 2, min(natural[table.department_column], DEPARTMENT_CAP)
     )
@@ -237,7 +251,7 @@ def layout(
         max(text_height(h, c) for h, c in zip(headers, caps, strict=True)) + header_air
     )
     levels = len(table.level_labels)
-    item_merged = (table.item_column, table.comment_column)
+    item_merged = table.item_columns
     single = [c for c in range(len(headers)) if c >= levels and c not in item_merged]
     cells = [table.cells(row) for row in table.rows]
 

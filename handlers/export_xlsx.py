@@ -15,6 +15,7 @@ to convert column widths.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ from xlsxwriter import Workbook
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 
+from handlers.committee_sheets import CommitteeSheets
 from handlers.export import ExportTable, neutralize
+from handlers.export_committee import committee_layouts
 from handlers.export_layout import (
     BASE_FONT_SIZE,
     BODY_SIZE,
@@ -42,9 +45,11 @@ from handlers.export_layout import (
     text_height,
     wrapped_lines,
 )
+from handlers.export_sheets_xlsx import SheetFormats, write_sheet
 
 SHEET_TITLE = "達成状況一覧"
 LEGEND_HEAD = "【達成度の区分】"
+EVALUATION_HEAD = "【委員会評価】"
 UNANSWERED_NOTE = "色付きで達成度が空欄の行は、まだ報告のない担当課です。"
 HEADER_FILL = "#D9E1F2"
 UNANSWERED_FILL = "#FFF2CC"
@@ -66,6 +71,15 @@ def legend_text(table: ExportTable) -> str:
         detail = grade.label + (f"（{grade.band}）" if grade.band else "")
         parts.append(f"{grade.letter}：{detail}" if detail else grade.letter)
     text = LEGEND_HEAD + "\u3000".join(parts)
+    if table.evaluation_level is not None and table.evaluation_scale is not None:
+        text += f"\n{EVALUATION_HEAD}{table.evaluation_level}ごとの推進委員会の評価"
+        labelled = [
+            f"{g.letter}：{g.label}" + (f"（{g.band}）" if g.band else "")
+            for g in table.evaluation_scale.grades
+            if g.label
+        ]
+        if labelled:
+            text += "　" + "\u3000".join(labelled)
     if any(not row.answered for row in table.rows):
         text += "\n" + UNANSWERED_NOTE
     return text
@@ -87,8 +101,18 @@ def _formats(book: Workbook) -> dict[str, Format]:
     return {name: book.add_format(spec) for name, spec in specs.items()}
 
 
-def write_xlsx(table: ExportTable, path: Path, *, label: str | None = None) -> HandoutLayout:
-    """Write the handout; returns its layout (pages, widths, heights) for messages and tests."""
+def write_xlsx(
+    table: ExportTable,
+    path: Path,
+    *,
+    label: str | None = None,
+    committee: CommitteeSheets | None = None,
+) -> HandoutLayout:
+    """Write the handout; returns its layout (pages, widths, heights) for messages and tests.
+
+    With `committee` (`handlers.committee_sheets.build_committee_sheets`) the sheets まとめ,
+    指標 and 委員会評価 follow the table (`handlers.export_committee`), each printable as it is.
+    """
     headers = table.handout_headers
     capacities = plan_capacities(table, headers)
     last_column = len(headers) - 1
@@ -155,12 +179,17 @@ def write_xlsx(table: ExportTable, path: Path, *, label: str | None = None) -> H
     ws.set_header("", {"margin": HEADER_FOOTER_IN})
     ws.set_footer("&C&P / &N", {"margin": HEADER_FOOTER_IN})
     ws.center_horizontally()
+    sheets = committee_layouts(committee) if committee is not None else ()
+    if sheets:
+        formats_after = SheetFormats(book, FONT)
+        for sheet in sheets:
+            write_sheet(book, sheet, formats_after)
     try:
         book.close()
     except FileCreateError as exc:  # XlsxWriter wraps the OSError; callers handle OSError
         cause = exc.args[0] if exc.args else None
         raise cause if isinstance(cause, OSError) else OSError(str(exc)) from exc
-    return plan
+    return replace(plan, sheets=sheets)
 
 
 def _write_body(
@@ -175,7 +204,7 @@ def _write_body(
         for covered in range(merge.first + 1, merge.last + 1):
             span[merge.column][covered] = -1
     grade_columns = set(table.grade_columns)
-    shaded_columns = {table.department_column, table.comment_column - 1}  # 担当課, this 達成度
+    shaded_columns = {table.department_column, table.grade_column}  # 担当課, this 達成度
     for index, (row, height) in enumerate(zip(table.rows, plan.heights, strict=True)):
         ws.set_row(first + index, height)
         for column, text in enumerate(table.cells(row)):

@@ -454,12 +454,15 @@ def progress_percent(indicator: Indicator, value: float) -> float | None:
     return round(100 * (value - base) / (indicator.target_value - base), 1)
 
 
-def indicator_status(session: Session, *, round_id: int) -> tuple[IndicatorStatus, ...]:
-    """Every indicator of the round's plan with this round's value, progress and on-track."""
+def indicator_status(
+    session: Session, *, round_id: int, department_id: int | None = None
+) -> tuple[IndicatorStatus, ...]:
+    """Every indicator of the round's plan (or only those `department_id` reports) with this
+    round's value, progress and on-track."""
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise NotFound(f"回 {round_id} が見つかりません。")
-    rows = session.execute(
+    query = (
         select(Indicator, IndicatorValue)
         .outerjoin(
             IndicatorValue,
@@ -467,7 +470,10 @@ def indicator_status(session: Session, *, round_id: int) -> tuple[IndicatorStatu
         )
         .where(Indicator.plan_id == rnd.plan_id)
         .order_by(Indicator.position, Indicator.id)
-    ).all()
+    )
+    if department_id is not None:
+        query = query.where(Indicator.department_id == department_id)
+    rows = session.execute(query).all()
     result: list[IndicatorStatus] = []
     for indicator, current in rows:
         value = current.value if current is not None else None

@@ -126,12 +126,28 @@ class PlanTree:
         return _names_node(ref.code, ref.title, ref.display, text)
 
     def _names(self, ref: NodeRef, text: str) -> bool:
-        if self.matches(ref, text):
-            return True
         key = fold_key(text)
+        if self.matches(ref, text) or key == fold_key(ref.hint):  # the hint names it too
+            return True
         if not all(ref.codes):
             return False
         return any(key == fold_key(sep.join(ref.codes)) for sep in PATH_SEPARATORS)
+
+
+def top_ancestors(session: Session, *, plan_id: int) -> tuple[dict[int, PlanNode], dict[int, int]]:
+    """The plan's nodes by id, and the top ancestor of every node (one indexed query)."""
+    nodes = {n.id: n for n in session.scalars(select(PlanNode).where(PlanNode.plan_id == plan_id))}
+    tops: dict[int, int] = {}
+    for node_id in nodes:
+        chain = []
+        current: int | None = node_id
+        while current is not None and current not in tops and current in nodes:
+            chain.append(current)
+            current = nodes[current].parent_id
+        top = tops[current] if current in tops else chain[-1]
+        for member in chain:
+            tops[member] = top
+    return nodes, tops
 
 
 def _own_key(node: PlanNode) -> str:

@@ -256,18 +256,25 @@ class PreviousJoin:
         )
 
 
-def previous_join(rnd: Round, prev: Round | None) -> PreviousJoin:
-    """Join conditions to last year's report of each slot (see `PreviousJoin`)."""
+def previous_join(
+    rnd: Round, prev: Round, *, item: Any = Item, assignment: Any = Assignment
+) -> PreviousJoin:
+    """Join conditions to last year's report of each slot (see `PreviousJoin`).
+
+    `item` and `assignment` are the entities of this round's slot in the query (aliases when
+    the query joins the answering item separately, as the export does for (再掲) items). Only
+    for an existing previous round: without one, callers join nothing, since a join condition
+    that can never hold still makes SQLite scan reports once per row.
+    """
     before_assignment = aliased(Assignment)
     before_report = aliased(Report)
     # Within one plan the item is the same; across plans it is the item it continues.
-    same_plan = prev is None or prev.plan_id == rnd.plan_id
-    item = Item.id if same_plan else Item.predecessor_id
+    same_item = item.id if prev.plan_id == rnd.plan_id else item.predecessor_id
     return PreviousJoin(
         assignment=before_assignment,
         report=before_report,
-        assignment_on=(before_assignment.item_id == item)
-        & (before_assignment.department_id == Assignment.department_id),
+        assignment_on=(before_assignment.item_id == same_item)
+        & (before_assignment.department_id == assignment.department_id),
         report_on=(before_report.assignment_id == before_assignment.id)
-        & (before_report.round_id == (prev.id if prev is not None else -1)),
+        & (before_report.round_id == prev.id),
     )

@@ -10,6 +10,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from handlers.compare import Comparison, GradeTally
+from handlers.errors import InvalidInput
+
+LANGUAGES = ("ja", "en")
+
+
+def check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise InvalidInput(
+            f"まとめ文の言語は {' / '.join(LANGUAGES)} のどちらかです（「{language}」は使えません）。"
+        )
+    return language
 
 
 @dataclass(frozen=True)

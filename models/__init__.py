@@ -11,7 +11,13 @@ from models.chat import (
     InviteFailure,
     ProcessedEvent,
 )
-from models.committee import Evaluation, Indicator, IndicatorValue, IndicatorValueRevision
+from models.committee import (
+    Evaluation,
+    Indicator,
+    IndicatorValue,
+    IndicatorValueRevision,
+    PublishedChart,
+)
 from models.outbox import Notification
 from models.plan import (
     Assignment,
@@ -46,6 +52,7 @@ __all__ = [
     "Plan",
     "PlanNode",
     "ProcessedEvent",
+    "PublishedChart",
     "Report",
     "ReportRevision",
     "Round",

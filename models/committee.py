@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -105,3 +105,23 @@ class Evaluation(Base):
     proposal: Mapped[str] = mapped_column(Text, default="")  # 提言
     evaluator: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PublishedChart(Base):
+    """A chart image served at an unguessable, expiring URL (`GET /charts/{token}.png`), so
+    that LINE, whose image messages carry only an HTTPS URL, can fetch it.
+
+    The PNG is stored as it was when published (the message shows the state it was sent
+    with) and found by the SHA-256 of its token, so a copy of the database holds no usable
+    URL; every server process reads the same row. Expired rows are pruned hourly.
+    """
+
+    __tablename__ = "published_charts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

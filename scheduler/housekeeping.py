@@ -5,7 +5,8 @@
 - `conversation_states` past their expiry (drafts, awaited comments, choices);
 - `invite_failures` once they are far outside the throttling window;
 - finished outbox rows (sent / skipped / failed) of *closed* rounds older than the
-  retention. Rows of open rounds are kept whatever their age: their unique keys are what
+  retention;
+- published chart images (`handlers.chart_images`) past their expiry. Rows of open rounds are kept whatever their age: their unique keys are what
   stops a message from being planned and sent a second time.
 
 Answers, revisions and the audit log are never pruned.
@@ -19,7 +20,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import CursorResult, Delete, delete, select
 from sqlalchemy.orm import Session
 
-from models import ConversationState, InviteFailure, Notification, ProcessedEvent, Round
+from models import (
+    ConversationState,
+    InviteFailure,
+    Notification,
+    ProcessedEvent,
+    PublishedChart,
+    Round,
+)
 from models.outbox import STATUS_FAILED, STATUS_SENT, STATUS_SKIPPED
 
 INVITE_FAILURES_KEPT = timedelta(days=1)
@@ -31,6 +39,7 @@ class Pruned:
     states: int
     invite_failures: int
     notifications: int
+    charts: int
 
 
 def _deleted(session: Session, statement: Delete) -> int:
@@ -58,4 +67,5 @@ def prune(session: Session, *, now: datetime, retention: timedelta) -> Pruned:
                 Notification.round_id.in_(closed),
             ),
         ),
+        charts=_deleted(session, delete(PublishedChart).where(PublishedChart.expires_at <= now)),
     )

@@ -50,3 +50,57 @@ def open_test_round(
     return open_round(
         session, plan=plan, fiscal_year=year, deadline=deadline, opens_on=date(2024, 4, 1)
     )
+
+
+def build_goals_plan(
+    session: Session,
+    *,
+    name: str = "二層計画",
+    goals: list[tuple[str, str, list[tuple[str, list[str]]]]],
+    organization: str = "default",
+) -> Plan:
+    """A two-level plan (`基本目標` › `施策` › items): goals are (goal title, measure title,
+    items), coded I, II … and 1, 2 …; items are numbered from 1 across the plan."""
+    org = get_or_create_organization(session, name=organization)
+    plan = Plan(
+        organization_id=org.id,
+        name=name,
+        level_labels=["基本目標", "施策"],
+        item_label="取組項目",
+    )
+    session.add(plan)
+    session.flush()
+    number = 0
+    for index, (goal_title, measure_title, items) in enumerate(goals):
+        goal = PlanNode(
+            plan_id=plan.id, depth=0, code="I" * (index + 1), title=goal_title, position=2 * index
+        )
+        session.add(goal)
+        session.flush()
+        measure = PlanNode(
+            plan_id=plan.id,
+            parent_id=goal.id,
+            depth=1,
+            code=str(index + 1),
+            title=measure_title,
+            position=2 * index + 1,
+        )
+        session.add(measure)
+        session.flush()
+        for title, departments in items:
+            number += 1
+            item = Item(
+                plan_id=plan.id,
+                node_id=measure.id,
+                number=number,
+                code=str(number),
+                title=title,
+                position=number,
+            )
+            session.add(item)
+            session.flush()
+            for pos, dept_name in enumerate(departments):
+                dept = get_or_create_department(session, organization_id=org.id, name=dept_name)
+                session.add(Assignment(item_id=item.id, department_id=dept.id, position=pos))
+    session.flush()
+    return plan

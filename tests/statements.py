@@ -6,14 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 
 _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 @contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    """Collect every statement (not transaction control) executed on `engine` meanwhile."""
+def counting(engine: Engine | Connection) -> Iterator[list[str]]:
+    """Collect every statement (not transaction control) executed on `engine` (or one
+    connection, such as a test session's) meanwhile."""
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

@@ -261,5 +261,6 @@ def prune_cmd(
         pruned = prune(session, now=utcnow(), retention=retention)
     console.print(
         f"削除: 受信記録 {pruned.events} 件、会話状態 {pruned.states} 件、"
-        f"招待コードの失敗記録 {pruned.invite_failures} 件、送信記録 {pruned.notifications} 件"
+        f"招待コードの失敗記録 {pruned.invite_failures} 件、送信記録 {pruned.notifications} 件、"
+        f"期限切れのグラフ画像 {pruned.charts} 件"
     )

@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import console, fail, runtime, user_errors
+from bot.cli.summary import LangOption
 from bot.cli.texts import H
 from bot.export_pdf import convert_to_pdf
-from handlers.export import build_table, check_label
+from handlers.committee_sheets import export_document
+from handlers.export import check_label
 from handlers.export_csv import write_csv
-from handlers.export_xlsx import write_xlsx
+from handlers.export_xlsx import SHEET_TITLE, write_xlsx
 from handlers.rounds import VIEW, resolve_round, round_caption
 
 FORMATS = (".xlsx", ".csv")
@@ -38,16 +40,27 @@ def export_cmd(
         bool,
         typer.Option("--pdf", help=H("cli.export.export.pdf")),
     ] = False,
+    evaluation: Annotated[
+        bool | None,
+        typer.Option(
+            "--evaluation/--no-evaluation",
+            help=H("cli.export.export.evaluation"),
+        ),
+    ] = None,
+    lang: LangOption = "ja",
 ) -> None:
-    """Write the results table 達成状況一覧: XLSX is the printable handout, CSV the table data."""
+    """Write the results table 達成状況一覧: XLSX is the printable handout (with the summary,
+    indicator and committee evaluation sheets), CSV the table data."""
     suffix = output.suffix.lower()
     if suffix not in FORMATS:
         fail(
             f"出力ファイル「{output.name}」の形式がわかりません。"
             "拡張子を .xlsx か .csv にしてください（例: -o 達成状況一覧.xlsx）。"
         )
-    if suffix != ".xlsx" and (label or pdf):
-        fail("--label と --pdf は XLSX の出力にだけ使えます（例: -o 達成状況一覧.xlsx --pdf）。")
+    if suffix != ".xlsx" and (label or pdf or lang != "ja"):
+        fail(
+            "--label・--pdf・--lang は XLSX の出力にだけ使えます（例: -o 達成状況一覧.xlsx --pdf）。"
+        )
     rt = runtime(ctx)
     with user_errors(), rt.factory() as session:
         label = check_label(label)
@@ -55,13 +68,23 @@ def export_cmd(
             session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
         )
         caption = round_caption(rnd)
-        table = build_table(session, round_id=rnd.id, previous=previous)
+        document = export_document(
+            session,
+            round_id=rnd.id,
+            today=rt.today(),
+            previous=previous,
+            evaluation=evaluation,
+            language=lang,
+            sheets=suffix == ".xlsx",
+        )
+    table = document.table
     # Write beside the target and rename, so a failed export never leaves half a file.
     partial = output.with_name(f".{output.name}.partial")
     try:
         if suffix == ".xlsx":
-            handout = write_xlsx(table, partial, label=label)
-            pages = f"、A4横 {len(handout.pages)}ページ"
+            handout = write_xlsx(table, partial, label=label, committee=document.committee)
+            sheets = "・".join([SHEET_TITLE, *(sheet.name for sheet in handout.sheets)])
+            pages = f"、A4横 {handout.total_pages}ページ: {sheets}"
         else:
             write_csv(table, partial)
             pages = ""
@@ -83,6 +106,13 @@ def export_cmd(
             f"[yellow]注意: 項目 {numbers} は1ページに収まりません（コメントを短くしてください）。[/]",
             highlight=False,
         )
+    for sheet in handout.sheets if suffix == ".xlsx" else ():
+        if sheet.oversize:
+            console.print(
+                f"[yellow]注意: シート「{sheet.name}」に1ページに収まらない行があります"
+                "（評価コメント・提言を短くしてください）。[/]",
+                highlight=False,
+            )
     if pdf:
         with user_errors():
             console.print(f"PDF を書き出しました: {convert_to_pdf(output)}", highlight=False)

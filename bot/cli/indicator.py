@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,12 @@ from bot.cli.options import os_user
 from bot.cli.texts import H
 from handlers.directory import find_department, resolve_plan
 from handlers.indicator_values import format_value
-from handlers.indicators import import_indicators, indicator_status, report_indicator_value
+from handlers.indicators import (
+    IndicatorStatus,
+    import_indicators,
+    indicator_status,
+    report_indicator_value,
+)
 from handlers.reports import REVISED, STORED
 from handlers.rounds import ANSWER, VIEW, resolve_round
 from models.db import transaction
@@ -80,7 +86,13 @@ def list_cmd(
             "指標はまだありません。hokoku indicator import FILE --plan P で取り込めます。"
         )
         return
-    table = Table(title=f"指標（回 {round_id}、{year}年度）", title_justify="left")
+    console.print(indicator_table(rows, title=f"指標（回 {round_id}、{year}年度）"))
+
+
+def indicator_table(rows: Sequence[IndicatorStatus], *, title: str) -> Table:
+    """Baseline, target, this round's value, progress and on-track per indicator (also shown
+    by `hokoku status`)."""
+    table = Table(title=title, title_justify="left")
     for header in ("番号", "指標", "基準", "目標", "今回", "進捗", "見込み", "所管"):
         table.add_column(header, justify="right" if header in {"番号", "進捗"} else "left")
     for row in rows:
@@ -106,7 +118,7 @@ def list_cmd(
             track,
             Text(row.department_name or "事務局"),
         )
-    console.print(table)
+    return table
 
 
 @app.command("set", help=H("cli.indicator.set"))

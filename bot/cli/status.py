@@ -11,21 +11,16 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cli.common import console, fail, print_json, runtime, user_errors
+from bot.cli.indicator import indicator_table
 from bot.cli.summary import LangOption, SummaryOption, print_summary
 from bot.cli.texts import H
 from handlers import renderers
-from handlers.compare import compare_rounds
+from handlers.compare import TOTAL_NAME, Comparison, GradeTally, compare_rounds
 from handlers.directory import find_department
+from handlers.indicators import indicator_status
 from handlers.rounds import VIEW, resolve_round
 from handlers.scale import GradeScale
-from handlers.status import (
-    Comparison,
-    DepartmentStatus,
-    Movement,
-    StatusSummary,
-    compare,
-    summarize,
-)
+from handlers.status import DepartmentStatus, StatusSummary, summarize
 from handlers.summary_text import summary_text
 
 BAR_WIDTH = 20
@@ -118,8 +113,8 @@ def render_comparison(comparison: Comparison, *, top_label: str) -> None:
     """Rose / fell / stayed per goal and per department, against the previous round."""
     title = f"前回（{comparison.previous_label}・回 {comparison.previous_round_id}）との比較"
     for heading, rows in (
-        (top_label, (*comparison.goals, comparison.total)),
-        ("担当課", (*comparison.departments, comparison.total)),
+        (top_label, (*comparison.goals, comparison.overall)),
+        ("担当課", (*comparison.departments, comparison.overall)),
     ):
         table = Table(title=f"{title}: {heading}別", title_justify="left")
         table.add_column(heading)
@@ -130,8 +125,9 @@ def render_comparison(comparison: Comparison, *, top_label: str) -> None:
         console.print(table)
 
 
-def _movement_cells(row: Movement) -> list[str]:
-    return [row.name, str(row.rose), str(row.fell), str(row.same), str(row.unmatched)]
+def _movement_cells(row: GradeTally) -> list[str]:
+    counts = (row.improved, row.worsened, row.same, row.unmatched)
+    return [row.label or TOTAL_NAME, *(str(n) for n in counts)]
 
 
 def status_cmd(
@@ -149,7 +145,7 @@ def status_cmd(
     summary_only: SummaryOption = False,
     lang: LangOption = "ja",
 ) -> None:
-    """Progress of the round: counts, grades, per department and per top level."""
+    """Progress of the round: counts, grades, per department and per top level, indicators."""
     if summary_only and dept is not None:
         fail("--summary は計画全体のまとめです。--dept と一緒には使えません。")
     rt = runtime(ctx)
@@ -164,8 +160,13 @@ def status_cmd(
                 session, organization_id=rt.organization_id, name=dept
             ).id
         summary = summarize(session, round_id=rnd.id, today=today, department_id=department_id)
+        indicators = indicator_status(session, round_id=rnd.id, department_id=department_id)
         comparison = (
-            compare(session, round_id=rnd.id, department_id=department_id) if with_compare else None
+            compare_rounds(
+                session, round_id=rnd.id, department_id=department_id, require_previous=True
+            )
+            if with_compare
+            else None
         )
         labels = rnd.plan.level_labels
         top_label = str(labels[0]) if labels else "階層"
@@ -176,10 +177,13 @@ def status_cmd(
         return
     if as_json:
         data = summary.to_json()
+        data["indicators"] = [indicator.to_json() for indicator in indicators]
         if comparison is not None:
             data["compare"] = comparison.to_json()
         print_json(data)
         return
     render(summary, today=today, scale=scale, top_label=top_label)
+    if indicators:
+        console.print(indicator_table(indicators, title="指標（基準値→目標値の進捗）"))
     if comparison is not None:
         render_comparison(comparison, top_label=top_label)

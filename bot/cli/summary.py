@@ -6,22 +6,21 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import console, fail, print_json
+from bot.cli.common import console, print_json, user_errors
 from bot.cli.texts import H
 from handlers.status import StatusSummary
-from handlers.summary_text import SummaryText
+from handlers.summary_text import LANGUAGES, SummaryText, check_language
 
 SummaryOption = Annotated[
     bool,
     typer.Option("--summary", help=H("cli.summary.summary")),
 ]
 LangOption = Annotated[str, typer.Option("--lang", help=H("cli.summary.lang"))]
-LANGUAGES = ("ja", "en")
 
 
 def print_summary(summary: StatusSummary, text: SummaryText, *, lang: str, as_json: bool) -> None:
-    if lang not in LANGUAGES:
-        fail(f"--lang は {' / '.join(LANGUAGES)} のどちらかです（「{lang}」は使えません）。")
+    with user_errors():
+        check_language(lang)
     if as_json:
         print_json(
             {

@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
@@ -54,6 +55,16 @@ def test_last_years_results_export_and_show_as_previous(
     got, want = _read(out), _read(sample)
     assert [row[4] for row in got] == [row[4] for row in want]  # every grade cell
     assert [row[5] for row in got[1:]] == [f"・{row[5]}" if row[5] else "" for row in want[1:]]
+    # The handout too: the same cells (merged blocks read as "blank = same as above").
+    handout = tmp_path / "r5.xlsx"
+    _ok(db, "export", "--round", str(imported["round"]), "-o", str(handout))
+    grid = [
+        ["" if cell is None else cell for cell in row]
+        for row in load_workbook(handout)["達成状況一覧"].iter_rows(values_only=True)
+    ]
+    body = grid[next(i for i, row in enumerate(grid) if row[0] == "基本目標") + 1 :]
+    assert [row[:5] for row in body] == [row[:5] for row in want[1:]]
+    assert [row[5] for row in body] == [f"・{row[5]}" if row[5] else "" for row in want[1:]]
 
     _ok(
         db,
@@ -69,6 +80,16 @@ def test_last_years_results_export_and_show_as_previous(
         "2025-04-01",
     )
     _ok(db, "report", "set", "--dept", "女性センター", "--item", "1", "--grade", "A")
+    # Next year's table shows the imported grades as 前年度 (CSV and handout).
+    previous = tmp_path / "r6.csv"
+    _ok(db, "export", "--previous", "-o", str(previous))
+    assert [row[4] for row in _read(previous)] == ["前年度達成度"] + [row[4] for row in want[1:]]
+    handout = tmp_path / "r6.xlsx"
+    _ok(db, "export", "--previous", "-o", str(handout))
+    grid = list(load_workbook(handout)["達成状況一覧"].iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(grid) if row[0] == "基本目標")
+    assert grid[header][4:6] == ("達成度（R5）", "達成度（R6）")
+    assert [row[4] for row in grid[header + 1 :]] == [row[4] for row in want[1:]]
     with db.factory() as session:
         org = session.scalars(select(Organization)).one().id
         rnd = resolve_round(session, organization_id=org, ref=None, purpose=VIEW)
@@ -105,6 +126,28 @@ def test_last_years_results_export_and_show_as_previous(
     listed = _json(db, "evaluation", "list")
     rows = listed["rows"]
     assert isinstance(rows, list) and rows[0]["grade"] == "B" and rows[1]["grade"] is None
+
+    # The committee's document: its grade beside the items and on its own sheet once recorded.
+    document = tmp_path / "委員会資料.xlsx"
+    said = _ok(db, "export", "-o", str(document), "--lang", "en").stdout.replace("\n", "")
+    assert "達成状況一覧・まとめ・委員会評価" in said
+    book = load_workbook(document)
+    assert book.sheetnames == ["達成状況一覧", "まとめ", "委員会評価"]
+    grid = list(book["達成状況一覧"].iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(grid) if row[0] == "基本目標")
+    assert grid[header][5] == "委員会評価" and grid[header + 1][5] == "B"
+    summary_sheet = [row[0] for row in book["まとめ"].iter_rows(values_only=True) if row[0]]
+    assert "1 of 18 entries (6%) graded A; 1 improved on last year (17 not answered yet)" in (
+        summary_sheet
+    )
+    plain = tmp_path / "表のみ.xlsx"
+    _ok(db, "export", "-o", str(plain), "--no-evaluation")
+    assert load_workbook(plain).sheetnames == ["達成状況一覧", "まとめ"]
+    data = tmp_path / "data.csv"
+    _ok(db, "export", "-o", str(data))
+    assert _read(data)[0][5] == "委員会評価" and _read(data)[1][5] == "B"
+    refused = _invoke(db, "export", "-o", str(data), "--lang", "en")
+    assert refused.exit_code == 1 and "XLSX の出力にだけ使えます" in refused.stderr
 
 
 def test_bad_results_file_is_one_line_and_writes_nothing(
@@ -188,7 +231,7 @@ def test_a_new_plan_period_continues_the_old_one(db: Db, tmp_path: Path) -> None
     assert again["lineage"]["kept"] == 2  # type: ignore[index]
 
 
-def test_indicators_import_set_and_list(db: Db, samples_dir: Path) -> None:
+def test_indicators_import_set_and_list(db: Db, samples_dir: Path, tmp_path: Path) -> None:
     _ok(db, "plan", "import", str(samples_dir / "kiyose_plan.csv"), "--name", "清瀬")
     imported = _json(
         db, "indicator", "import", str(samples_dir / "kiyose_indicators.csv"), "--plan", "清瀬"
@@ -220,3 +263,44 @@ def test_indicators_import_set_and_list(db: Db, samples_dir: Path) -> None:
     assert "64%" in table and "遅れ" in table
     refused = _invoke(db, "indicator", "set", "17", "120")
     assert refused.exit_code == 1 and "0〜100" in refused.stderr
+
+    # The values appear in status (text and JSON) and in the export, with their progress.
+    status = _json(db, "status")
+    assert status["indicators"] == listed["indicators"]
+    said = _ok(db, "status").stdout
+    assert "指標（基準値→目標値の進捗）" in said and "23.4%" in said and "遅れ" in said
+    own = _json(db, "status", "--dept", "男女共同参画センター")
+    assert [i["number"] for i in own["indicators"]] == ["16", "17"]  # type: ignore[union-attr]
+    handout = tmp_path / "清瀬.xlsx"
+    _ok(db, "export", "-o", str(handout))
+    ws = load_workbook(handout)["指標"]
+    rows = [[c for c in row] for row in ws.iter_rows(min_row=4, values_only=True)]
+    assert rows[0] == [
+        "番号",
+        "指標",
+        "単位",
+        "基準年度",
+        "基準値",
+        "目標年度",
+        "目標値",
+        "実績（R5）",
+        "進捗率",
+        "目安",
+        "状況",
+        "所管",
+    ]
+    assert rows[1] == [
+        "16",
+        "男女共同参画センター（アイレック）の認知度",
+        "%",
+        "平成28年度",
+        59.1,
+        "令和9年度",
+        80,
+        64,
+        23.4,
+        sixteen["expected"],
+        "遅れ",
+        "男女共同参画センター",
+    ]
+    assert rows[2][4:9] == [41.4, "令和9年度", 60, "—", "—"]

@@ -116,8 +116,11 @@ def test_export_xlsx_and_csv(db: Db, tmp_path: Path) -> None:
     xlsx = tmp_path / "達成状況一覧.xlsx"
     result = _invoke(db, "export", "-o", str(xlsx))
     assert result.exit_code == 0, result.output
-    assert "4行、未回答 1件、A4横 1ページ" in result.stdout.replace("\n", "")
-    ws = load_workbook(xlsx)["達成状況一覧"]
+    said = result.stdout.replace("\n", "")
+    assert "4行、未回答 1件、A4横 3ページ: 達成状況一覧・まとめ" in said  # table 1, まとめ 2
+    book = load_workbook(xlsx)
+    assert book.sheetnames == ["達成状況一覧", "まとめ"]  # no indicators, no evaluations
+    ws = book["達成状況一覧"]
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=4)] == [
         ["基本目標", "取組項目", "担当課（R5）", "達成度（R5）", "取組計画と達成状況（R5）"],
         ["I 目標", "1 周知", "女性センター", "B", "・広報紙に2回掲載"],

@@ -97,3 +97,22 @@ def test_a_malformed_setting_is_one_line_naming_the_variable(
     result = CliRunner().invoke(app, ["plan", "list"])
     assert result.exit_code == 1
     assert "HOKOKU_LOG_LEVEL「loud」" in result.stderr and "Traceback" not in result.output
+
+
+def test_public_url_must_be_https_except_on_localhost(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOKOKU_PUBLIC_URL", "https://hokoku.example.jp/office/")
+    assert Settings().public_url == "https://hokoku.example.jp/office"
+    monkeypatch.setenv("HOKOKU_PUBLIC_URL", "http://localhost:3000")
+    assert Settings().public_url == "http://localhost:3000"
+    monkeypatch.setenv("HOKOKU_PUBLIC_URL", "")
+    assert Settings().public_url is None
+    for bad in ("http://hokoku.example.jp", "hokoku.example.jp", "https://h.example.jp/?a=1"):
+        monkeypatch.setenv("HOKOKU_PUBLIC_URL", bad)
+        with pytest.raises(InvalidInput, match="HOKOKU_PUBLIC_URL"):
+            load_settings()
+    monkeypatch.setenv("HOKOKU_PUBLIC_URL", "https://hokoku.example.jp")
+    monkeypatch.setenv("HOKOKU_CHART_MINUTES", "0")
+    with pytest.raises(InvalidInput, match="HOKOKU_CHART_MINUTES"):
+        load_settings()

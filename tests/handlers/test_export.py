@@ -16,6 +16,7 @@ from handlers.export import ExportTable, build_table, merge_comments, neutralize
 from handlers.export_csv import write_csv
 from handlers.export_layout import Page, display_width, wrapped_lines
 from handlers.export_xlsx import UNANSWERED_NOTE, write_xlsx
+from handlers.lineage import continue_plan
 from handlers.reports import submit_answer
 from handlers.scale import GradeScale
 from models import Assignment, Item, Plan, PlanNode
@@ -324,3 +325,54 @@ def test_round_without_items_exports_the_header_only(session: Session, tmp_path:
         assert list(csv.reader(handle)) == [
             ["基本目標", "取組項目", "担当課", "達成度", "取組計画と達成状況"]
         ]
+
+
+def test_last_years_grades_follow_the_plan_lineage(session: Session, tmp_path: Path) -> None:
+    """The first year of a new plan (第7次) shows the old plan's (第6次) grades as 前年度,
+    also on a (再掲) item, whose grade is its original's; the CSV carries that column."""
+    old = build_plan(
+        session,
+        name="第6次",
+        items=[("周知", ["女性センター", "福祉課"]), ("講座", ["女性センター"])],
+    )
+    last = open_test_round(session, old, year=2025)
+    for dept, item, grade in (
+        ("女性センター", 1, "C"),
+        ("福祉課", 1, "A"),
+        ("女性センター", 2, "B"),
+    ):
+        _answer(session, last.id, old, dept, item, grade, "")
+    new = build_plan(
+        session,
+        name="第7次",
+        items=[("講座", ["女性センター"]), ("周知", ["女性センター", "福祉課"]), ("再掲", [])],
+    )
+    repost = session.query(Item).filter_by(plan_id=new.id, number=3).one()
+    repost.repost_of_id = session.query(Item).filter_by(plan_id=new.id, number=2).one().id
+    center = find_department(session, organization_id=new.organization_id, name="女性センター")
+    session.add(Assignment(item_id=repost.id, department_id=center.id, position=0))
+    session.flush()
+    continue_plan(session, plan_id=new.id, predecessor_id=old.id)
+    this = open_test_round(session, new, year=2026)
+    _answer(session, this.id, new, "女性センター", 2, "B", "")
+
+    table = build_table(session, round_id=this.id, previous=True)
+    assert table.previous_year == 2025
+    assert [(r.item, r.department, r.previous_grade, r.grade) for r in table.rows] == [
+        ("1 講座", "女性センター", "B", None),
+        ("2 周知", "女性センター", "C", "B"),
+        ("2 周知", "福祉課", "A", None),
+        ("3 再掲", "女性センター", "C", "B"),
+    ]
+    path = tmp_path / "lineage.csv"
+    write_csv(table, path)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.reader(handle)) == [
+            ["基本目標", "取組項目", "担当課", "前年度達成度", "達成度", "取組計画と達成状況"],
+            ["I 目標", "1 講座", "女性センター", "B", "", ""],
+            ["", "2 周知", "女性センター", "C", "B", ""],
+            ["", "", "福祉課", "A", "", ""],
+            ["", "3 再掲", "女性センター", "C", "B", ""],
+        ]
+    without = build_table(session, round_id=this.id)
+    assert without.previous_year is None and all(r.previous_grade is None for r in without.rows)

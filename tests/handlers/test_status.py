@@ -6,14 +6,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from handlers.directory import find_department
-from handlers.errors import NotFound
 from handlers.reports import submit_answer
-from handlers.status import compare, summarize
+from handlers.status import summarize
 from models import Assignment, Item, Plan, PlanNode
 from tests.factories import build_plan, open_test_round
 
@@ -171,73 +169,3 @@ def test_summarize_takes_at_most_five_statements_whatever_the_plan_size(session:
     assert summary.total == 6 * 4 * 5 * 2
     assert [lv.label for lv in summary.levels] == [f"G{g}" for g in range(6)]
     assert all(lv.total == 40 for lv in summary.levels)
-
-
-def test_compare_counts_grades_that_rose_fell_or_stayed(session: Session) -> None:
-    plan = build_plan(
-        session,
-        items=[
-            ("周知", ["女性センター", "秘書広報課"]),
-            ("講座", ["女性センター"]),
-            ("研修", ["職員課"]),
-        ],
-    )
-    org = plan.organization_id
-    ids = {
-        name: find_department(session, organization_id=org, name=name).id
-        for name in ("女性センター", "秘書広報課", "職員課")
-    }
-    last = open_test_round(session, plan, year=2022)
-    this = open_test_round(session, plan, year=2023)
-    for round_id, answers in (
-        (
-            last.id,
-            [
-                ("女性センター", 1, "C"),
-                ("女性センター", 2, "A"),
-                ("秘書広報課", 1, "B"),
-                ("職員課", 3, "B"),
-            ],
-        ),
-        (this.id, [("女性センター", 1, "B"), ("女性センター", 2, "B"), ("秘書広報課", 1, "B")]),
-    ):
-        for dept, number, grade in answers:
-            submit_answer(
-                session,
-                round_id=round_id,
-                department_id=ids[dept],
-                item_number=number,
-                grade=grade,
-                comment="",
-                reporter="t",
-                channel="test",
-            )
-    result = compare(session, round_id=this.id)
-    assert (result.previous_round_id, result.previous_label) == (last.id, "令和4年度")
-    # 女性センター item 1: C → B rose; item 2: A → B fell; 秘書広報課 B → B same;
-    # 職員課 has not answered this year: unmatched.
-    assert (result.total.rose, result.total.fell, result.total.same, result.total.unmatched) == (
-        1,
-        1,
-        1,
-        1,
-    )
-    assert [(m.name, m.rose, m.fell, m.same, m.unmatched) for m in result.departments] == [
-        ("女性センター", 1, 1, 0, 0),
-        ("秘書広報課", 0, 0, 1, 0),
-        ("職員課", 0, 0, 0, 1),
-    ]
-    assert [(g.name, g.rose, g.fell, g.same, g.unmatched) for g in result.goals] == [
-        ("I 目標", 1, 1, 1, 1)
-    ]
-    assert result.to_json()["total"] == {
-        "name": "合計",
-        "rose": 1,
-        "fell": 1,
-        "same": 1,
-        "unmatched": 1,
-    }
-    own = compare(session, round_id=this.id, department_id=ids["女性センター"])
-    assert (own.total.rose, own.total.fell, own.total.same) == (1, 1, 0)
-    with pytest.raises(NotFound, match="比較できません"):
-        compare(session, round_id=last.id)

@@ -10,7 +10,15 @@ from sqlalchemy.orm import Session
 from handlers.dedupe import claim_event
 from handlers.directory import find_department
 from handlers.identities import link_identity
-from models import ConversationState, InviteFailure, Notification, ProcessedEvent, Round, utcnow
+from models import (
+    ConversationState,
+    InviteFailure,
+    Notification,
+    ProcessedEvent,
+    PublishedChart,
+    Round,
+    utcnow,
+)
 from models.outbox import STATUS_PENDING, STATUS_SENT
 from scheduler.housekeeping import prune
 from tests.factories import build_plan, open_test_round
@@ -47,6 +55,20 @@ def test_old_dedupe_keys_states_failures_and_closed_round_rows_are_pruned(sessio
             ),
             InviteFailure(platform="line", sender="U9", at=old),
             InviteFailure(platform="line", sender="U9", at=now),
+            *(
+                PublishedChart(
+                    token_hash=name * 64,
+                    round_id=still_open.id,
+                    kind="grades",
+                    png=b"\x89PNG",
+                    created_at=now - timedelta(hours=2),
+                    expires_at=expires,
+                )
+                for name, expires in (
+                    ("a", now - timedelta(minutes=1)),
+                    ("b", now + timedelta(hours=1)),
+                )
+            ),
         ]
     )
     for key, round_id, status in [
@@ -70,12 +92,14 @@ def test_old_dedupe_keys_states_failures_and_closed_round_rows_are_pruned(sessio
 
     pruned = prune(session, now=now, retention=timedelta(days=90))
 
-    assert (pruned.events, pruned.states, pruned.invite_failures, pruned.notifications) == (
-        1,
-        1,
-        1,
-        1,
-    )
+    assert (
+        pruned.events,
+        pruned.states,
+        pruned.invite_failures,
+        pruned.notifications,
+        pruned.charts,
+    ) == (1, 1, 1, 1, 1)
+    assert session.scalars(select(PublishedChart.token_hash)).all() == ["b" * 64]
     assert session.scalars(select(ProcessedEvent.event_key)).all() == ["new"]
     assert sorted(session.scalars(select(Notification.key))) == ["closed-pending", "open-sent"]
     assert count(session, ConversationState) == 1 and count(session, InviteFailure) == 1

@@ -251,6 +251,7 @@ _CHART_WORDS = {
     "比較": "yoy",
     "year": "yoy",
 }
+_CHART_KINDS = {fold_key(word): kind for word, kind in _CHART_WORDS.items()}
 
 
 CHART_TITLES = {
@@ -265,7 +266,7 @@ def _chart(turn: Turn, arg: str) -> Reply:
     published HTTPS URL (LINE). The office's, like the export."""
     if not turn.caller.office:
         raise PermissionDenied(msg("access.office_only"))
-    kind = _CHART_WORDS.get(fold_key(arg) if arg else "completion")
+    kind = _CHART_KINDS.get(fold_key(arg or "completion"))
     if kind is None:
         return turn.say(msg("chart.kinds", name=arg[:40]))
     rnd = turn.view_round()

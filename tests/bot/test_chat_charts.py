@@ -27,7 +27,7 @@ from handlers.directory import find_department, get_or_create_organization
 from handlers.identities import link_identity
 from handlers.reports import submit_answer
 from handlers.rounds import VIEW, close_round, resolve_round
-from models import ROLE_MEMBER, ROLE_OFFICE, PublishedChart
+from models import ROLE_MEMBER, ROLE_OFFICE, Indicator, PublishedChart
 from models.db import transaction
 from tests.asgi_server import running_asgi
 from tests.bot.line.conftest import CHANNEL_SECRET, sign, text_event
@@ -58,8 +58,8 @@ def assert_drawn_png(png: bytes) -> None:
 
 
 def _runtime(db: Db, settings: Settings, platform: str) -> Runtime:
-    """Last year's round with two answers, this year's open with three; UOFF is the office,
-    U1 a member of 女性センター."""
+    """Last year's round with two answers, this year's open with three, indicator 16 of
+    女性センター; UOFF is the office, U1 a member of 女性センター."""
     with transaction(db.factory) as session:
         plan = build_plan(session, items=ITEMS, organization=settings.organization)
         org_id = get_or_create_organization(session, name=settings.organization).id
@@ -86,6 +86,18 @@ def _runtime(db: Db, settings: Settings, platform: str) -> Runtime:
         answer(this.id, "女性センター", 1, "A")
         answer(this.id, "秘書広報課", 1, "B")
         answer(this.id, "職員課", 3, "B")
+        center = find_department(session, organization_id=org_id, name="女性センター")
+        session.add(
+            Indicator(
+                plan_id=plan.id,
+                number="16",
+                name="審議会等の女性委員の割合",
+                unit="%",
+                baseline_value=30.0,
+                target_value=40.0,
+                department_id=center.id,
+            )
+        )
         for who, role in (("UOFF", ROLE_OFFICE), ("U1", ROLE_MEMBER)):
             link_identity(
                 session,

@@ -217,7 +217,7 @@ def _indicator(turn: Turn, arg: str) -> Reply:
         acting = own or (turn.acting() or turn.caller.memberships)[0]
         department_id: int | None = acting.department_id
     else:
-        department_id = None  # the office, for the owner: a proxy, audited
+        department_id = None  # the office: for the owning department a proxy, audited
     outcome = report_indicator_value(
         turn.session,
         round_id=rnd.id,
@@ -228,7 +228,7 @@ def _indicator(turn: Turn, arg: str) -> Reply:
         channel=turn.actor.platform,
         source_key=turn.source_key,
         now=turn.now,
-        audited=department_id is None,
+        audited=department_id is None and indicator.department_id is not None,
     )
     rows = indicator_status(turn.session, round_id=rnd.id)
     return turn.reply(

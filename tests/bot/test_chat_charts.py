@@ -278,6 +278,21 @@ def test_line_without_an_https_public_url_says_the_office_must_set_it(
             assert session.scalars(select(PublishedChart)).first() is None
 
 
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_console_points_to_the_cli(db: Db, language: str) -> None:
+    from bot import console
+
+    settings = Settings(database_url=db.url, organization="console-charts", language=language)
+    runtime = _runtime(db, settings, "console")
+    session = console.ConsoleSession(
+        runtime.organization_id, "UOFF", settings.timezone, settings.language
+    )
+    reply = console.say(runtime, session, "グラフ" if language == "ja" else "chart")
+    assert "hokoku chart -o" in reply
+    with transaction(runtime.factory) as db_session:
+        assert db_session.scalars(select(PublishedChart)).first() is None
+
+
 def test_the_fake_line_api_refuses_images_that_line_would_refuse() -> None:
     from tests.fakes.line_limits import request_problems
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from handlers.errors import InvalidInput
+from handlers.i18n import Message, msg
 from handlers.normalize import fold
 
 PERCENT_UNITS = {"%", "パーセント", "PERCENT"}
@@ -57,24 +58,26 @@ def parse_value(text: str, *, unit: str = "") -> float:
     folded = fold(text)
     match = _NUMBER.match(folded)
     if match is None:
-        raise InvalidInput(f"値「{text}」を数字で入力してください（例: 62.3{normal_unit(unit)}）。")
+        raise InvalidInput(msg("indicator.value_not_number", text=text, unit=normal_unit(unit)))
     number, suffix = match.group(1).replace(",", ""), match.group(2).strip()
     if suffix and normal_unit(suffix) != normal_unit(unit):
-        expected = f"単位は「{unit}」です" if unit else "この指標に単位はありません"
-        raise InvalidInput(f"値「{text}」の単位「{suffix}」が違います（{expected}）。")
+        expected = msg("indicator.unit_is", unit=unit) if unit else msg("indicator.unit_none")
+        raise InvalidInput(msg("indicator.unit_wrong", text=text, suffix=suffix, expected=expected))
     value = float(number)
     if not math.isfinite(value):
-        raise InvalidInput(f"値「{text}」を数字で入力してください（例: 62.3）。")
+        raise InvalidInput(msg("indicator.value_not_number", text=text, unit=""))
     return value
 
 
-def check_value(value: float, *, unit: str, what: str = "値") -> None:
-    """A percentage is 0–100, a count or amount is not negative; other units any number."""
+def check_value(value: float, *, unit: str, what: Message | None = None) -> None:
+    """A percentage is 0–100, a count or amount is not negative; other units any number.
+    `what`: the value's name in the message (`indicator.value_of`), else "the value"."""
     unit = normal_unit(unit)
+    name = what or msg("indicator.value")
     if unit in PERCENT_UNITS and not 0 <= value <= 100:
-        raise InvalidInput(f"{what} {value:g}% は 0〜100 の範囲で入力してください。")
+        raise InvalidInput(msg("indicator.percent_range", what=name, value=f"{value:g}"))
     if unit in COUNT_UNITS and value < 0:
-        raise InvalidInput(f"{what} {value:g}{unit} は 0 以上で入力してください。")
+        raise InvalidInput(msg("indicator.not_negative", what=name, value=f"{value:g}", unit=unit))
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -110,23 +113,24 @@ def parse_indicator_command(text: str) -> IndicatorCommand | None:
     word = next((w for w in _INDICATOR_WORDS if folded.startswith(w)), None)
     if word is None:
         return None
-    parts = folded[len(word) :].split()
+    return parse_indicator_argument(folded[len(word) :])
+
+
+def parse_indicator_argument(text: str) -> IndicatorCommand:
+    """What follows the command word (`指標` / `indicator`): nothing, `16`, or `16 62.3`."""
+    parts = fold(text).split()
     if not parts:
         return IndicatorCommand()
     if len(parts) > 2:
-        raise InvalidInput(
-            "「指標 番号 値」の形で送ってください（例: 指標 16 62.3）。値に空白は入れられません。"
-        )
+        raise InvalidInput(msg("indicator.command_form"))
     number = parts[0].lstrip("#").removeprefix("No.")
     if not number:
-        raise InvalidInput("指標の番号を入れてください（例: 指標 16 62.3）。")
+        raise InvalidInput(msg("indicator.number_missing"))
     if len(parts) == 1:
         return IndicatorCommand(number=number)
     match = _NUMBER.match(parts[1])
     if match is None:
-        raise InvalidInput(
-            f"指標 {number} の値「{parts[1]}」を数字で送ってください（例: 指標 {number} 62.3）。"
-        )
+        raise InvalidInput(msg("indicator.command_value", number=number, text=parts[1]))
     return IndicatorCommand(
         number=number, value_text=parts[1], value=float(match.group(1).replace(",", ""))
     )

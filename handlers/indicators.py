@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 
 from handlers.directory import find_department
 from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenied, RoundClosed
-from handlers.fiscal import parse_fiscal_year, reiwa_label
+from handlers.fiscal import parse_fiscal_year
+from handlers.i18n import FiscalYear, literal, msg
 from handlers.indicator_values import check_value, format_value, parse_value
 from handlers.normalize import fold, fold_key
 from handlers.plan_import.errors import column_letter
 from handlers.plan_import.reader import Grid, read_grid
 from handlers.reports import DUPLICATE, REVISED, STORED, UNCHANGED
 from models import (
+    AuditEntry,
     Department,
     Indicator,
     IndicatorValue,
@@ -322,10 +324,8 @@ def find_indicator(session: Session, *, plan_id: int, number: str) -> Indicator:
     for indicator in indicators:
         if fold_key(indicator.number) == key:
             return indicator
-    known = (
-        "、".join(i.number for i in indicators) or "なし（hokoku indicator import で取り込めます）"
-    )
-    raise NotFound(f"指標 {number} はこの計画にありません。指標の番号: {known}")
+    known = tuple(i.number for i in indicators) or msg("indicator.none_imported")
+    raise NotFound(msg("indicator.not_found", number=number, known=known))
 
 
 def report_indicator_value(
@@ -339,11 +339,14 @@ def report_indicator_value(
     channel: str,
     source_key: str | None = None,
     now: datetime | None = None,
+    audited: bool = False,
 ) -> IndicatorOutcome:
     """Store one indicator value for the round; `department_id=None` is the office.
 
     A department may report only the indicators it owns; the office any. Every change is a
     revision; the same value again is `unchanged`, the same `source_key` again `duplicate`.
+    `audited`: the office entered it for the owning department from a chat (a proxy, like
+    a proxy answer): each change is written to the audit log as `proxy_indicator`.
     """
     rnd = session.get(Round, round_id)
     if rnd is None:
@@ -354,14 +357,16 @@ def report_indicator_value(
         raise NotFound(f"担当課 {department_id} が見つかりません。")
     owner = indicator.department
     if department is not None and indicator.department_id != department.id:
-        who = owner.name if owner is not None else "事務局"
-        raise PermissionDenied(f"指標 {indicator.number}「{indicator.name}」は{who}が報告します。")
-    if rnd.is_closed:
-        raise RoundClosed(
-            f"{reiwa_label(rnd.fiscal_year)}の報告は締め切られました。修正は事務局へ連絡してください。"
+        who = literal(owner.name) if owner is not None else msg("indicator.office")
+        raise PermissionDenied(
+            msg("indicator.owned_by", number=indicator.number, name=indicator.name, who=who)
         )
+    if rnd.is_closed:
+        raise RoundClosed(msg("round.closed", year=FiscalYear(rnd.fiscal_year)))
     amount = parse_value(value, unit=indicator.unit) if isinstance(value, str) else float(value)
-    check_value(amount, unit=indicator.unit, what=f"指標 {indicator.number} の値")
+    check_value(
+        amount, unit=indicator.unit, what=msg("indicator.value_of", number=indicator.number)
+    )
 
     current = session.scalar(
         select(IndicatorValue).where(
@@ -419,6 +424,20 @@ def report_indicator_value(
                     created_at=when,
                 )
             )
+            if audited and department_id is None:
+                session.add(
+                    AuditEntry(
+                        actor=reporter,
+                        action="proxy_indicator",
+                        detail={
+                            "round": rnd.id,
+                            "indicator": indicator.number,
+                            "department": owner.name if owner is not None else None,
+                            "value": amount,
+                            "revision": current.revision,
+                        },
+                    )
+                )
             session.flush()
     except IntegrityError:
         # A concurrent delivery of the same event won the race: it stored the value.

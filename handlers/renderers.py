@@ -13,7 +13,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
 
+from handlers.compare import Comparison
 from handlers.i18n import Message, Translator
+from handlers.indicator_values import format_value
+from handlers.indicators import IndicatorOutcome, IndicatorStatus
 from handlers.ports import (
     PURPOSE_OVERDUE,
     PURPOSE_REMINDER,
@@ -28,6 +31,7 @@ from handlers.ports import (
 from handlers.reports import DUPLICATE, REVISED, STORED, UNCHANGED, SubmitOutcome
 from handlers.scale import GradeScale
 from handlers.status import StatusSummary, percent
+from handlers.summary_text import SummaryText
 
 BAR_WIDTH = 10
 MAX_LISTED = 20
@@ -218,6 +222,77 @@ def render_status(
                     total=dept.total,
                 )
             )
+    return lines
+
+
+# --- indicators and last year -------------------------------------------------------------
+
+
+def indicator_line(t: Translator, row: IndicatorStatus) -> str:
+    """`・16 審議会の女性委員の割合: 今年度 62.3%（基準 40% → 目標 50%、進捗 124.6%）`."""
+    return t(
+        "indicator.line",
+        number=row.number,
+        name=row.name,
+        value=format_value(row.value, row.unit)
+        if row.value is not None
+        else t("indicator.no_value"),
+        baseline=format_value(row.baseline_value, row.unit),
+        target=format_value(row.target_value, row.unit),
+        progress=f"{row.progress:g}%" if row.progress is not None else "—",
+        mark=t("indicator.behind_mark") if row.on_track is False else "",
+    )
+
+
+def render_indicators(
+    t: Translator, rows: Sequence[IndicatorStatus], *, department_name: str | None = None
+) -> Lines:
+    """A heading, then one line per indicator (the first MAX_LISTED, then how many more)."""
+    heading = (
+        t("indicator.heading.department", department=department_name)
+        if department_name
+        else t("indicator.heading")
+    )
+    if not rows:
+        return [heading, t("indicator.none_yours")]
+    lines = [heading, *(indicator_line(t, row) for row in rows[:MAX_LISTED])]
+    if len(rows) > MAX_LISTED:
+        lines.append(t.plural("indicator.more", len(rows) - MAX_LISTED))
+    return lines
+
+
+def render_indicator_outcome(t: Translator, out: IndicatorOutcome) -> Lines:
+    verb = (
+        t("outcome.revised", revision=out.revision)
+        if out.status == REVISED
+        else t(_VERBS[out.status])
+    )
+    who = out.department_name or t("indicator.office")
+    return [
+        t("indicator.reported", number=out.number, name=out.name, value=out.display, verb=verb),
+        t("indicator.reported_by", who=who),
+    ]
+
+
+def render_year_over_year(t: Translator, comparison: Comparison, summary: SummaryText) -> Lines:
+    """Rose / fell / stayed overall and per goal, then the committee's summary sentences."""
+    if comparison.previous_round_id is None:
+        lines = [t("compare.no_previous")]
+    else:
+        lines = [t("compare.heading", previous=comparison.previous_label or "")]
+        for tally in (comparison.overall, *comparison.goals):
+            lines.append(
+                t(
+                    "compare.line",
+                    name=tally.label or t("compare.total"),
+                    rose=tally.improved,
+                    fell=tally.worsened,
+                    same=tally.same,
+                    unmatched=tally.unmatched,
+                )
+            )
+    lines.append(t("compare.summary"))
+    lines += [f"  {line}" for line in summary.lines(t.language)]
     return lines
 
 

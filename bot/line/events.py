@@ -25,7 +25,7 @@ from linebot.v3.webhooks import (
 )
 
 from bot.line.postback import decode
-from handlers.interaction import Actor
+from handlers.interaction import Actor, Surface
 from handlers.interaction.model import (
     USER,
     Intent,
@@ -63,7 +63,9 @@ def chat_of(source: Source | None) -> Chat | None:
     return None
 
 
-def actor(chat: Chat, *, organization_id: int, language: str) -> Actor:
+def actor(
+    chat: Chat, *, organization_id: int, language: str, surface: Surface | None = None
+) -> Actor:
     return Actor(
         organization_id=organization_id,
         platform=PLATFORM,
@@ -71,6 +73,7 @@ def actor(chat: Chat, *, organization_id: int, language: str) -> Actor:
         chat_id=chat.chat_id,
         chat_kind=chat.kind,
         language=language,
+        surface=surface or Surface(),
     )
 
 

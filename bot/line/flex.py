@@ -25,6 +25,7 @@ from handlers.interaction.model import (
 )
 from handlers.interaction.reply import (
     ANSWER,
+    ChartPicture,
     Choice,
     CommentPrompt,
     ItemCards,
@@ -201,6 +202,11 @@ def item_page(t: Translator, cards: ItemCards) -> list[Json]:
 # --- replies ------------------------------------------------------------------------------
 
 
+def image(url: str) -> Json:
+    """An image message: the published chart serves as the preview too (it is under 1 MB)."""
+    return {"type": "image", "originalContentUrl": url, "previewImageUrl": url}
+
+
 def _quick_replies(t: Translator, part: Part) -> list[Json]:
     if isinstance(part, Choice):
         return [
@@ -225,6 +231,7 @@ def messages(t: Translator, reply: Reply) -> list[Json]:
     """A reply as at most 5 messages: its text (with the quick replies of a choice or a
     comment prompt), then item cards as a carousel."""
     cards = [m for p in reply.parts if isinstance(p, ItemCards) for m in item_page(t, p)]
+    cards += [image(p.url) for p in reply.parts if isinstance(p, ChartPicture)]
     cards = cards[: limits.MESSAGES_PER_CALL - 1]
     quick = [q for part in reply.parts for q in _quick_replies(t, part)]
     body = reply_text(reply)

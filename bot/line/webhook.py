@@ -33,7 +33,7 @@ from bot.line.flex import messages
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.i18n import translator
-from handlers.interaction import Inbound, handle
+from handlers.interaction import Inbound, Surface, handle
 from handlers.interaction import Reply as LayerReply
 from models import utcnow
 from models.db import INTAKE_ATTEMPTS, DatabaseBusy, DatabaseUnavailable, run_transaction
@@ -59,6 +59,10 @@ class LineWebhook:
         self._client = client
         self._zone = ZoneInfo(settings.timezone)
         self._language = settings.language
+        # Charts are images LINE fetches from HOKOKU_PUBLIC_URL (bot.charts serves them).
+        self._surface = Surface(
+            images=True, public_url=settings.public_url, image_minutes=settings.chart_minutes
+        )
 
     async def callback(self, request: Request) -> PlainTextResponse:
         signature = request.headers.get(SIGNATURE_HEADER)
@@ -99,7 +103,12 @@ class LineWebhook:
             return None
         now = utcnow()
         inbound = Inbound(
-            actor(chat, organization_id=self._runtime.organization_id, language=self._language),
+            actor(
+                chat,
+                organization_id=self._runtime.organization_id,
+                language=self._language,
+                surface=self._surface,
+            ),
             translate(event, chat),
             now=now,
             today=now.astimezone(self._zone).date(),

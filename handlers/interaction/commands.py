@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from handlers.chart_images import publish_chart
+from handlers.compare import compare_rounds
 from handlers.directory import find_department
 from handlers.errors import HokokuError, PermissionDenied
 from handlers.i18n import msg, normalize_language, translator
 from handlers.identities import redeem_invite, set_language
+from handlers.indicator_values import parse_indicator_argument
+from handlers.indicators import find_indicator, indicator_status, report_indicator_value
 from handlers.interaction.access import not_linked
 from handlers.interaction.answers import choose_department, item_cards
 from handlers.interaction.forms import open_form
@@ -22,20 +27,26 @@ from handlers.interaction.model import ChooseDepartment, OpenForm
 from handlers.interaction.reply import (
     ANSWER,
     FORM,
+    ChartFile,
+    ChartPicture,
     Choice,
     ExportFile,
     Help,
+    IndicatorReported,
+    Indicators,
     MissingDepartments,
     Pending,
     Reply,
     Say,
     Status,
+    YearOverYear,
 )
 from handlers.interaction.turn import Turn
 from handlers.normalize import fold_key
 from handlers.reports import department_slots
 from handlers.scale import GradeScale
 from handlers.status import summarize
+from handlers.summary_text import summary_text
 
 Run = Callable[[Turn, str], Reply]
 
@@ -52,7 +63,13 @@ def _status(turn: Turn, _arg: str) -> Reply:
     rnd = turn.view_round()
     if turn.caller.office:
         summary = summarize(turn.session, round_id=rnd.id, today=turn.today)
-        return turn.reply(Status(summary, office=True))
+        comparison = compare_rounds(turn.session, round_id=rnd.id)
+        indicators = indicator_status(turn.session, round_id=rnd.id)
+        return turn.reply(
+            Status(summary, office=True),
+            YearOverYear(comparison, summary_text(comparison)),
+            *((Indicators(indicators),) if indicators else ()),
+        )
     return turn.reply(
         *(
             Status(
@@ -173,6 +190,105 @@ def _export(turn: Turn, _arg: str) -> Reply:
     return turn.reply(Say(msg("export.started")), ExportFile(rnd.id))
 
 
+def _indicator(turn: Turn, arg: str) -> Reply:
+    """`指標`: the sender's indicators (the office: all); `指標 16`: one; `指標 16 62.3`: report
+    this year's value, as the owning department, or as the office for it (audited)."""
+    rnd = turn.view_round()
+    command = parse_indicator_argument(arg)
+    if command.number is None:
+        if turn.caller.office:
+            return turn.reply(Indicators(indicator_status(turn.session, round_id=rnd.id)))
+        return turn.reply(
+            *(
+                Indicators(
+                    indicator_status(turn.session, round_id=rnd.id, department_id=m.department_id),
+                    department_name=m.department_name,
+                )
+                for m in turn.acting()
+            )
+        )
+    indicator = find_indicator(turn.session, plan_id=rnd.plan_id, number=command.number)
+    if command.value_text is None:
+        rows = indicator_status(turn.session, round_id=rnd.id)
+        return turn.reply(Indicators(tuple(r for r in rows if r.number == indicator.number)))
+    own = turn.caller.member_of(indicator.department_id) if indicator.department_id else None
+    if own is not None or not turn.caller.office:
+        # Its department, or (not the owner) a department that report_indicator_value refuses.
+        acting = own or (turn.acting() or turn.caller.memberships)[0]
+        department_id: int | None = acting.department_id
+    else:
+        department_id = None  # the office: for the owning department a proxy, audited
+    outcome = report_indicator_value(
+        turn.session,
+        round_id=rnd.id,
+        department_id=department_id,
+        number=indicator.number,
+        value=command.value_text,
+        reporter=turn.actor.person,
+        channel=turn.actor.platform,
+        source_key=turn.source_key,
+        now=turn.now,
+        audited=department_id is None and indicator.department_id is not None,
+    )
+    rows = indicator_status(turn.session, round_id=rnd.id)
+    return turn.reply(
+        IndicatorReported(outcome),
+        Indicators(tuple(r for r in rows if r.number == indicator.number)),
+    )
+
+
+_CHART_WORDS = {
+    "completion": "completion",
+    "回答": "completion",
+    "回答状況": "completion",
+    "進捗": "completion",
+    "grades": "grades",
+    "達成度": "grades",
+    "評価": "grades",
+    "yoy": "yoy",
+    "前年度": "yoy",
+    "前年比": "yoy",
+    "比較": "yoy",
+    "year": "yoy",
+}
+_CHART_KINDS = {fold_key(word): kind for word, kind in _CHART_WORDS.items()}
+
+
+CHART_TITLES = {
+    "completion": "chart.title.completion",
+    "grades": "chart.title.grades",
+    "yoy": "chart.title.yoy",
+}
+
+
+def _chart(turn: Turn, arg: str) -> Reply:
+    """`グラフ [回答|達成度|前年度]`: a chart of the round, uploaded (Slack) or shown from a
+    published HTTPS URL (LINE). The office's, like the export."""
+    if not turn.caller.office:
+        raise PermissionDenied(msg("access.office_only"))
+    kind = _CHART_KINDS.get(fold_key(arg or "completion"))
+    if kind is None:
+        return turn.say(msg("chart.kinds", name=arg[:40]))
+    rnd = turn.view_round()
+    surface = turn.actor.surface
+    if surface.files:
+        return turn.reply(Say(msg("chart.started")), ChartFile(rnd.id, kind))
+    if not surface.images:
+        return turn.say(msg("chart.not_here"))
+    if surface.public_url is None or not surface.public_url.startswith("https://"):
+        return turn.say(msg("chart.no_public_url"))  # LINE fetches images over HTTPS only
+    image = publish_chart(
+        turn.session,
+        round_id=rnd.id,
+        kind=kind,
+        today=turn.today,
+        now=turn.now,
+        lifetime=timedelta(minutes=surface.image_minutes),
+    )
+    url = surface.public_url + image.url_path
+    return turn.reply(Say(msg(CHART_TITLES[kind])), ChartPicture(url, kind))
+
+
 def _help(turn: Turn, _arg: str) -> Reply:
     try:
         scale: GradeScale | None = GradeScale.from_json(turn.open_round().scale)
@@ -187,6 +303,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("pending", ("未回答",), _pending),
     Command("report", ("報告", "回答"), _report),
     Command("dept", ("担当課", "課"), _dept),
+    Command("indicator", ("指標",), _indicator),
+    Command("chart", ("グラフ",), _chart),
     Command("export", ("出力",), _export),
     Command("link", ("リンク",), _link, linked_only=False),
     Command("language", ("言語", "lang"), _language, linked_only=False),

@@ -24,6 +24,11 @@ class Surface:
     form_page_size: int = 10  # items per form page (what fits the platform's view)
     files: bool = False  # a file in the chat (Slack's files_upload_v2)
     command_prefix: str = ""  # how commands are typed in help texts (`/hokoku ` on Slack)
+    # An image shown from an HTTPS URL (LINE's image message): charts are published under
+    # `public_url` (HOKOKU_PUBLIC_URL; None: not set) for `image_minutes`.
+    images: bool = False
+    public_url: str | None = None
+    image_minutes: int = 0
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
+from handlers.compare import Comparison
 from handlers.i18n import DEFAULT_LANGUAGE, Message
 from handlers.identities import Membership
+from handlers.indicators import IndicatorOutcome, IndicatorStatus
 from handlers.ports import PendingItem
 from handlers.reports import SlotState, SlotView, SubmitOutcome
 from handlers.scale import GradeScale
 from handlers.status import StatusSummary
+from handlers.summary_text import SummaryText
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,51 @@ class ExportFile:
 
 
 @dataclass(frozen=True)
+class Indicators:
+    """Indicators with this round's value, baseline, target and progress (`指標`, the office's
+    status). `department_name`: whose they are (None: the whole plan's)."""
+
+    rows: tuple[IndicatorStatus, ...]
+    department_name: str | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorReported:
+    """An indicator value just stored (or found unchanged / already received)."""
+
+    outcome: IndicatorOutcome
+
+
+@dataclass(frozen=True)
+class YearOverYear:
+    """This year beside last year (the office's status): rose / fell / stayed per goal and
+    the committee's summary sentences."""
+
+    comparison: Comparison
+    summary: SummaryText
+
+
+CHART_KINDS = ("completion", "grades", "yoy")
+
+
+@dataclass(frozen=True)
+class ChartFile:
+    """A chart of the round to be drawn and uploaded as a PNG (Slack's files_upload_v2,
+    after the platform's ack). `kind`: completion / grades / yoy."""
+
+    round_id: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class ChartPicture:
+    """A chart already drawn and published at `url` (HTTPS), shown as an image (LINE)."""
+
+    url: str
+    kind: str
+
+
+@dataclass(frozen=True)
 class HomeSection:
     member: Membership
     slots: tuple[SlotView, ...]
@@ -184,6 +232,11 @@ Part = (
     | FormErrors
     | ExportFile
     | Home
+    | Indicators
+    | IndicatorReported
+    | YearOverYear
+    | ChartFile
+    | ChartPicture
 )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from handlers.i18n import Message, Translator, translator
 from handlers.interaction.reply import (
     ANSWER,
+    ChartFile,
+    ChartPicture,
     Choice,
     CommentPrompt,
     Confirmation,
@@ -14,6 +16,8 @@ from handlers.interaction.reply import (
     FormView,
     Help,
     Home,
+    IndicatorReported,
+    Indicators,
     ItemCards,
     MissingDepartments,
     Part,
@@ -22,14 +26,18 @@ from handlers.interaction.reply import (
     Reply,
     Say,
     Status,
+    YearOverYear,
 )
 from handlers.renderers import (
     render_confirmation,
     render_help,
+    render_indicator_outcome,
+    render_indicators,
     render_missing,
     render_pending,
     render_problems,
     render_status,
+    render_year_over_year,
 )
 
 
@@ -75,7 +83,13 @@ def part_lines(t: Translator, part: Part) -> list[str]:
                 t, section.slots, department_name=section.member.department_name
             )
         ]
-    assert isinstance(part, ItemCards | FormView | ExportFile)
+    if isinstance(part, Indicators):
+        return render_indicators(t, part.rows, department_name=part.department_name)
+    if isinstance(part, IndicatorReported):
+        return render_indicator_outcome(t, part.outcome)
+    if isinstance(part, YearOverYear):
+        return render_year_over_year(t, part.comparison, part.summary)
+    assert isinstance(part, ItemCards | FormView | ExportFile | ChartFile | ChartPicture)
     return []
 
 

@@ -26,8 +26,20 @@ from bot.server import build_app, configure_platforms
 from bot.settings import Settings
 from handlers.directory import find_department, get_or_create_organization
 from handlers.identities import create_invite, link_identity
+from handlers.reports import submit_answer
 from handlers.rounds import VIEW, close_round, resolve_round
-from models import ROLE_MEMBER, ROLE_OFFICE, Assignment, AuditEntry, Department, Item, Plan, Report
+from models import (
+    ROLE_MEMBER,
+    ROLE_OFFICE,
+    Assignment,
+    AuditEntry,
+    Department,
+    Indicator,
+    IndicatorValueRevision,
+    Item,
+    Plan,
+    Report,
+)
 from models.db import transaction
 from tests.asgi_server import running_asgi
 from tests.bot.line.conftest import CHANNEL_SECRET, postback_event, text_event
@@ -42,6 +54,10 @@ ITEMS = [
     ("広報紙で周知", ["女性センター", "秘書広報課"]),
     ("講座の開催", ["女性センター"]),
     ("職員研修", ["職員課"]),
+]
+INDICATORS = [
+    ("16", "審議会等の女性委員の割合", 30.0, 40.0, "女性センター"),
+    ("17", "男性職員の育児休業取得率", 10.0, 50.0, "職員課"),
 ]
 _events = itertools.count(1)
 
@@ -127,6 +143,48 @@ SCRIPT: list[Step] = [
     ),
     Say("U1", ("状況", "status"), ("回答 1/2件", "Answered 1/2")),
     Say("U1", ("ヘルプ", "help"), ("「項目番号 達成度 コメント」", "“item grade comment”")),
+    # Indicators: the department's list, a value reported and revised, bad input explained.
+    Say(
+        "U1",
+        ("指標", "indicator"),
+        (
+            "・16 審議会等の女性委員の割合: 今年度 未報告（基準値 30% → 目標値 40%、進捗 —）",
+            "• 16 審議会等の女性委員の割合: this year not reported (baseline 30% → target 40%,",
+        ),
+    ),
+    Say(
+        "U1",
+        ("指標 16 35.5", "indicator 16 35.5"),
+        (
+            "指標 16「審議会等の女性委員の割合」: 35.5% … 保存",
+            "Indicator 16 “審議会等の女性委員の割合”: 35.5% … stored",
+        ),
+    ),
+    Say("U1", ("指標 16 36%", "indicator 16 36%"), ("進捗 60%", "progress 60%")),
+    Say(
+        "U1",
+        ("指標 16 120", "indicator 16 120"),
+        ("0〜100 の範囲で入力してください", "must be between 0 and 100"),
+    ),
+    Say(
+        "U1",
+        ("指標 16 たかい", "indicator 16 high"),
+        ("数字で送ってください（例: 指標 16 62.3）", "is not a number: send e.g. indicator 16"),
+    ),
+    Say(
+        "U1",
+        ("指標 16 36人", "indicator 16 36人"),
+        ("単位「人」が違います（単位は「%」です）", "The unit “人” of “36人” is wrong"),
+    ),
+    Say("U1", ("指標 17 5", "indicator 17 5"), ("職員課が報告します", "is reported by 職員課")),
+    Say(
+        "U1",
+        ("指標 99 1", "indicator 99 1"),
+        (
+            "指標 99 はこの計画にありません。指標の番号: 16、17",
+            "no indicator 99. Its indicators: 16, 17",
+        ),
+    ),
     # A sender of two departments chooses which one answers.
     Link("U2", "女性センター"),
     Link("U2", "秘書広報課"),
@@ -152,7 +210,40 @@ SCRIPT: list[Step] = [
         ("3 B 事務局が代理入力", "3 B Entered by the office"),
         ("職員課: 全1件すべて回答済み", "職員課: the 1 item is answered"),
     ),
+    # The office enters an indicator for its department (a proxy, audited).
+    Say(
+        "UOFF",
+        ("指標 17 12.5", "indicator 17 12.5"),
+        ("事務局として報告", "reported as the office"),
+    ),
+    # The office's status: this year beside last year, the summary, the indicators.
     Say("UOFF", ("状況", "status"), ("⚠期限超過 女性センター", "⚠overdue 女性センター")),
+    Say(
+        "UOFF",
+        ("状況", "status"),
+        (
+            "・合計: 上昇 1・低下 1・変化なし 0（比較できず 2）",
+            "• Total: rose 1, fell 1, stayed 0 (not comparable 2)",
+        ),
+    ),
+    Say(
+        "UOFF",
+        ("状況", "status"),
+        (
+            "全4件のうちA・B評価は2件（50%）、前年度から1件上昇、1件低下（未回答 1件）",
+            "2 of 4 entries (50%) graded A or B; 1 improved, 1 declined on last year",
+        ),
+    ),
+    Say(
+        "UOFF",
+        ("状況", "status"),
+        (
+            "・⚠17 男性職員の育児休業取得率: 今年度 12.5%",
+            "• ⚠17 男性職員の育児休業取得率: this year 12.5%",
+        ),
+    ),
+    # A department's status stays its own (no comparison).
+    Say("U1", ("状況", "status"), ("回答 1/2件", "Answered 1/2")),
     # A closed round refuses departments; the office still enters late answers.
     Close(),
     Say("U1", ("2 B 締切後", "2 B after the deadline"), ("締め切られました", "is closed")),
@@ -265,8 +356,45 @@ class LineChannel:
 def _runtime(db: Db, settings: Settings) -> Runtime:
     with transaction(db.factory) as session:
         plan = build_plan(session, items=ITEMS, organization=settings.organization)
-        open_test_round(session, plan)
         org_id = get_or_create_organization(session, name=settings.organization).id
+
+        def dept(name: str) -> int:
+            return find_department(session, organization_id=org_id, name=name).id
+
+        # Last year: 女性センター's item 1 was C (this year it rises), 職員課's item 3 A (falls).
+        last = open_test_round(session, plan, year=2022)
+        for name, number, grade in (("女性センター", 1, "C"), ("職員課", 3, "A")):
+            submit_answer(
+                session,
+                round_id=last.id,
+                department_id=dept(name),
+                item_number=number,
+                grade=grade,
+                comment="",
+                reporter="t",
+                channel="test",
+            )
+        close_round(
+            session,
+            rnd=resolve_round(session, organization_id=org_id, ref=None, purpose=VIEW),
+            actor="t",
+        )
+        open_test_round(session, plan)
+        for position, (number, name, base, target, owner) in enumerate(INDICATORS):
+            session.add(
+                Indicator(
+                    plan_id=plan.id,
+                    number=number,
+                    name=name,
+                    unit="%",
+                    baseline_year=2020,
+                    baseline_value=base,
+                    target_year=2027,
+                    target_value=target,
+                    department_id=dept(owner),
+                    position=position,
+                )
+            )
     return Runtime(settings=settings, engine=db.engine, factory=db.factory, organization_id=org_id)
 
 
@@ -384,7 +512,39 @@ def stored(channel: Channel) -> dict[str, Any]:
             )
             if a.actor == "UOFF" and a.detail["round"] in _round_ids(session, rt)
         ]
-    return {"reports": [tuple(r) for r in rows], "audit": audit}
+        indicators = [
+            (r.value, r.revision, r.reporter, r.department_id is None)
+            for r in session.scalars(
+                select(IndicatorValueRevision)
+                .where(IndicatorValueRevision.value_id.in_(_value_ids(session, rt)))
+                .order_by(IndicatorValueRevision.id)
+            )
+        ]
+        proxies = [
+            (a.actor, a.detail["indicator"], a.detail["department"], a.detail["value"])
+            for a in session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "proxy_indicator")
+                .order_by(AuditEntry.id)
+            )
+            if a.detail["round"] in _round_ids(session, rt)
+        ]
+    return {
+        "reports": [tuple(r) for r in rows],
+        "audit": audit,
+        "indicators": indicators,
+        "proxies": proxies,
+    }
+
+
+def _value_ids(session: Any, rt: Runtime) -> set[int]:
+    from models import IndicatorValue
+
+    return set(
+        session.scalars(
+            select(IndicatorValue.id).where(IndicatorValue.round_id.in_(_round_ids(session, rt)))
+        )
+    )
 
 
 def _round_ids(session: Any, rt: Runtime) -> set[int]:
@@ -414,3 +574,9 @@ def test_the_same_dialog_on_every_channel(db: Db, language: str) -> None:
     assert ("職員課", 3, "A", late, "UOFF", 2) in expected["reports"]
     assert ("秘書広報課", 1, "C", shared, "U2", 1) in expected["reports"]
     assert expected["audit"] == [("UOFF", "職員課", 3, False), ("UOFF", "職員課", 3, True)]
+    assert expected["indicators"] == [
+        (35.5, 1, "U1", False),
+        (36.0, 2, "U1", False),
+        (12.5, 1, "UOFF", True),
+    ]
+    assert expected["proxies"] == [("UOFF", "17", "職員課", 12.5)]

@@ -78,6 +78,20 @@ def _bubble(problems: Problems, path: str, bubble: Any) -> None:
             _component(problems, f"{path}.{block}", bubble[block])
 
 
+MAX_URL = 2000
+
+
+def _image_url(problems: Problems, path: str, url: Any) -> None:
+    """An image message's URLs: required, HTTPS, at most 2000 characters."""
+    if not isinstance(url, str) or not url:
+        problems.append(f"{path}: required")
+        return
+    if not url.startswith("https://"):
+        problems.append(f"{path}: {url[:60]!r} is not HTTPS")
+    if len(url) > MAX_URL:
+        problems.append(f"{path}: {len(url)} characters > {MAX_URL}")
+
+
 def message_problems(path: str, message: Any) -> Problems:
     problems: Problems = []
     if not isinstance(message, dict):
@@ -98,6 +112,9 @@ def message_problems(path: str, message: Any) -> Problems:
                 _bubble(problems, f"{path}.contents.contents[{i}]", bubble)
         else:
             _bubble(problems, f"{path}.contents", contents)
+    elif kind == "image":
+        for key in ("originalContentUrl", "previewImageUrl"):
+            _image_url(problems, f"{path}.{key}", message.get(key))
     else:
         problems.append(f"{path}.type: {kind!r} is not checked here")
     quick = message.get("quickReply")

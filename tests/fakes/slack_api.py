@@ -22,6 +22,12 @@ from tests.fakes.slack_limits import message_problems, view_problems
 
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
 VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
+# files.getUploadURLExternal / upload / files.completeUploadExternal (files_upload_v2).
+MAX_FILE_BYTES = 1024 * 1024 * 1024  # 1 GB
+MAX_FILENAME = 255
+MAX_FILE_TITLE = 255
+MAX_INITIAL_COMMENT = 4000
+MAX_FILES_PER_COMPLETE = 100
 
 
 @dataclass
@@ -53,6 +59,10 @@ class FakeSlackApi:
         self._failures: dict[str, list[_Failure]] = {}
         self._lock = threading.Condition()
         self._ids = itertools.count(1)
+        # file id → declared length, and the bytes uploaded to it (None: not yet uploaded)
+        self._declared: dict[str, int] = {}
+        self.uploads: dict[str, bytes | None] = {}
+        self._completed: set[str] = set()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -140,9 +150,17 @@ class FakeSlackApi:
         self, path: str, raw: bytes, content_type: str, authorization: str = ""
     ) -> tuple[int, dict[str, Any] | bytes, dict[str, str]]:
         if path.startswith("/upload/"):
+            file_id = path.removeprefix("/upload/")
             with self._lock:
                 self.calls.append(Call("upload", {"path": path, "size": len(raw)}, raw))
+                problems = self._upload_problems(file_id, raw)
+                if problems:
+                    self.violations.append(("upload", problems))
+                else:
+                    self.uploads[file_id] = raw
                 self._lock.notify_all()
+            if problems:
+                return 400, b"invalid upload", {}
             return 200, b"OK - " + str(len(raw)).encode(), {}
         if path.startswith("/response/"):
             body = json.loads(raw or b"{}")
@@ -160,8 +178,8 @@ class FakeSlackApi:
             body: dict[str, Any] = json.loads(raw or b"{}")
         else:
             body = dict(parse_qsl(raw.decode()))
-        problems = self._limit_problems(method, Call(method, body, raw))
         with self._lock:
+            problems = self._limit_problems(method, Call(method, body, raw))
             self.calls.append(Call(method, body, raw, authorization))
             if problems:
                 self.violations.append((method, problems))
@@ -174,13 +192,76 @@ class FakeSlackApi:
             return 200, {"ok": False, "error": "invalid_blocks", "errors": problems}, {}
         return 200, self._ok(method, body), {}
 
-    @staticmethod
-    def _limit_problems(method: str, call: Call) -> list[str]:
+    def _limit_problems(self, method: str, call: Call) -> list[str]:
         if method in MESSAGE_METHODS:
             return message_problems({**call.body, "blocks": call.json_field("blocks")})
         if method in VIEW_METHODS:
             return view_problems(call.json_field("view"))
+        if method == "files.getUploadURLExternal":
+            return self._url_problems(call.body)
+        if method == "files.completeUploadExternal":
+            return self._complete_problems(call)
         return []
+
+    @staticmethod
+    def _url_problems(body: dict[str, Any]) -> list[str]:
+        """files.getUploadURLExternal: a filename and the file's length, within Slack's limits."""
+        problems = []
+        filename = str(body.get("filename") or "")
+        if not filename or len(filename) > MAX_FILENAME:
+            problems.append(f"filename: {len(filename)} characters (1..{MAX_FILENAME})")
+        length = str(body.get("length", ""))
+        if not length.isdigit() or not 0 < int(length) <= MAX_FILE_BYTES:
+            problems.append(f"length: {length!r} (1..{MAX_FILE_BYTES} bytes)")
+        return problems
+
+    def _upload_problems(self, file_id: str, raw: bytes) -> list[str]:
+        """The upload URL: a file asked for, uploaded once, with the length it declared."""
+        if file_id not in self._declared:
+            return [f"upload: {file_id} was not handed out by files.getUploadURLExternal"]
+        if self.uploads.get(file_id) is not None:
+            return [f"upload: {file_id} uploaded twice"]
+        if len(raw) != self._declared[file_id]:
+            return [f"upload: {len(raw)} bytes, {self._declared[file_id]} declared"]
+        return []
+
+    def _complete_problems(self, call: Call) -> list[str]:
+        """files.completeUploadExternal: uploaded files, each completed once, a title and an
+        initial comment within their limits, and somewhere to share them."""
+        problems = []
+        files = call.json_field("files")
+        if not isinstance(files, list) or not 1 <= len(files) <= MAX_FILES_PER_COMPLETE:
+            return [f"files: {files!r} (1..{MAX_FILES_PER_COMPLETE})"]
+        for entry in files:
+            file_id = str(entry.get("id", "")) if isinstance(entry, dict) else ""
+            if self.uploads.get(file_id) is None:
+                problems.append(f"files: {file_id or entry!r} was not uploaded")
+            elif file_id in self._completed:
+                problems.append(f"files: {file_id} completed twice")
+            title = str(entry.get("title", "")) if isinstance(entry, dict) else ""
+            if len(title) > MAX_FILE_TITLE:
+                problems.append(f"files: title of {len(title)} characters > {MAX_FILE_TITLE}")
+        comment = str(call.body.get("initial_comment", ""))
+        if len(comment) > MAX_INITIAL_COMMENT:
+            problems.append(f"initial_comment: {len(comment)} > {MAX_INITIAL_COMMENT}")
+        if "thread_ts" in call.body and not call.body.get("channel_id"):
+            problems.append("thread_ts without channel_id")
+        if not problems:
+            self._completed.update(str(entry["id"]) for entry in files)
+        return problems
+
+    def completed_files(self) -> list[bytes]:
+        """The bytes of every file shared through files.completeUploadExternal, in order."""
+        with self._lock:
+            return [self.uploads[f] or b"" for f in self._completed_order()]
+
+    def _completed_order(self) -> list[str]:
+        order = []
+        for call in self.calls:
+            if call.method == "files.completeUploadExternal":
+                files = call.json_field("files") or []
+                order += [str(f["id"]) for f in files if str(f.get("id")) in self._completed]
+        return order
 
     def _history(self, channel: str) -> list[dict[str, Any]]:
         """What chat.postMessage put into `channel`, newest first, with its metadata."""
@@ -226,6 +307,9 @@ class FakeSlackApi:
             view_id = body.get("view_id") or f"V{n:08d}"
             return {"ok": True, "view": {"id": view_id, "hash": f"h{n}"}}
         if method == "files.getUploadURLExternal":
+            with self._lock:
+                self._declared[f"F{n}"] = int(body["length"])
+                self.uploads[f"F{n}"] = None
             return {"ok": True, "upload_url": f"{base}/upload/F{n}", "file_id": f"F{n}"}
         if method == "files.completeUploadExternal":
             files = json.loads(body.get("files", "[]"))

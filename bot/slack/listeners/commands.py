@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
-from bot.slack import blocks, exporting, intake, payloads
+from bot.slack import blocks, charting, exporting, intake, payloads
 from handlers.i18n import translator
 from handlers.interaction import Reply
 from handlers.interaction.model import Text
@@ -74,4 +74,15 @@ def register(app: App, runtime: Runtime) -> None:
             error = str(exc.response.get("error"))
             respond(text=t("export.upload_failed", error=error), response_type="ephemeral")
 
-    app.command("/hokoku")(ack=answer, lazy=[open_form, export_later])
+    def chart_later(
+        body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    ) -> None:
+        """Draw the chart after the ack and upload it to the channel of the command."""
+        reply: Reply | None = context.get(REPLY)
+        channel = payloads.optional_text(body, "channel_id")
+        error = charting.upload_chart(runtime, client, reply, channel=channel)
+        if reply is not None and error is not None:
+            t = translator(reply.language)
+            respond(text=t("chart.upload_failed", error=error), response_type="ephemeral")
+
+    app.command("/hokoku")(ack=answer, lazy=[open_form, export_later, chart_later])

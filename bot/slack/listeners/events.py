@@ -16,7 +16,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
-from bot.slack import blocks, home, intake, payloads
+from bot.slack import blocks, charting, home, intake, payloads
 from handlers.i18n import translator
 from handlers.interaction import Reply
 from handlers.interaction.model import Text
@@ -51,6 +51,12 @@ def post(runtime: Runtime, client: WebClient, posting: Posting | None) -> None:
     client.chat_postMessage(
         channel=posting.channel, text=text, blocks=payload, thread_ts=posting.thread_ts
     )
+    error = charting.upload_chart(
+        runtime, client, posting.reply, channel=posting.channel, thread_ts=posting.thread_ts
+    )
+    if error is not None:
+        failed = translator(posting.reply.language)("chart.upload_failed", error=error)
+        client.chat_postMessage(channel=posting.channel, text=failed, thread_ts=posting.thread_ts)
     if home.answers_changed(posting.reply.stored):
         home.refresh_home(runtime, client, posting.user_id)
 

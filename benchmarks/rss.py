@@ -146,7 +146,9 @@ def main() -> None:
     table.add_row("hokoku serve (Slack + LINE, scheduler)", f"{served:.1f}")
     table.add_row("ratio", f"{served / bare:.2f}")
     Console().print(table)
-    print(f"{os.cpu_count()} CPUs, load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
+    print(
+        f"{os.cpu_count()} CPUs, load average {load_before[0]:.2f} before, {load_after[0]:.2f} after"
+    )
 
 
 if __name__ == "__main__":

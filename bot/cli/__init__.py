@@ -61,22 +61,25 @@ def load_command(name: str) -> Any:
     return typer.main.get_command(single)
 
 
+class Placeholder(TyperCommand):
+    """A command not loaded yet: its name and the catalog's line (what `hokoku --help`,
+    completion and "Did you mean" read)."""
+
+
 class LazyGroup(TyperGroup):
     """The top-level group: commands are loaded on first use, listed without loading."""
 
     listing = False
 
-    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
-        return [*COMMANDS, *(n for n in self.commands if n not in COMMANDS)]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, entry in COMMANDS.items():
+            self.commands.setdefault(name, Placeholder(name=name, help=H(entry.help_key)))
 
     def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
-        if cmd_name in self.commands or cmd_name not in COMMANDS:
-            return self.commands.get(cmd_name)
-        if self.listing:
-            # `hokoku --help`: the name and the catalog's line are all the listing reads.
-            return TyperCommand(name=cmd_name, help=H(COMMANDS[cmd_name].help_key))
-        command = load_command(cmd_name)
-        self.commands[cmd_name] = command
+        command = self.commands.get(cmd_name)
+        if isinstance(command, Placeholder) and not self.listing:
+            command = self.commands[cmd_name] = load_command(cmd_name)
         return command
 
     def format_help(self, ctx: typer.Context, formatter: Any) -> None:  # type: ignore[override]

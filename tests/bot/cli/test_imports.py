@@ -89,3 +89,14 @@ def test_help_loads_neither_the_database_nor_the_settings(database: tuple[Path, 
     assert {"sqlalchemy", "pydantic", "models"} & loaded(
         "--help", cwd=cwd, database_url=url
     ) == set()
+
+
+def test_a_mistyped_command_is_still_suggested() -> None:
+    """The commands are listed before they are loaded, typos included."""
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    result = CliRunner().invoke(app, ["stats"], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert "Did you mean 'status'?" in result.output

@@ -100,3 +100,46 @@ def test_a_mistyped_command_is_still_suggested() -> None:
     result = CliRunner().invoke(app, ["stats"], env={"COLUMNS": "200"})
     assert result.exit_code == 2
     assert "Did you mean 'status'?" in result.output
+
+
+SERVER = """
+import json, sys
+from pydantic import SecretStr
+from bot.runtime import open_runtime
+from bot.scheduler_service import SchedulerService
+from bot.server import build_app, configure_platforms
+from bot.settings import Settings
+
+settings = Settings(
+    database_url=sys.argv[1],
+    line_channel_secret=SecretStr("s"),
+    line_channel_access_token=SecretStr("t"),
+)
+rt = open_runtime(settings, serving=True)
+platforms = configure_platforms(settings, rt)
+build_app(settings, rt, platforms=platforms, extra_services=[SchedulerService(rt)])
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_an_idle_server_holds_no_line_sdk(database: tuple[Path, str]) -> None:
+    """The LINE SDK's models load with the first event or reply, not with `serve`."""
+    cwd, url = database
+    done = subprocess.run(
+        [sys.executable, "-c", SERVER, url],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=True,
+    )
+    modules = {name.split(".")[0] for name in json.loads(done.stdout.strip().splitlines()[-1])}
+    assert "slack_bolt" not in modules  # Slack is not configured here
+    assert {
+        "linebot",
+        "aiohttp",
+        "xlsxwriter",
+        "openpyxl",
+        "matplotlib",
+        "alembic",
+    } & modules == set()

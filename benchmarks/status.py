@@ -14,6 +14,7 @@ PLAN on SQLite, EXPLAIN on PostgreSQL). Not a test: nothing here asserts speed.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -126,6 +127,10 @@ def main() -> None:
             results.add_row(f"{rows:,}", str(len(statements)), f"{seconds * 1000:.1f}")
             console.print(f"{rows:,} report rows: {seconds * 1000:.1f} ms", highlight=False)
         console.print(results)
+        load = os.getloadavg()
+        console.print(
+            f"{os.cpu_count()} CPUs, load average {load[0]:.2f} (1 min) {load[1]:.2f} (5 min)"
+        )
         with factory() as session:
             _explain(session, statements)
         engine.dispose()

@@ -86,12 +86,19 @@ def named_departments(
     plan `plan_id`) of the departments `ids`, in one statement."""
     if not ids:
         return {}
+    # The first positions come from this plan's items alone (ix_items_plan_id, then the
+    # assignments of those items): the statement does not grow with the other plans.
+    first = (
+        select(Assignment.department_id, func.min(Item.position).label("position"))
+        .join(Item, Item.id == Assignment.item_id)
+        .where(Item.plan_id == plan_id, Assignment.department_id.in_(ids))
+        .group_by(Assignment.department_id)
+        .subquery()
+    )
     rows = session.execute(
-        select(Department.id, Department.name, Department.reading, func.min(Item.position))
-        .outerjoin(Assignment, Assignment.department_id == Department.id)
-        .outerjoin(Item, (Item.id == Assignment.item_id) & (Item.plan_id == plan_id))
+        select(Department.id, Department.name, Department.reading, first.c.position)
+        .outerjoin(first, first.c.department_id == Department.id)
         .where(Department.id.in_(ids))
-        .group_by(Department.id, Department.name, Department.reading)
     )
     return {
         dept_id: NamedDepartment(

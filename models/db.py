@@ -21,16 +21,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +249,9 @@ def reachable(engine: Engine) -> bool:
 
 
 def alembic_config(engine: Engine) -> Config:
+    # Alembic (with Mako behind it) is imported only when migrations are read or run.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -258,21 +260,48 @@ def alembic_config(engine: Engine) -> Config:
 
 def current_revision(engine: Engine) -> str | None:
     """The schema's Alembic revision (a read: it never waits for SQLite's writer)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def head_revision(engine: Engine) -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def newest_migration() -> str:
+    """The head revision without Alembic: the chain is numbered, `versions/NNNN_name.py`
+    declares revision "NNNN", so the newest file names the head (tests check they agree)."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("[0-9]*_*.py"))
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The revision in `alembic_version`, read with one plain query (no Alembic import)."""
+    with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision` (what `hokoku db upgrade` runs)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def ensure_schema(engine: Engine) -> bool:
-    """Upgrade when the database is behind; returns True if migrations ran."""
+    """Upgrade when the database is behind; returns True if migrations ran.
+
+    Every command start comes through here, so the up-to-date case costs one small query
+    and a directory listing; Alembic itself is loaded only when there is something to do
+    (a new database, a newer hokoku)."""
+    if stored_revision(engine) == newest_migration():
+        return False
     if current_revision(engine) == head_revision(engine):
         return False
     upgrade(engine)

@@ -1,76 +1,123 @@
-"""The `hokoku` command line (Typer + rich). One module per command group."""
+"""The `hokoku` command line (Typer + rich). One module per command group.
+
+Every command waits for a person, so a command imports only what it runs: the table below
+names each command's module, which is imported when the command is invoked (or its own
+`--help` shown). `hokoku --help` lists the commands from the table and the catalog alone.
+tests/bot/cli/test_imports.py checks which libraries each start loads.
+"""
 
 from __future__ import annotations
 
-import typer
+import importlib
+from typing import Any
 
-from bot.cli import (
-    audit,
-    chart,
-    console,
-    db,
-    demo,
-    dept,
-    evaluation,
-    export,
-    indicator,
-    plan,
-    remind,
-    report,
-    results,
-    round,
-    samples,
-    serve,
-    status,
-)
-from bot.cli.common import database_error_message, print_error, settings
+import typer
+from typer.core import TyperCommand, TyperGroup
+
 from bot.cli.texts import H
-from bot.logs import configure_logging
-from models.db import DatabaseBusy, DatabaseUnavailable
+
+
+class Entry:
+    """One top-level command: where it lives and its one-line help (catalog key)."""
+
+    def __init__(self, module: str, attribute: str, help_key: str) -> None:
+        self.module = module
+        self.attribute = attribute
+        self.help_key = help_key
+
+
+# In the order `hokoku --help` lists them (Typer lists commands before groups).
+COMMANDS: dict[str, Entry] = {
+    "status": Entry("bot.cli.status", "status_cmd", "cli.status.status"),
+    "export": Entry("bot.cli.export", "export_cmd", "cli.export.export"),
+    "chart": Entry("bot.cli.chart", "chart_cmd", "cli.chart.chart"),
+    "console": Entry("bot.cli.console", "console_cmd", "cli.console.console"),
+    "demo": Entry("bot.cli.demo", "demo_cmd", "cli.demo.demo"),
+    "samples": Entry("bot.cli.samples", "samples_cmd", "cli.samples.samples"),
+    "remind": Entry("bot.cli.remind", "remind_cmd", "cli.remind.remind"),
+    "audit": Entry("bot.cli.audit", "audit_cmd", "cli.audit.audit"),
+    "scheduler": Entry("bot.cli.remind", "scheduler_cmd", "cli.remind.scheduler"),
+    "db": Entry("bot.cli.db", "app", "cli.db.app"),
+    "plan": Entry("bot.cli.plan", "app", "cli.plan.app"),
+    "round": Entry("bot.cli.round", "app", "cli.round.app"),
+    "report": Entry("bot.cli.report", "app", "cli.report.app"),
+    "dept": Entry("bot.cli.dept", "app", "cli.dept.app"),
+    "indicator": Entry("bot.cli.indicator", "app", "cli.indicator.app"),
+    "evaluation": Entry("bot.cli.evaluation", "app", "cli.evaluation.app"),
+    "serve": Entry("bot.cli.serve", "app", "cli.serve.serve"),
+}
+
+
+def load_command(name: str) -> Any:
+    """The click command of `name`, built from its module (imported now)."""
+    entry = COMMANDS[name]
+    target = getattr(importlib.import_module(entry.module), entry.attribute)
+    if isinstance(target, typer.Typer):
+        group = typer.main.get_group(target)
+        group.name = name
+        return group
+    single = typer.Typer(add_completion=False)
+    single.command(name, help=H(entry.help_key))(target)
+    return typer.main.get_command(single)
+
+
+class Placeholder(TyperCommand):
+    """A command not loaded yet: its name and the catalog's line (what `hokoku --help`,
+    completion and "Did you mean" read)."""
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: commands are loaded on first use, listed without loading."""
+
+    listing = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, entry in COMMANDS.items():
+            self.commands.setdefault(name, Placeholder(name=name, help=H(entry.help_key)))
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
+        command = self.commands.get(cmd_name)
+        if isinstance(command, Placeholder) and not self.listing:
+            command = self.commands[cmd_name] = load_command(cmd_name)
+        return command
+
+    def format_help(self, ctx: typer.Context, formatter: Any) -> None:  # type: ignore[override]
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
+
 
 app = typer.Typer(
     name="hokoku",
     help=H("cli.app"),
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    cls=LazyGroup,
 )
 
 
 @app.callback()
 def setup() -> None:
     """Before every command: logging from HOKOKU_LOG_LEVEL / HOKOKU_LOG_FORMAT."""
+    from bot.cli.common import settings
+    from bot.logs import configure_logging
+
     configure_logging(settings())
-
-
-app.add_typer(db.app, name="db")
-app.add_typer(plan.app, name="plan")
-app.add_typer(round.app, name="round")
-app.add_typer(report.app, name="report")
-app.add_typer(dept.app, name="dept")
-app.add_typer(indicator.app, name="indicator")
-app.add_typer(evaluation.app, name="evaluation")
-app.command("status", help=H("cli.status.status"))(status.status_cmd)
-app.command("export", help=H("cli.export.export"))(export.export_cmd)
-app.command("chart", help=H("cli.chart.chart"))(chart.chart_cmd)
-app.command("console", help=H("cli.console.console"))(console.console_cmd)
-app.command("demo", help=H("cli.demo.demo"))(demo.demo_cmd)
-app.command("samples", help=H("cli.samples.samples"))(samples.samples_cmd)
-app.add_typer(serve.app, name="serve")
-app.command("remind", help=H("cli.remind.remind"))(remind.remind_cmd)
-app.command("audit", help=H("cli.audit.audit"))(audit.audit_cmd)
-app.command("scheduler", help=H("cli.remind.scheduler"))(remind.scheduler_cmd)
-round.app.command("notify", help=H("cli.remind.notify"))(remind.notify_cmd)
-round.app.command("schedule", help=H("cli.remind.schedule"))(remind.schedule_cmd)
-round.app.command("edit-schedule", help=H("cli.remind.edit_schedule"))(remind.edit_schedule_cmd)
-round.app.command("import-results", help=H("cli.results.import_results"))(
-    results.import_results_cmd
-)
 
 
 def main() -> None:
     try:
         app()
-    except (DatabaseBusy, DatabaseUnavailable) as exc:
+    except Exception as exc:
         # A command that did not wrap its work in user_errors(): still one line, no traceback.
+        # (Imported here: a start that never reached the database need not load it.)
+        from bot.cli.common import database_error_message, print_error
+        from models.db import DatabaseBusy, DatabaseUnavailable
+
+        if not isinstance(exc, DatabaseBusy | DatabaseUnavailable):
+            raise
         print_error(database_error_message(exc))
         raise SystemExit(1) from None

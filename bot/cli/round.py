@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from bot.cli import remind, results
 from bot.cli.common import console, fail, print_json, runtime, user_errors
 from bot.cli.options import os_user, parse_date
 from bot.cli.remind import notify_round_now
@@ -275,3 +276,10 @@ def edit_cmd(
         highlight=False,
         soft_wrap=True,
     )
+
+
+# The round's scheduling and results commands live beside the scheduler and the importer.
+app.command("notify", help=H("cli.remind.notify"))(remind.notify_cmd)
+app.command("schedule", help=H("cli.remind.schedule"))(remind.schedule_cmd)
+app.command("edit-schedule", help=H("cli.remind.edit_schedule"))(remind.edit_schedule_cmd)
+app.command("import-results", help=H("cli.results.import_results"))(results.import_results_cmd)

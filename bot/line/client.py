@@ -12,21 +12,18 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from linebot.v3.messaging import (
-    ApiClient,
-    ApiException,
-    Configuration,
-    Message,
-    MessagingApi,
-    ReplyMessageRequest,
-)
 from urllib3.exceptions import HTTPError as TransportError
 
 from bot.line.push import Pusher
 from bot.settings import Settings
 from handlers.ports import DeliveryError
+
+if TYPE_CHECKING:
+    # The SDK's messaging models take tens of MiB: imported at the first reply, not at start.
+    from linebot.v3.messaging import Configuration, Message
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +41,8 @@ def retry_key(key: str) -> str:
 
 def to_sdk(messages: Sequence[dict[str, Any]]) -> list[Message]:
     """Messaging API JSON (from bot.line.flex) → SDK models; validates the payload."""
+    from linebot.v3.messaging import Message
+
     return [Message.from_dict(message) for message in messages]
 
 
@@ -51,9 +50,24 @@ class LineClient:
     def __init__(
         self, *, access_token: str, api_url: str, connections: int = DEFAULT_CONNECTIONS
     ) -> None:
-        self._configuration = Configuration(host=api_url.rstrip("/"), access_token=access_token)
-        self._configuration.connection_pool_maxsize = connections
-        self._pusher = Pusher(self._configuration, on_error=push_error, retry_key=retry_key)
+        self._host = api_url.rstrip("/")
+        self._access_token = access_token
+        self._connections = connections
+        self._pusher = Pusher(
+            host=self._host,
+            access_token=access_token,
+            connections=connections,
+            on_error=push_error,
+            retry_key=retry_key,
+        )
+
+    @cached_property
+    def _configuration(self) -> Configuration:
+        from linebot.v3.messaging import Configuration
+
+        configuration = Configuration(host=self._host, access_token=self._access_token)
+        configuration.connection_pool_maxsize = self._connections
+        return configuration
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LineClient:
@@ -67,6 +81,8 @@ class LineClient:
 
     def reply(self, reply_token: str, messages: Sequence[dict[str, Any]]) -> bool:
         """Reply to an event. A failed reply is logged (the token expires; nothing to retry)."""
+        from linebot.v3.messaging import ApiClient, ApiException, MessagingApi, ReplyMessageRequest
+
         request = ReplyMessageRequest(reply_token=reply_token, messages=to_sdk(messages))
         try:
             with ApiClient(self._configuration) as api_client:

@@ -10,7 +10,8 @@ trip (pydantic models in and out) costs about 4 ms of CPU per push, and the SDK'
 session (`trust_env=True`) looks the proxy settings up in a thread for every request.
 Here the body is the Messaging API JSON of bot.line.flex as it is (checked against the
 SDK models by tests/bot/line/test_flex.py and against LINE's limits by the fake API), and
-the proxy (the SDK Configuration's, else HTTPS_PROXY / NO_PROXY) is looked up once.
+the proxy (HTTPS_PROXY / NO_PROXY) is looked up once. Neither the SDK nor aiohttp is
+imported until the first push: an idle `hokoku serve` does not hold them.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ import json
 import ssl
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import aiohttp
-from linebot.v3.messaging import Configuration
-
 from handlers.ports import DeliveryError
+
+if TYPE_CHECKING:
+    import aiohttp
 
 PUSH_PATH = "/v2/bot/message/push"
 PUSH_TIMEOUT = 30.0  # seconds; a hung connection must not hold a send slot forever
@@ -52,16 +53,18 @@ class Pusher:
 
     def __init__(
         self,
-        configuration: Configuration,
         *,
+        host: str,
+        access_token: str,
+        connections: int,
         on_error: Callable[[int, Mapping[str, str], str], DeliveryError | None],
         retry_key: Callable[[str], str],
     ) -> None:
-        self._configuration = configuration
-        self._url = configuration.host + PUSH_PATH
-        self._proxy = proxy_for(self._url, configuration.proxy)
+        self._connections = connections
+        self._url = host + PUSH_PATH
+        self._proxy = proxy_for(self._url, None)
         self._headers = {
-            "Authorization": f"Bearer {configuration.access_token}",
+            "Authorization": f"Bearer {access_token}",
             "Content-Type": "application/json",
         }
         self._on_error = on_error
@@ -73,14 +76,11 @@ class Pusher:
         loop = asyncio.get_running_loop()
         session = self._sessions.get(loop)
         if session is None:
-            configuration = self._configuration
-            context = ssl.create_default_context(cafile=configuration.ssl_ca_cert)
-            if not configuration.verify_ssl:
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
+            import aiohttp
+
             session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
-                    limit=configuration.connection_pool_maxsize or 0, ssl=context
+                    limit=self._connections, ssl=ssl.create_default_context()
                 ),
                 timeout=aiohttp.ClientTimeout(total=PUSH_TIMEOUT),
             )
@@ -89,6 +89,8 @@ class Pusher:
 
     async def push_async(self, to: str, messages: Sequence[dict[str, Any]], *, key: str) -> None:
         """Push on the running loop; raises DeliveryError (permanent or with retry_after)."""
+        import aiohttp
+
         body = json.dumps({"to": to, "messages": list(messages)}, ensure_ascii=False).encode()
         headers = {**self._headers, "X-Line-Retry-Key": self._retry_key(key)}
         try:

@@ -9,7 +9,6 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from handlers.export import build_table
-from handlers.export_xlsx import write_xlsx
 
 
 @dataclass(frozen=True)
@@ -20,6 +19,9 @@ class Document:
 
 
 def build(session: Session, *, round_id: int) -> Document:
+    # XlsxWriter loads with the first export asked for in Slack, not with the server.
+    from handlers.export_xlsx import write_xlsx
+
     table = build_table(session, round_id=round_id)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "export.xlsx"

@@ -15,10 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.worksheet import Worksheet
-
 from handlers.normalize import fold_key
 from handlers.plan_import.errors import PlanImportError
 
@@ -134,6 +130,11 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(path: Path, *, sheet: str | None) -> Grid:
+    # openpyxl (and numpy behind it) only when an .xlsx is read: not at every CLI start.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+    from openpyxl.worksheet.worksheet import Worksheet
+
     try:
         # Not read_only: merged ranges are only available on a fully loaded sheet.
         workbook = load_workbook(path, data_only=True)

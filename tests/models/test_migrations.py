@@ -13,7 +13,16 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, ForeignKeyConstraint, make_url, text
 
 from models import Base
-from models.db import alembic_config, current_revision, head_revision, make_engine, upgrade
+from models.db import (
+    alembic_config,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    make_engine,
+    newest_migration,
+    stored_revision,
+    upgrade,
+)
 
 
 def _columns(fk: ForeignKeyConstraint) -> tuple[str, tuple[str, ...]]:
@@ -31,6 +40,7 @@ def _unreadable_inline_fks(diffs: list[Any]) -> list[Any]:
 
 def test_migrated_schema_matches_models(engine: Engine) -> None:
     assert current_revision(engine) == head_revision(engine)
+    assert stored_revision(engine) == current_revision(engine)
     with engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     if engine.dialect.name == "sqlite":
@@ -86,3 +96,16 @@ def test_office_year_migration_keeps_existing_data(empty_url: str) -> None:
         upgrade(engine)
     finally:
         engine.dispose()
+
+
+def test_newest_migration_file_is_alembics_head() -> None:
+    """ensure_schema's cheap check (no Alembic import) names the head Alembic would find."""
+    assert newest_migration() == head_revision(make_engine("sqlite://"))
+
+
+def test_ensure_schema_migrates_a_new_database_once(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    assert stored_revision(engine) is None
+    assert ensure_schema(engine) is True
+    assert stored_revision(engine) == head_revision(engine)
+    assert ensure_schema(engine) is False

@@ -26,8 +26,10 @@ import asyncio
 import json
 import multiprocessing
 import os
+import signal
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -161,7 +163,9 @@ def _serve(kind: str, port: int, database_url: str, slack_api_url: str, org: int
         app = _hokoku_app(database_url, slack_api_url, org)
     else:
         app = _bare_app(database_url if kind == "bare+commit" else None, slack_api_url)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_keep_alive=60
+    )
 
 
 def _free_port() -> int:
@@ -171,7 +175,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(kind: str, database_url: str, slack_api_url: str, org: int) -> Iterator[str]:
+def served(
+    kind: str, database_url: str, slack_api_url: str, org: int, profile: str | None = None
+) -> Iterator[str]:
+    """The app `kind` served in a process of its own; `profile`: py-spy's collapsed stacks
+    of hokoku's process go to that file (py-spy from PyPI)."""
     port = _free_port()
     process = multiprocessing.get_context("spawn").Process(
         target=_serve, args=(kind, port, database_url, slack_api_url, org), daemon=True
@@ -188,11 +196,20 @@ def served(kind: str, database_url: str, slack_api_url: str, org: int) -> Iterat
         if time.monotonic() > deadline or not process.is_alive():
             raise RuntimeError(f"{kind} server did not start")
         time.sleep(0.1)
-    if os.environ.get("HOKOKU_ACK_PROFILE") == kind and process.pid is not None:
-        print(f"{kind} server pid {process.pid} (attach py-spy now)", flush=True)
+    spy = None
+    if profile is not None and kind == "hokoku":
+        py_spy = str(Path(sys.executable).with_name("py-spy"))
+        options = ["--format", "raw", "--rate", "200", "--nonblocking"]
+        spy = subprocess.Popen(
+            [py_spy, "record", *options, "-p", str(process.pid), "-o", profile],
+            stdout=subprocess.DEVNULL,
+        )
     try:
         yield base
     finally:
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(30)
         process.terminate()
         process.join(10)
 
@@ -373,10 +390,19 @@ async def _load(base: str, requests: list[SignedRequest], in_flight: int) -> Tim
                 request = queue.get_nowait()
                 headers = request.headers()
                 start = time.perf_counter()
-                response = await http.post("/slack/events", content=request.body, headers=headers)
+                try:
+                    response = await http.post(
+                        "/slack/events", content=request.body, headers=headers
+                    )
+                    status = response.status_code
+                except httpx.TransportError:
+                    status = 0  # no answer at all: counted, shown beside the statuses
                 latencies.append((time.perf_counter() - start) * 1000)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                statuses[status] = statuses.get(status, 0) + 1
 
+        # Connections opened before the clock starts (Slack keeps its connections alive):
+        # a burst of new connections measures the kernel's SYN backlog, not the app.
+        await asyncio.gather(*(http.get("/healthz") for _ in range(in_flight)))
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(in_flight)))
         seconds = time.perf_counter() - began
@@ -446,6 +472,7 @@ def run_database(
     count: int,
     apps: list[str],
     console: Console,
+    profile: str | None = None,
 ) -> list[Point]:
     office = seed(url)
     api = FakeSlackApi().start()
@@ -454,7 +481,8 @@ def run_database(
     }  # filled app by app
     try:
         for app in apps:
-            with served(app, url, api.url, office.organization_id) as base:
+            profile_file = f"{profile}-{label}.txt" if profile else None
+            with served(app, url, api.url, office.organization_id, profile_file) as base:
                 for scenario in scenarios:
                     _, warm = requests_for(scenario, office, 20, api.url)
                     load(base, warm, 5)
@@ -529,6 +557,9 @@ def main() -> None:
     parser.add_argument("--app", choices=APPS, action="append", help="apps to run (all three)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
     parser.add_argument(
+        "--profile", metavar="PREFIX", help="py-spy hokoku's server into PREFIX-<DB>.txt"
+    )
+    parser.add_argument(
         "--database-url", default=PG_DEFAULT, help="PostgreSQL server for the scratch database"
     )
     args = parser.parse_args()
@@ -539,7 +570,12 @@ def main() -> None:
     console = Console(width=200)
     points: list[Point] = []
     kwargs: dict[str, Any] = dict(
-        scenarios=scenarios, in_flights=in_flights, count=count, apps=apps, console=console
+        scenarios=scenarios,
+        in_flights=in_flights,
+        count=count,
+        apps=apps,
+        console=console,
+        profile=args.profile,
     )
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as folder:

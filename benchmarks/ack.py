@@ -11,12 +11,19 @@ Scenarios: a DM answer (`12 B comment`), a modal page submission (view_submissio
 and 50 requests in flight, on SQLite and PostgreSQL (a scratch database). Prints per
 point: ack p50/p99 of each app, hokoku's p99 over bare's, acks past Slack's 3 s, and for
 DM answers acks per second beside answers stored per second (rows in the database when
-the last ack returned) and replies per second (the lazy listener's views.publish, the
-last Web API call of an answer, counted when they have all arrived).
+the last ack returned) and replies per second (the lazy listener's chat.postMessage,
+counted when they have all arrived; the Home tab refreshes after it, coalesced per user).
 
     .venv/bin/python benchmarks/ack.py                  # 200 requests per point
     .venv/bin/python benchmarks/ack.py --quick          # 60 per point
     .venv/bin/python benchmarks/ack.py --only sqlite --scenario dm --in-flight 50
+    .venv/bin/python benchmarks/ack.py --app hokoku --scenario dm --profile /tmp/ack  # py-spy
+
+The load comes from one asyncio task per connection speaking HTTP/1.1 by hand (kept-alive
+connections, opened before the clock starts): an httpx client spends milliseconds of CPU
+per request at 50 connections, which the servers on the same 2 cores would pay for.
+HOKOKU_ACK_TRACE=FILE writes the server's own time per request (ASGI call to last byte)
+to FILE and prints the client's CPU time per point, to tell the two apart.
 """
 
 from __future__ import annotations
@@ -158,11 +165,24 @@ def _serve(kind: str, port: int, database_url: str, slack_api_url: str, org: int
 
     import uvicorn
 
-    logging.basicConfig(level=logging.WARNING)
+    logging.basicConfig(level=os.environ.get("HOKOKU_ACK_LOG", "WARNING"))
     if kind == "hokoku":
         app = _hokoku_app(database_url, slack_api_url, org)
     else:
         app = _bare_app(database_url if kind == "bare+commit" else None, slack_api_url)
+    trace = os.environ.get("HOKOKU_ACK_TRACE")
+    if trace:
+        inner, times = app, []
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:  # type: ignore[no-redef]
+            if scope["type"] != "http" or scope["path"] != "/slack/events":
+                return await inner(scope, receive, send)
+            start = time.perf_counter()
+            await inner(scope, receive, send)
+            times.append((start, (time.perf_counter() - start) * 1000))
+            if len(times) % 100 == 0:
+                Path(trace).write_text("\n".join(f"{a:.4f} {b:.2f}" for a, b in times))
+
     uvicorn.run(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_keep_alive=60
     )
@@ -376,41 +396,86 @@ class Timing:
         return sum(ms > SLACK_LIMIT_MS for ms in self.latencies)
 
 
+class _Connection:
+    """One kept-alive HTTP/1.1 connection, spoken by hand: httpx's async pool costs several
+    milliseconds of CPU per request at 50 connections, which on a 2-core machine the
+    servers measured here would pay for."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        return await self._exchange(
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
+            f"{head}\r\n".encode()
+            + body
+        )
+
+    async def get(self, path: str) -> int:
+        return await self._exchange(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
+
+    async def _exchange(self, request: bytes) -> int:
+        """Send one request, read its response (Starlette always sends Content-Length)."""
+        if self.writer is None or self.writer.is_closing():
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(request)
+        await self.writer.drain()
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return int(status_line.split()[1])
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
 async def _load(base: str, requests: list[SignedRequest], in_flight: int) -> Timing:
     queue: asyncio.Queue[SignedRequest] = asyncio.Queue()
     for r in requests:
         queue.put_nowait(r)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+    address = httpx.URL(base)
+    connections = [_Connection(address.host, address.port or 80) for _ in range(in_flight)]
 
-        async def worker() -> None:
-            while not queue.empty():
-                request = queue.get_nowait()
-                headers = request.headers()
-                start = time.perf_counter()
-                try:
-                    response = await http.post(
-                        "/slack/events", content=request.body, headers=headers
-                    )
-                    status = response.status_code
-                except httpx.TransportError:
-                    status = 0  # no answer at all: counted, shown beside the statuses
-                latencies.append((time.perf_counter() - start) * 1000)
-                statuses[status] = statuses.get(status, 0) + 1
+    async def worker(connection: _Connection) -> None:
+        while not queue.empty():
+            request = queue.get_nowait()
+            headers = request.headers()
+            start = time.perf_counter()
+            try:
+                status = await connection.post("/slack/events", request.body, headers)
+            except (OSError, asyncio.IncompleteReadError, IndexError, ValueError):
+                status = 0  # no answer at all: counted, shown beside the statuses
+                connection.close()
+            latencies.append((time.perf_counter() - start) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
 
-        # Connections opened before the clock starts (Slack keeps its connections alive):
-        # a burst of new connections measures the kernel's SYN backlog, not the app.
-        await asyncio.gather(*(http.get("/healthz") for _ in range(in_flight)))
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(in_flight)))
-        seconds = time.perf_counter() - began
+    # Connections opened before the clock starts (Slack keeps its connections alive).
+    await asyncio.gather(*(c.get("/healthz") for c in connections))
+    began = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in connections))
+    seconds = time.perf_counter() - began
+    for c in connections:
+        c.close()
     return Timing(sorted(latencies), statuses, seconds)
 
 
 def load(base: str, requests: list[SignedRequest], in_flight: int) -> Timing:
-    return asyncio.run(_load(base, requests, in_flight))
+    cpu = time.process_time()
+    timing = asyncio.run(_load(base, requests, in_flight))
+    if os.environ.get("HOKOKU_ACK_TRACE"):
+        print(f"client cpu {time.process_time() - cpu:.2f} s of {timing.seconds:.2f} s")
+    return timing
 
 
 # ---------------------------------------------------------------------------- one database
@@ -501,8 +566,8 @@ def run_database(
                             stored = _stored(url, tag)
                             point.acked_per_s = len(requests) / timing.seconds
                             point.stored_per_s = stored / timing.seconds
-                            rest = _wait_for(api, "views.publish", len(requests))
-                            replied = len(api.of("views.publish"))
+                            rest = _wait_for(api, "chat.postMessage", len(requests))
+                            replied = len(api.of("chat.postMessage"))
                             point.replied_per_s = replied / (timing.seconds + rest)
                         _quiet(api)  # the lazy listeners of this point finish first
     finally:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, null, select
+from sqlalchemy import Select, Table, bindparam, func, insert, null, select, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenied, RoundClosed
 from handlers.i18n import FiscalYear, msg
@@ -259,6 +260,19 @@ def check_answers(
     )
 
 
+_REPORTS = Report.__table__
+assert isinstance(_REPORTS, Table)
+_REPORT_COLUMNS = ("revision", "grade", "comment", "reporter", "channel", "submitted_at")
+# The same statement shape for every answer, so a batch is one executemany (the ORM's flush
+# would group rows by the set of columns that changed: two UPDATEs when a revision changes
+# only the comment and another the grade too).
+_UPDATE_REPORT = (
+    update(_REPORTS)
+    .where(_REPORTS.c.id == bindparam("report_id"))
+    .values({name: bindparam(f"new_{name}") for name in _REPORT_COLUMNS})
+)
+
+
 def submit_answers(
     session: Session,
     *,
@@ -303,6 +317,7 @@ def submit_answers(
     when = now or utcnow()
     outcomes: list[SubmitOutcome] = []
     revisions: list[dict[str, object]] = []
+    updates: dict[int, dict[str, object]] = {}  # report id → its new values (the last wins)
     for answer, letter, comment in checked.answers:
         report, item = slots[answer.item_number]
         if answer.source_key in seen:
@@ -313,12 +328,17 @@ def submit_answers(
             outcomes.append(_outcome(UNCHANGED, report, item, department))
             continue
         status = STORED if report.grade is None else REVISED
-        report.revision += 1
-        report.grade = letter
-        report.comment = new_comment
-        report.reporter = reporter
-        report.channel = channel
-        report.submitted_at = when
+        changed = {
+            "revision": report.revision + 1,
+            "grade": letter,
+            "comment": new_comment,
+            "reporter": reporter,
+            "channel": channel,
+            "submitted_at": when,
+        }
+        for name, value in changed.items():  # written below, by the one UPDATE
+            set_committed_value(report, name, value)
+        updates[report.id] = {"report_id": report.id, **{f"new_{k}": v for k, v in changed.items()}}
         revisions.append(
             {
                 "report_id": report.id,
@@ -349,7 +369,8 @@ def submit_answers(
                 )
             )
         outcomes.append(_outcome(status, report, item, department))
-    session.flush()  # the reports' UPDATEs, as one executemany
+    if updates:  # one UPDATE of every column, whatever changed: one executemany
+        session.execute(_UPDATE_REPORT, list(updates.values()))
     if revisions:  # one executemany, whatever the number of answers
         session.execute(insert(ReportRevision), revisions)
     return BatchResult(

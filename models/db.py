@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,6 +79,40 @@ class DatabaseUnavailable(Exception):
     """The database cannot be reached (stopped, restarting, network)."""
 
 
+class QueueLock:
+    """A lock taken in the order it was asked for (threading.Lock is not: a thread that has
+    just released it usually takes it again before the waiters wake, so under load a
+    writer can wait until its timeout while later ones pass it)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        if turn.acquire(timeout=timeout):
+            return True  # handed over by release
+        with self._guard:
+            if turn in self._waiting:
+                self._waiting.remove(turn)
+                return False
+        return True  # release handed it over just as the wait timed out
+
+    def release(self) -> None:
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().release()  # the next in line holds it now
+            else:
+                self._held = False
+
+
 def make_engine(url: str, pool: PoolSettings | None = None, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, BEGIN IMMEDIATE and a busy timeout."""
     pool = pool or PoolSettings()
@@ -108,7 +143,7 @@ def make_engine(url: str, pool: PoolSettings | None = None, **kwargs: Any) -> En
         # SQLite has one writer. Writers of this process queue on a lock, in order, instead
         # of polling the file (its busy handler sleeps and retries, and a writer can lose
         # that race again and again under load); other processes still meet busy_timeout.
-        writer = threading.Lock()
+        writer = QueueLock()
         holding = "hokoku_holds_writer_lock"
 
         @event.listens_for(engine, "begin")

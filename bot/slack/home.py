@@ -7,6 +7,7 @@ current without reopening it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,12 +34,60 @@ def answers_changed(outcomes: Iterable[SubmitOutcome]) -> bool:
     return any(o.status in (STORED, REVISED) for o in outcomes)
 
 
+class _Coalesced:
+    """One Home refresh per user at a time: a refresh asked for while one runs makes that
+    one run once more when it ends (after the newest answer was committed), instead of
+    queueing its own. Under a burst of answers the Home tab costs one render per user, not
+    one per answer, and lazy listeners never fall behind the acks rebuilding the same view."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._again: dict[tuple[int, str], bool] = {}  # running → asked for again meanwhile
+
+    def enter(self, key: tuple[int, str]) -> bool:
+        with self._lock:
+            if key in self._again:
+                self._again[key] = True
+                return False
+            self._again[key] = False
+            return True
+
+    def once_more(self, key: tuple[int, str]) -> bool:
+        with self._lock:
+            if self._again.get(key):
+                self._again[key] = False
+                return True
+            self._again.pop(key, None)
+            return False
+
+    def leave(self, key: tuple[int, str]) -> None:
+        with self._lock:
+            self._again.pop(key, None)
+
+
+_refreshing = _Coalesced()
+
+
 def refresh_home(runtime: Runtime, client: WebClient, user_id: str) -> None:
-    """Republish the user's Home tab after their answer was stored (and acked).
+    """Republish the user's Home tab after their answer was stored (and acked); coalesced
+    per user (see _Coalesced).
 
     The answer is already committed: a Home tab that cannot be published (not enabled,
     user gone) is logged and changes nothing else.
     """
+    key = (id(runtime), user_id)
+    if not _refreshing.enter(key):
+        return
+    try:
+        _publish_home(runtime, client, user_id)
+        while _refreshing.once_more(key):
+            _publish_home(runtime, client, user_id)
+    except BaseException:
+        _refreshing.leave(key)
+        raise
+
+
+def _publish_home(runtime: Runtime, client: WebClient, user_id: str) -> None:
     try:
         client.views_publish(user_id=user_id, view=home_view(runtime, user_id))
     except SlackApiError as exc:

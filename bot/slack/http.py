@@ -10,10 +10,11 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from urllib.parse import parse_qs
 
+import anyio
+import anyio.to_thread
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk.signature import SignatureVerifier
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -68,6 +69,11 @@ def slack_http_routes(
     bolt: App = build_slack_app(settings, runtime, listener_executor=listener_executor)
     assert settings.slack_signing_secret is not None  # build_slack_app checked it
     verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value())
+    # As many dispatches at once as the pool has connections: the rest wait their turn here,
+    # in order and without a thread, rather than in threads that contend for the pool (and
+    # time out on it with a 503) and for the interpreter while the ones holding a
+    # connection finish.
+    dispatching = anyio.CapacityLimiter(settings.db_pool_size)
 
     async def slack_events(request: Request) -> Response:
         try:
@@ -76,7 +82,9 @@ def slack_http_routes(
         except BadBody as bad:
             return PlainTextResponse(bad.reason, status_code=bad.status)
         # bolt's dispatch is synchronous (listeners run before the answer): keep it off the loop.
-        response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        response = await anyio.to_thread.run_sync(
+            bolt.dispatch, to_bolt_request(request, body), limiter=dispatching
+        )
         return to_starlette_response(response)
 
     return [Route(EVENTS_PATH, slack_events, methods=["POST"])]

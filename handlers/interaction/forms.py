@@ -213,7 +213,12 @@ def home(turn: Turn) -> Reply:
         HomeSection(
             member,
             tuple(
-                department_slots(turn.session, round_id=rnd.id, department_id=member.department_id)
+                department_slots(
+                    turn.session,
+                    round_id=rnd.id,
+                    department_id=member.department_id,
+                    with_paths=False,  # the Home lists show numbers and titles only
+                )
             ),
         )
         for member in turn.caller.memberships

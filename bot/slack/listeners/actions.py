@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot.runtime import Runtime
 from bot.slack import blocks, ids, intake, payloads
 from bot.slack.answer_form import FormMeta, read_values
+from bot.slack.handoff import hand_over, handed
 from bot.slack.listeners.events import POSTING, Posting, post
 from bot.slack.web import dm_channel
 from handlers.i18n import translator
@@ -51,11 +52,11 @@ def register(app: App, runtime: Runtime) -> None:
         round_id, department_id = _report_target(body)
         user_id = payloads.text(body, "user", "id")
         who = intake.actor(runtime, user_id=user_id, locale=_locale(body))
-        context[REPLY] = intake.show(runtime, who, OpenForm(round_id, department_id))
+        hand_over(context, REPLY, intake.show(runtime, who, OpenForm(round_id, department_id)))
         ack()
 
     def open_report(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        reply: Reply = context[REPLY]
+        reply: Reply = handed(context, REPLY)
         t = translator(reply.language)
         view = reply.find(FormView)
         if view is not None:
@@ -80,11 +81,11 @@ def register(app: App, runtime: Runtime) -> None:
             form_id=payloads.text(view, "id"),
             back=True,
         )
-        context[REPLY] = intake.run(runtime, who, page)
+        hand_over(context, REPLY, intake.run(runtime, who, page))
         ack()
 
     def turn_page_back(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        reply: Reply | None = context.get(REPLY)
+        reply: Reply | None = handed(context, REPLY)
         view = reply.find(FormView) if reply else None
         if reply is None or view is None:
             return
@@ -116,11 +117,11 @@ def register(app: App, runtime: Runtime) -> None:
             ChooseDepartment(department_id),
             delivery=f"choice:{channel}:{message_ts}",
         )
-        context[POSTING] = Posting(reply, channel, user_id) if reply else None
+        hand_over(context, POSTING, Posting(reply, channel, user_id) if reply else None)
         ack()
 
     def reply_choice(context: BoltContext, client: WebClient) -> None:
-        post(runtime, client, context.get(POSTING))
+        post(runtime, client, handed(context, POSTING))
 
     app.action(re.compile(rf"^{ids.ACTION_OPEN_REPORT}(_\d+)?$"))(
         ack=ack_open_report, lazy=[open_report]

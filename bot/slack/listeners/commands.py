@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
 from bot.slack import blocks, charting, exporting, intake, payloads
+from bot.slack.handoff import hand_over, handed
 from handlers.i18n import translator
 from handlers.interaction import Reply
 from handlers.interaction.model import Text
@@ -36,7 +37,7 @@ def register(app: App, runtime: Runtime) -> None:
         if reply is None:  # the same command delivered again
             ack(text=translator(runtime.settings.language)("slash.received"))
             return
-        context[REPLY] = reply
+        hand_over(context, REPLY, reply)
         if reply.find(FormView) is not None:
             ack()  # the form opens from the lazy listener, within the trigger's 3 seconds
             return
@@ -44,7 +45,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack(text=text, blocks=payload, response_type="ephemeral")
 
     def open_form(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        reply: Reply | None = context.get(REPLY)
+        reply: Reply | None = handed(context, REPLY)
         view = reply.find(FormView) if reply else None
         if reply is None or view is None:
             return
@@ -55,7 +56,7 @@ def register(app: App, runtime: Runtime) -> None:
         body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
         """Build the XLSX after the ack (it may take its time) and post it."""
-        reply: Reply | None = context.get(REPLY)
+        reply: Reply | None = handed(context, REPLY)
         export = reply.find(ExportFile) if reply else None
         if reply is None or export is None:
             return
@@ -78,11 +79,19 @@ def register(app: App, runtime: Runtime) -> None:
         body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
         """Draw the chart after the ack and upload it to the channel of the command."""
-        reply: Reply | None = context.get(REPLY)
+        reply: Reply | None = handed(context, REPLY)
         channel = payloads.optional_text(body, "channel_id")
         error = charting.upload_chart(runtime, client, reply, channel=channel)
         if reply is not None and error is not None:
             t = translator(reply.language)
             respond(text=t("chart.upload_failed", error=error), response_type="ephemeral")
 
-    app.command("/hokoku")(ack=answer, lazy=[open_form, export_later, chart_later])
+    def after_ack(
+        body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    ) -> None:
+        """One lazy listener, not two: bolt copies the request for each one it starts."""
+        open_form(body, context, client)
+        export_later(body, context, client, respond)
+        chart_later(body, context, client, respond)
+
+    app.command("/hokoku")(ack=answer, lazy=[after_ack])

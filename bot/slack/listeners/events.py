@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.slack import blocks, charting, home, intake, payloads
+from bot.slack.handoff import hand_over, handed
 from handlers.i18n import translator
 from handlers.interaction import Reply
 from handlers.interaction.model import Text
@@ -75,10 +76,10 @@ def register(app: App, runtime: Runtime) -> None:
         who = intake.actor(runtime, user_id=user_id)
         text = Text(payloads.optional_text(event, "text"))
         reply = intake.run(runtime, who, text, delivery=_event_key(body, event))
-        context[POSTING] = Posting(reply, channel, user_id) if reply else None
+        hand_over(context, POSTING, Posting(reply, channel, user_id) if reply else None)
 
     def reply_dm(context: BoltContext, client: WebClient) -> None:
-        post(runtime, client, context.get(POSTING))
+        post(runtime, client, handed(context, POSTING))
 
     def store_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
         """`@hokoku 12 B …` in a linked channel: the channel's department answers."""
@@ -88,7 +89,9 @@ def register(app: App, runtime: Runtime) -> None:
         text = Text(_MENTION.sub("", payloads.optional_text(event, "text")).strip())
         reply = intake.run(runtime, who, text, delivery=_event_key(body, event))
         thread = payloads.optional_text(event, "thread_ts") or payloads.optional_text(event, "ts")
-        context[POSTING] = Posting(reply, channel, user_id, thread or None) if reply else None
+        hand_over(
+            context, POSTING, Posting(reply, channel, user_id, thread or None) if reply else None
+        )
 
     def home_opened(event: dict[str, Any]) -> None:
         """Nothing to store; the view is built and published after the ack."""

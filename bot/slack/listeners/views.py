@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot.runtime import Runtime
 from bot.slack import blocks, home, ids, intake, payloads
 from bot.slack.answer_form import FormMeta, read_values
+from bot.slack.handoff import hand_over, handed
 from bot.slack.web import dm_channel
 from handlers.i18n import translator
 from handlers.interaction import Reply
@@ -52,11 +53,11 @@ def register(app: App, runtime: Runtime) -> None:
         elif next_page is not None:
             ack(response_action="update", view=blocks.modal(t, next_page))
         else:
-            context[STORED] = reply
+            hand_over(context, STORED, reply)
             ack()  # closes the modal
 
     def confirm(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        reply: Reply | None = context.get(STORED)
+        reply: Reply | None = handed(context, STORED)
         if reply is None or not reply.parts:  # a submission already stored
             return
         user_id = payloads.text(body, "user", "id")

@@ -93,3 +93,20 @@ def test_home_publish_failure_keeps_the_answer_and_is_only_logged(
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("App Home not refreshed for U1" in m and "not_enabled" in m for m in warnings)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # bolt saw no error
+
+
+def test_home_refreshes_asked_for_while_one_runs_coalesce_into_one_more() -> None:
+    """Three answers while a user's Home tab is being rebuilt: one more rebuild, not three."""
+    from bot.slack.home import _Coalesced
+
+    refreshing = _Coalesced()
+    key = (1, "U1")
+    assert refreshing.enter(key)  # the first refresh runs
+    assert not refreshing.enter(key)  # asked for meanwhile: left to the one running
+    assert not refreshing.enter(key)
+    assert refreshing.enter((1, "U2"))  # another user's refresh runs beside it
+    assert refreshing.once_more(key)  # the running one renders once more
+    assert not refreshing.once_more(key)  # and is done
+    assert refreshing.enter(key)  # the next answer refreshes again
+    refreshing.leave(key)
+    assert refreshing.enter(key)

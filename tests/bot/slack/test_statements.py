@@ -105,7 +105,7 @@ def test_a_line_text_answer_and_grade_button_run_at_most_8_statements(db: Db, it
 
 
 @pytest.mark.parametrize("items", [5, 60])
-def test_a_modal_page_submission_runs_at_most_10_statements(db: Db, items: int) -> None:
+def test_a_modal_page_submission_runs_at_most_9_statements(db: Db, items: int) -> None:
     runtime, round_id, dept_id = office(db, items)
     pages = -(-items // 10)
     who = intake.actor(runtime, user_id="U1")
@@ -118,4 +118,12 @@ def test_a_modal_page_submission_runs_at_most_10_statements(db: Db, items: int) 
         return lambda: intake.run(runtime, who, form)
 
     counts = [statements(db, submit(page)) for page in range(pages)]
-    assert max(counts) <= 10, counts
+    assert max(counts[:-1], default=0) <= 8, counts  # a page turned: the draft saved
+    assert counts[-1] <= 9, counts  # the last page: every answer stored
+    # Revisions of the last page: some change only the comment, some the grade too (the
+    # ORM's flush would write them as two UPDATEs).
+    last = pages - 1
+    numbers = [n for n in range(last * 10 + 1, last * 10 + 11) if n <= items]
+    revised = {n: ("B" if n % 2 else "C", f"修正{n}") for n in numbers}
+    form = FormPage(round_id, dept_id, last, revised, form_id="V2", submit_key=f"view:V2:h{last}")
+    assert statements(db, lambda: intake.run(runtime, who, form)) <= 9

@@ -162,6 +162,7 @@ def compare_rounds(
     good: Sequence[str] | None = None,
     department_id: int | None = None,
     require_previous: bool = False,
+    per_department: bool = True,
 ) -> Comparison:
     """Grades of the round and of last year for the same slots: overall, per goal and per
     department.
@@ -169,7 +170,8 @@ def compare_rounds(
     `good` overrides the plan's setting (`plan edit --good-grades`), which overrides the top
     half of the round's scale. `department_id` narrows everything to that department's
     slots. `require_previous` refuses (NotFound) a round without a previous one instead of
-    comparing with nothing.
+    comparing with nothing. `per_department=False` leaves `departments` empty and skips
+    reading their names (the chat's status shows the total and the goals only).
     """
     rnd = session.get(Round, round_id)
     if rnd is None:
@@ -202,15 +204,19 @@ def compare_rounds(
     nodes, tops = top_ancestors(session, plan_id=plan.id)
     everything: list[Group] = []
     per_goal: dict[int, list[Group]] = {}
-    per_department: dict[int, list[Group]] = {}
+    per_department_groups: dict[int, list[Group]] = {}
     for dept, node, grade, *last, n in rows:
         group = (grade, read_as.get(last[0]) if last and last[0] is not None else None, int(n))
         everything.append(group)
         top = tops.get(node) if node is not None else None
         if top is not None:
             per_goal.setdefault(top, []).append(group)
-        per_department.setdefault(dept, []).append(group)
-    known = named_departments(session, set(per_department), plan_id=plan.id)
+        per_department_groups.setdefault(dept, []).append(group)
+    known = (
+        named_departments(session, set(per_department_groups), plan_id=plan.id)
+        if per_department
+        else {}
+    )
     labels = [str(label) for label in plan.level_labels]
     unit_is_item = _one_department_per_item(session, plan_id=plan.id)
     return Comparison(
@@ -230,8 +236,8 @@ def compare_rounds(
             for top in sorted(per_goal, key=lambda top: nodes[top].position)
         ),
         departments=tuple(
-            _tally(known[dept].name, per_department[dept], scale)
-            for dept in sorted(per_department, key=lambda d: known[d].sort_key)
+            _tally(known[dept].name, per_department_groups[dept], scale)
+            for dept in sorted(known, key=lambda d: known[d].sort_key)
         ),
     )
 

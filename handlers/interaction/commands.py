@@ -63,7 +63,7 @@ def _status(turn: Turn, _arg: str) -> Reply:
     rnd = turn.view_round()
     if turn.caller.office:
         summary = summarize(turn.session, round_id=rnd.id, today=turn.today)
-        comparison = compare_rounds(turn.session, round_id=rnd.id)
+        comparison = compare_rounds(turn.session, round_id=rnd.id, per_department=False)
         indicators = indicator_status(turn.session, round_id=rnd.id)
         return turn.reply(
             Status(summary, office=True),

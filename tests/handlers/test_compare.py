@@ -78,6 +78,11 @@ def test_compare_counts_grades_that_rose_fell_or_stayed(session: Session) -> Non
         "same": 0,
         "unmatched": 1,
     }
+    # The chat's status shows the total and the goals: the same tallies, no department read.
+    with counting(session.connection()) as statements:
+        brief = compare_rounds(session, round_id=this.id, per_department=False)
+    assert (brief.overall, brief.goals, brief.departments) == (result.overall, result.goals, ())
+    assert not [s for s in statements if "departments" in s]
     own = compare_rounds(session, round_id=this.id, department_id=center)
     assert (own.overall.improved, own.overall.worsened, own.overall.same) == (1, 1, 0)
     assert [d.label for d in own.departments] == ["女性センター"]

@@ -20,14 +20,6 @@ from handlers.plan_import.store import store_plan
 from handlers.reorganize import rename_department
 from models import Assignment, Item
 
-__all__ = [
-    "ColumnOverrides",
-    "ImportResult",
-    "PlanImportError",
-    "import_plan",
-    "parse_renames",
-]
-
 MAX_PLAN_NAME = 200
 MAX_PLAN_TITLE = 500
 

@@ -501,7 +501,7 @@ def stored(channel: Channel) -> dict[str, Any]:
             .join(Department, Department.id == Assignment.department_id)
             .join(Plan, Plan.id == Item.plan_id)
             .where(Plan.organization_id == rt.organization_id)
-            .order_by(Department.name, Item.number)
+            .order_by(Department.name, Item.number, Report.round_id)  # last year first
         ).all()
         audit = [
             (a.actor, a.detail["department"], a.detail["item"], a.detail["late_entry"])

@@ -104,6 +104,12 @@ def write_sheet(book: Workbook, layout: SheetLayout, formats: SheetFormats) -> N
     ws.set_h_pagebreaks(list(layout.breaks))
     if layout.header is not None:
         ws.repeat_rows(layout.header)
+    print_setup(ws)
+
+
+def print_setup(ws: Any) -> None:
+    """The handout's page: A4 landscape, its margins, page numbers in the footer, centred
+    (the 達成状況一覧 and the committee's sheets alike)."""
     ws.set_landscape()
     ws.set_paper(A4)
     ws.set_margins(

@@ -31,10 +31,6 @@ from handlers.export_layout import (
     BODY_SIZE,
     CELL_PAD,
     FONT_NAME,
-    HEADER_FOOTER_IN,
-    MARGIN_BOTTOM_IN,
-    MARGIN_SIDE_IN,
-    MARGIN_TOP_IN,
     TEXT_INSET,
     TITLE_SIZE,
     HandoutLayout,
@@ -45,7 +41,7 @@ from handlers.export_layout import (
     text_height,
     wrapped_lines,
 )
-from handlers.export_sheets_xlsx import SheetFormats, write_sheet
+from handlers.export_sheets_xlsx import SheetFormats, print_setup, write_sheet
 
 SHEET_TITLE = "達成状況一覧"
 LEGEND_HEAD = "【達成度の区分】"
@@ -171,14 +167,7 @@ def write_xlsx(
     ws.set_h_pagebreaks([first_body + page.first for page in plan.pages[1:]])
     ws.repeat_rows(header_row)
     ws.freeze_panes(first_body, 0)
-    ws.set_landscape()
-    ws.set_paper(A4)
-    ws.set_margins(
-        left=MARGIN_SIDE_IN, right=MARGIN_SIDE_IN, top=MARGIN_TOP_IN, bottom=MARGIN_BOTTOM_IN
-    )
-    ws.set_header("", {"margin": HEADER_FOOTER_IN})
-    ws.set_footer("&C&P / &N", {"margin": HEADER_FOOTER_IN})
-    ws.center_horizontally()
+    print_setup(ws)
     sheets = committee_layouts(committee) if committee is not None else ()
     if sheets:
         formats_after = SheetFormats(book, FONT)

@@ -22,7 +22,6 @@ import multiprocessing
 import tempfile
 import time
 import urllib.request
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -61,6 +60,7 @@ from scheduler.dispatch import deliver_due
 from scheduler.due import ask_sends
 from scheduler.outbox import enqueue, insert_if_absent
 from scheduler.runner import freeze_startup_heap
+from tests.scratch_postgres import scratch_database
 
 console = Console()
 WORKSPACE = "T0BENCH"
@@ -155,24 +155,15 @@ def received(url: str) -> int:
 
 
 @contextmanager
-def scratch_database(url: str | None) -> Iterator[str]:
+def benchmark_database(url: str | None) -> Iterator[str]:
     """A temporary SQLite file, or a scratch PostgreSQL database dropped afterwards."""
     if url is None:
         yield f"sqlite:///{Path(tempfile.mkdtemp()) / 'fanout.db'}"
-        return
-    if not url.startswith("postgresql"):
+    elif not url.startswith("postgresql"):
         yield url
-        return
-    name = f"hokoku_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    else:
+        with scratch_database(url, prefix="hokoku_bench") as scratch:
+            yield scratch
 
 
 def build_round(factory: Any, *, slack: int, line: int, per_department: int, burst: int) -> int:
@@ -293,7 +284,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite")
     args = parser.parse_args()
 
-    with fake_apis(args.latency) as api, scratch_database(args.database_url) as url:
+    with fake_apis(args.latency) as api, benchmark_database(args.database_url) as url:
         engine = make_engine(url, pool_size=args.schedulers + 2)
         upgrade(engine)
         factory = make_session_factory(engine)

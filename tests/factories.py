@@ -10,6 +10,13 @@ from handlers.directory import get_or_create_department, get_or_create_organizat
 from handlers.rounds import RoundInfo, open_round
 from models import Assignment, Item, Plan, PlanNode
 
+# The small plan most chat tests share: items 1–2 女性センター (1 also 秘書広報課), 3 職員課.
+SMALL_PLAN: list[tuple[str, list[str]]] = [
+    ("広報紙で周知", ["女性センター", "秘書広報課"]),
+    ("講座の開催", ["女性センター"]),
+    ("職員研修", ["職員課"]),
+]
+
 
 def build_plan(
     session: Session,
@@ -27,21 +34,30 @@ def build_plan(
     session.add(node)
     session.flush()
     for number, (title, departments) in enumerate(items, start=1):
-        item = Item(
-            plan_id=plan.id,
-            node_id=node.id,
-            number=number,
-            code=str(number),
-            title=title,
-            position=number,
-        )
-        session.add(item)
-        session.flush()
-        for pos, dept_name in enumerate(departments):
-            dept = get_or_create_department(session, organization_id=org.id, name=dept_name)
-            session.add(Assignment(item_id=item.id, department_id=dept.id, position=pos))
+        _add_item(session, plan, node, number=number, title=title, departments=departments)
     session.flush()
     return plan
+
+
+def _add_item(
+    session: Session, plan: Plan, node: PlanNode, *, number: int, title: str, departments: list[str]
+) -> None:
+    """Item `number` (coded and placed by its number) under `node`, with its departments."""
+    item = Item(
+        plan_id=plan.id,
+        node_id=node.id,
+        number=number,
+        code=str(number),
+        title=title,
+        position=number,
+    )
+    session.add(item)
+    session.flush()
+    for pos, dept_name in enumerate(departments):
+        dept = get_or_create_department(
+            session, organization_id=plan.organization_id, name=dept_name
+        )
+        session.add(Assignment(item_id=item.id, department_id=dept.id, position=pos))
 
 
 def open_test_round(
@@ -89,18 +105,6 @@ def build_goals_plan(
         session.flush()
         for title, departments in items:
             number += 1
-            item = Item(
-                plan_id=plan.id,
-                node_id=measure.id,
-                number=number,
-                code=str(number),
-                title=title,
-                position=number,
-            )
-            session.add(item)
-            session.flush()
-            for pos, dept_name in enumerate(departments):
-                dept = get_or_create_department(session, organization_id=org.id, name=dept_name)
-                session.add(Assignment(item_id=item.id, department_id=dept.id, position=pos))
+            _add_item(session, plan, measure, number=number, title=title, departments=departments)
     session.flush()
     return plan

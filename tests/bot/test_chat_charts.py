@@ -33,17 +33,12 @@ from tests.asgi_server import running_asgi
 from tests.bot.line.conftest import CHANNEL_SECRET, sign, text_event
 from tests.bot.slack.harness import SIGNING_SECRET, SlackHarness, TrackingExecutor
 from tests.conftest import Db
-from tests.factories import build_plan, open_test_round
+from tests.factories import SMALL_PLAN, build_plan, open_test_round
 from tests.fakes.line_api import FakeLineApi, running_fake_line_api
 from tests.fakes.slack_api import FakeSlackApi
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PUBLIC_URL = "https://hokoku.example.jp"
-ITEMS = [
-    ("広報紙で周知", ["女性センター", "秘書広報課"]),
-    ("講座の開催", ["女性センター"]),
-    ("職員研修", ["職員課"]),
-]
 
 
 def assert_drawn_png(png: bytes) -> None:
@@ -61,7 +56,7 @@ def _runtime(db: Db, settings: Settings, platform: str) -> Runtime:
     """Last year's round with two answers, this year's open with three, indicator 16 of
     女性センター; UOFF is the office, U1 a member of 女性センター."""
     with transaction(db.factory) as session:
-        plan = build_plan(session, items=ITEMS, organization=settings.organization)
+        plan = build_plan(session, items=SMALL_PLAN, organization=settings.organization)
         org_id = get_or_create_organization(session, name=settings.organization).id
 
         def answer(round_id: int, name: str, number: int, grade: str) -> None:

@@ -11,7 +11,7 @@ from models import ROLE_MEMBER, ROLE_OFFICE, AuditEntry, ChatIdentity, Plan, Rep
 from models.db import transaction
 from tests.bot.cli_helpers import Invoke, flat, make_invoke
 from tests.conftest import Db
-from tests.factories import build_plan
+from tests.factories import SMALL_PLAN, build_plan
 
 OPEN = ("round", "open", "--plan", "テスト計画", "--opens", "2024-04-01")
 
@@ -21,11 +21,7 @@ def cli(db: Db) -> Invoke:
     with transaction(db.factory) as session:
         build_plan(
             session,
-            items=[
-                ("広報紙で周知", ["女性センター", "秘書広報課"]),
-                ("講座の開催", ["女性センター"]),
-                ("職員研修", ["職員課"]),
-            ],
+            items=SMALL_PLAN,
         )
     return make_invoke(db)
 

@@ -46,15 +46,10 @@ from tests.bot.line.conftest import CHANNEL_SECRET, postback_event, text_event
 from tests.bot.line.conftest import sign as line_sign
 from tests.bot.slack.harness import SIGNING_SECRET, SlackHarness, TrackingExecutor
 from tests.conftest import Db
-from tests.factories import build_plan, open_test_round
+from tests.factories import SMALL_PLAN, build_plan, open_test_round
 from tests.fakes.line_api import FakeLineApi, running_fake_line_api
 from tests.fakes.slack_api import FakeSlackApi
 
-ITEMS = [
-    ("広報紙で周知", ["女性センター", "秘書広報課"]),
-    ("講座の開催", ["女性センター"]),
-    ("職員研修", ["職員課"]),
-]
 INDICATORS = [
     ("16", "審議会等の女性委員の割合", 30.0, 40.0, "女性センター"),
     ("17", "男性職員の育児休業取得率", 10.0, 50.0, "職員課"),
@@ -355,7 +350,7 @@ class LineChannel:
 
 def _runtime(db: Db, settings: Settings) -> Runtime:
     with transaction(db.factory) as session:
-        plan = build_plan(session, items=ITEMS, organization=settings.organization)
+        plan = build_plan(session, items=SMALL_PLAN, organization=settings.organization)
         org_id = get_or_create_organization(session, name=settings.organization).id
 
         def dept(name: str) -> int:

@@ -7,13 +7,10 @@ for 2 targets as for 40, in one department or in forty.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, event
+from sqlalchemy import delete
 
 from handlers.ports import RoundRequest
 from models import Base
@@ -26,23 +23,10 @@ from scheduler.runner import tick
 from tests.conftest import Db
 from tests.factories import build_plan, open_test_round
 from tests.scheduler.doubles import RecordingMessenger, jst, link
+from tests.statements import counting
 
 CAL = BusinessCalendar()
 NOW = jst(date(2024, 4, 1))
-
-
-@contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def fan_out(db: Db, *, departments: int, targets: int) -> None:

@@ -31,7 +31,7 @@ from models import ROLE_MEMBER, Plan
 from models.db import transaction
 from tests.asgi_server import running_asgi
 from tests.conftest import Db
-from tests.factories import build_plan, open_test_round
+from tests.factories import SMALL_PLAN, build_plan, open_test_round
 from tests.fakes.line_api import FakeLineApi, running_fake_line_api
 
 CHANNEL_SECRET = "test-channel-secret"
@@ -152,11 +152,7 @@ def line_bot(db: Db, line_api: FakeLineApi, line_settings: Settings) -> Iterator
     with transaction(db.factory) as session:
         plan = build_plan(
             session,
-            items=[
-                ("広報紙で周知", ["女性センター", "秘書広報課"]),
-                ("講座の開催", ["女性センター"]),
-                ("職員研修", ["職員課"]),
-            ],
+            items=SMALL_PLAN,
         )
         round_id = open_test_round(session, plan).id
         org_id = get_or_create_organization(session, name="default").id

@@ -15,7 +15,7 @@ from handlers.interaction.model import ChooseDepartment, Text
 from handlers.interaction.text import reply_text
 from handlers.rounds import VIEW, close_round, resolve_round
 from models import ROLE_OFFICE, AuditEntry, ReportRevision
-from tests.factories import build_plan, open_test_round
+from tests.factories import SMALL_PLAN, build_plan, open_test_round
 
 NOW = datetime(2024, 5, 1, 1, 0, tzinfo=UTC)
 
@@ -24,11 +24,7 @@ NOW = datetime(2024, 5, 1, 1, 0, tzinfo=UTC)
 def org(session: Session) -> int:
     plan = build_plan(
         session,
-        items=[
-            ("広報紙で周知", ["女性センター", "秘書広報課"]),
-            ("講座の開催", ["女性センター"]),
-            ("職員研修", ["職員課"]),
-        ],
+        items=SMALL_PLAN,
     )
     open_test_round(session, plan)
     return plan.organization_id

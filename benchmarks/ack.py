@@ -60,8 +60,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.slack import ids
 from bot.slack.answer_form import FormMeta
-from handlers.directory import find_department, get_or_create_organization
-from handlers.identities import link_identity
+from handlers.organization.directory import find_department, get_or_create_organization
+from handlers.organization.identities import link_identity
 from models import ReportRevision
 from models.db import make_engine, make_session_factory, transaction, upgrade
 from tests.factories import build_plan, open_test_round

@@ -22,10 +22,10 @@ from rich.console import Console
 from rich.table import Table
 from synthetic import build_round
 
-from handlers.committee_sheets import build_committee_sheets, export_evaluations
-from handlers.export import build_table
-from handlers.export_csv import write_csv
-from handlers.export_xlsx import write_xlsx
+from handlers.export.document import build_committee_sheets, export_evaluations
+from handlers.export.table import build_table
+from handlers.export.table_csv import write_csv
+from handlers.export.table_xlsx import write_xlsx
 from models.db import make_engine, make_session_factory, transaction, upgrade
 
 console = Console()

@@ -41,9 +41,9 @@ from sqlalchemy import Engine, event, func, insert, make_url, select, text
 from bot.line.client import retry_key
 from bot.messengers import build_messengers
 from bot.settings import Settings
-from handlers.directory import get_or_create_organization
+from handlers.organization.directory import get_or_create_organization
 from handlers.ports import PURPOSE_FAILURE, PURPOSE_REQUEST
-from handlers.rounds import open_round
+from handlers.reporting.rounds import open_round
 from models import (
     ROLE_OFFICE,
     Assignment,

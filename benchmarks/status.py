@@ -5,7 +5,7 @@
 Builds the measured round (1,000 item × department slots, answered), then fills the same
 organization with other plans and rounds until the whole `reports` table holds each step's
 number of rows (more plans, items, plan nodes and assignments too), and times
-`handlers.status.summarize` for the measured round at every step (median of 20 runs). The
+`handlers.reporting.status.summarize` for the measured round at every step (median of 20 runs). The
 figure should stay flat: every statement is driven by the round's own rows through indexes.
 At the last step it prints the query plan of every statement `summarize` ran (EXPLAIN QUERY
 PLAN on SQLite, EXPLAIN on PostgreSQL). Not a test: nothing here asserts speed.
@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, event, func, select, text
 from sqlalchemy.orm import Session
 from synthetic import build_round
 
-from handlers.status import summarize
+from handlers.reporting.status import summarize
 from models import Report
 from models.db import make_engine, make_session_factory, transaction, upgrade
 

@@ -14,8 +14,8 @@ from datetime import date
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from handlers.directory import get_or_create_department, get_or_create_organization
-from handlers.rounds import open_round
+from handlers.organization.directory import get_or_create_department, get_or_create_organization
+from handlers.reporting.rounds import open_round
 from models import Assignment, Item, Plan, PlanNode, Report
 
 GOALS = ("人権の尊重", "男女平等参画の推進", "誰もがいきいきと暮らせる社会", "推進体制の整備")

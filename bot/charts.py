@@ -1,5 +1,5 @@
 """Chart images on the web for the chat adapters: `GET /charts/{token}.png` and the settings
-that turn a published chart (`handlers.chart_images`) into the absolute HTTPS URL LINE's
+that turn a published chart (`handlers.export.chart_images`) into the absolute HTTPS URL LINE's
 image message needs.
 
 The route answers the PNG while its token is valid and 404 otherwise (unknown, malformed or
@@ -20,8 +20,8 @@ from starlette.routing import BaseRoute, Route
 
 from bot.runtime import Runtime
 from bot.settings import Settings
-from handlers.chart_images import PATH_PREFIX, SUFFIX, PublishedPng, published_png
 from handlers.errors import InvalidInput
+from handlers.export.chart_images import PATH_PREFIX, SUFFIX, PublishedPng, published_png
 from models import utcnow
 from models.db import DatabaseBusy, DatabaseUnavailable, transaction
 

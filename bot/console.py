@@ -19,16 +19,16 @@ from typing import TextIO
 from rich.console import Console
 
 from bot.runtime import Runtime, today_in
-from handlers.directory import find_department
 from handlers.errors import HokokuError
 from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, FiscalYear, Translator, translator
-from handlers.identities import ensure_linked
 from handlers.interaction import Actor, Inbound, Reply, handle
-from handlers.interaction.model import Text
+from handlers.interaction.intents import Text
 from handlers.interaction.text import reply_text
+from handlers.organization.directory import find_department
+from handlers.organization.identities import ensure_linked
 from handlers.ports import OutboundMessage, Target
 from handlers.renderers import render_outbound
-from handlers.rounds import ANSWER, resolve_round
+from handlers.reporting.rounds import ANSWER, resolve_round
 from models import utcnow
 from models.db import transaction
 

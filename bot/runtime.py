@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from handlers.directory import get_or_create_organization
+from handlers.organization.directory import get_or_create_organization
 from models.db import ensure_schema, make_engine, make_session_factory, transaction
 
 

@@ -4,7 +4,7 @@ Status, pending list, confirmation, refused lines, help, request/reminder and th
 digest: the console prints these lines, LINE sends them as text, Slack lays the same lines
 out in Block Kit sections (a heading line becomes a header block). Nothing else in hokoku
 writes these texts; the numbers (percent, bar) and labels (item, last year's grade) they
-share are defined here once (the hierarchy path: handlers.plan_nodes.hierarchy_path).
+share are defined here once (the hierarchy path: handlers.plan.nodes.hierarchy_path).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
 
-from handlers.compare import Comparison
+from handlers.committee.compare import Comparison
+from handlers.committee.indicator_values import format_value
+from handlers.committee.indicators import IndicatorOutcome, IndicatorStatus
+from handlers.committee.summary_text import SummaryText
 from handlers.i18n import Message, Translator
-from handlers.indicator_values import format_value
-from handlers.indicators import IndicatorOutcome, IndicatorStatus
 from handlers.ports import (
     PURPOSE_OVERDUE,
     PURPOSE_REMINDER,
@@ -28,10 +29,9 @@ from handlers.ports import (
     TextMessage,
     Unreachable,
 )
-from handlers.reports import DUPLICATE, REVISED, STORED, UNCHANGED, SubmitOutcome
+from handlers.reporting.reports import DUPLICATE, REVISED, STORED, UNCHANGED, SubmitOutcome
+from handlers.reporting.status import StatusSummary, percent
 from handlers.scale import GradeScale
-from handlers.status import StatusSummary, percent
-from handlers.summary_text import SummaryText
 
 BAR_WIDTH = 10
 MAX_LISTED = 20

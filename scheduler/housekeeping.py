@@ -6,7 +6,7 @@
 - `invite_failures` once they are far outside the throttling window;
 - finished outbox rows (sent / skipped / failed) of *closed* rounds older than the
   retention;
-- published chart images (`handlers.chart_images`) past their expiry. Rows of open rounds are kept whatever their age: their unique keys are what
+- published chart images (`handlers.export.chart_images`) past their expiry. Rows of open rounds are kept whatever their age: their unique keys are what
   stops a message from being planned and sent a second time.
 
 Answers, revisions and the audit log are never pruned.

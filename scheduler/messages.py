@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, case, func, null, select
 from sqlalchemy.orm import Session
 
 from handlers.ports import DigestLine, OfficeDigest, PendingItem, RoundRequest, Unreachable
-from handlers.rounds import previous_join, previous_round
+from handlers.reporting.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
 from models import Assignment, ChatIdentity, Department, Item, Report, Round
 

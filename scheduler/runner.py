@@ -23,7 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.ports import PURPOSE_REQUEST, Messenger
-from handlers.reports import answerable_round
+from handlers.reporting.reports import answerable_round
 from models.db import run_transaction, transaction
 from scheduler.calendar import BusinessCalendar
 from scheduler.dispatch import DEFAULT_WORKERS, deliver_due

@@ -6,8 +6,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from handlers.directory import get_or_create_department, get_or_create_organization
-from handlers.rounds import RoundInfo, open_round
+from handlers.organization.directory import get_or_create_department, get_or_create_organization
+from handlers.reporting.rounds import RoundInfo, open_round
 from models import Assignment, Item, Plan, PlanNode
 
 # The small plan most chat tests share: items 1–2 女性センター (1 also 秘書広報課), 3 職員課.

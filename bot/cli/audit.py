@@ -10,7 +10,7 @@ from rich.table import Table
 
 from bot.cli.common import console, print_json, runtime
 from bot.cli.texts import H
-from handlers.audit import list_audit
+from handlers.organization.audit import list_audit
 from models import utcnow
 from models.db import transaction
 

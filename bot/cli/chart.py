@@ -10,9 +10,9 @@ import typer
 
 from bot.cli.common import console, fail, runtime, user_errors
 from bot.cli.texts import H
-from handlers.charts import KINDS, render_chart
-from handlers.plan_settings import parse_good_grades
-from handlers.rounds import VIEW, resolve_round
+from handlers.export.charts import KINDS, render_chart
+from handlers.plan.settings import parse_good_grades
+from handlers.reporting.rounds import VIEW, resolve_round
 
 
 def chart_cmd(

@@ -24,7 +24,7 @@ from bot.cli.common import (
     user_errors,
 )
 from bot.cli.texts import H
-from handlers.database import copy_database
+from handlers.organization.database_copy import copy_database
 from models import utcnow
 from models.db import (
     current_revision,

@@ -24,12 +24,12 @@ from bot.cli.texts import H
 from bot.runtime import Runtime, open_runtime
 from bot.samples import CATALOGUE, Sample
 from bot.settings import Settings
-from handlers.departments import department_overview
 from handlers.fiscal import reported_fiscal_year
 from handlers.normalize import fold_key
-from handlers.plan_import import import_plan
-from handlers.reports import department_slots
-from handlers.rounds import RoundInfo, open_round
+from handlers.organization.departments import department_overview
+from handlers.plan.table_import import import_plan
+from handlers.reporting.reports import department_slots
+from handlers.reporting.rounds import RoundInfo, open_round
 from models import Plan
 from models.db import transaction
 

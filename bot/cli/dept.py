@@ -15,11 +15,15 @@ from rich.text import Text
 from bot.cli.common import console, fail, print_json, runtime, user_errors
 from bot.cli.options import os_user
 from bot.cli.texts import H
-from handlers.departments import department_overview, edit_department, unlink_from_department
-from handlers.directory import find_department, resolve_plan
 from handlers.errors import InvalidInput
-from handlers.identities import create_invite, link_identity, unlink_identity
-from handlers.reorganize import merge_departments, rename_department
+from handlers.organization.departments import (
+    department_overview,
+    edit_department,
+    unlink_from_department,
+)
+from handlers.organization.directory import find_department, resolve_plan
+from handlers.organization.identities import create_invite, link_identity, unlink_identity
+from handlers.organization.reorganize import merge_departments, rename_department
 from models import ROLE_MEMBER, ROLE_OFFICE
 from models.db import transaction
 

@@ -12,7 +12,7 @@ from rich.text import Text
 from bot.cli.common import console, print_json, runtime, user_errors
 from bot.cli.options import os_user
 from bot.cli.texts import H
-from handlers.evaluations import (
+from handlers.committee.evaluations import (
     STORED,
     UNCHANGED,
     EvaluationRow,
@@ -20,8 +20,8 @@ from handlers.evaluations import (
     import_evaluations,
     set_evaluation,
 )
-from handlers.plan_nodes import hierarchy_path
-from handlers.rounds import VIEW, resolve_round
+from handlers.plan.nodes import hierarchy_path
+from handlers.reporting.rounds import VIEW, resolve_round
 from models.db import transaction
 
 app = typer.Typer(help=H("cli.evaluation.app"), no_args_is_help=True)

@@ -13,11 +13,11 @@ from bot.cli.common import console, fail, runtime, user_errors
 from bot.cli.summary import LangOption
 from bot.cli.texts import H
 from bot.export_pdf import convert_to_pdf
-from handlers.committee_sheets import export_document
-from handlers.export import check_label
-from handlers.export_csv import write_csv
-from handlers.export_xlsx import SHEET_TITLE, write_xlsx
-from handlers.rounds import VIEW, resolve_round, round_caption
+from handlers.export.document import export_document
+from handlers.export.table import check_label
+from handlers.export.table_csv import write_csv
+from handlers.export.table_xlsx import SHEET_TITLE, write_xlsx
+from handlers.reporting.rounds import VIEW, resolve_round, round_caption
 
 FORMATS = (".xlsx", ".csv")
 

@@ -13,16 +13,16 @@ from rich.text import Text
 from bot.cli.common import console, print_json, runtime, user_errors
 from bot.cli.options import os_user
 from bot.cli.texts import H
-from handlers.directory import find_department, resolve_plan
-from handlers.indicator_values import format_value
-from handlers.indicators import (
+from handlers.committee.indicator_values import format_value
+from handlers.committee.indicators import (
     IndicatorStatus,
     import_indicators,
     indicator_status,
     report_indicator_value,
 )
-from handlers.reports import REVISED, STORED
-from handlers.rounds import ANSWER, VIEW, resolve_round
+from handlers.organization.directory import find_department, resolve_plan
+from handlers.reporting.reports import REVISED, STORED
+from handlers.reporting.rounds import ANSWER, VIEW, resolve_round
 from models.db import transaction
 
 app = typer.Typer(help=H("cli.indicator.app"), no_args_is_help=True)

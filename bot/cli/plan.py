@@ -15,15 +15,15 @@ from sqlalchemy.orm import Session
 from bot.cli.common import console, err_console, print_json, runtime, user_errors
 from bot.cli.options import os_user
 from bot.cli.texts import H
-from handlers.directory import resolve_plan
 from handlers.errors import InvalidInput
-from handlers.lineage import LineageResult, continue_plan
-from handlers.plan_import import ColumnOverrides, ImportResult, import_plan, parse_renames
-from handlers.plan_import.store import MODE_CREATED, MODE_REPLACED
-from handlers.plan_settings import edit_plan
-from handlers.plan_view import PlanTree, TreeItem, TreeNode, list_plans, plan_tree
-from handlers.plans import PlanNames, rename_plan
-from handlers.plans import edit_plan as edit_plan_title
+from handlers.organization.directory import resolve_plan
+from handlers.plan.lineage import LineageResult, continue_plan
+from handlers.plan.names import PlanNames, rename_plan
+from handlers.plan.names import edit_plan as edit_plan_title
+from handlers.plan.settings import edit_plan
+from handlers.plan.table_import import ColumnOverrides, ImportResult, import_plan, parse_renames
+from handlers.plan.table_import.store import MODE_CREATED, MODE_REPLACED
+from handlers.plan.view import PlanTree, TreeItem, TreeNode, list_plans, plan_tree
 from models import Plan
 from models.db import transaction
 

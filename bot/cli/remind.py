@@ -23,7 +23,7 @@ from handlers.errors import InvalidInput
 from handlers.fiscal import reiwa_label
 from handlers.i18n import translator
 from handlers.renderers import unconfigured_notice
-from handlers.rounds import ANSWER, VIEW, resolve_round
+from handlers.reporting.rounds import ANSWER, VIEW, resolve_round
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar, parse_send_time
 from scheduler.due import due_sends

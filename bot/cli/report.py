@@ -12,14 +12,14 @@ from rich.text import Text
 from bot.cli.common import console, print_json, runtime, user_errors
 from bot.cli.options import os_user
 from bot.cli.texts import H
-from handlers.directory import find_department
 from handlers.errors import InvalidInput
-from handlers.history import slot_history
 from handlers.i18n import translator
 from handlers.normalize import fold
+from handlers.organization.directory import find_department
 from handlers.renderers import render_confirmation
-from handlers.reports import submit_answer
-from handlers.rounds import VIEW, resolve_round, round_caption
+from handlers.reporting.history import slot_history
+from handlers.reporting.reports import submit_answer
+from handlers.reporting.rounds import VIEW, resolve_round, round_caption
 from models.db import transaction
 
 app = typer.Typer(help=H("cli.report.app"), no_args_is_help=True)

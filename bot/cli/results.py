@@ -10,8 +10,8 @@ import typer
 from bot.cli.common import console, print_json, runtime, user_errors
 from bot.cli.options import os_user
 from bot.cli.texts import H
-from handlers.directory import resolve_plan
-from handlers.results_import import import_results
+from handlers.committee.results_import import import_results
+from handlers.organization.directory import resolve_plan
 from handlers.scale import GradeScale
 from models.db import transaction
 

@@ -15,9 +15,9 @@ from bot.cli.remind import notify_round_now
 from bot.cli.texts import H
 from bot.messengers import calendar_from_settings
 from bot.runtime import Runtime
-from handlers.directory import resolve_plan
 from handlers.fiscal import reported_fiscal_year
-from handlers.rounds import (
+from handlers.organization.directory import resolve_plan
+from handlers.reporting.rounds import (
     ANSWER,
     VIEW,
     RoundInfo,
@@ -30,8 +30,8 @@ from handlers.rounds import (
     round_info,
     state_label,
 )
+from handlers.reporting.status import summarize
 from handlers.scale import DEFAULT_SCALE, GradeScale
-from handlers.status import summarize
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar
 from scheduler.replan import drop_unplanned_sends

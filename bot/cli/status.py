@@ -15,13 +15,13 @@ from bot.cli.indicator import indicator_table
 from bot.cli.summary import LangOption, SummaryOption, print_summary
 from bot.cli.texts import H
 from handlers import renderers
-from handlers.compare import TOTAL_NAME, Comparison, GradeTally, compare_rounds
-from handlers.directory import find_department
-from handlers.indicators import indicator_status
-from handlers.rounds import VIEW, resolve_round
+from handlers.committee.compare import TOTAL_NAME, Comparison, GradeTally, compare_rounds
+from handlers.committee.indicators import indicator_status
+from handlers.committee.summary_text import summary_text
+from handlers.organization.directory import find_department
+from handlers.reporting.rounds import VIEW, resolve_round
+from handlers.reporting.status import DepartmentStatus, StatusSummary, summarize
 from handlers.scale import GradeScale
-from handlers.status import DepartmentStatus, StatusSummary, summarize
-from handlers.summary_text import summary_text
 
 BAR_WIDTH = 20
 

@@ -8,8 +8,8 @@ import typer
 
 from bot.cli.common import console, print_json, user_errors
 from bot.cli.texts import H
-from handlers.status import StatusSummary
-from handlers.summary_text import LANGUAGES, SummaryText, check_language
+from handlers.committee.summary_text import LANGUAGES, SummaryText, check_language
+from handlers.reporting.status import StatusSummary
 
 SummaryOption = Annotated[
     bool,

@@ -26,7 +26,7 @@ from linebot.v3.webhooks import (
 
 from bot.line.postback import decode
 from handlers.interaction import Actor, Surface
-from handlers.interaction.model import (
+from handlers.interaction.intents import (
     USER,
     Intent,
     Joined,

@@ -16,7 +16,7 @@ from typing import Any
 from bot.line import limits
 from bot.line.postback import Postback, encode
 from handlers.i18n import Translator
-from handlers.interaction.model import (
+from handlers.interaction.intents import (
     ChooseDepartment,
     CommentShortcut,
     GradeButton,

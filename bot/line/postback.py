@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode
 
 from bot.line import limits
-from handlers.interaction.model import (
+from handlers.interaction.intents import (
     ChooseDepartment,
     CommentShortcut,
     GradeButton,

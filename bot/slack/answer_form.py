@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.slack import ids, payloads
-from handlers.interaction.model import Entry
+from handlers.interaction.intents import Entry
 
 PER_PAGE = 10
 

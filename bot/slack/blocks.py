@@ -27,7 +27,7 @@ from handlers.interaction.reply import (
     Status,
 )
 from handlers.interaction.text import part_lines, reply_text
-from handlers.plan_nodes import hierarchy_path
+from handlers.plan.nodes import hierarchy_path
 from handlers.ports import OfficeDigest, OutboundMessage, RoundRequest
 from handlers.renderers import (
     bar,
@@ -38,7 +38,7 @@ from handlers.renderers import (
     render_request,
     render_status,
 )
-from handlers.reports import MAX_COMMENT, SlotView
+from handlers.reporting.reports import MAX_COMMENT, SlotView
 from handlers.scale import GradeScale
 
 Block = dict[str, Any]

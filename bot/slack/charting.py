@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
-from handlers.charts import render_chart
+from handlers.export.charts import render_chart
 from handlers.i18n import translator
 from handlers.interaction import Reply
 from handlers.interaction.commands import CHART_TITLES

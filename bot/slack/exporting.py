@@ -1,4 +1,4 @@
-"""The 達成状況一覧 as a file for files_upload_v2 (built by handlers.export / export_xlsx)."""
+"""The 達成状況一覧 as a file for files_upload_v2 (built by handlers.export.table / export_xlsx)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from handlers.export import build_table
+from handlers.export.table import build_table
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Document:
 
 def build(session: Session, *, round_id: int) -> Document:
     # XlsxWriter loads with the first export asked for in Slack, not with the server.
-    from handlers.export_xlsx import write_xlsx
+    from handlers.export.table_xlsx import write_xlsx
 
     table = build_table(session, round_id=round_id)
     with tempfile.TemporaryDirectory() as folder:

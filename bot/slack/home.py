@@ -17,8 +17,8 @@ from slack_sdk.errors import SlackApiError
 from bot.runtime import Runtime
 from bot.slack import blocks, intake
 from handlers.i18n import translator
-from handlers.interaction.model import ShowHome
-from handlers.reports import REVISED, STORED, SubmitOutcome
+from handlers.interaction.intents import ShowHome
+from handlers.reporting.reports import REVISED, STORED, SubmitOutcome
 from models.db import DatabaseBusy, DatabaseUnavailable
 
 logger = logging.getLogger("hokoku.slack")

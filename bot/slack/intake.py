@@ -13,7 +13,7 @@ from bot.runtime import Runtime
 from bot.slack.answer_form import PER_PAGE
 from bot.slack.ids import PLATFORM
 from handlers.interaction import Actor, Inbound, Reply, Surface, handle
-from handlers.interaction.model import USER, Intent
+from handlers.interaction.intents import USER, Intent
 from models import utcnow
 from models.db import INTAKE_ATTEMPTS, run_transaction, transaction
 

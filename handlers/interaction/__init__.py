@@ -7,8 +7,8 @@ Flex or text. Authorization, the round-open check, validation, conversation stat
 the handlers it calls, the same on every channel.
 """
 
+from handlers.interaction.intents import Actor, Inbound, Surface
 from handlers.interaction.layer import handle
-from handlers.interaction.model import Actor, Inbound, Surface
 from handlers.interaction.reply import Reply
 
 __all__ = ["Actor", "Inbound", "Reply", "Surface", "handle"]

@@ -5,7 +5,7 @@
 - A member answers for the departments the chat is linked to.
 - The office (事務局) answers for any department of the organization. Every answer it
   stores is a proxy answer: audited as `proxy_answer` (with `late_entry` in a closed
-  round, which only the office may still fill; see `handlers.reports.submit_answers`).
+  round, which only the office may still fill; see `handlers.reporting.reports.submit_answers`).
 - Anyone else is refused, with a message saying what to do.
 """
 
@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, contains_eager
 
 from handlers.errors import NotFound, PermissionDenied
 from handlers.i18n import Message, msg
-from handlers.identities import Membership, memberships
-from handlers.interaction.model import Actor
+from handlers.interaction.intents import Actor
+from handlers.organization.identities import Membership, memberships
 from models import ROLE_MEMBER, ROLE_OFFICE, Department, Plan, Round
 
 

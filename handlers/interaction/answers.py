@@ -1,25 +1,24 @@
 """Answering in chat: typed answers, grade buttons and the comment that follows, item cards,
 and which department a person with several links (or the office) answers for.
 
-Every answer goes through `handlers.reports.submit_answers`, with `acting_as_office` set
+Every answer goes through `handlers.reporting.reports.submit_answers`, with `acting_as_office` set
 by `access.answering_for`: one rule for every channel.
 """
 
 from __future__ import annotations
 
-from handlers.answer_text import parse_answers
-from handlers.conversation import (
+from handlers.errors import NotFound
+from handlers.i18n import Message, msg, translator
+from handlers.interaction.access import Acting, answering_for, not_linked
+from handlers.interaction.answer_text import parse_answers
+from handlers.interaction.conversation import (
     AWAIT_COMMENT,
     AWAIT_DEPARTMENT,
     CHOSEN_DEPARTMENT,
     DAY,
     DEFAULT_TTL,
 )
-from handlers.errors import NotFound
-from handlers.i18n import Message, msg, translator
-from handlers.identities import Membership
-from handlers.interaction.access import Acting, answering_for, not_linked
-from handlers.interaction.model import (
+from handlers.interaction.intents import (
     ChooseDepartment,
     CommentShortcut,
     GradeButton,
@@ -38,8 +37,9 @@ from handlers.interaction.reply import (
 )
 from handlers.interaction.turn import Turn
 from handlers.normalize import fold_key
+from handlers.organization.identities import Membership
 from handlers.ports import PendingItem
-from handlers.reports import (
+from handlers.reporting.reports import (
     AnswerInput,
     AnswersRejected,
     BatchResult,

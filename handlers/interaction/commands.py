@@ -12,18 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers.chart_images import publish_chart
-from handlers.compare import compare_rounds
-from handlers.directory import find_department
+from handlers.committee.compare import compare_rounds
+from handlers.committee.indicator_values import parse_indicator_argument
+from handlers.committee.indicators import find_indicator, indicator_status, report_indicator_value
+from handlers.committee.summary_text import summary_text
 from handlers.errors import HokokuError, PermissionDenied
+from handlers.export.chart_images import publish_chart
 from handlers.i18n import msg, normalize_language, translator
-from handlers.identities import redeem_invite, set_language
-from handlers.indicator_values import parse_indicator_argument
-from handlers.indicators import find_indicator, indicator_status, report_indicator_value
 from handlers.interaction.access import not_linked
 from handlers.interaction.answers import choose_department, item_cards
 from handlers.interaction.forms import open_form
-from handlers.interaction.model import ChooseDepartment, OpenForm
+from handlers.interaction.intents import ChooseDepartment, OpenForm
 from handlers.interaction.reply import (
     ANSWER,
     FORM,
@@ -43,10 +42,11 @@ from handlers.interaction.reply import (
 )
 from handlers.interaction.turn import Turn
 from handlers.normalize import fold_key
-from handlers.reports import department_slots
+from handlers.organization.directory import find_department
+from handlers.organization.identities import redeem_invite, set_language
+from handlers.reporting.reports import department_slots
+from handlers.reporting.status import summarize
 from handlers.scale import GradeScale
-from handlers.status import summarize
-from handlers.summary_text import summary_text
 
 Run = Callable[[Turn, str], Reply]
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from handlers import conversation
-from handlers.dedupe import claim_event
 from handlers.errors import HokokuError
 from handlers.i18n import FiscalYear, Message, msg
+from handlers.interaction import conversation
 from handlers.interaction.access import answering_for, not_linked, round_and_department
 from handlers.interaction.answers import item_cards, store
-from handlers.interaction.model import Entry, FormPage, OpenForm
+from handlers.interaction.dedupe import claim_event
+from handlers.interaction.intents import Entry, FormPage, OpenForm
 from handlers.interaction.reply import (
     Confirmation,
     FormErrors,
@@ -28,7 +28,7 @@ from handlers.interaction.reply import (
     Say,
 )
 from handlers.interaction.turn import Turn
-from handlers.reports import (
+from handlers.reporting.reports import (
     MAX_COMMENT,
     AnswerInput,
     SlotView,
@@ -36,8 +36,8 @@ from handlers.reports import (
     department_slots,
     slot_count,
 )
+from handlers.reporting.status import summarize
 from handlers.scale import GradeScale
-from handlers.status import summarize
 from models import Round
 
 GENERAL = ("general", 0)  # where a problem of the whole form is shown

@@ -12,16 +12,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers.answer_text import is_answer_line
-from handlers.conversation import AWAIT_COMMENT
-from handlers.dedupe import claim_event
 from handlers.errors import HokokuError
 from handlers.i18n import msg, translator
-from handlers.identities import unlink_identity
 from handlers.interaction import answers, forms
 from handlers.interaction.access import caller_of, not_linked
+from handlers.interaction.answer_text import is_answer_line
 from handlers.interaction.commands import find_command, help_reply
-from handlers.interaction.model import (
+from handlers.interaction.conversation import AWAIT_COMMENT
+from handlers.interaction.dedupe import claim_event
+from handlers.interaction.intents import (
     ChooseDepartment,
     CommentShortcut,
     FormPage,
@@ -39,6 +38,7 @@ from handlers.interaction.model import (
 from handlers.interaction.reply import Reply, Say
 from handlers.interaction.turn import Turn, language_of
 from handlers.normalize import clean_text, fold
+from handlers.organization.identities import unlink_identity
 from handlers.scale import GradeScale
 from models import Round
 

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from handlers.compare import Comparison
+from handlers.committee.compare import Comparison
+from handlers.committee.indicators import IndicatorOutcome, IndicatorStatus
+from handlers.committee.summary_text import SummaryText
 from handlers.i18n import DEFAULT_LANGUAGE, Message
-from handlers.identities import Membership
-from handlers.indicators import IndicatorOutcome, IndicatorStatus
+from handlers.organization.identities import Membership
 from handlers.ports import PendingItem
-from handlers.reports import SlotState, SlotView, SubmitOutcome
+from handlers.reporting.reports import SlotState, SlotView, SubmitOutcome
+from handlers.reporting.status import StatusSummary
 from handlers.scale import GradeScale
-from handlers.status import StatusSummary
-from handlers.summary_text import SummaryText
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers import conversation
 from handlers.i18n import Message, normalize_language
-from handlers.identities import Membership
+from handlers.interaction import conversation
 from handlers.interaction.access import Caller
-from handlers.interaction.model import Actor, Inbound
+from handlers.interaction.intents import Actor, Inbound
 from handlers.interaction.reply import Part, Reply, Say
-from handlers.reports import SubmitOutcome
-from handlers.rounds import ANSWER, VIEW, resolve_round
+from handlers.organization.identities import Membership
+from handlers.reporting.reports import SubmitOutcome
+from handlers.reporting.rounds import ANSWER, VIEW, resolve_round
 from models import ROLE_OFFICE, Round
 
 

@@ -23,8 +23,8 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select
 
 from bot.settings import Settings
-from handlers.directory import find_department, get_or_create_organization
-from handlers.identities import link_identity
+from handlers.organization.directory import find_department, get_or_create_organization
+from handlers.organization.identities import link_identity
 from models import ReportRevision
 from models.db import transaction
 from tests.conftest import Db

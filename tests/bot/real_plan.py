@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from handlers.plan_import import import_plan
-from handlers.reports import MAX_COMMENT, department_slots, submit_answer
-from handlers.rounds import open_round
+from handlers.plan.table_import import import_plan
+from handlers.reporting.reports import MAX_COMMENT, department_slots, submit_answer
+from handlers.reporting.rounds import open_round
 from models import Assignment, Department, Plan
 from models.db import transaction
 from tests.conftest import Db

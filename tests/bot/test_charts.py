@@ -15,9 +15,9 @@ from bot.charts import chart_lifetime, public_url
 from bot.runtime import Runtime
 from bot.server import build_app
 from bot.settings import Settings
-from handlers.chart_images import ChartImage, publish_chart
-from handlers.directory import get_or_create_organization
 from handlers.errors import InvalidInput
+from handlers.export.chart_images import ChartImage, publish_chart
+from handlers.organization.directory import get_or_create_organization
 from models import utcnow
 from models.db import make_engine, make_session_factory, transaction
 from tests.asgi_server import running_asgi

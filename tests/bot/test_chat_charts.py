@@ -23,10 +23,10 @@ from bot.line.webhook import CALLBACK_PATH
 from bot.runtime import Runtime
 from bot.server import build_app, configure_platforms
 from bot.settings import Settings
-from handlers.directory import find_department, get_or_create_organization
-from handlers.identities import link_identity
-from handlers.reports import submit_answer
-from handlers.rounds import VIEW, close_round, resolve_round
+from handlers.organization.directory import find_department, get_or_create_organization
+from handlers.organization.identities import link_identity
+from handlers.reporting.reports import submit_answer
+from handlers.reporting.rounds import VIEW, close_round, resolve_round
 from models import ROLE_MEMBER, ROLE_OFFICE, Indicator, PublishedChart
 from models.db import transaction
 from tests.asgi_server import running_asgi
@@ -42,7 +42,7 @@ PUBLIC_URL = "https://hokoku.example.jp"
 
 
 def assert_drawn_png(png: bytes) -> None:
-    """A real chart: a PNG of some size with ink on it (as tests/handlers/test_charts.py)."""
+    """A real chart: a PNG of some size with ink on it (as tests/handlers/export/test_charts.py)."""
     assert png.startswith(PNG_SIGNATURE)
     assert len(png) > 10_000
     image = Image.open(io.BytesIO(png))

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
-from handlers.directory import find_department
-from handlers.reports import department_slots
-from handlers.rounds import VIEW, resolve_round
+from handlers.organization.directory import find_department
+from handlers.reporting.reports import department_slots
+from handlers.reporting.rounds import VIEW, resolve_round
 from models import Organization
 from tests.conftest import Db
 

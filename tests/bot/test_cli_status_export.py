@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
-from handlers.directory import find_department
-from handlers.reports import submit_answer
+from handlers.organization.directory import find_department
+from handlers.reporting.reports import submit_answer
 from models import Round
 from models.db import transaction
 from tests.conftest import Db

@@ -24,10 +24,10 @@ from bot import console
 from bot.runtime import Runtime
 from bot.server import build_app, configure_platforms
 from bot.settings import Settings
-from handlers.directory import find_department, get_or_create_organization
-from handlers.identities import create_invite, link_identity
-from handlers.reports import submit_answer
-from handlers.rounds import VIEW, close_round, resolve_round
+from handlers.organization.directory import find_department, get_or_create_organization
+from handlers.organization.identities import create_invite, link_identity
+from handlers.reporting.reports import submit_answer
+from handlers.reporting.rounds import VIEW, close_round, resolve_round
 from models import (
     ROLE_MEMBER,
     ROLE_OFFICE,

@@ -27,19 +27,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.export_pdf import PdfUnavailable, convert_to_pdf, soffice
-from handlers.committee_sheets import CommitteeSheets, build_committee_sheets, export_evaluations
-from handlers.directory import find_department, get_or_create_organization
-from handlers.evaluations import set_evaluation
-from handlers.export import ExportTable, build_table
-from handlers.export_flow import SheetLayout
-from handlers.export_layout import HandoutLayout
-from handlers.export_xlsx import write_xlsx
-from handlers.indicators import import_indicators, report_indicator_value
-from handlers.plan_import import import_plan
-from handlers.plan_nodes import PlanTree
-from handlers.plan_settings import edit_plan
-from handlers.reports import submit_answer
-from handlers.rounds import open_round
+from handlers.committee.evaluations import set_evaluation
+from handlers.committee.indicators import import_indicators, report_indicator_value
+from handlers.export.document import CommitteeSheets, build_committee_sheets, export_evaluations
+from handlers.export.sheet_flow import SheetLayout
+from handlers.export.table import ExportTable, build_table
+from handlers.export.table_layout import HandoutLayout
+from handlers.export.table_xlsx import write_xlsx
+from handlers.organization.directory import find_department, get_or_create_organization
+from handlers.plan.nodes import PlanTree
+from handlers.plan.settings import edit_plan
+from handlers.plan.table_import import import_plan
+from handlers.reporting.reports import submit_answer
+from handlers.reporting.rounds import open_round
 from models import Assignment, Item, Plan, Report
 from models.db import make_engine, make_session_factory, transaction, upgrade
 

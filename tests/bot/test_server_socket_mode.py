@@ -26,7 +26,7 @@ from bot.runtime import Runtime
 from bot.server import build_app, configure_platforms, socket_mode_wanted
 from bot.settings import Settings
 from bot.slack import ids
-from handlers.directory import get_or_create_organization
+from handlers.organization.directory import get_or_create_organization
 from models import ReportRevision
 from models.db import transaction
 from tests.asgi_server import running_asgi

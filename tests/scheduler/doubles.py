@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from handlers.directory import find_department, get_or_create_organization
-from handlers.identities import link_identity
+from handlers.organization.directory import find_department, get_or_create_organization
+from handlers.organization.identities import link_identity
 from handlers.ports import DeliveryError, OutboundMessage, Target
 from models import ROLE_OFFICE, ChatIdentity
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.reports import submit_answer
+from handlers.reporting.reports import submit_answer
 from models import Round
 from models.db import transaction
 from tests.factories import build_plan, open_test_round

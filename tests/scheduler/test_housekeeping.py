@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers.dedupe import claim_event
-from handlers.directory import find_department
-from handlers.identities import link_identity
+from handlers.interaction.dedupe import claim_event
+from handlers.organization.directory import find_department
+from handlers.organization.identities import link_identity
 from models import (
     ConversationState,
     InviteFailure,

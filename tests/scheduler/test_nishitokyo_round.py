@@ -20,11 +20,11 @@ from sqlalchemy import select
 
 from bot.messengers import build_messengers
 from bot.settings import Settings
-from handlers.directory import get_or_create_organization
-from handlers.plan_import import import_plan
+from handlers.organization.directory import get_or_create_organization
+from handlers.plan.table_import import import_plan
 from handlers.ports import Messenger, OfficeDigest, OutboundMessage, RoundRequest, Target
-from handlers.reports import department_slots, submit_answer
-from handlers.rounds import open_round
+from handlers.reporting.reports import department_slots, submit_answer
+from handlers.reporting.rounds import open_round
 from models import ChatIdentity, Department, Plan
 from models.db import transaction
 from scheduler.calendar import BusinessCalendar

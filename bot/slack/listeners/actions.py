@@ -23,7 +23,7 @@ from bot.slack.listeners.events import POSTING, Posting, post
 from bot.slack.web import dm_channel
 from handlers.i18n import translator
 from handlers.interaction import Reply
-from handlers.interaction.model import ChooseDepartment, FormPage, OpenForm
+from handlers.interaction.intents import ChooseDepartment, FormPage, OpenForm
 from handlers.interaction.reply import FormView
 
 logger = logging.getLogger("hokoku.slack")

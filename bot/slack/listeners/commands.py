@@ -19,7 +19,7 @@ from bot.slack import blocks, charting, exporting, intake, payloads
 from bot.slack.handoff import hand_over, handed
 from handlers.i18n import translator
 from handlers.interaction import Reply
-from handlers.interaction.model import Text
+from handlers.interaction.intents import Text
 from handlers.interaction.reply import ExportFile, FormView
 from models.db import transaction
 

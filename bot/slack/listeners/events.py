@@ -20,7 +20,7 @@ from bot.slack import blocks, charting, home, intake, payloads
 from bot.slack.handoff import hand_over, handed
 from handlers.i18n import translator
 from handlers.interaction import Reply
-from handlers.interaction.model import Text
+from handlers.interaction.intents import Text
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 POSTING = "hokoku_posting"  # context key: the committed reply, handed to the lazy listener

@@ -18,7 +18,7 @@ from bot.slack.handoff import hand_over, handed
 from bot.slack.web import dm_channel
 from handlers.i18n import translator
 from handlers.interaction import Reply
-from handlers.interaction.model import FormPage
+from handlers.interaction.intents import FormPage
 from handlers.interaction.reply import FormErrors, FormView
 
 STORED = "hokoku_stored"  # context key: what the final submit stored, for the lazy DM

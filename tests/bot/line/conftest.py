@@ -24,9 +24,9 @@ from bot.line.webhook import CALLBACK_PATH
 from bot.runtime import Runtime
 from bot.server import build_app
 from bot.settings import Settings
-from handlers.directory import find_department, get_or_create_organization
-from handlers.identities import create_invite, link_identity
-from handlers.rounds import open_round
+from handlers.organization.directory import find_department, get_or_create_organization
+from handlers.organization.identities import create_invite, link_identity
+from handlers.reporting.rounds import open_round
 from models import ROLE_MEMBER, Plan
 from models.db import transaction
 from tests.asgi_server import running_asgi

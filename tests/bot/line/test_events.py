@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from bot.line.postback import decode, encode
-from handlers.directory import find_department
 from handlers.i18n import translator
-from handlers.interaction.model import CommentShortcut, GradeButton, MoreItems
-from handlers.reports import submit_answer
+from handlers.interaction.intents import CommentShortcut, GradeButton, MoreItems
+from handlers.organization.directory import find_department
+from handlers.reporting.reports import submit_answer
 from models import (
     ROLE_OFFICE,
     AuditEntry,

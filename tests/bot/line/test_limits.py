@@ -19,8 +19,8 @@ from bot.line.postback import encode
 from bot.runtime import Runtime
 from bot.server import build_app
 from bot.settings import Settings
-from handlers.directory import get_or_create_organization
-from handlers.interaction.model import GradeButton
+from handlers.interaction.intents import GradeButton
+from handlers.organization.directory import get_or_create_organization
 from handlers.ports import PURPOSE_REQUEST, Target
 from models import ROLE_OFFICE, Round
 from models.db import transaction

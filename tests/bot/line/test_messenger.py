@@ -12,7 +12,7 @@ from bot.line.client import LineClient, retry_key
 from bot.line.messenger import LineMessenger
 from bot.line.postback import decode
 from handlers.i18n import literal
-from handlers.interaction.model import GradeButton
+from handlers.interaction.intents import GradeButton
 from handlers.ports import (
     PURPOSE_REMINDER,
     PURPOSE_REQUEST,

@@ -6,7 +6,7 @@ import pytest
 
 from bot.line.limits import POSTBACK_DATA
 from bot.line.postback import decode, encode
-from handlers.interaction.model import (
+from handlers.interaction.intents import (
     ChooseDepartment,
     CommentShortcut,
     GradeButton,

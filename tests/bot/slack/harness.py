@@ -22,7 +22,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.runtime import Runtime
 from bot.server import build_app, configure_platforms
 from bot.settings import Settings
-from handlers.directory import get_or_create_organization
+from handlers.organization.directory import get_or_create_organization
 from models.db import transaction
 from tests.asgi_server import running_asgi
 from tests.conftest import Db
@@ -222,8 +222,8 @@ def seed(
     """A plan and open round, with Slack ids linked: {"U1": [("女性センター", "member")]}."""
     from sqlalchemy import select
 
-    from handlers.directory import get_or_create_department
-    from handlers.identities import link_identity
+    from handlers.organization.directory import get_or_create_department
+    from handlers.organization.identities import link_identity
     from models import Department
     from tests.factories import build_plan, open_test_round
 

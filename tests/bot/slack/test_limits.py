@@ -18,7 +18,7 @@ from bot.slack import ids
 from bot.slack.app import make_client
 from bot.slack.messenger import SlackMessenger
 from handlers.i18n import literal
-from handlers.identities import link_identity
+from handlers.organization.identities import link_identity
 from handlers.ports import PURPOSE_REMINDER, Target, TextMessage
 from models import Department, Round
 from models.db import transaction

@@ -12,10 +12,10 @@ from bot.line import events as line_events
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack import intake
-from handlers.directory import find_department, get_or_create_organization
-from handlers.identities import link_identity
 from handlers.interaction import Inbound, handle
-from handlers.interaction.model import FormPage, GradeButton, Text
+from handlers.interaction.intents import FormPage, GradeButton, Text
+from handlers.organization.directory import find_department, get_or_create_organization
+from handlers.organization.identities import link_identity
 from models import Plan, PlanNode, utcnow
 from models.db import transaction
 from tests.conftest import Db

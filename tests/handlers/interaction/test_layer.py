@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers.directory import find_department
-from handlers.identities import create_invite, link_identity
 from handlers.interaction import Actor, Inbound, handle
-from handlers.interaction.model import ChooseDepartment, Text
+from handlers.interaction.intents import ChooseDepartment, Text
 from handlers.interaction.text import reply_text
-from handlers.rounds import VIEW, close_round, resolve_round
+from handlers.organization.directory import find_department
+from handlers.organization.identities import create_invite, link_identity
+from handlers.reporting.rounds import VIEW, close_round, resolve_round
 from models import ROLE_OFFICE, AuditEntry, ReportRevision
 from tests.factories import SMALL_PLAN, build_plan, open_test_round
 

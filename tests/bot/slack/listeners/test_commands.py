@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.identities import create_invite, memberships
+from handlers.organization.identities import create_invite, memberships
 from models import Department
 from models.db import transaction
 from tests.bot.slack.harness import SlackHarness, seed

@@ -1,0 +1,56 @@
+"""The revisions of one report slot: who answered what, when, through which channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.errors import NotFound
+from handlers.reporting.reports import find_slot
+from models import ReportRevision, Round
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    revision: int
+    grade: str
+    comment: str
+    reporter: str
+    channel: str
+    created_at: datetime
+
+
+def slot_history(
+    session: Session, *, round_id: int, department_id: int, item_number: int
+) -> list[RevisionView]:
+    """Every answer ever stored for item × department in this round, oldest first."""
+    rnd = session.get(Round, round_id)
+    if rnd is None:
+        raise NotFound(f"回 {round_id} が見つかりません。")
+    found = find_slot(
+        session, round_id=round_id, department_id=department_id, item_number=item_number
+    )
+    if found is None:
+        raise NotFound(
+            f"項目 {item_number} はこの回でその担当課の担当ではありません"
+            "（hokoku dept list で担当を確認できます）。"
+        )
+    rows = session.scalars(
+        select(ReportRevision)
+        .where(ReportRevision.report_id == found[0].id)
+        .order_by(ReportRevision.revision)
+    )
+    return [
+        RevisionView(
+            revision=r.revision,
+            grade=r.grade,
+            comment=r.comment,
+            reporter=r.reporter,
+            channel=r.channel,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]

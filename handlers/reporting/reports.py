@@ -1,0 +1,541 @@
+"""Recording answers (grade + comment) for a department's slots, and reading its slots.
+
+Every adapter (console, Slack, LINE, CLI proxy entry) stores answers through
+`submit_answers` (or `submit_answer` for one). A batch is validated as a whole before
+anything is written, and the department's slots are locked for the rest of the
+transaction (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already
+serializes writers), so two people answering the same slot at the same moment both get a
+revision, in the order their transactions took the lock, and the later one is current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, Table, bindparam, func, insert, null, select, update
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
+
+from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenied, RoundClosed
+from handlers.i18n import FiscalYear, msg
+from handlers.normalize import clean_text
+from handlers.plan.nodes import node_chains
+from handlers.reporting.rounds import previous_join, previous_round
+from handlers.scale import GradeScale
+from models import (
+    Assignment,
+    AuditEntry,
+    Department,
+    Item,
+    Report,
+    ReportRevision,
+    Round,
+    utcnow,
+)
+
+MAX_COMMENT = 3000
+MAX_ITEM_NUMBER = 2**31 - 1  # the items.number column is a 32-bit integer
+
+STORED = "stored"  # first answer for the slot
+REVISED = "revised"  # a new revision replaced an earlier answer
+UNCHANGED = "unchanged"  # same grade and comment as already stored: nothing written
+DUPLICATE = "duplicate"  # the same delivery (source_key) was already stored
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One answer to store. `comment=None` keeps the stored comment (a grade-only answer)."""
+
+    item_number: int
+    grade: str
+    comment: str | None = None
+    source_key: str | None = None
+    line_no: int | None = None  # where it was typed, for errors that name the line
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    status: str
+    item_number: int
+    item_display: str
+    department_name: str
+    grade: str
+    comment: str
+    revision: int
+
+
+@dataclass(frozen=True)
+class AnswerError:
+    """Why one answer of a batch cannot be stored."""
+
+    line_no: int | None
+    item_number: int
+    error: HokokuError
+
+
+class AnswersRejected(HokokuError):
+    """Some answers of a batch are invalid; nothing of the batch was stored."""
+
+    def __init__(self, errors: Sequence[AnswerError]) -> None:
+        super().__init__("\n".join(e.error.message for e in errors))
+        self.errors = tuple(errors)
+
+
+@dataclass(frozen=True)
+class SlotState:
+    """A slot after a batch: enough to say what is still pending."""
+
+    item_number: int
+    item_display: str
+    grade: str | None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    outcomes: tuple[SubmitOutcome, ...]
+    department_name: str
+    slots: tuple[SlotState, ...]  # every slot of the department in this round, plan order
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """One item × department slot of a round, as shown in a form or a list."""
+
+    report_id: int
+    item_number: int
+    item_code: str
+    item_title: str
+    item_display: str
+    path: tuple[str, ...]
+    department_id: int
+    department_name: str
+    grade: str | None
+    comment: str
+    revision: int
+    previous_grade: str | None
+    previous_comment: str
+
+
+def find_slot(
+    session: Session, *, round_id: int, department_id: int, item_number: int
+) -> tuple[Report, Item] | None:
+    """The report slot of item `item_number` × department in this round, or None.
+
+    The number of a (再掲) item finds the slot of its original: it is answered there.
+    """
+    typed = aliased(Item)
+    row = session.execute(
+        select(Report, Item)
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .join(typed, func.coalesce(typed.repost_of_id, typed.id) == Item.id)
+        .where(
+            Report.round_id == round_id,
+            Assignment.department_id == department_id,
+            typed.number == item_number,
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def answerable_round(session: Session, *, round_id: int, acting_as_office: bool = False) -> Round:
+    """The round, if it still takes answers (the office may enter late answers when closed)."""
+    rnd = session.get(Round, round_id)
+    if rnd is None:
+        raise NotFound(msg("round.not_found", round=round_id))
+    if rnd.is_closed and not acting_as_office:
+        raise RoundClosed(msg("round.closed", year=FiscalYear(rnd.fiscal_year)))
+    return rnd
+
+
+def _check_values(answer: AnswerInput, scale: GradeScale) -> tuple[str, str | None]:
+    """The scale's letter and the cleaned comment, or the error that says how to fix it."""
+    letter = scale.match(answer.grade)
+    if letter is None:
+        raise InvalidInput(
+            msg("answer.grade_invalid", grade=answer.grade[:20], grades=scale.hint())
+        )
+    if answer.comment is None:
+        return letter, None
+    comment = clean_text(answer.comment).strip()
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput(msg("answer.comment_too_long", limit=MAX_COMMENT, length=len(comment)))
+    return letter, comment
+
+
+@dataclass
+class _Checked:
+    """A validated batch: the department's slots (locked) and each answer's letter and comment."""
+
+    round: Round
+    department: Department
+    rows: list[tuple[Report, Item]]
+    answers: list[tuple[AnswerInput, str, str | None]]
+
+
+def _check(
+    session: Session,
+    *,
+    round_id: int,
+    department_id: int,
+    answers: Sequence[AnswerInput],
+    acting_as_office: bool = False,
+) -> _Checked:
+    rnd = answerable_round(session, round_id=round_id, acting_as_office=acting_as_office)
+    scale = GradeScale.from_json(rnd.scale)
+    found = session.execute(
+        select(Report, Item, Department)
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .join(Department, Department.id == Assignment.department_id)
+        .where(Report.round_id == round_id, Assignment.department_id == department_id)
+        .order_by(Item.position, Report.id)
+        .with_for_update(of=Report)
+        .execution_options(populate_existing=True)
+    ).all()
+    department = found[0][2] if found else session.get(Department, department_id)
+    if department is None:
+        raise NotFound(msg("department.not_found_id", department=department_id))
+    numbers = {item.number for _, item, _ in found}
+    answers = _to_originals(session, plan_id=rnd.plan_id, answers=answers, known=numbers)
+    errors: list[AnswerError] = []
+    checked: list[tuple[AnswerInput, str, str | None]] = []
+    unknown: list[AnswerInput] = []
+    for answer in answers:
+        try:
+            letter, comment = _check_values(answer, scale)
+        except HokokuError as exc:
+            errors.append(AnswerError(answer.line_no, answer.item_number, exc))
+            continue
+        if answer.item_number not in numbers:
+            unknown.append(answer)
+        checked.append((answer, letter, comment))
+    if unknown:
+        errors.extend(_unknown_items(session, rnd=rnd, department=department, answers=unknown))
+    if errors:
+        errors.sort(key=lambda e: (e.line_no or 0, e.item_number))
+        raise AnswersRejected(errors)
+    return _Checked(rnd, department, [(report, item) for report, item, _ in found], checked)
+
+
+def _to_originals(
+    session: Session, *, plan_id: int, answers: Sequence[AnswerInput], known: set[int]
+) -> Sequence[AnswerInput]:
+    """Answers typed with a (再掲) item's number go to its original (only when any number is
+    not one of the department's own: no query otherwise)."""
+    typed = {a.item_number for a in answers if a.item_number not in known}
+    typed = {n for n in typed if 0 < n <= MAX_ITEM_NUMBER}
+    if not typed:
+        return answers
+    original = aliased(Item)
+    rows = session.execute(
+        select(Item.number, original.number)
+        .join(original, original.id == Item.repost_of_id)
+        .where(Item.plan_id == plan_id, Item.number.in_(typed))
+    )
+    moved = {repost: number for repost, number in rows}
+    if not moved:
+        return answers
+    return [replace(a, item_number=moved.get(a.item_number, a.item_number)) for a in answers]
+
+
+def check_answers(
+    session: Session,
+    *,
+    round_id: int,
+    department_id: int,
+    answers: Sequence[AnswerInput],
+    acting_as_office: bool = False,
+) -> None:
+    """Raise AnswersRejected listing every invalid answer of the batch; writes nothing."""
+    _check(
+        session,
+        round_id=round_id,
+        department_id=department_id,
+        answers=answers,
+        acting_as_office=acting_as_office,
+    )
+
+
+_REPORTS = Report.__table__
+assert isinstance(_REPORTS, Table)
+_REPORT_COLUMNS = ("revision", "grade", "comment", "reporter", "channel", "submitted_at")
+# The same statement shape for every answer, so a batch is one executemany (the ORM's flush
+# would group rows by the set of columns that changed: two UPDATEs when a revision changes
+# only the comment and another the grade too).
+_UPDATE_REPORT = (
+    update(_REPORTS)
+    .where(_REPORTS.c.id == bindparam("report_id"))
+    .values({name: bindparam(f"new_{name}") for name in _REPORT_COLUMNS})
+)
+
+
+def submit_answers(
+    session: Session,
+    *,
+    round_id: int,
+    department_id: int,
+    answers: Sequence[AnswerInput],
+    reporter: str,
+    channel: str,
+    now: datetime | None = None,
+    acting_as_office: bool = False,
+) -> BatchResult:
+    """Validate and store a batch of answers of one department, all or nothing.
+
+    Every revision is kept; an answer equal to what is stored writes nothing (UNCHANGED);
+    one whose `source_key` was already stored is a redelivery (DUPLICATE). Answers to the
+    same item later in the batch revise the earlier ones, in order. Raises AnswersRejected
+    listing every invalid answer; then nothing was written.
+
+    `acting_as_office`: the office (事務局) enters answers it received by mail or on paper.
+    It may do so in a closed round too (late entry); every answer it stores is audited
+    (`proxy_answer`, with `late_entry` when the round was closed).
+    """
+    checked = _check(
+        session,
+        round_id=round_id,
+        department_id=department_id,
+        answers=answers,
+        acting_as_office=acting_as_office,
+    )
+    department = checked.department
+    slots = {item.number: (report, item) for report, item in checked.rows}
+    keys = [a.source_key for a, _, _ in checked.answers if a.source_key]
+    seen = (
+        set(
+            session.scalars(
+                select(ReportRevision.source_key).where(ReportRevision.source_key.in_(keys))
+            )
+        )
+        if keys
+        else set()
+    )
+    when = now or utcnow()
+    outcomes: list[SubmitOutcome] = []
+    revisions: list[dict[str, object]] = []
+    updates: dict[int, dict[str, object]] = {}  # report id → its new values (the last wins)
+    for answer, letter, comment in checked.answers:
+        report, item = slots[answer.item_number]
+        if answer.source_key in seen:
+            outcomes.append(_outcome(DUPLICATE, report, item, department))
+            continue
+        new_comment = report.comment if comment is None else comment
+        if report.grade == letter and report.comment == new_comment:
+            outcomes.append(_outcome(UNCHANGED, report, item, department))
+            continue
+        status = STORED if report.grade is None else REVISED
+        changed = {
+            "revision": report.revision + 1,
+            "grade": letter,
+            "comment": new_comment,
+            "reporter": reporter,
+            "channel": channel,
+            "submitted_at": when,
+        }
+        for name, value in changed.items():  # written below, by the one UPDATE
+            set_committed_value(report, name, value)
+        updates[report.id] = {"report_id": report.id, **{f"new_{k}": v for k, v in changed.items()}}
+        revisions.append(
+            {
+                "report_id": report.id,
+                "revision": report.revision,
+                "grade": letter,
+                "comment": new_comment,
+                "reporter": reporter,
+                "channel": channel,
+                "source_key": answer.source_key,
+                "created_at": when,
+            }
+        )
+        if answer.source_key:
+            seen.add(answer.source_key)
+        if acting_as_office:
+            session.add(
+                AuditEntry(
+                    actor=reporter,
+                    action="proxy_answer",
+                    detail={
+                        "round": checked.round.id,
+                        "department": department.name,
+                        "item": item.number,
+                        "grade": letter,
+                        "revision": report.revision,
+                        "late_entry": checked.round.is_closed,
+                    },
+                )
+            )
+        outcomes.append(_outcome(status, report, item, department))
+    if updates:  # one UPDATE of every column, whatever changed: one executemany
+        session.execute(_UPDATE_REPORT, list(updates.values()))
+    if revisions:  # one executemany, whatever the number of answers
+        session.execute(insert(ReportRevision), revisions)
+    return BatchResult(
+        outcomes=tuple(outcomes),
+        department_name=department.name,
+        slots=tuple(
+            SlotState(item.number, item.display, report.grade) for report, item in checked.rows
+        ),
+    )
+
+
+def _unknown_items(
+    session: Session, *, rnd: Round, department: Department, answers: Sequence[AnswerInput]
+) -> list[AnswerError]:
+    """Say for each answer whether its item is not in the plan or not this department's."""
+    numbers = {a.item_number for a in answers if 0 < a.item_number <= MAX_ITEM_NUMBER}
+    in_plan = set(
+        session.scalars(
+            select(Item.number).where(Item.plan_id == rnd.plan_id, Item.number.in_(numbers))
+        )
+    )
+    errors = []
+    for answer in answers:
+        if answer.item_number in in_plan:
+            error: HokokuError = PermissionDenied(
+                msg("answer.not_your_item", item=answer.item_number, department=department.name)
+            )
+        else:
+            error = NotFound(msg("answer.no_such_item", item=answer.item_number))
+        errors.append(AnswerError(answer.line_no, answer.item_number, error))
+    return errors
+
+
+def submit_answer(
+    session: Session,
+    *,
+    round_id: int,
+    department_id: int,
+    item_number: int,
+    grade: str,
+    comment: str | None,
+    reporter: str,
+    channel: str,
+    source_key: str | None = None,
+    now: datetime | None = None,
+    acting_as_office: bool = False,
+) -> SubmitOutcome:
+    """Validate and store one answer; keeps every revision. `comment=None` keeps the old one.
+
+    `acting_as_office`: a late or proxy entry by the office (see `submit_answers`).
+    """
+    try:
+        result = submit_answers(
+            session,
+            round_id=round_id,
+            department_id=department_id,
+            answers=[AnswerInput(item_number, grade, comment, source_key)],
+            reporter=reporter,
+            channel=channel,
+            now=now,
+            acting_as_office=acting_as_office,
+        )
+    except AnswersRejected as exc:
+        raise exc.errors[0].error from None
+    return result.outcomes[0]
+
+
+def _outcome(status: str, report: Report, item: Item, department: Department) -> SubmitOutcome:
+    return SubmitOutcome(
+        status=status,
+        item_number=item.number,
+        item_display=item.display,
+        department_name=department.name,
+        grade=report.grade or "",
+        comment=report.comment,
+        revision=report.revision,
+    )
+
+
+def slot_states(session: Session, *, round_id: int, department_id: int) -> list[SlotState]:
+    """The department's slots in plan order, as a pending list needs them (one query)."""
+    rows = session.execute(
+        select(Item, Report.grade)
+        .join(Assignment, Assignment.item_id == Item.id)
+        .join(Report, Report.assignment_id == Assignment.id)
+        .where(Report.round_id == round_id, Assignment.department_id == department_id)
+        .order_by(Item.position, Report.id)
+    )
+    return [SlotState(item.number, item.display, grade) for item, grade in rows]
+
+
+def slot_count(session: Session, *, round_id: int, department_id: int) -> int:
+    """How many slots the department has in the round (a form's page count)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Report)
+            .join(Assignment, Assignment.id == Report.assignment_id)
+            .where(Report.round_id == round_id, Assignment.department_id == department_id)
+        )
+        or 0
+    )
+
+
+def node_paths(session: Session, *, plan_id: int) -> dict[int, tuple[str, ...]]:
+    """The hierarchy of every node of a plan, top first (`I 人権の尊重`, `I-1★ …`), by one query."""
+    chains = node_chains(session, plan_id=plan_id)
+    return {node_id: tuple(node.display for node in chain) for node_id, chain in chains.items()}
+
+
+def department_slots(
+    session: Session,
+    *,
+    round_id: int,
+    department_id: int,
+    pending_only: bool = False,
+    item_number: int | None = None,
+    with_paths: bool = True,
+) -> list[SlotView]:
+    """The department's slots in plan order, with last year's answer when there is one.
+
+    `item_number` narrows it to that one item (a button press needs one slot, not 60);
+    `with_paths=False` skips the hierarchy (a text list needs none). A fixed number of
+    queries, however many items and plan nodes.
+    """
+    rnd = session.get(Round, round_id)
+    if rnd is None:
+        raise NotFound(msg("round.not_found", round=round_id))
+    prev = previous_round(session, rnd=rnd)
+    query: Select[*tuple[Any, ...]] = (
+        select(Report, Item, Department)
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .join(Department, Department.id == Assignment.department_id)
+        .where(Report.round_id == round_id, Assignment.department_id == department_id)
+        .order_by(Item.position, Report.id)
+    )
+    if prev is not None:  # last year's answer: the same item, or the one it continues
+        before = previous_join(rnd, prev)
+        query = before.apply(query.add_columns(before.report.grade, before.report.comment))
+    else:
+        query = query.add_columns(null(), null())
+    if pending_only:
+        query = query.where(Report.grade.is_(None))
+    if item_number is not None:
+        if not 0 < item_number <= MAX_ITEM_NUMBER:
+            return []
+        query = query.where(Item.number == item_number)
+    rows = session.execute(query).all()
+    paths = node_paths(session, plan_id=rnd.plan_id) if with_paths and rows else {}
+    return [
+        SlotView(
+            report_id=report.id,
+            item_number=item.number,
+            item_code=item.code,
+            item_title=item.title,
+            item_display=item.display,
+            path=paths.get(item.node_id, ()) if item.node_id is not None else (),
+            department_id=dept.id,
+            department_name=dept.name,
+            grade=report.grade,
+            comment=report.comment,
+            revision=report.revision,
+            previous_grade=last_grade,
+            previous_comment=last_comment or "",
+        )
+        for report, item, dept, last_grade, last_comment in rows
+    ]

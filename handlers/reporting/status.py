@@ -1,0 +1,207 @@
+""" "How far along are we?": round progress computed with SQL aggregates driven by the
+round's own rows. "Better than last year?" is `handlers.committee.compare`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from handlers.errors import NotFound
+from handlers.fiscal import reiwa_label
+from handlers.organization.departments import named_departments
+from handlers.plan.nodes import top_ancestors
+from handlers.scale import GradeScale
+from models import Assignment, Item, Report, Round
+
+
+def percent(done: int, total: int) -> float:
+    """Answered share of a round, one decimal; an empty round is 0 (nothing to answer yet)."""
+    return round(100 * done / total, 1) if total else 0.0
+
+
+@dataclass(frozen=True)
+class DepartmentStatus:
+    id: int
+    name: str
+    total: int
+    submitted: int
+    overdue: int  # unanswered slots once the deadline has passed, else 0
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.submitted
+
+
+@dataclass(frozen=True)
+class LevelStatus:
+    """Progress under one top hierarchy node (e.g. 基本目標 I)."""
+
+    label: str
+    title: str
+    total: int
+    submitted: int
+
+
+@dataclass(frozen=True)
+class StatusSummary:
+    round_id: int
+    round_label: str
+    fiscal_year: int
+    plan_name: str
+    plan_title: str  # what people read: Plan.title, else the name
+    deadline: date
+    closed: bool
+    past_deadline: bool
+    total: int
+    submitted: int
+    grades: dict[str, int]
+    departments: tuple[DepartmentStatus, ...]
+    levels: tuple[LevelStatus, ...]
+
+    @property
+    def percent(self) -> float:
+        return percent(self.submitted, self.total)
+
+    @property
+    def overdue_departments(self) -> tuple[DepartmentStatus, ...]:
+        return tuple(d for d in self.departments if d.overdue)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "round": self.round_id,
+            "label": self.round_label,
+            "plan": self.plan_name,
+            "plan_title": self.plan_title,
+            "deadline": self.deadline.isoformat(),
+            "closed": self.closed,
+            "total": self.total,
+            "submitted": self.submitted,
+            "percent": self.percent,
+            "grades": self.grades,
+            "departments": [
+                {"name": d.name, "total": d.total, "submitted": d.submitted, "overdue": d.overdue}
+                for d in self.departments
+            ],
+            "levels": [
+                {"label": lv.label, "title": lv.title, "total": lv.total, "submitted": lv.submitted}
+                for lv in self.levels
+            ],
+        }
+
+
+def _round(session: Session, round_id: int) -> Round:
+    """The round with its plan, in one statement."""
+    rnd = session.scalar(select(Round).options(joinedload(Round.plan)).where(Round.id == round_id))
+    if rnd is None:
+        raise NotFound(f"回 {round_id} が見つかりません。")
+    return rnd
+
+
+def _slot_groups(
+    session: Session, *, round_id: int, department_id: int | None
+) -> list[tuple[int, int | None, str | None, int]]:
+    """(department id, item's node id, grade, slots) of the round's slots.
+
+    Driven by the round's own report rows (index on reports.round_id); each slot's department
+    and node are looked up by primary key in correlated subqueries, which the planner cannot
+    turn into a hash join over all assignments, so the cost follows the round's size and not
+    the database's (see benchmarks/status.py).
+    """
+    department = (
+        select(Assignment.department_id)
+        .where(Assignment.id == Report.assignment_id)
+        .scalar_subquery()
+    )
+    node = (
+        select(Item.node_id)
+        .join(Assignment, Assignment.item_id == Item.id)
+        .where(Assignment.id == Report.assignment_id)
+        .scalar_subquery()
+    )
+    slots = (
+        select(
+            department.label("department_id"), node.label("node_id"), Report.grade.label("grade")
+        )
+        .where(Report.round_id == round_id)
+        .subquery()
+    )
+    query = select(slots.c.department_id, slots.c.node_id, slots.c.grade, func.count()).group_by(
+        slots.c.department_id, slots.c.node_id, slots.c.grade
+    )
+    if department_id is not None:
+        query = query.where(slots.c.department_id == department_id)
+    return [(d, n, g, int(c)) for d, n, g, c in session.execute(query)]
+
+
+def summarize(
+    session: Session, *, round_id: int, today: date, department_id: int | None = None
+) -> StatusSummary:
+    """Totals, grade distribution, per department and per top level, for one round.
+
+    Four statements whatever the plan's or the database's size: the round with its plan,
+    the slots grouped by department × node × grade, the departments' names and the plan's
+    nodes.
+    """
+    rnd = _round(session, round_id)
+    past = today > rnd.deadline
+    groups = _slot_groups(session, round_id=round_id, department_id=department_id)
+    known = named_departments(
+        session, {d for d, *_ in groups if d is not None}, plan_id=rnd.plan_id
+    )
+    nodes, tops = top_ancestors(session, plan_id=rnd.plan_id)
+
+    total = sum(n for *_, n in groups)
+    submitted = sum(n for _d, _n, grade, n in groups if grade is not None)
+    counted: dict[str, int] = {}
+    per_department: dict[int, list[int]] = {}
+    per_top: dict[int, list[int]] = {}
+    for dept, node, grade, n in groups:
+        if grade is not None:
+            counted[grade] = counted.get(grade, 0) + n
+        done = n if grade is not None else 0
+        for key, table in ((dept, per_department), (tops.get(node or 0), per_top)):
+            if key is not None:
+                sums = table.setdefault(key, [0, 0])
+                sums[0] += n
+                sums[1] += done
+    scale = GradeScale.from_json(rnd.scale)
+    grades = {letter: counted.pop(letter, 0) for letter in scale.letters}
+    grades.update(counted)  # grades from an older scale
+
+    departments = tuple(
+        sorted(
+            (
+                DepartmentStatus(
+                    id=dept_id,
+                    name=known[dept_id].name,
+                    total=n,
+                    submitted=done,
+                    overdue=(n - done) if past else 0,
+                )
+                for dept_id, (n, done) in per_department.items()
+            ),
+            key=lambda d: known[d.id].sort_key,
+        )
+    )
+    levels = tuple(
+        LevelStatus(label=nodes[top].code, title=nodes[top].title, total=n, submitted=done)
+        for top, (n, done) in sorted(per_top.items(), key=lambda kv: nodes[kv[0]].position)
+    )
+    return StatusSummary(
+        round_id=rnd.id,
+        round_label=reiwa_label(rnd.fiscal_year),
+        fiscal_year=rnd.fiscal_year,
+        plan_name=rnd.plan.name,
+        plan_title=rnd.plan.display_title,
+        deadline=rnd.deadline,
+        closed=rnd.is_closed,
+        past_deadline=past,
+        total=total,
+        submitted=submitted,
+        grades=grades,
+        departments=departments,
+        levels=levels,
+    )

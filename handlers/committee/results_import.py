@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from handlers.errors import InvalidInput, NotFound
-from handlers.export.table import BULLET
 from handlers.fiscal import reiwa_label
 from handlers.normalize import fold_key
 from handlers.plan.table_import.build import ParsedItem, parse_plan
 from handlers.plan.table_import.columns import Column, ColumnOverrides, Layout, detect_layout
 from handlers.plan.table_import.departments import split_departments
 from handlers.plan.table_import.reader import Grid, read_grid
+from handlers.reporting.handout import BULLET
 from handlers.reporting.reports import MAX_COMMENT, submit_answer
 from handlers.reporting.rounds import close_round, open_round
 from handlers.scale import DEFAULT_SCALE, GradeScale

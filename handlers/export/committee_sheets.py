@@ -27,7 +27,7 @@ from handlers.export.sheet_flow import (
     paginate,
     section_heading,
 )
-from handlers.export.table_layout import MIN_CAP, PRINT_HEIGHT, TITLE_SIZE
+from handlers.export.typesetting import MIN_CAP, PRINT_HEIGHT, TITLE_SIZE
 from handlers.fiscal import era_marker, reiwa_label
 
 SUMMARY_SHEET = "まとめ"

@@ -1,5 +1,5 @@
 """Where everything goes on the committee's other sheets (まとめ, 指標, 委員会評価): lines of cells
-on a grid of columns, heights and A4 pages computed like the table's (`export_layout`).
+on a grid of columns, heights and A4 pages computed like the table's (`typesetting`).
 
 A sheet is a list of `Line`s top to bottom: a title, sentences, table headers and rows, a
 chart. Every cell's height is computed from its wrapped text (the same monospaced BIZ UD
@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from handlers.export.table_layout import (
+from handlers.export.typesetting import (
     BODY_SIZE,
     MAX_ROW_HEIGHT,
     MIN_CAP,

@@ -12,7 +12,7 @@ from xlsxwriter.format import Format
 
 from handlers.export.sheet_flow import ChartSpec, SheetLayout
 from handlers.export.table import neutralize
-from handlers.export.table_layout import (
+from handlers.export.typesetting import (
     BODY_SIZE,
     HEADER_FOOTER_IN,
     MARGIN_BOTTOM_IN,

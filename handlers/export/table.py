@@ -23,6 +23,7 @@ from handlers.committee.evaluations import EvaluationSheet
 from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import era_marker, reiwa_label
 from handlers.plan.nodes import node_chains
+from handlers.reporting.handout import merge_comments
 from handlers.reporting.rounds import previous_join, previous_round
 from handlers.scale import GradeScale
 from models import Assignment, Department, Item, PlanNode, Report, Round
@@ -33,7 +34,6 @@ PREVIOUS_GRADE_HEADER = "前年度達成度"
 COMMENT_HEADER = "取組計画と達成状況"
 EVALUATION_HEADER = "委員会評価"
 DOCUMENT_NAME = "達成状況一覧"
-BULLET = "・"
 # OWASP CSV injection: a cell starting with one of these is read as a formula by spreadsheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -194,19 +194,6 @@ def _runs(keys: list[str]) -> list[tuple[int, int]]:
         else:
             runs.append((index, index))
     return runs
-
-
-def merge_comments(comments: list[tuple[str, str]]) -> str:
-    """The item's comment cell from (department, comment) in assignment order.
-
-    Every non-empty comment becomes one `・` bullet. When several departments commented, the
-    bullet names its department (`・【学校教育課】…`) so that the committee can tell whose
-    work each sentence describes; a single comment stays a plain `・…`.
-    """
-    given = [(dept, text.strip()) for dept, text in comments if text.strip()]
-    if len(given) == 1:
-        return f"{BULLET}{given[0][1]}"
-    return "\n".join(f"{BULLET}【{dept}】{text}" for dept, text in given)
 
 
 def _paths(session: Session, *, plan_id: int, levels: int) -> dict[int, tuple[PlanNode, ...]]:

@@ -27,18 +27,16 @@ from handlers.export.committee_sheets import committee_layouts
 from handlers.export.document import CommitteeSheets
 from handlers.export.sheets_xlsx import SheetFormats, print_setup, write_sheet
 from handlers.export.table import ExportTable, neutralize
-from handlers.export.table_layout import (
+from handlers.export.table_layout import HandoutLayout, layout, plan_capacities
+from handlers.export.typesetting import (
     BASE_FONT_SIZE,
     BODY_SIZE,
     CELL_PAD,
     FONT_NAME,
     TEXT_INSET,
     TITLE_SIZE,
-    HandoutLayout,
     column_points,
-    layout,
     pixels,
-    plan_capacities,
     text_height,
     wrapped_lines,
 )

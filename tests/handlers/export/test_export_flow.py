@@ -17,7 +17,7 @@ from handlers.export.sheet_flow import (
     section_heading,
     span_capacity,
 )
-from handlers.export.table_layout import (
+from handlers.export.typesetting import (
     BODY_SIZE,
     MIN_CAP,
     PRINT_HEIGHT,

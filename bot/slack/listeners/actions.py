@@ -7,7 +7,6 @@ response); Web API calls (views.open/update, the reply) run in lazy listeners af
 from __future__ import annotations
 
 import json
-import logging
 import re
 from typing import Any
 
@@ -26,7 +25,6 @@ from handlers.interaction import Reply
 from handlers.interaction.intents import ChooseDepartment, FormPage, OpenForm
 from handlers.interaction.reply import FormView
 
-logger = logging.getLogger("hokoku.slack")
 REPLY = "hokoku_reply"  # context key: the committed reply, for the lazy listener
 
 

@@ -1,7 +1,9 @@
 """Indicator values as people type them: numbers checked against the indicator's unit.
 
 Pure functions (no database): `parse_value` for a typed value, `check_value` for the range
-a unit allows, and `parse_indicator_command` for the chat form `指標 16 62.3`.
+a unit allows, and `parse_indicator_argument` for the chat form `指標 16 62.3`: the chat's
+command table (handlers.interaction.commands) finds the word, `指標` or `indicator`, and
+hands over what follows it.
 """
 
 from __future__ import annotations

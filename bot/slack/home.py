@@ -14,8 +14,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import intake
 from bot.runtime import Runtime
-from bot.slack import blocks, intake
+from bot.slack import blocks
 from handlers.i18n import translator
 from handlers.interaction.intents import ShowHome
 from handlers.reporting.reports import REVISED, STORED, SubmitOutcome

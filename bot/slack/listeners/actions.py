@@ -14,8 +14,9 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import intake
 from bot.runtime import Runtime
-from bot.slack import blocks, ids, intake, payloads
+from bot.slack import blocks, ids, payloads
 from bot.slack.answer_form import FormMeta, read_values
 from bot.slack.handoff import hand_over, handed
 from bot.slack.listeners.events import POSTING, Posting, post

@@ -14,8 +14,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import intake
 from bot.runtime import Runtime
-from bot.slack import blocks, charting, exporting, intake, payloads
+from bot.slack import blocks, charting, exporting, payloads
 from bot.slack.handoff import hand_over, handed
 from handlers.i18n import translator
 from handlers.interaction import Reply

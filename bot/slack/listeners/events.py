@@ -15,8 +15,9 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot import intake
 from bot.runtime import Runtime
-from bot.slack import blocks, charting, home, intake, payloads
+from bot.slack import blocks, charting, home, payloads
 from bot.slack.handoff import hand_over, handed
 from handlers.i18n import translator
 from handlers.interaction import Reply

@@ -11,8 +11,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot import intake
 from bot.runtime import Runtime
-from bot.slack import blocks, home, ids, intake, payloads
+from bot.slack import blocks, home, ids, payloads
 from bot.slack.answer_form import FormMeta, read_values
 from bot.slack.handoff import hand_over, handed
 from bot.slack.web import dm_channel

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pytest
 from pydantic import SecretStr
 
+from bot import intake
 from bot.line import events as line_events
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.slack import intake
 from handlers.interaction import Inbound, handle
 from handlers.interaction.intents import FormPage, GradeButton, Text
 from handlers.organization.directory import find_department, get_or_create_organization

@@ -36,9 +36,6 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 READ_ONLY = "hokoku_read_only"  # execution option: begin a DEFERRED transaction on SQLite
-# A chat delivery is tried twice before the platform is told to retry (503): with the
-# server's short SQLite busy wait this stays inside Slack's 3-second answer window.
-INTAKE_ATTEMPTS = 2
 SERVING_SQLITE_BUSY_SECONDS = 1.0
 T = TypeVar("T")
 

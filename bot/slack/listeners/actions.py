@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot import intake
 from bot.runtime import Runtime
 from bot.slack import blocks, ids, payloads
+from bot.slack.actors import actor
 from bot.slack.answer_form import FormMeta, read_values
 from bot.slack.handoff import hand_over, handed
 from bot.slack.listeners.events import POSTING, Posting, post
@@ -50,7 +51,7 @@ def register(app: App, runtime: Runtime) -> None:
         """Check and build page 1 of the form (read only); the lazy listener opens it."""
         round_id, department_id = _report_target(body)
         user_id = payloads.text(body, "user", "id")
-        who = intake.actor(runtime, user_id=user_id, locale=_locale(body))
+        who = actor(runtime, user_id=user_id, locale=_locale(body))
         hand_over(context, REPLY, intake.show(runtime, who, OpenForm(round_id, department_id)))
         ack()
 
@@ -71,7 +72,7 @@ def register(app: App, runtime: Runtime) -> None:
         """Keep what was typed on this page (committed), then the lazy listener turns back."""
         view = payloads.mapping(body, "view")
         meta = FormMeta.load(payloads.text(view, "private_metadata"))
-        who = intake.actor(runtime, user_id=payloads.text(body, "user", "id"), locale=_locale(body))
+        who = actor(runtime, user_id=payloads.text(body, "user", "id"), locale=_locale(body))
         page = FormPage(
             round_id=meta.round_id,
             department_id=meta.department_id,
@@ -109,7 +110,7 @@ def register(app: App, runtime: Runtime) -> None:
         department_id = payloads.integer(
             payloads.text(payloads.first_action(body), "value"), what="department"
         )
-        who = intake.actor(runtime, user_id=user_id, locale=_locale(body))
+        who = actor(runtime, user_id=user_id, locale=_locale(body))
         reply = intake.run(
             runtime,
             who,

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot import intake
 from bot.runtime import Runtime
 from bot.slack import blocks, charting, exporting, payloads
+from bot.slack.actors import actor
 from bot.slack.handoff import hand_over, handed
 from handlers.i18n import translator
 from handlers.interaction import Reply
@@ -32,7 +33,7 @@ def register(app: App, runtime: Runtime) -> None:
         """Run the sub-command and commit; the ack carries the reply (a form opens later)."""
         user_id = payloads.text(body, "user_id")
         trigger = payloads.optional_text(body, "trigger_id")
-        who = intake.actor(runtime, user_id=user_id, slash=True)
+        who = actor(runtime, user_id=user_id, slash=True)
         command = Text(payloads.optional_text(body, "text"), commands_only=True)
         reply = intake.run(runtime, who, command, delivery=f"command:{user_id}:{trigger}")
         if reply is None:  # the same command delivered again

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot import intake
 from bot.runtime import Runtime
 from bot.slack import blocks, charting, home, payloads
+from bot.slack.actors import actor
 from bot.slack.handoff import hand_over, handed
 from handlers.i18n import translator
 from handlers.interaction import Reply
@@ -74,7 +75,7 @@ def register(app: App, runtime: Runtime) -> None:
             return
         user_id = payloads.text(event, "user")
         channel = payloads.text(event, "channel")
-        who = intake.actor(runtime, user_id=user_id)
+        who = actor(runtime, user_id=user_id)
         text = Text(payloads.optional_text(event, "text"))
         reply = intake.run(runtime, who, text, delivery=_event_key(body, event))
         hand_over(context, POSTING, Posting(reply, channel, user_id) if reply else None)
@@ -86,7 +87,7 @@ def register(app: App, runtime: Runtime) -> None:
         """`@hokoku 12 B …` in a linked channel: the channel's department answers."""
         user_id = payloads.text(event, "user")
         channel = payloads.text(event, "channel")
-        who = intake.actor(runtime, user_id=user_id, channel=channel, chat_kind="channel")
+        who = actor(runtime, user_id=user_id, channel=channel, chat_kind="channel")
         text = Text(_MENTION.sub("", payloads.optional_text(event, "text")).strip())
         reply = intake.run(runtime, who, text, delivery=_event_key(body, event))
         thread = payloads.optional_text(event, "thread_ts") or payloads.optional_text(event, "ts")

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot import intake
 from bot.runtime import Runtime
 from bot.slack import blocks, home, ids, payloads
+from bot.slack.actors import actor
 from bot.slack.answer_form import FormMeta, read_values
 from bot.slack.handoff import hand_over, handed
 from bot.slack.web import dm_channel
@@ -31,7 +32,7 @@ def register(app: App, runtime: Runtime) -> None:
         meta = FormMeta.load(payloads.text(view, "private_metadata"))
         state_values = payloads.mapping(view, "state", "values")
         view_id = payloads.text(view, "id")
-        who = intake.actor(
+        who = actor(
             runtime,
             user_id=payloads.text(body, "user", "id"),
             locale=payloads.optional_text(body, "user", "locale"),

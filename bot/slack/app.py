@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot import intake
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.slack.listeners import register_all
+from bot.slack.listeners import register_listeners
 from bot.slack.payloads import MalformedPayload
 from handlers.i18n import msg, translator
 
@@ -77,7 +77,7 @@ def build_slack_app(
         **kwargs,  # type: ignore[arg-type]
     )
     app.error(error_response)
-    register_all(app, runtime)
+    register_listeners(app, runtime)
     return app
 
 

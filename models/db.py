@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from alembic.config import Config
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 READ_ONLY = "hokoku_read_only"  # execution option: begin a DEFERRED transaction on SQLite
@@ -265,7 +265,7 @@ def run_transaction(
         except DatabaseBusy:
             if attempt >= attempts:
                 raise
-            log.info("database busy (attempt %d/%d); retrying", attempt, attempts)
+            logger.info("database busy (attempt %d/%d); retrying", attempt, attempts)
             time.sleep(backoff * attempt)
             attempt += 1
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from linebot.v3 import WebhookParser
     from linebot.v3.webhooks import Event
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 CALLBACK_PATH = "/line/callback"
 SIGNATURE_HEADER = "X-Line-Signature"
 
@@ -95,7 +95,7 @@ class LineWebhook:
         except BadBody as bad:
             return PlainTextResponse(bad.reason, status_code=bad.status)
         if not self.signed(body, signature):
-            log.warning("LINE webhook with an invalid signature rejected")
+            logger.warning("LINE webhook with an invalid signature rejected")
             return PlainTextResponse("invalid signature", status_code=400)
         try:
             events = await run_in_threadpool(self.parse, body, signature)
@@ -104,7 +104,7 @@ class LineWebhook:
         try:
             replies = await run_in_threadpool(self.process, events)
         except intake.UNAVAILABLE as exc:
-            log.warning("database not available, asked LINE to redeliver: %s", exc)
+            logger.warning("database not available, asked LINE to redeliver: %s", exc)
             return PlainTextResponse("retry later", status_code=503, headers=intake.RETRY_AFTER)
         return PlainTextResponse("OK", background=BackgroundTask(self.send_replies, replies))
 

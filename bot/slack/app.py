@@ -26,7 +26,7 @@ from bot.slack.listeners import register_listeners
 from bot.slack.payloads import MalformedPayload
 from handlers.i18n import msg, translator
 
-logger = logging.getLogger("hokoku.slack")
+logger = logging.getLogger(__name__)
 
 
 class SlackNotConfigured(Exception):

@@ -22,7 +22,7 @@ from handlers.i18n import translator
 from handlers.interaction.intents import ShowHome
 from handlers.reporting.reports import REVISED, STORED, SubmitOutcome
 
-logger = logging.getLogger("hokoku.slack")
+logger = logging.getLogger(__name__)
 
 
 def home_view(runtime: Runtime, user_id: str) -> dict[str, Any]:

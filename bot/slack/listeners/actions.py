@@ -17,12 +17,12 @@ from slack_sdk.errors import SlackApiError
 from bot import intake
 from bot.slack import blocks, ids, payloads
 from bot.slack.actors import actor
-from bot.slack.answer_form import FormMeta, read_values
+from bot.slack.answer_form import submitted_page
 from bot.slack.handoff import hand_over, handed, runtime_of
 from bot.slack.posting import Posting, post, post_handed
 from handlers.i18n import translator
 from handlers.interaction import Reply
-from handlers.interaction.intents import ChooseDepartment, FormPage, OpenForm
+from handlers.interaction.intents import ChooseDepartment, OpenForm
 from handlers.interaction.reply import FormView
 
 
@@ -65,22 +65,14 @@ def open_report(body: dict[str, Any], context: BoltContext, client: WebClient) -
 def save_page_back(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Keep what was typed on this page (committed), then the lazy listener turns back."""
     runtime = runtime_of(context)
-    view = payloads.mapping(body, "view")
-    meta = FormMeta.load(payloads.text(view, "private_metadata"))
+    page = submitted_page(payloads.mapping(body, "view"), back=True)
     who = actor(runtime, user_id=payloads.text(body, "user", "id"), locale=_locale(body))
-    page = FormPage(
-        round_id=meta.round_id,
-        department_id=meta.department_id,
-        page=meta.page,
-        values=read_values(payloads.mapping(view, "state", "values")),
-        form_id=payloads.text(view, "id"),
-        back=True,
-    )
     hand_over(context, intake.run(runtime, who, page))
     ack()
 
 
 def turn_page_back(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Show the page before, unless a double click already turned it."""
     reply: Reply | None = handed(context)
     view = reply.find(FormView) if reply else None
     if reply is None or view is None:

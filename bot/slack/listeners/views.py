@@ -14,37 +14,31 @@ from slack_bolt import Ack, App, BoltContext
 from bot import intake
 from bot.slack import blocks, ids, payloads
 from bot.slack.actors import actor
-from bot.slack.answer_form import FormMeta, read_values
+from bot.slack.answer_form import submitted_page
 from bot.slack.handoff import hand_over, runtime_of
 from bot.slack.posting import Posting, post_handed
 from handlers.i18n import translator
-from handlers.interaction.intents import FormPage
 from handlers.interaction.reply import FormErrors, FormView
 
 
 def submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """Errors or the next page go back in the ack; stored answers are confirmed after it."""
     runtime = runtime_of(context)
     view = payloads.mapping(body, "view")
-    meta = FormMeta.load(payloads.text(view, "private_metadata"))
-    state_values = payloads.mapping(view, "state", "values")
-    view_id = payloads.text(view, "id")
+    submission = f"view:{payloads.text(view, 'id')}:{payloads.optional_text(view, 'hash')}"
+    page = submitted_page(view, submit_key=submission)
     user_id = payloads.text(body, "user", "id")
     who = actor(runtime, user_id=user_id, locale=payloads.optional_text(body, "user", "locale"))
-    page = FormPage(
-        round_id=meta.round_id,
-        department_id=meta.department_id,
-        page=meta.page,
-        values=read_values(state_values),
-        form_id=view_id,
-        submit_key=f"view:{view_id}:{payloads.optional_text(view, 'hash')}",
-    )
     reply = intake.run(runtime, who, page)
     assert reply is not None  # no delivery key: the submission is claimed when stored
     t = translator(reply.language)
     errors = reply.find(FormErrors)
     next_page = reply.find(FormView)
     if errors is not None:
-        ack(response_action="errors", errors=blocks.form_errors(errors, t, state_values))
+        ack(
+            response_action="errors",
+            errors=blocks.form_errors(errors, t, payloads.mapping(view, "state", "values")),
+        )
     elif next_page is not None:
         ack(response_action="update", view=blocks.modal(t, next_page))
     else:

@@ -6,6 +6,7 @@ from models.chat import (
     ROLE_OFFICE,
     AuditEntry,
     ChatIdentity,
+    ChatPerson,
     ConversationState,
     InviteCode,
     InviteFailure,
@@ -28,15 +29,18 @@ from models.plan import (
     Plan,
     PlanNode,
 )
-from models.round import Report, ReportRevision, Round
+from models.round import ANSWERED, WITHDRAWAL, Report, ReportRevision, Round
 
 __all__ = [
+    "ANSWERED",
     "ROLE_MEMBER",
     "ROLE_OFFICE",
+    "WITHDRAWAL",
     "Assignment",
     "AuditEntry",
     "Base",
     "ChatIdentity",
+    "ChatPerson",
     "ConversationState",
     "Department",
     "DepartmentAlias",

@@ -119,7 +119,7 @@ def _report(turn: Turn, arg: str) -> Reply:
             prompt = msg("choose.form", departments=names)
             return turn.reply(Choice(prompt, acting, FORM, round_id=rnd.id))
         if not acting:
-            return turn.say(not_linked(turn.actor))
+            return turn.say(not_linked(turn.session, turn.actor))
         department_id = acting[0].department_id
     return open_form(turn, OpenForm(rnd.id, department_id))
 

@@ -14,6 +14,8 @@ An unsend (LINE) or delete (Slack) withdraws the message's answers
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from handlers.errors import HokokuError
 from handlers.i18n import FiscalYear, msg
 from handlers.interaction.access import answering_for, not_linked
@@ -34,14 +36,17 @@ from handlers.reporting.withdrawals import Withdrawn, message_answered, withdraw
 from handlers.scale import GradeScale
 from models import Round
 
+CLOCK_SKEW = timedelta(minutes=5)  # the platform's clock against ours
+
 
 def _too_old(rnd: Round, edited: Edited) -> bool:
-    """Was the message sent before this round opened, or before it closed (when it has)?
-    Without the send time (LINE), a closed round is enough."""
+    """Was the message sent before this round closed (when it has), or before it opened
+    (give or take the platform's clock)? Without the send time (LINE), a closed round is
+    enough."""
     sent = edited.sent_at
     if rnd.closed_at is not None and (sent is None or sent < rnd.closed_at):
         return True
-    return sent is not None and sent < rnd.created_at
+    return sent is not None and sent < rnd.created_at - CLOCK_SKEW
 
 
 def _answers_here(turn: Turn, text: str) -> bool:

@@ -95,7 +95,9 @@ class LineClient:
             return False
         return True
 
-    def profile_name(self, user_id: str, *, group: str | None = None, room: str | None = None) -> str:
+    def profile_name(
+        self, user_id: str, *, group: str | None = None, room: str | None = None
+    ) -> str:
         """The user's display name (in a group or room: as a member of it); "" when LINE
         will not say (the user did not consent, is no friend, or left)."""
         from linebot.v3.messaging import ApiClient, ApiException, MessagingApi

@@ -162,9 +162,7 @@ class ReadText:
     addressed: bool  # the bot was mentioned
 
 
-def read_text(
-    text: str, *, emojis: Sequence[Span], bot_mentions: Sequence[Span]
-) -> ReadText:
+def read_text(text: str, *, emojis: Sequence[Span], bot_mentions: Sequence[Span]) -> ReadText:
     """The text as typed: without LINE emoji and without the bot's own mention."""
     return ReadText(without_spans(text, [*emojis, *bot_mentions]), bool(bot_mentions))
 

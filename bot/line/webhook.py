@@ -203,9 +203,7 @@ class LineWebhook:
                     chat
                     for chat in people
                     if chat.user_id
-                    and needs_lookup(
-                        session, platform=PLATFORM, external_id=chat.user_id, now=now
-                    )
+                    and needs_lookup(session, platform=PLATFORM, external_id=chat.user_id, now=now)
                 ]
             for chat in wanted[:MAX_LOOKUPS]:
                 assert chat.user_id is not None

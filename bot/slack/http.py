@@ -97,8 +97,8 @@ def bolt_request(request: Request, body: bytes) -> BoltRequest:
     """The Starlette request as bolt's (its own adapter's fields), read as Slack sent it."""
     return FormRequest(
         body=body.decode("utf-8"),
-        query=request.query_params,  # type: ignore[arg-type]
-        headers=request.headers,  # type: ignore[arg-type]
+        query=dict(request.query_params),
+        headers=dict(request.headers),
     )
 
 

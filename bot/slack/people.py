@@ -38,7 +38,8 @@ def names_of(runtime: Runtime, user_ids: Iterable[str]) -> dict[str, str]:
 
 def shown_name(user: dict[str, Any]) -> str:
     """The name Slack shows for a user: the display name, else the full name."""
-    profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+    found = user.get("profile")
+    profile: dict[str, Any] = found if isinstance(found, dict) else {}
     for value in (
         profile.get("display_name"),
         profile.get("real_name"),

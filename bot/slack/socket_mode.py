@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 class AckingSocketModeHandler(SocketModeHandler):
-    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
         start = time()
         response: BoltResponse = run_bolt_app(self.app, req)
         if 300 <= response.status < 500:

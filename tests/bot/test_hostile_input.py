@@ -321,13 +321,42 @@ slash_commands = st.fixed_dictionaries(
     }
 )
 
+line_spans = st.fixed_dictionaries(
+    {
+        "index": sometimes(st.integers(min_value=-3, max_value=300)),
+        "length": sometimes(st.integers(min_value=-3, max_value=300)),
+        "productId": st.just("5ac1bfd5040ab15980c9b435"),
+        "emojiId": st.just("001"),
+    }
+)
+line_mentionees = st.fixed_dictionaries(
+    {
+        "index": sometimes(st.integers(min_value=-3, max_value=300)),
+        "length": sometimes(st.integers(min_value=-3, max_value=300)),
+        "type": sometimes(st.sampled_from(["user", "all"])),
+    },
+    optional={"userId": sometimes(st.just("Ubot")), "isSelf": sometimes(st.booleans())},
+)
+
 line_events = st.lists(
     st.fixed_dictionaries(
         {
             "type": sometimes(
-                st.sampled_from(["message", "postback", "follow", "unfollow", "join", "leave"])
+                st.sampled_from(
+                    [
+                        "message",
+                        "postback",
+                        "follow",
+                        "unfollow",
+                        "join",
+                        "leave",
+                        "messageEdited",
+                        "unsend",
+                        "beacon",
+                    ]
+                )
             ),
-            "mode": st.just("active"),
+            "mode": sometimes(st.sampled_from(["active", "standby"])),
             "timestamp": sometimes(st.integers(min_value=0, max_value=2**45)),
             "source": sometimes(
                 st.fixed_dictionaries(
@@ -347,9 +376,22 @@ line_events = st.lists(
                         "type": sometimes(st.just("text")),
                         "id": sometimes(st.text(min_size=1, max_size=8)),
                         "text": sometimes(answer_texts),
-                    }
+                        "quoteToken": sometimes(st.just("q")),
+                    },
+                    optional={
+                        "mention": sometimes(
+                            st.fixed_dictionaries(
+                                {"mentionees": sometimes(st.lists(line_mentionees, max_size=2))}
+                            )
+                        ),
+                        "emojis": sometimes(st.lists(line_spans, max_size=2)),
+                    },
                 )
             ),
+            "unsend": sometimes(
+                st.fixed_dictionaries({"messageId": sometimes(st.text(max_size=8))})
+            ),
+            "follow": sometimes(st.fixed_dictionaries({"isUnblocked": sometimes(st.booleans())})),
             "postback": sometimes(
                 st.fixed_dictionaries(
                     {

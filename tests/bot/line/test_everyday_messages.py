@@ -99,7 +99,9 @@ def test_line_emoji_are_left_out_and_other_peoples_mentions_kept(line_bot: LineB
     text = "2 A @山田 さんと講座を共催 (love)"
     message = payloads.text_message(
         text,
-        emojis=[{"index": 17, "length": 6, "productId": "5ac1bfd5040ab15980c9b435", "emojiId": "001"}],
+        emojis=[
+            {"index": 17, "length": 6, "productId": "5ac1bfd5040ab15980c9b435", "emojiId": "001"}
+        ],
         mentionees=[{"index": 4, "length": 3, "type": "user", "userId": "U0yamada"}],
     )
     assert text[17:23] == "(love)"
@@ -201,9 +203,7 @@ def test_unblocking_greets_back_and_says_the_link_must_be_made_again(line_bot: L
 
 def test_events_in_standby_mode_are_ignored(line_bot: LineBot) -> None:
     line_bot.link(GROUP, "女性センター", kind="group")
-    answer = payloads.message_event(
-        group(TANAKA, GROUP), mention("1 B 図書展示"), mode="standby"
-    )
+    answer = payloads.message_event(group(TANAKA, GROUP), mention("1 B 図書展示"), mode="standby")
     assert "replyToken" not in answer  # LINE sends none in standby
     post(line_bot, answer, payloads.leave_event(GROUP, mode="standby"))
     post(line_bot, payloads.message_event(group(TANAKA, GROUP), mention("ヘルプ")))

@@ -219,8 +219,9 @@ def test_deleting_answers_puts_them_back_and_the_history_shows_it(
     assert len(posts(slack)) == 4  # the retry of the delete told nobody twice
 
     history = json.loads(
-        make_invoke(db)("report", "history", "--dept", "女性センター", "--item", "1", "--json")
-        .stdout
+        make_invoke(db)(
+            "report", "history", "--dept", "女性センター", "--item", "1", "--json"
+        ).stdout
     )
     assert [(h["kind"], h["grade"], h["withdrawn"]) for h in history] == [
         ("answer", "B", True),
@@ -278,7 +279,9 @@ def test_slack_markup_is_stored_as_plain_text_and_the_handout_shows_it(
     cells = "\n".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
     assert "・広報紙&HPで周知 https://www.city.tsurugashima.lg.jp/" in cells
     assert "(参加者>100人)" in cells and "山田 花子さんが担当" in cells
-    assert "&amp;" not in cells and "&gt;" not in cells and "<@" not in cells and "<http" not in cells
+    assert (
+        "&amp;" not in cells and "&gt;" not in cells and "<@" not in cells and "<http" not in cells
+    )
 
 
 # --- 6. channels not linked, slash commands -----------------------------------------------------
@@ -353,8 +356,9 @@ def test_the_history_names_the_person_and_marks_the_offices_proxy_answers(
     send(slack, payloads.message("U0NOSCOPE", "1 A 追記", channel="D0NOSCOPE"))
 
     history = json.loads(
-        make_invoke(db)("report", "history", "--dept", "女性センター", "--item", "1", "--json")
-        .stdout
+        make_invoke(db)(
+            "report", "history", "--dept", "女性センター", "--item", "1", "--json"
+        ).stdout
     )
     assert [(h["reporter"], h["reporter_name"], h["proxy"]) for h in history] == [
         (USER, "女性センター 田中", False),

@@ -9,8 +9,9 @@ A DM is read whatever way it was sent (https://docs.slack.dev/reference/events/m
 plain, with files (`file_share`: the text is read, the files' names kept in the comment),
 as a thread reply also sent to the conversation (`thread_broadcast`), or as a thread reply
 (the reply goes to the same thread). `message_changed` reads the edited message again and
-`message_deleted` withdraws its answers (bot.slack.listeners.events → handlers.interaction
-.edits). Slack's markup (escapes, links, mentions) is decoded here, once
+`message_deleted` withdraws its answers (handlers.interaction.edits); in a channel (when
+the app also gets the channel's messages) an edited @hokoku answer is read again and a
+deleted one withdrawn. Slack's markup (escapes, links, mentions) is decoded here, once
 (bot.slack.markup). Bot posts and other subtypes (joins, topic changes …) are not answers.
 """
 
@@ -89,6 +90,8 @@ def store_dm(body: dict[str, Any], event: dict[str, Any], context: BoltContext) 
     if payloads.optional_text(event, "channel_type") != "im":
         if subtype == EDITED:
             _store_channel_edit(body, event, context)
+        elif subtype == DELETED:
+            _store_channel_delete(body, event, context)
         return
     runtime = runtime_of(context)
     channel = payloads.text(event, "channel")
@@ -155,10 +158,16 @@ def _store_channel_edit(body: dict[str, Any], event: dict[str, Any], context: Bo
     """An edited @hokoku message in a channel (Slack sends it when the app is subscribed to
     the channel's messages): read again as the channel's answer, like the mention was."""
     edited = payloads.mapping(event, "message")
+    if payloads.optional_text(edited, "subtype") == TOMBSTONE:  # a thread's parent deleted
+        ts = payloads.text(edited, "ts")
+        _store_channel_delete(
+            body, {**event, "deleted_ts": ts, "previous_message": edited}, context
+        )
+        return
     bot = context.bot_user_id
     text = payloads.optional_text(edited, "text")
     if payloads.optional_text(edited, "bot_id") or not bot or f"<@{bot}" not in text:
-        return
+        return  # edits of the channel's own talk are not the bot's business
     runtime = runtime_of(context)
     channel = payloads.text(event, "channel")
     user_id = payloads.text(edited, "user")
@@ -173,6 +182,25 @@ def _store_channel_edit(body: dict[str, Any], event: dict[str, Any], context: Bo
     reply = intake.run(runtime, who, intent, delivery=_event_key(body, event))
     thread = payloads.optional_text(edited, "thread_ts") or ts
     hand_over(context, Posting(reply, user_id, channel, thread, _people(event)))
+
+
+def _store_channel_delete(
+    body: dict[str, Any], event: dict[str, Any], context: BoltContext
+) -> None:
+    """A deleted message in a channel (with the channel's messages subscribed): an @hokoku
+    answer's answers are withdrawn and the channel told in the message's thread; any other
+    message carried none, and nothing is said."""
+    runtime = runtime_of(context)
+    channel = payloads.text(event, "channel")
+    deleted = payloads.mapping(event, "previous_message")
+    user_id = payloads.optional_text(deleted, "user") or channel
+    ts = payloads.optional_text(event, "deleted_ts") or payloads.text(deleted, "ts")
+    who = actor(runtime, user_id=user_id, channel=channel, chat_kind=CHANNEL)
+    reply = intake.run(
+        runtime, who, Unsent(message_key(channel, ts)), delivery=_event_key(body, event)
+    )
+    thread = payloads.optional_text(deleted, "thread_ts") or None
+    hand_over(context, Posting(reply, user_id, channel, thread))
 
 
 def store_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:

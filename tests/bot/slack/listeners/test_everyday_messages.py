@@ -368,4 +368,26 @@ def test_the_history_names_the_person_and_marks_the_offices_proxy_answers(
     table = make_invoke(db, COLUMNS="250")(
         "report", "history", "--dept", "女性センター", "--item", "1"
     ).stdout
-    assert "事務局 鈴木（事務局が代理入力）" in table
+    assert "事務局 鈴木（代理）" in table
+
+
+def test_an_answer_by_mention_in_a_channel_follows_its_edit_and_its_delete(
+    db: Db, slack: SlackHarness
+) -> None:
+    """With the channel's messages subscribed (message.channels), Slack sends the edit and
+    the delete of an @hokoku answer: the channel's department's answer follows them."""
+    seed(db, items=ITEMS, links={"C0WOMEN": [("女性センター", "member")]})
+    original = payloads.mention(USER, "1 B 図書展示", channel="C0WOMEN")
+    send(slack, original)
+    as_channel_message = {**original, "type": "message", "channel_type": "channel"}
+    send(slack, payloads.changed(as_channel_message, "<@UBOT> 1 A 図書展示と講演会"))
+    assert slot(db, 1) == ("A", "図書展示と講演会")
+    # An edit of the channel's own talk (no mention of the bot) is not read.
+    talk = payloads.message(USER, "1 C 会議メモ", channel="C0WOMEN", channel_type="channel")
+    send(slack, payloads.changed(talk, "1 D 会議メモ"))
+    send(slack, payloads.deleted(as_channel_message))
+    assert slot(db, 1) == (None, "")
+    stored, edited, withdrawn = posts(slack)
+    assert {p["channel"] for p in (stored, edited, withdrawn)} == {"C0WOMEN"}
+    assert edited["thread_ts"] == original["ts"] and "B → A" in edited["text"]
+    assert "取り消しました" in withdrawn["text"]

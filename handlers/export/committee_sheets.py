@@ -27,8 +27,8 @@ from handlers.export.sheet_flow import (
     paginate,
     section_heading,
 )
-from handlers.export.typesetting import MIN_CAP, PRINT_HEIGHT, TITLE_SIZE
 from handlers.fiscal import era_marker, reiwa_label
+from handlers.typesetting import MIN_CAP, PRINT_HEIGHT, TITLE_SIZE
 
 SUMMARY_SHEET = "まとめ"
 INDICATOR_SHEET = "指標"

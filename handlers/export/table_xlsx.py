@@ -25,18 +25,20 @@ from xlsxwriter.format import Format
 
 from handlers.export.committee_sheets import committee_layouts
 from handlers.export.document import CommitteeSheets
-from handlers.export.sheets_xlsx import SheetFormats, print_setup, write_sheet
+from handlers.export.sheets_xlsx import SheetFormats, write_sheet
 from handlers.export.table import ExportTable, neutralize
 from handlers.export.table_layout import HandoutLayout, layout, plan_capacities
-from handlers.export.typesetting import (
+from handlers.typesetting import (
     BASE_FONT_SIZE,
     BODY_SIZE,
     CELL_PAD,
+    FONT,
     FONT_NAME,
     TEXT_INSET,
     TITLE_SIZE,
     column_points,
     pixels,
+    print_setup,
     text_height,
     wrapped_lines,
 )
@@ -51,11 +53,7 @@ BORDER_COLOR = "#808080"
 LABEL_SIZE = 12.0
 SPACER = 6.0  # points between the legend and the table
 HEADER_AIR = 3.0  # bold header text gets a little more room than body text
-A4 = 9  # XlsxWriter's paper code
 DEFAULT_ROW_PIXELS = 23
-# Fixed-pitch Shift_JIS font: what Excel falls back to (MS ゴシック) when BIZ UD is missing
-# keeps the same 1 em / 0.5 em widths, so the computed layout still holds.
-FONT = {"font_name": FONT_NAME, "font_charset": 128, "font_family": 3}
 
 
 def legend_text(table: ExportTable) -> str:

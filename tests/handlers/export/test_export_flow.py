@@ -17,7 +17,7 @@ from handlers.export.sheet_flow import (
     section_heading,
     span_capacity,
 )
-from handlers.export.typesetting import (
+from handlers.typesetting import (
     BODY_SIZE,
     MIN_CAP,
     PRINT_HEIGHT,

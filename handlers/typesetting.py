@@ -35,6 +35,18 @@ TEXT_INSET = 4.5  # horizontal room a cell keeps free of text (margins, border)
 PIXEL = 0.75  # row heights are whole screen pixels (Excel shows them that way)
 MAX_ROW_HEIGHT = 409.0  # Excel's limit
 
+# XlsxWriter workbook options of every printed workbook: the default font (Excel and
+# LibreOffice convert column widths with its digit), text never turned into formulas or links,
+# and a default row height no row gets: XlsxWriter then writes every row's height as custom,
+# and LibreOffice keeps it instead of re-fitting the row.
+DEFAULT_ROW_PIXELS = 23
+BOOK_OPTIONS: dict[str, Any] = {
+    "default_format_properties": {"font_name": FONT_NAME, "font_size": BASE_FONT_SIZE},
+    "default_row_height": DEFAULT_ROW_PIXELS,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+}
+
 # A4 landscape, in points; margins in inches as the XLSX stores them.
 A4 = 9  # XlsxWriter's paper code
 PAGE_WIDTH = 841.89

@@ -29,11 +29,10 @@ from handlers.export.sheets_xlsx import SheetFormats, write_sheet
 from handlers.export.table import ExportTable, neutralize
 from handlers.export.table_layout import HandoutLayout, layout, plan_capacities
 from handlers.typesetting import (
-    BASE_FONT_SIZE,
     BODY_SIZE,
+    BOOK_OPTIONS,
     CELL_PAD,
     FONT,
-    FONT_NAME,
     TEXT_INSET,
     TITLE_SIZE,
     column_points,
@@ -53,7 +52,6 @@ BORDER_COLOR = "#808080"
 LABEL_SIZE = 12.0
 SPACER = 6.0  # points between the legend and the table
 HEADER_AIR = 3.0  # bold header text gets a little more room than body text
-DEFAULT_ROW_PIXELS = 23
 
 
 def legend_text(table: ExportTable) -> str:
@@ -127,17 +125,7 @@ def write_xlsx(
         header_air=HEADER_AIR,
     )
 
-    book = Workbook(
-        str(path),
-        {
-            "default_format_properties": {"font_name": FONT_NAME, "font_size": BASE_FONT_SIZE},
-            # Not a height any row gets: XlsxWriter then writes every row's height as custom,
-            # and LibreOffice keeps it instead of re-fitting the row.
-            "default_row_height": DEFAULT_ROW_PIXELS,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
+    book = Workbook(str(path), BOOK_OPTIONS)
     formats = _formats(book)
     ws = book.add_worksheet(SHEET_TITLE)
     for column, capacity in enumerate(capacities):

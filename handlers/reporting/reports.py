@@ -496,6 +496,32 @@ def department_slots(
     `with_paths=False` skips the hierarchy (a text list needs none). A fixed number of
     queries, however many items and plan nodes.
     """
+    return _slot_views(
+        session,
+        round_id=round_id,
+        department_id=department_id,
+        pending_only=pending_only,
+        item_number=item_number,
+        with_paths=with_paths,
+    )
+
+
+def round_slots(session: Session, *, round_id: int) -> list[SlotView]:
+    """Every department's slots of the round, as `department_slots` gives one department's
+    (plan order; departments mixed): what the inquiry forms of all departments are written
+    from, in the same fixed number of queries."""
+    return _slot_views(session, round_id=round_id, department_id=None)
+
+
+def _slot_views(
+    session: Session,
+    *,
+    round_id: int,
+    department_id: int | None,
+    pending_only: bool = False,
+    item_number: int | None = None,
+    with_paths: bool = True,
+) -> list[SlotView]:
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise NotFound(msg("round.not_found", round=round_id))
@@ -505,9 +531,11 @@ def department_slots(
         .join(Assignment, Assignment.id == Report.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
         .join(Department, Department.id == Assignment.department_id)
-        .where(Report.round_id == round_id, Assignment.department_id == department_id)
+        .where(Report.round_id == round_id)
         .order_by(Item.position, Report.id)
     )
+    if department_id is not None:
+        query = query.where(Assignment.department_id == department_id)
     if prev is not None:  # last year's answer: the same item, or the one it continues
         before = previous_join(rnd, prev)
         query = before.apply(query.add_columns(before.report.grade, before.report.comment))

@@ -18,9 +18,15 @@ from handlers import renderers
 from handlers.committee.compare import TOTAL_NAME, Comparison, GradeTally, compare_rounds
 from handlers.committee.indicators import indicator_status
 from handlers.committee.summary_text import summary_text
+from handlers.i18n import Translator, translator
 from handlers.organization.directory import find_department
 from handlers.reporting.rounds import VIEW, resolve_round
-from handlers.reporting.status import DepartmentStatus, StatusSummary, summarize
+from handlers.reporting.status import (
+    DepartmentStatus,
+    StatusSummary,
+    describe_channels,
+    summarize,
+)
 from handlers.scale import GradeScale
 
 BAR_WIDTH = 20
@@ -50,7 +56,9 @@ def _department_order(summary: StatusSummary) -> list[DepartmentStatus]:
     return sorted(summary.departments, key=lambda d: -d.overdue)
 
 
-def render(summary: StatusSummary, *, today: date, scale: GradeScale, top_label: str) -> None:
+def render(
+    summary: StatusSummary, *, today: date, scale: GradeScale, top_label: str, t: Translator
+) -> None:
     state = "受付終了" if summary.closed else "受付中"
     console.print(
         f"[bold]{escape(summary.round_label)} {escape(summary.plan_title)}[/]"
@@ -63,6 +71,12 @@ def render(summary: StatusSummary, *, today: date, scale: GradeScale, top_label:
         f"{bar(summary.submitted, summary.total)}",
         highlight=False,
     )
+    if summary.channels:
+        console.print(
+            t("status.channels_line", channels=describe_channels(t, summary.channels)),
+            highlight=False,
+            markup=False,
+        )
 
     grades = Table(title="達成度の分布", title_justify="left")
     grades.add_column("達成度")
@@ -79,6 +93,7 @@ def render(summary: StatusSummary, *, today: date, scale: GradeScale, top_label:
     departments.add_column("回答", justify="right")
     departments.add_column("進捗")
     departments.add_column("未回答", justify="right")
+    departments.add_column(t("status.channels"))
     for dept in _department_order(summary):
         style = "red" if dept.overdue else ""
         departments.add_row(
@@ -86,6 +101,7 @@ def render(summary: StatusSummary, *, today: date, scale: GradeScale, top_label:
             f"{dept.submitted}/{dept.total}",
             bar(dept.submitted, dept.total),
             Text(str(dept.pending), style=style),
+            Text(describe_channels(t, dept.channels)),
         )
     console.print(departments)
 
@@ -182,7 +198,8 @@ def status_cmd(
             data["compare"] = comparison.to_json()
         print_json(data)
         return
-    render(summary, today=today, scale=scale, top_label=top_label)
+    t = translator(rt.settings.language)
+    render(summary, today=today, scale=scale, top_label=top_label, t=t)
     if indicators:
         console.print(indicator_table(indicators, title="指標（基準値→目標値の進捗）"))
     if comparison is not None:

@@ -220,14 +220,13 @@ def _refusal(
         )
     if expected is not None and seal.department_id != expected.id:
         return msg("inquiry.other_department", department=seal.department, expected=expected.name)
-    current = dict(
-        session.execute(
-            select(Report.id, Item.number)
-            .join(Assignment, Assignment.id == Report.assignment_id)
-            .join(Item, Item.id == Assignment.item_id)
-            .where(Report.round_id == rnd.id, Assignment.department_id == seal.department_id)
-        ).tuples()
+    rows = session.execute(
+        select(Report.id, Item.number)
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .where(Report.round_id == rnd.id, Assignment.department_id == seal.department_id)
     )
+    current = {report_id: number for report_id, number in rows}
     for slot in seal.slots:
         if current.get(slot.report_id) != slot.item_number:
             return msg("inquiry.outdated", item=slot.item_number, department=seal.department)

@@ -374,9 +374,9 @@ def _write_one(
         slot = line.slot
         ws.write_number(row, 0, slot.item_number, formats["center"])
         ws.write_string(row, 1, slot.item_display, formats["body"])
-        if page.previous:
-            ws.write_string(row, 2, slot.previous_grade or "", formats["center"])
-            ws.write_string(row, 3, slot.previous_comment, formats["body"])
+        if page.previous:  # blank, not an empty text, where last year has no answer
+            ws.write(row, 2, slot.previous_grade or None, formats["center"])
+            ws.write(row, 3, slot.previous_comment or None, formats["body"])
         ws.write_blank(row, page.grade_column, None, formats["input_grade"])
         ws.write_blank(row, page.comment_column, None, formats["input_comment"])
         sealed.append(SealedSlot(slot.report_id, slot.item_number, row + 1))
@@ -421,7 +421,8 @@ def _write_one(
     hidden = book.add_worksheet(SEAL_SHEET)
     for row, cells in enumerate(seal.rows()):
         for column, text in enumerate(cells):
-            hidden.write_string(row, column, text)
+            if text:
+                hidden.write_string(row, column, text)
     hidden.protect("")
     hidden.very_hidden()
     book.close()

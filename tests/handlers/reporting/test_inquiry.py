@@ -36,7 +36,11 @@ JA = translator("ja")
 EN = translator("en")
 CONTACT = "男女共同参画室 内線1234 danjo@city.example.lg.jp"
 GOALS = [
-    ("意識づくり", "理解の促進", [("周知", ["女性センター", "秘書広報課"]), ("講座", ["女性センター"])]),
+    (
+        "意識づくり",
+        "理解の促進",
+        [("周知", ["女性センター", "秘書広報課"]), ("講座", ["女性センター"])],
+    ),
     ("働き方", "両立支援", [("研修", ["職員課", "女性センター"])]),
 ]
 
@@ -54,8 +58,7 @@ def setup(session: Session) -> Setup:
     plan = build_goals_plan(session, goals=GOALS)
     names = ("女性センター", "秘書広報課", "職員課")
     departments = {
-        n: find_department(session, organization_id=plan.organization_id, name=n).id
-        for n in names
+        n: find_department(session, organization_id=plan.organization_id, name=n).id for n in names
     }
     last = open_test_round(session, plan, year=2023)
     for dept, number, grade in [
@@ -351,7 +354,7 @@ def test_a_file_with_a_wrong_cell_stores_nothing_and_names_every_cell(
         "回答!E12: 「E」は達成度にありません（A／B／C／D から選んでください）",
         "回答!E14: 達成度が空欄です（取組計画と達成状況だけでは回答になりません）",
     ]
-    assert [EN.render(p) for p in outcome.problems][0] == (
+    assert EN.render(outcome.problems[0]) == (
         "回答!E12: “E” is not a grade of this round (choose one of A／B／C／D)"
     )
     assert _revisions(session) == before  # item 1 was fine, and is not stored either
@@ -387,9 +390,7 @@ def test_another_round_another_department_and_an_outdated_form_are_refused_by_na
     session: Session, setup: Setup
 ) -> None:
     last_year = _form(session, setup, "女性センター", round_id=setup.last_round_id)
-    assert _refusal(
-        session, setup, "old.xlsx", fill(last_year.data, {1: ("A", "")})
-    ) == (
+    assert _refusal(session, setup, "old.xlsx", fill(last_year.data, {1: ("A", "")})) == (
         f"令和5年度（回 {setup.last_round_id}）の照会様式です。いま受け付けているのは"
         f"令和6年度（回 {setup.round_id}）の回答です。令和6年度の照会様式に入力して"
         "返送してもらってください。"

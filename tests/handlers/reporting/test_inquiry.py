@@ -17,6 +17,7 @@ import msoffcrypto.format.ooxml
 import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
+from openpyxl.xml import DEFUSEDXML
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -468,6 +469,21 @@ def _with_macros(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _entities(data: bytes) -> bytes:
+    """The form with an XML entity declared in its workbook part (a 'billion laughs' needs
+    one): openpyxl reads it through defusedxml, which refuses it."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            part = src.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                declaration, rest = part.split(b"?>", 1) if b"?>" in part else (b"", part)
+                doctype = b'<!DOCTYPE x [<!ENTITY lol "lol">]>'
+                part = (declaration + b"?>" if declaration else b"") + doctype + rest
+            dst.writestr(item, part)
+    return out.getvalue()
+
+
 def _bomb() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -507,7 +523,9 @@ def test_files_that_are_not_a_readable_form_are_refused_politely(
         "爆弾.xlsx": (_bomb(), "ファイルが大きすぎます"),
         "壊れた.xlsx": (data[: len(data) // 2], "Excel のブック（.xlsx）ではありません"),
         "一覧.xlsx": (_handout(), "hokoku の照会様式ではありません"),
+        "実体.xlsx": (_entities(data), "ブックを読み取れません"),
     }
+    assert DEFUSEDXML
     for name, (content, reason) in cases.items():
         assert _refusal(session, setup, name, content).startswith(reason), name
     # The decrypted file is the same form and is taken.

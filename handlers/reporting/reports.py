@@ -481,11 +481,18 @@ def node_paths(session: Session, *, plan_id: int) -> dict[int, tuple[str, ...]]:
     return {node_id: tuple(node.display for node in chain) for node_id, chain in chains.items()}
 
 
+def round_slots(session: Session, *, round_id: int) -> list[SlotView]:
+    """Every department's slots of the round (plan order, departments mixed), as
+    `department_slots` gives one department's (`department_id=None`): what the inquiry
+    forms of all departments are written from, in the same fixed number of queries."""
+    return department_slots(session, round_id=round_id, department_id=None)
+
+
 def department_slots(
     session: Session,
     *,
     round_id: int,
-    department_id: int,
+    department_id: int | None,
     pending_only: bool = False,
     item_number: int | None = None,
     with_paths: bool = True,
@@ -496,32 +503,6 @@ def department_slots(
     `with_paths=False` skips the hierarchy (a text list needs none). A fixed number of
     queries, however many items and plan nodes.
     """
-    return _slot_views(
-        session,
-        round_id=round_id,
-        department_id=department_id,
-        pending_only=pending_only,
-        item_number=item_number,
-        with_paths=with_paths,
-    )
-
-
-def round_slots(session: Session, *, round_id: int) -> list[SlotView]:
-    """Every department's slots of the round, as `department_slots` gives one department's
-    (plan order; departments mixed): what the inquiry forms of all departments are written
-    from, in the same fixed number of queries."""
-    return _slot_views(session, round_id=round_id, department_id=None)
-
-
-def _slot_views(
-    session: Session,
-    *,
-    round_id: int,
-    department_id: int | None,
-    pending_only: bool = False,
-    item_number: int | None = None,
-    with_paths: bool = True,
-) -> list[SlotView]:
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise NotFound(msg("round.not_found", round=round_id))

@@ -3,8 +3,7 @@ round's own rows. "Better than last year?" is `handlers.committee.compare`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
@@ -39,12 +38,16 @@ def channel_label(channel: str) -> Message:
     return msg(key) if key else literal(channel or "?")
 
 
-def describe_channels(t: Translator, channels: Mapping[str, int]) -> str:
+def describe_channels(t: Translator, channels: dict[str, int]) -> str:
     """`Excel 5、Slack 1`: how a department's (or the round's) current answers came in."""
     return t.join(
         t("status.channel_count", channel=channel_label(channel), count=count)
         for channel, count in channels.items()
     )
+
+
+def _most_first(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def percent(done: int, total: int) -> float:
@@ -60,7 +63,7 @@ class DepartmentStatus:
     submitted: int
     overdue: int  # unanswered slots once the deadline has passed, else 0
     # Channel of each current answer → how many (most first): who answered how.
-    channels: dict[str, int] = field(default_factory=dict)
+    channels: dict[str, int]
 
     @property
     def pending(self) -> int:
@@ -92,7 +95,7 @@ class StatusSummary:
     grades: dict[str, int]
     departments: tuple[DepartmentStatus, ...]
     levels: tuple[LevelStatus, ...]
-    channels: dict[str, int] = field(default_factory=dict)  # the round's, most first
+    channels: dict[str, int]  # the round's, most first
 
     @property
     def percent(self) -> float:
@@ -253,7 +256,3 @@ def summarize(
         levels=levels,
         channels=_most_first(channels.get(None, {})),
     )
-
-
-def _most_first(counts: dict[str, int]) -> dict[str, int]:
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

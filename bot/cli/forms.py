@@ -209,8 +209,10 @@ def collect_cmd(
 def _line(t: Translator, outcome: FileOutcome) -> str:
     if outcome.refused:
         reasons = [t.render(p) for p in outcome.problems]
-        reason = reasons[0] if len(reasons) == 1 else "\n".join(["", *(f"  {r}" for r in reasons)])
-        return t("cli.round.collect.refused", file=outcome.name, reason=reason)
+        if len(reasons) == 1:
+            return t("cli.round.collect.refused", file=outcome.name, reason=reasons[0])
+        head = t("cli.round.collect.refused_cells", file=outcome.name, count=len(reasons))
+        return "\n".join([head, *(f"  {reason}" for reason in reasons)])
     if not outcome.written and not outcome.unchanged:
         return t("cli.round.collect.nothing_new", file=outcome.name, department=outcome.department)
     return t(

@@ -7,7 +7,7 @@ format of `seal`; `read` opens a returned file (and refuses what it cannot take)
 
 from handlers.reporting.inquiry.collect import CHANNEL, CollectResult, FileOutcome, collect_forms
 from handlers.reporting.inquiry.read import MAX_FORM_BYTES
-from handlers.reporting.inquiry.write import Form, write_forms
+from handlers.reporting.inquiry.write import Form, write_forms, zip_forms
 
 __all__ = [
     "CHANNEL",
@@ -17,4 +17,5 @@ __all__ = [
     "Form",
     "collect_forms",
     "write_forms",
+    "zip_forms",
 ]

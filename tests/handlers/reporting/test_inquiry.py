@@ -17,8 +17,8 @@ import msoffcrypto.format.ooxml
 import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
-from openpyxl.xml import DEFUSEDXML
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml import DEFUSEDXML
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

@@ -29,7 +29,7 @@ from handlers.reporting.inquiry.read import MAX_FORM_BYTES
 from handlers.reporting.inquiry.seal import SEAL_SHEET, Seal, SealBroken, SealedSlot, read_seal
 from handlers.reporting.reports import submit_answer
 from handlers.reporting.rounds import close_round
-from models import Assignment, AuditEntry, Report, ReportRevision, Round
+from models import Assignment, AuditEntry, Item, Report, ReportRevision, Round
 from tests.factories import build_goals_plan, open_test_round
 from tests.statements import counting
 
@@ -137,8 +137,6 @@ def _revisions(session: Session) -> int:
 
 
 def _current(session: Session, round_id: int) -> dict[tuple[int, int], tuple[str | None, str, str]]:
-    from models import Item
-
     rows = session.execute(
         select(Assignment.department_id, Item.number, Report.grade, Report.comment, Report.channel)
         .join(Assignment, Assignment.id == Report.assignment_id)

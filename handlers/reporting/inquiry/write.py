@@ -25,7 +25,7 @@ import io
 import re
 import zipfile
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 from xlsxwriter import Workbook
@@ -99,7 +99,7 @@ class _Row:
 
 @dataclass
 class _Page:
-    """What every form of a round shares: texts, columns and formats."""
+    """What every form of a round shares: its texts and columns."""
 
     t: Translator
     title: str
@@ -112,7 +112,6 @@ class _Page:
     previous: bool
     scale: GradeScale
     rnd: Round
-    formats: dict[str, Format] = field(default_factory=dict)
 
     @property
     def columns(self) -> int:
@@ -126,10 +125,9 @@ class _Page:
     def comment_column(self) -> int:
         return self.columns - 1
 
-    def span_capacity(self, first: int = 0) -> int:
-        """Half-width characters of a cell merged from column `first` to the last."""
-        caps = self.capacities[first:]
-        return sum(caps) + int((len(caps) - 1) * TEXT_INSET // HALF)
+    def span_capacity(self) -> int:
+        """Half-width characters per line of a cell merged across every column."""
+        return sum(self.capacities) + int((self.columns - 1) * TEXT_INSET // HALF)
 
 
 def write_forms(

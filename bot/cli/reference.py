@@ -23,7 +23,7 @@ from typing import Any
 
 WIDTH = 100
 ENVIRONMENT = {"HOKOKU_LANGUAGE": "en", "TERMINAL_WIDTH": str(WIDTH), "COLUMNS": str(WIDTH)}
-TARGET = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+TARGET = Path(__file__).resolve().parents[2] / "docs/cli.md"
 
 INTRO = """\
 # CLI reference

@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 
 from bot.cli.common import console, print_json, runtime
+from bot.cli.sessions import reading
 from bot.cli.texts import H
 from handlers.organization.audit import list_audit
 from models import utcnow
-from models.db import transaction
 
 
 def audit_cmd(
@@ -24,9 +24,9 @@ def audit_cmd(
 ) -> None:
     """The audit log, newest first (e.g. `--action invite_refused` shows refused invite guesses)."""
     rt = runtime(ctx)
-    with transaction(rt.reader) as session:
+    with reading(rt) as work:
         entries = list_audit(
-            session, since=utcnow() - timedelta(days=days), action=action, limit=limit
+            work.session, since=utcnow() - timedelta(days=days), action=action, limit=limit
         )
     zone = ZoneInfo(rt.settings.timezone)
     if as_json:

@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import console, fail, runtime, user_errors
+from bot.cli.common import console, fail, runtime
+from bot.cli.sessions import reading
 from bot.cli.texts import H
 from handlers.export.charts import KINDS, render_chart
 from handlers.plan.settings import parse_good_grades
-from handlers.reporting.rounds import VIEW, resolve_round
 
 
 def chart_cmd(
@@ -39,13 +39,10 @@ def chart_cmd(
     if kind not in KINDS:
         fail(f"--kind は {' / '.join(KINDS)} のどれかです（「{kind}」は使えません）。")
     rt = runtime(ctx)
-    with user_errors(), rt.factory() as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
+    with reading(rt, round_ref) as work:
         png = render_chart(
-            session,
-            round_id=rnd.id,
+            work.session,
+            round_id=work.round.id,
             kind=kind,
             today=rt.today(),
             good=list(parse_good_grades(good)) if good else None,

@@ -23,6 +23,7 @@ from bot.cli.common import (
     settings,
     user_errors,
 )
+from bot.cli.sessions import writing
 from bot.cli.texts import H
 from handlers.organization.database_copy import copy_database
 from models import utcnow
@@ -32,7 +33,6 @@ from models.db import (
     make_engine,
     masked_url,
     sqlite_path,
-    transaction,
     upgrade,
 )
 from models.transfer import backup_sqlite, table_counts
@@ -257,8 +257,8 @@ def prune_cmd(
     """Prune dedupe keys, expired conversation states and finished outbox rows of closed rounds (what `hokoku serve` does every hour; for cron set-ups)."""
     rt = runtime(ctx)
     retention = timedelta(days=days or rt.settings.retention_days)
-    with user_errors(), transaction(rt.factory) as session:
-        pruned = prune(session, now=utcnow(), retention=retention)
+    with writing(rt) as work:
+        pruned = prune(work.session, now=utcnow(), retention=retention)
     console.print(
         f"削除: 受信記録 {pruned.events} 件、会話状態 {pruned.states} 件、"
         f"招待コードの失敗記録 {pruned.invite_failures} 件、送信記録 {pruned.notifications} 件、"

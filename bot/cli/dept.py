@@ -14,6 +14,7 @@ from rich.text import Text
 
 from bot.cli.common import console, fail, print_json, runtime, user_errors
 from bot.cli.options import os_user
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from handlers.errors import InvalidInput
 from handlers.organization.departments import (
@@ -25,7 +26,6 @@ from handlers.organization.directory import find_department, resolve_plan
 from handlers.organization.identities import create_invite, link_identity, unlink_identity
 from handlers.organization.reorganize import merge_departments, rename_department
 from models import ROLE_MEMBER, ROLE_OFFICE
-from models.db import transaction
 
 app = typer.Typer(help=H("cli.dept.app"), no_args_is_help=True)
 
@@ -89,7 +89,8 @@ def list_cmd(
 ) -> None:
     """Departments with their items and chat links: 50音 by reading, else in plan order."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
+    with reading(rt) as work:
+        session = work.session
         plan_id = (
             resolve_plan(session, organization_id=rt.organization_id, ref=plan).id if plan else None
         )
@@ -165,7 +166,8 @@ def link_cmd(
     role = ROLE_OFFICE if office else ROLE_MEMBER
     with user_errors():
         pairs = _identities(slack_user, slack_channel, line_user, line_group, console_user)
-        with transaction(rt.factory) as session:
+        with writing(rt) as work:
+            session = work.session
             department = find_department(session, organization_id=rt.organization_id, name=dept)
             for spec, value in pairs:
                 identity = link_identity(
@@ -201,7 +203,8 @@ def unlink_cmd(
     actor = f"cli:{os_user()}"
     with user_errors():
         pairs = _identities(slack_user, slack_channel, line_user, line_group, console_user)
-        with transaction(rt.factory) as session:
+        with writing(rt) as work:
+            session = work.session
             department = (
                 find_department(session, organization_id=rt.organization_id, name=dept)
                 if dept
@@ -242,7 +245,8 @@ def invite_cmd(
     """A one-time code that links whoever sends `link CODE` (LINE, console, Slack) to DEPT."""
     rt = runtime(ctx)
     role = ROLE_OFFICE if office else ROLE_MEMBER
-    with user_errors(), transaction(rt.factory) as session:
+    with writing(rt) as work:
+        session = work.session
         department = find_department(session, organization_id=rt.organization_id, name=dept)
         invite = create_invite(session, department=department, role=role, ttl=timedelta(days=days))
         code = invite.code
@@ -277,7 +281,8 @@ def rename_cmd(
 ) -> None:
     """Rename a department; the old name still finds it (lookups, next year's plan table)."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
+    with writing(rt) as work:
+        session = work.session
         outcome = rename_department(
             session, organization_id=rt.organization_id, old=old, new=new, actor=f"cli:{os_user()}"
         )
@@ -302,7 +307,8 @@ def merge_cmd(
 ) -> None:
     """Merge department A into B: assignments, answers with their history and chat links move."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
+    with writing(rt) as work:
+        session = work.session
         outcome = merge_departments(
             session,
             organization_id=rt.organization_id,
@@ -351,7 +357,8 @@ def edit_cmd(
 ) -> None:
     """Set a department's reading (kana), used to list departments in 50音 order."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
+    with writing(rt) as work:
+        session = work.session
         department = find_department(session, organization_id=rt.organization_id, name=dept)
         edit_department(session, department=department, reading=reading, actor=f"cli:{os_user()}")
         name, stored = department.name, department.reading

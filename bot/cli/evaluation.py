@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, print_json, runtime, user_errors
+from bot.cli.common import console, print_json, runtime
 from bot.cli.options import os_user
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from handlers.committee.evaluations import (
     STORED,
@@ -21,8 +22,6 @@ from handlers.committee.evaluations import (
     set_evaluation,
 )
 from handlers.plan.nodes import hierarchy_path
-from handlers.reporting.rounds import VIEW, resolve_round
-from models.db import transaction
 
 app = typer.Typer(help=H("cli.evaluation.app"), no_args_is_help=True)
 
@@ -46,13 +45,10 @@ def set_cmd(
 ) -> None:
     """Record the committee's grade, comment and proposal for one 施策/課題."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
+    with writing(rt, round_ref) as work:
         outcome = set_evaluation(
-            session,
-            round_id=rnd.id,
+            work.session,
+            round_id=work.round.id,
             node=node,
             grade=grade,
             comment=comment,
@@ -97,11 +93,8 @@ def list_cmd(
 ) -> None:
     """Every 施策/課題 with the departments' grades and the committee's evaluation."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
-        sheet = evaluation_sheet(session, round_id=rnd.id)
+    with reading(rt, round_ref) as work:
+        sheet = evaluation_sheet(work.session, round_id=work.round.id)
     if as_json:
         print_json(
             {
@@ -151,12 +144,13 @@ def import_cmd(
 ) -> None:
     """Import the committee's table: hierarchy columns, 評価, 評価コメント, 提言."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
+    with writing(rt, round_ref) as work:
         result = import_evaluations(
-            session, round_id=rnd.id, path=file, evaluator=f"import:{os_user()}", sheet=sheet
+            work.session,
+            round_id=work.round.id,
+            path=file,
+            evaluator=f"import:{os_user()}",
+            sheet=sheet,
         )
     if as_json:
         print_json(

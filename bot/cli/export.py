@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import console, fail, runtime, user_errors
+from bot.cli.sessions import reading
 from bot.cli.summary import LangOption
 from bot.cli.texts import H
 from bot.export_pdf import convert_to_pdf
@@ -17,7 +18,7 @@ from handlers.export.document import export_document
 from handlers.export.table import check_label
 from handlers.export.table_csv import write_csv
 from handlers.export.table_xlsx import SHEET_TITLE, write_xlsx
-from handlers.reporting.rounds import VIEW, resolve_round, round_caption
+from handlers.reporting.rounds import round_caption
 
 FORMATS = (".xlsx", ".csv")
 
@@ -62,14 +63,12 @@ def export_cmd(
             "--label・--pdf・--lang は XLSX の出力にだけ使えます（例: -o 達成状況一覧.xlsx --pdf）。"
         )
     rt = runtime(ctx)
-    with user_errors(), rt.factory() as session:
+    with reading(rt, round_ref) as work:
         label = check_label(label)
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
+        rnd = work.round
         caption = round_caption(rnd)
         document = export_document(
-            session,
+            work.session,
             round_id=rnd.id,
             today=rt.today(),
             previous=previous,

@@ -10,8 +10,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, print_json, runtime, user_errors
+from bot.cli.common import console, print_json, runtime
 from bot.cli.options import os_user
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from handlers.committee.indicator_values import format_value
 from handlers.committee.indicators import (
@@ -22,8 +23,7 @@ from handlers.committee.indicators import (
 )
 from handlers.organization.directory import find_department, resolve_plan
 from handlers.reporting.reports import REVISED, STORED
-from handlers.reporting.rounds import ANSWER, VIEW, resolve_round
-from models.db import transaction
+from handlers.reporting.rounds import ANSWER
 
 app = typer.Typer(help=H("cli.indicator.app"), no_args_is_help=True)
 
@@ -45,9 +45,9 @@ def import_cmd(
 ) -> None:
     """Import the plan's indicator table; re-importing updates by number and keeps values."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
-        result = import_indicators(session, plan_id=target.id, path=file, sheet=sheet)
+    with writing(rt) as work:
+        target = resolve_plan(work.session, organization_id=rt.organization_id, ref=plan)
+        result = import_indicators(work.session, plan_id=target.id, path=file, sheet=sheet)
     if as_json:
         print_json(
             {
@@ -72,12 +72,9 @@ def list_cmd(
 ) -> None:
     """Indicators with this round's value, progress toward the target and on-track."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
-        rows = indicator_status(session, round_id=rnd.id)
-        round_id, year = rnd.id, rnd.fiscal_year
+    with reading(rt, round_ref) as work:
+        rows = indicator_status(work.session, round_id=work.round.id)
+        round_id, year = work.round.id, work.round.fiscal_year
     if as_json:
         print_json({"round": round_id, "indicators": [row.to_json() for row in rows]})
         return
@@ -132,18 +129,15 @@ def set_cmd(
 ) -> None:
     """Enter an indicator value for the round (as the office, or for its department)."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
-        )
+    with writing(rt, round_ref, purpose=ANSWER) as work:
         department_id = (
-            find_department(session, organization_id=rt.organization_id, name=dept).id
+            find_department(work.session, organization_id=rt.organization_id, name=dept).id
             if dept is not None
             else None
         )
         outcome = report_indicator_value(
-            session,
-            round_id=rnd.id,
+            work.session,
+            round_id=work.round.id,
             department_id=department_id,
             number=number,
             value=value,

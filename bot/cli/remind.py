@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from bot.cli.common import console, fail, print_json, runtime, user_errors
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from bot.messengers import build_messengers, calendar_from_settings
 from bot.platforms import configured_platforms, report_unconfigured
@@ -23,8 +24,7 @@ from handlers.errors import InvalidInput
 from handlers.fiscal import reiwa_label
 from handlers.i18n import translator
 from handlers.renderers import unconfigured_notice
-from handlers.reporting.rounds import ANSWER, VIEW, resolve_round
-from models.db import transaction
+from handlers.reporting.rounds import ANSWER
 from scheduler.calendar import BusinessCalendar, parse_send_time
 from scheduler.due import due_sends
 from scheduler.runner import (
@@ -113,14 +113,12 @@ def remind_cmd(
     round_id: int | None = None
     with user_errors():
         if round_ref is not None:
-            with transaction(rt.factory) as s:
-                round_id = resolve_round(
-                    s, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
-                ).id
+            with reading(rt, round_ref, purpose=ANSWER) as work:
+                round_id = work.round.id
         if dry_run:
-            with transaction(rt.factory) as s:
+            with reading(rt) as work:
                 due = due_sends(
-                    s,
+                    work.session,
                     now=now,
                     calendar=calendar,
                     organization_id=rt.organization_id,
@@ -227,10 +225,8 @@ def notify_cmd(
 ) -> None:
     """Send the round's request now (each target once; never twice with the scheduler's)."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as s:
-        round_id = resolve_round(
-            s, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
-        ).id
+    with reading(rt, round_ref, purpose=ANSWER) as work:
+        round_id = work.round.id
     result = notify_round_now(ctx, round_id, quiet=as_json)
     if as_json:
         print_json(
@@ -252,8 +248,8 @@ def schedule_cmd(
     """The round's planned sends: request, reminders, chases and digests, by date."""
     rt = runtime(ctx)
     calendar = _calendar(rt)
-    with user_errors(), transaction(rt.factory) as s:
-        rnd = resolve_round(s, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW)
+    with reading(rt, round_ref) as work:
+        rnd = work.round
         schedule = Schedule.from_json(rnd.schedule)
         sends = round_calendar(
             opens_on=rnd.opens_on, deadline=rnd.deadline, schedule=schedule, calendar=calendar
@@ -262,7 +258,7 @@ def schedule_cmd(
         last = max([deadline, *(p.day for p in sends)])
         closed = calendar.office_closed_days(rnd.opens_on, last)
         unreachable = unconfigured_links(
-            s,
+            work.session,
             configured=configured_platforms(rt.settings),
             organization_id=rt.organization_id,
             round_id=round_id,
@@ -368,8 +364,8 @@ def edit_schedule_cmd(
     ):
         if value is not None:
             changes[name] = value
-    with user_errors(), transaction(rt.factory) as s:
-        rnd = resolve_round(s, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW)
+    with writing(rt, round_ref) as work:
+        rnd = work.round
         current = Schedule() if reset else Schedule.from_json(rnd.schedule)
         try:
             schedule = current.updated(**changes)

@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, print_json, runtime, user_errors
+from bot.cli.common import console, print_json, runtime
 from bot.cli.options import os_user
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from handlers.errors import InvalidInput
 from handlers.i18n import translator
@@ -19,8 +20,7 @@ from handlers.organization.directory import find_department
 from handlers.renderers import render_confirmation
 from handlers.reporting.history import slot_history
 from handlers.reporting.reports import submit_answer
-from handlers.reporting.rounds import VIEW, resolve_round, round_caption
-from models.db import transaction
+from handlers.reporting.rounds import round_caption
 
 app = typer.Typer(help=H("cli.report.app"), no_args_is_help=True)
 
@@ -60,13 +60,11 @@ def set_cmd(
     """Store one answer for a department, as the office (channel "office"), also in a closed round (late entry); revisions are kept and every stored answer is audited."""
     rt = runtime(ctx)
     reporter = by or f"cli:{os_user()}"
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
-        department = find_department(session, organization_id=rt.organization_id, name=dept)
+    with writing(rt, round_ref) as work:
+        rnd = work.round
+        department = find_department(work.session, organization_id=rt.organization_id, name=dept)
         outcome = submit_answer(
-            session,
+            work.session,
             round_id=rnd.id,
             department_id=department.id,
             item_number=_item_number(item),
@@ -111,14 +109,15 @@ def history_cmd(
 ) -> None:
     """Every revision of one item × department answer, oldest first."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
-        department = find_department(session, organization_id=rt.organization_id, name=dept)
+    with reading(rt, round_ref) as work:
+        rnd = work.round
+        department = find_department(work.session, organization_id=rt.organization_id, name=dept)
         caption = round_caption(rnd)
         revisions = slot_history(
-            session, round_id=rnd.id, department_id=department.id, item_number=_item_number(item)
+            work.session,
+            round_id=rnd.id,
+            department_id=department.id,
+            item_number=_item_number(item),
         )
     zone = ZoneInfo(rt.settings.timezone)
     if as_json:

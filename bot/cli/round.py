@@ -12,6 +12,7 @@ from bot.cli import remind, results
 from bot.cli.common import console, fail, print_json, runtime, user_errors
 from bot.cli.options import os_user, parse_date
 from bot.cli.remind import notify_round_now
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from bot.messengers import calendar_from_settings
 from bot.runtime import Runtime
@@ -19,20 +20,17 @@ from handlers.fiscal import reported_fiscal_year
 from handlers.organization.directory import resolve_plan
 from handlers.reporting.rounds import (
     ANSWER,
-    VIEW,
     RoundInfo,
     close_round,
     edit_round,
     list_rounds,
     open_round,
     reopen_round,
-    resolve_round,
     round_info,
     state_label,
 )
 from handlers.reporting.status import summarize
 from handlers.scale import DEFAULT_SCALE, GradeScale
-from models.db import transaction
 from scheduler.calendar import BusinessCalendar
 from scheduler.replan import drop_unplanned_sends
 
@@ -99,10 +97,10 @@ def open_cmd(
         due = parse_date(deadline, option="--deadline", today=today)
         opens_on = parse_date(opens, option="--opens", today=today) if opens else today
         grade_scale = GradeScale.parse(scale) if scale else DEFAULT_SCALE
-        with transaction(rt.factory) as session:
-            target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
+        with writing(rt) as work:
+            target = resolve_plan(work.session, organization_id=rt.organization_id, ref=plan)
             info = open_round(
-                session,
+                work.session,
                 plan=target,
                 fiscal_year=year if year is not None else reported_fiscal_year(opens_on),
                 deadline=due,
@@ -128,10 +126,10 @@ def list_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every round of the organization with its progress."""
     rt = runtime(ctx)
     today = rt.today()
-    with transaction(rt.factory) as session:
+    with reading(rt) as work:
         rows = [
-            (info, summarize(session, round_id=info.id, today=today).submitted)
-            for info in list_rounds(session, organization_id=rt.organization_id)
+            (info, summarize(work.session, round_id=info.id, today=today).submitted)
+            for info in list_rounds(work.session, organization_id=rt.organization_id)
         ]
     if as_json:
         print_json([_round_json(info, submitted=done) for info, done in rows])
@@ -161,12 +159,9 @@ def show_cmd(
 ) -> None:
     """One round: plan, dates, grade scale and progress."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
-        info = round_info(session, rnd)
-        summary = summarize(session, round_id=rnd.id, today=rt.today())
+    with reading(rt, round_ref) as work:
+        info = round_info(work.session, work.round)
+        summary = summarize(work.session, round_id=info.id, today=rt.today())
     if as_json:
         print_json(_round_json(info, submitted=summary.submitted))
         return
@@ -186,11 +181,8 @@ def close_cmd(
 ) -> None:
     """Stop taking answers from departments (export and office entry still work). Idempotent."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
-        )
-        info = close_round(session, rnd=rnd, actor=f"cli:{os_user()}")
+    with writing(rt, round_ref, purpose=ANSWER) as work:
+        info = close_round(work.session, rnd=work.round, actor=f"cli:{os_user()}")
     if as_json:
         print_json(_round_json(info))
         return
@@ -222,13 +214,11 @@ def reopen_cmd(
     calendar = _calendar(rt)
     with user_errors():
         due = parse_date(deadline, option="--deadline") if deadline else None
-        with transaction(rt.factory) as session:
-            rnd = resolve_round(
-                session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-            )
+        with writing(rt, round_ref) as work:
+            rnd = work.round
             was_closed = rnd.is_closed
-            info = reopen_round(session, rnd=rnd, actor=f"cli:{os_user()}", deadline=due)
-            drop_unplanned_sends(session, rnd=rnd, calendar=calendar)
+            info = reopen_round(work.session, rnd=rnd, actor=f"cli:{os_user()}", deadline=due)
+            drop_unplanned_sends(work.session, rnd=rnd, calendar=calendar)
     if as_json:
         print_json(_round_json(info))
         return
@@ -254,13 +244,11 @@ def edit_cmd(
     calendar = _calendar(rt)
     with user_errors():
         due = parse_date(deadline, option="--deadline")
-        with transaction(rt.factory) as session:
-            rnd = resolve_round(
-                session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-            )
+        with writing(rt, round_ref) as work:
+            rnd = work.round
             before = rnd.deadline
-            info = edit_round(session, rnd=rnd, actor=f"cli:{os_user()}", deadline=due)
-            dropped = drop_unplanned_sends(session, rnd=rnd, calendar=calendar)
+            info = edit_round(work.session, rnd=rnd, actor=f"cli:{os_user()}", deadline=due)
+            dropped = drop_unplanned_sends(work.session, rnd=rnd, calendar=calendar)
     if as_json:
         print_json(
             {**_round_json(info), "previous_deadline": before.isoformat(), "dropped": dropped}

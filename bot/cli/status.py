@@ -10,8 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, fail, print_json, runtime, user_errors
+from bot.cli.common import console, fail, print_json, runtime
 from bot.cli.indicator import indicator_table
+from bot.cli.sessions import reading
 from bot.cli.summary import LangOption, SummaryOption, print_summary
 from bot.cli.texts import H
 from handlers import renderers
@@ -19,7 +20,6 @@ from handlers.committee.compare import TOTAL_NAME, Comparison, GradeTally, compa
 from handlers.committee.indicators import indicator_status
 from handlers.committee.summary_text import summary_text
 from handlers.organization.directory import find_department
-from handlers.reporting.rounds import VIEW, resolve_round
 from handlers.reporting.status import DepartmentStatus, StatusSummary, summarize
 from handlers.scale import GradeScale
 
@@ -150,10 +150,8 @@ def status_cmd(
         fail("--summary は計画全体のまとめです。--dept と一緒には使えません。")
     rt = runtime(ctx)
     today = rt.today()
-    with user_errors(), rt.factory() as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
+    with reading(rt, round_ref) as work:
+        session, rnd = work.session, work.round
         department_id = None
         if dept is not None:
             department_id = find_department(

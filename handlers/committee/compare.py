@@ -27,9 +27,9 @@ from handlers.fiscal import reiwa_label
 from handlers.organization.departments import named_departments
 from handlers.plan.nodes import top_ancestors
 from handlers.plan.settings import plan_settings
-from handlers.reporting.rounds import previous_join, previous_round
+from handlers.reporting.rounds import get_round, previous_join, previous_round
 from handlers.scale import GradeScale
-from models import Assignment, Item, Report, Round
+from models import Assignment, Item, Report
 
 GENERIC_UNIT = "件"
 TOTAL_NAME = "合計"
@@ -173,9 +173,7 @@ def compare_rounds(
     comparing with nothing. `per_department=False` leaves `departments` empty and skips
     reading their names (the chat's status shows the total and the goals only).
     """
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません（hokoku round list で確認できます）。")
+    rnd = get_round(session, round_id=round_id)
     plan = rnd.plan
     scale = GradeScale.from_json(rnd.scale)
     letters = good_grades(scale, good or plan_settings(plan).good_grades)

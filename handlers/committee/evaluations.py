@@ -22,6 +22,7 @@ from handlers.plan.nodes import NodeRef, PlanTree, hierarchy_path
 from handlers.plan.settings import PlanSettings, plan_settings
 from handlers.plan.table_import.reader import read_grid
 from handlers.reporting.reports import MAX_COMMENT
+from handlers.reporting.rounds import get_round
 from handlers.scale import GradeScale
 from models import Assignment, Evaluation, Item, Plan, Report, Round, utcnow
 
@@ -98,13 +99,6 @@ def _settings(plan: Plan) -> tuple[PlanSettings, int]:
     return settings, settings.evaluation_level - 1
 
 
-def _round(session: Session, round_id: int) -> Round:
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません（hokoku round list で確認できます）。")
-    return rnd
-
-
 def _check_text(text: str, what: str) -> str:
     text = text.strip()
     if len(text) > MAX_COMMENT:
@@ -167,7 +161,7 @@ def set_evaluation(
     `comment=None` / `proposal=None` keep what was stored. Closed rounds take evaluations:
     the committee meets after the departments have answered.
     """
-    rnd = _round(session, round_id)
+    rnd = get_round(session, round_id=round_id)
     settings, depth = _settings(rnd.plan)
     letter = settings.evaluation_scale.match(grade)
     if letter is None:
@@ -214,7 +208,7 @@ def import_evaluations(
 ) -> EvaluationImport:
     """Read the committee's table: hierarchy columns named like the plan's levels (blank =
     same as above), 評価, and optionally 評価コメント/意見 and 提言. All rows or none."""
-    rnd = _round(session, round_id)
+    rnd = get_round(session, round_id=round_id)
     settings, depth = _settings(rnd.plan)
     tree = PlanTree(session, plan_id=rnd.plan_id)
     grid = read_grid(path, sheet=sheet)
@@ -317,7 +311,7 @@ def import_evaluations(
 def evaluation_sheet(session: Session, *, round_id: int) -> EvaluationSheet:
     """Every node of the evaluation level in plan order, with the committee's evaluation and
     the departments' grades under it; `for_item` gives an item's node row."""
-    rnd = _round(session, round_id)
+    rnd = get_round(session, round_id=round_id)
     settings = plan_settings(rnd.plan)
     stored = {
         e.node_key: e

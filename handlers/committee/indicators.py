@@ -24,6 +24,7 @@ from handlers.organization.directory import find_department
 from handlers.plan.table_import.errors import column_letter
 from handlers.plan.table_import.reader import Grid, read_grid
 from handlers.reporting.reports import DUPLICATE, REVISED, STORED, UNCHANGED
+from handlers.reporting.rounds import get_round
 from models import (
     AuditEntry,
     Department,
@@ -31,7 +32,6 @@ from models import (
     IndicatorValue,
     IndicatorValueRevision,
     Plan,
-    Round,
     utcnow,
 )
 
@@ -348,9 +348,7 @@ def report_indicator_value(
     `audited`: the office entered it for the owning department from a chat (a proxy, like
     a proxy answer): each change is written to the audit log as `proxy_indicator`.
     """
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
+    rnd = get_round(session, round_id=round_id)
     indicator = find_indicator(session, plan_id=rnd.plan_id, number=number)
     department = session.get(Department, department_id) if department_id is not None else None
     if department_id is not None and department is None:
@@ -478,9 +476,7 @@ def indicator_status(
 ) -> tuple[IndicatorStatus, ...]:
     """Every indicator of the round's plan (or only those `department_id` reports) with this
     round's value, progress and on-track."""
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
+    rnd = get_round(session, round_id=round_id)
     query = (
         select(Indicator, IndicatorValue)
         .outerjoin(

@@ -20,13 +20,13 @@ from sqlalchemy import Select, and_, func, null, select
 from sqlalchemy.orm import Session, aliased
 
 from handlers.committee.evaluations import EvaluationSheet
-from handlers.errors import InvalidInput, NotFound
+from handlers.errors import InvalidInput
 from handlers.fiscal import era_marker, reiwa_label
 from handlers.plan.nodes import node_chains
 from handlers.reporting.handout import merge_comments
-from handlers.reporting.rounds import previous_join, previous_round
+from handlers.reporting.rounds import get_round, previous_join, previous_round
 from handlers.scale import GradeScale
-from models import Assignment, Department, Item, PlanNode, Report, Round
+from models import Assignment, Department, Item, PlanNode, Report
 
 DEPARTMENT_HEADER = "担当課"
 GRADE_HEADER = "達成度"
@@ -223,11 +223,7 @@ def build_table(
     .export_evaluations`), each row carries the committee's grade of the node its item sits
     under.
     """
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(
-            f"回 {round_id} が見つかりません（hokoku round list で一覧を確認できます）。"
-        )
+    rnd = get_round(session, round_id=round_id)
     plan = rnd.plan
     max_depth = session.scalar(
         select(PlanNode.depth).where(PlanNode.plan_id == plan.id).order_by(PlanNode.depth.desc())

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from handlers.errors import NotFound
 from handlers.reporting.reports import find_slot
-from models import ReportRevision, Round
+from handlers.reporting.rounds import get_round
+from models import ReportRevision
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,7 @@ def slot_history(
     session: Session, *, round_id: int, department_id: int, item_number: int
 ) -> list[RevisionView]:
     """Every answer ever stored for item × department in this round, oldest first."""
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
+    get_round(session, round_id=round_id)
     found = find_slot(
         session, round_id=round_id, department_id=department_id, item_number=item_number
     )

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, insert, literal, select
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import reiwa_label
@@ -119,6 +119,20 @@ def open_round(
     return round_info(session, rnd)
 
 
+def get_round(session: Session, *, round_id: int, organization_id: int | None = None) -> Round:
+    """The round `round_id` with its plan, or NotFound (`round.not_found`).
+
+    One lookup for everything that is handed a round id: the session's copy when it has one
+    (no statement), else one SELECT that brings the plan along. With `organization_id`, a
+    round of another organization is not found either (ids typed by a person); without it,
+    the id came from a round already found in the caller's organization.
+    """
+    rnd = session.get(Round, round_id, options=[joinedload(Round.plan)])
+    if rnd is None or (organization_id is not None and rnd.plan.organization_id != organization_id):
+        raise NotFound(msg("round.not_found", round=round_id))
+    return rnd
+
+
 def resolve_round(
     session: Session, *, organization_id: int, ref: str | int | None, purpose: str
 ) -> Round:
@@ -129,6 +143,11 @@ def resolve_round(
     """
     if purpose not in (ANSWER, VIEW):
         raise ValueError(f"unknown round purpose {purpose!r}")
+    if ref is not None and str(ref).strip():
+        text = fold(str(ref))
+        if not text.isdigit():
+            raise InvalidInput(msg("round.ref_not_number", ref=str(ref)[:20]))
+        return get_round(session, round_id=int(text), organization_id=organization_id)
     # The plan comes with the round (its title is shown, its predecessor finds last year).
     query = (
         select(Round)
@@ -136,14 +155,6 @@ def resolve_round(
         .options(contains_eager(Round.plan))
         .where(Plan.organization_id == organization_id)
     )
-    if ref is not None and str(ref).strip():
-        text = fold(str(ref))
-        if not text.isdigit():
-            raise InvalidInput(msg("round.ref_not_number", ref=str(ref)[:20]))
-        rnd = session.scalar(query.where(Round.id == int(text)))
-        if rnd is None:
-            raise NotFound(msg("round.not_found", round=str(ref)[:20]))
-        return rnd
     rnd = session.scalar(
         query.where(Round.closed_at.is_(None)).order_by(Round.created_at.desc(), Round.id.desc())
     )

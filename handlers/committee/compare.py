@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import reiwa_label
+from handlers.i18n import FiscalYear, msg
 from handlers.organization.departments import named_departments
 from handlers.plan.nodes import top_ancestors
 from handlers.plan.settings import plan_settings
@@ -82,6 +83,8 @@ class Comparison:
     plan_name: str
     previous_round_id: int | None
     previous_label: str | None
+    fiscal_year: int
+    previous_fiscal_year: int | None
     scale: GradeScale
     good: tuple[str, ...]  # the grades counted as good
     unit: str  # what is counted: the plan's item label (事業) or 件
@@ -112,9 +115,7 @@ def good_grades(scale: GradeScale, chosen: Sequence[str] | None = None) -> tuple
     for text in chosen:
         letter = scale.match(text)
         if letter is None:
-            raise InvalidInput(
-                f"よい評価「{text}」はこの回の評価基準（{scale.hint()}）にありません。"
-            )
+            raise InvalidInput(msg("compare.good_unknown", grade=text, grades=scale.hint()))
         letters.append(letter)
     return tuple(letters)
 
@@ -180,7 +181,7 @@ def compare_rounds(
     prev = previous_round(session, rnd=rnd)
     if prev is None and require_previous:
         raise NotFound(
-            f"{plan.name} には{reiwa_label(rnd.fiscal_year)}より前の回がないため、比較できません。"
+            msg("compare.no_earlier_round", plan=plan.name, year=FiscalYear(rnd.fiscal_year))
         )
     columns = [Assignment.department_id, Item.node_id, Report.grade]
     query = (
@@ -223,6 +224,8 @@ def compare_rounds(
         plan_name=plan.name,
         previous_round_id=prev.id if prev is not None else None,
         previous_label=reiwa_label(prev.fiscal_year) if prev is not None else None,
+        fiscal_year=rnd.fiscal_year,
+        previous_fiscal_year=prev.fiscal_year if prev is not None else None,
         scale=scale,
         good=letters,
         unit=plan.item_label if unit_is_item else GENERIC_UNIT,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.errors import NotFound
+from handlers.i18n import msg
 from handlers.reporting.reports import find_slot
 from handlers.reporting.rounds import get_round
 from models import ReportRevision
@@ -33,10 +34,7 @@ def slot_history(
         session, round_id=round_id, department_id=department_id, item_number=item_number
     )
     if found is None:
-        raise NotFound(
-            f"項目 {item_number} はこの回でその担当課の担当ではありません"
-            "（hokoku dept list で担当を確認できます）。"
-        )
+        raise NotFound(msg("history.not_assigned", item=item_number))
     rows = session.scalars(
         select(ReportRevision)
         .where(ReportRevision.report_id == found[0].id)

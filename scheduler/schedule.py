@@ -25,7 +25,6 @@ PURPOSE_ORDER = {PURPOSE_REQUEST: 0, PURPOSE_REMINDER: 1, PURPOSE_OVERDUE: 2, PU
 
 UNIT_BUSINESS = "business"
 UNIT_CALENDAR = "calendar"
-WEEKDAYS_JA = ("月", "火", "水", "木", "金", "土", "日")
 
 
 def family_of(purpose: str) -> str:

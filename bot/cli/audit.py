@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from bot.cli.common import console, print_json, runtime
+from bot.cli.common import console, print_json, runtime, words
 from bot.cli.sessions import reading
 from bot.cli.texts import H
 from handlers.organization.audit import list_audit
@@ -42,11 +42,12 @@ def audit_cmd(
             ]
         )
         return
+    t = words()
     if not entries:
-        console.print("該当する監査記録はありません。")
+        console.print(t("cli.audit.none"))
         return
-    table = Table("日時", "操作", "だれが", "内容")
+    table = Table(*(t(f"cli.audit.column.{c}") for c in ("at", "action", "actor", "detail")))
     for e in entries:
-        detail = "、".join(f"{k}={v}" for k, v in e.detail.items())
+        detail = t.join(f"{k}={v}" for k, v in e.detail.items())
         table.add_row(f"{e.at.astimezone(zone):%Y-%m-%d %H:%M}", e.action, e.actor, detail)
     console.print(table)

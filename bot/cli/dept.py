@@ -9,14 +9,16 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, fail, print_json, runtime, user_errors
+from bot.cli.common import console, fail, print_json, runtime, user_errors, words
 from bot.cli.options import os_user
 from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from handlers.errors import InvalidInput
+from handlers.i18n import msg
 from handlers.organization.departments import (
     department_overview,
     edit_department,
@@ -43,7 +45,9 @@ class IdentityOption:
     def check(self, value: str) -> str:
         value = value.strip()
         if not re.fullmatch(self.pattern, value):
-            raise InvalidInput(f"{self.option} に「{value}」は使えません（例: {self.example}）。")
+            raise InvalidInput(
+                msg("cli.dept.id_invalid", option=self.option, value=value, example=self.example)
+            )
         return value
 
 
@@ -74,10 +78,7 @@ def _identities(
     ]
     pairs = [(spec, spec.check(v)) for spec, values in given for v in values or ()]
     if not pairs:
-        fail(
-            "登録する相手を指定してください: --slack-user / --slack-channel / --line-user / "
-            "--line-group / --console-user（招待コードなら hokoku dept invite）。"
-        )
+        fail(words()("cli.dept.nobody"))
     return pairs
 
 
@@ -117,25 +118,25 @@ def list_cmd(
             ]
         )
         return
+    t = words()
     if not rows:
-        console.print(
-            "担当課はまだありません（hokoku plan import で計画を取り込むと登録されます）。"
-        )
+        console.print(t("cli.dept.none"), markup=False)
         return
-    table = Table(title="担当課")
-    table.add_column("担当課")
-    table.add_column("項目", justify="right")
-    table.add_column("チャットの登録")
+    table = Table(title=t("cli.dept.title"))
+    table.add_column(t("cli.dept.column.department"))
+    table.add_column(t("cli.dept.column.items"), justify="right")
+    table.add_column(t("cli.dept.column.links"))
+    office = t("cli.dept.office_mark")
     for d in rows:
         linked = "\n".join(
-            f"{i.platform}:{i.kind}:{i.external_id}{'（事務局）' if i.role == ROLE_OFFICE else ''}"
+            f"{i.platform}:{i.kind}:{i.external_id}{office if i.role == ROLE_OFFICE else ''}"
             for i in d.identities
         )
         name = Text(d.name)
         if d.reading:
-            name.append(f"（{d.reading}）", style="dim")
+            name.append(t("cli.dept.reading_mark", reading=d.reading), style="dim")
         if d.former_names:
-            name.append(f"\n旧: {'、'.join(d.former_names)}", style="dim")
+            name.append("\n" + t("cli.dept.former", names=tuple(d.former_names)), style="dim")
         table.add_row(name, str(d.items), Text(linked or "—"))
     console.print(table)
 
@@ -179,9 +180,21 @@ def link_cmd(
                     role=role,
                     actor=f"cli:{os_user()}",
                 )
-                role_text = "事務局" if identity.role == ROLE_OFFICE else "担当者"
+                t = words()
+                role_text = t(
+                    "cli.dept.role.office"
+                    if identity.role == ROLE_OFFICE
+                    else "cli.dept.role.member"
+                )
                 console.print(
-                    f"{spec.platform} {spec.kind} {value} → {department.name}（{role_text}）",
+                    t(
+                        "cli.dept.linked",
+                        platform=spec.platform,
+                        kind=spec.kind,
+                        id=value,
+                        department=department.name,
+                        role=role_text,
+                    ),
                     highlight=False,
                     soft_wrap=True,
                     markup=False,
@@ -223,11 +236,12 @@ def unlink_cmd(
                         external_id=value,
                         actor=actor,
                     )
-                where = department.name if department else "すべての担当課"
+                t = words()
+                where = department.name if department else t("cli.dept.everywhere")
                 message = (
-                    f"{spec.platform} {value} を{where}から外しました（{n}件）。"
+                    t.plural("cli.dept.unlinked", n, platform=spec.platform, id=value, where=where)
                     if n
-                    else f"{spec.platform} {value} は{where}に登録されていません。"
+                    else t("cli.dept.not_linked", platform=spec.platform, id=value, where=where)
                 )
                 console.print(message, highlight=False, markup=False)
 
@@ -261,12 +275,17 @@ def invite_cmd(
             }
         )
         return
-    role_text = "事務局" if office else "担当者"
+    t = words()
+    role_text = t("cli.dept.role.office" if office else "cli.dept.role.member")
+    details = t(
+        "cli.dept.invite_details",
+        department=department.name,
+        role=role_text,
+        expires=f"{expires:%Y-%m-%d %H:%M}",
+        code=code,
+    )
     console.print(
-        f"招待コード: [bold]{code}[/]（{department.name}・{role_text}、"
-        f"{expires:%Y-%m-%d %H:%M} まで有効、1回限り）\n"
-        f"使い方: LINE・コンソール（hokoku console）では「link {code}」、"
-        f"Slack では「/hokoku link {code}」と送ってください。",
+        f"{escape(t('cli.dept.invite_code'))} [bold]{escape(code)}[/]{escape(details)}",
         highlight=False,
         soft_wrap=True,
     )
@@ -290,8 +309,7 @@ def rename_cmd(
         print_json({"department": outcome.new_name, "former_name": outcome.old_name})
         return
     console.print(
-        f"担当課「{outcome.old_name}」を「{outcome.new_name}」に改名しました"
-        "（旧名でも引けます。回答・チャットの登録はそのまま）。",
+        words()("cli.dept.renamed", old=outcome.old_name, new=outcome.new_name),
         highlight=False,
         markup=False,
         soft_wrap=True,
@@ -328,18 +346,24 @@ def merge_cmd(
             }
         )
         return
+    t = words()
     lines = [
-        f"担当課「{outcome.source_name}」を「{outcome.target_name}」に統合しました: "
-        f"担当 {outcome.moved_assignments}件、チャットの登録 {outcome.moved_links}件を移しました。"
+        t(
+            "cli.dept.merged",
+            source=outcome.source_name,
+            target=outcome.target_name,
+            assignments=outcome.moved_assignments,
+            links=outcome.moved_links,
+        )
     ]
     if outcome.shared_items:
         lines.append(
-            f"両方が担当していた {outcome.shared_items}項目は1つの担当にまとめました"
-            + (
-                f"（両方が回答していた {outcome.combined_answers}件は新しい方の回答を現在の回答とし、"
-                "もう一方は hokoku report history で確認できます）。"
+            t(
+                "cli.dept.merged_shared_answers"
                 if outcome.combined_answers
-                else "。"
+                else "cli.dept.merged_shared",
+                items=outcome.shared_items,
+                answers=outcome.combined_answers,
             )
         )
     console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
@@ -365,10 +389,11 @@ def edit_cmd(
     if as_json:
         print_json({"department": name, "reading": stored})
         return
+    t = words()
     console.print(
-        f"{name} の読み: {stored}"
+        t("cli.dept.reading_set", department=name, reading=stored)
         if stored
-        else f"{name} の読みを消しました（計画の順に並びます）。",
+        else t("cli.dept.reading_cleared", department=name),
         highlight=False,
         markup=False,
     )

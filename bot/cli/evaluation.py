@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, print_json, runtime
+from bot.cli.common import console, print_json, runtime, words
 from bot.cli.options import os_user
 from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
@@ -66,12 +67,12 @@ def set_cmd(
             }
         )
         return
-    said = {STORED: "記録しました", UNCHANGED: "変更はありません"}.get(
-        outcome.status, "更新しました"
+    t = words()
+    said = {STORED: "cli.evaluation.stored", UNCHANGED: "cli.evaluation.unchanged"}.get(
+        outcome.status, "cli.evaluation.updated"
     )
-    console.print(
-        f"{outcome.node_label}: 評価 {outcome.grade}（{said}）", highlight=False, soft_wrap=True
-    )
+    line = t("cli.evaluation.said", node=outcome.node_label, grade=outcome.grade, said=t(said))
+    console.print(line, highlight=False, soft_wrap=True, markup=False)
 
 
 def _row_json(row: EvaluationRow) -> dict[str, object]:
@@ -107,24 +108,26 @@ def list_cmd(
             }
         )
         return
+    t = words()
     if sheet.level is None:
-        console.print(
-            f"計画「{sheet.plan_name}」で委員会が評価する階層が決まっていません。"
-            "hokoku plan edit PLAN --evaluation-level 施策 で設定してください。",
-            highlight=False,
-        )
+        none = t("cli.evaluation.no_level", plan=sheet.plan_name)
+        console.print(none, highlight=False, markup=False)
         return
-    table = Table(
-        title=f"{sheet.round_label} 委員会評価（{sheet.level_label}ごと、{sheet.plan_name}）",
-        title_justify="left",
+    title = t(
+        "cli.evaluation.title",
+        year=t.fiscal_year(sheet.fiscal_year),
+        level=sheet.level_label or "",
+        plan=sheet.plan_name,
     )
-    for header in (sheet.level_label or "", "達成度", "評価", "コメント", "提言"):
-        table.add_column(header)
+    table = Table(title=escape(title), title_justify="left")
+    table.add_column(sheet.level_label or "")
+    for column in ("grades", "evaluation", "comment", "proposal"):
+        table.add_column(t(f"cli.evaluation.column.{column}"))
     for row in [*sheet.rows, *sheet.orphans]:
         grades = " ".join(f"{k}{v}" for k, v in row.grades.items() if v)
         table.add_row(
             Text(row.display),
-            f"{grades}（{row.answered}/{row.slots}）",
+            t("cli.evaluation.grades_cell", grades=grades, answered=row.answered, slots=row.slots),
             row.grade or "—",
             Text(row.comment),
             Text(row.proposal),
@@ -157,8 +160,10 @@ def import_cmd(
             {"stored": result.stored, "updated": result.updated, "unchanged": result.unchanged}
         )
         return
-    console.print(
-        f"委員会評価を取り込みました: 新規 {result.stored}、更新 {result.updated}、"
-        f"変更なし {result.unchanged}",
-        highlight=False,
+    imported = words()(
+        "cli.evaluation.imported",
+        stored=result.stored,
+        updated=result.updated,
+        unchanged=result.unchanged,
     )
+    console.print(imported, highlight=False, markup=False)

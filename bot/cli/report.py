@@ -6,15 +6,16 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, print_json, runtime
+from bot.cli.common import console, print_json, runtime, words
 from bot.cli.options import os_user
 from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from handlers.errors import InvalidInput
-from handlers.i18n import translator
+from handlers.i18n import msg
 from handlers.normalize import fold
 from handlers.organization.directory import find_department
 from handlers.renderers import render_confirmation
@@ -37,9 +38,7 @@ ItemOption = Annotated[str, typer.Option("--item", "-i", help=H("cli.report.item
 def _item_number(text: str) -> int:
     value = fold(text).lstrip("#")
     if not value.isdigit():
-        raise InvalidInput(
-            f"--item には項目番号を数字で指定してください（「{text}」は番号ではありません）。"
-        )
+        raise InvalidInput(msg("cli.report.item_not_number", text=text))
     return int(value)
 
 
@@ -89,10 +88,11 @@ def set_cmd(
             }
         )
         return
-    late = "（締切後の代理入力として記録しました）" if closed else ""
+    t = words()
+    late = t("cli.report.late") if closed else ""
     console.print(
-        f"{outcome.department_name} {caption}{late}\n"
-        + "\n".join(render_confirmation(translator(rt.settings.language), [outcome])),
+        f"{outcome.department_name} {t.render(caption)}{late}\n"
+        + "\n".join(render_confirmation(t, [outcome])),
         highlight=False,
         soft_wrap=True,
         markup=False,
@@ -135,15 +135,19 @@ def history_cmd(
             ]
         )
         return
+    t = words()
     if not revisions:
-        console.print(
-            f"{department.name} の項目 {item} は{caption}でまだ回答がありません。",
-            highlight=False,
-        )
+        none = t("cli.report.no_history", department=department.name, item=item, caption=caption)
+        console.print(none, highlight=False, markup=False)
         return
-    table = Table(title=f"{department.name} 項目 {item} の回答履歴 {caption}")
-    for column in ("版", "達成度", "コメント", "入力者", "経路", f"日時 ({rt.settings.timezone})"):
-        table.add_column(column)
+    table = Table(
+        title=escape(
+            t("cli.report.history.title", department=department.name, item=item, caption=caption)
+        )
+    )
+    for column in ("revision", "grade", "comment", "reporter", "channel"):
+        table.add_column(t(f"cli.report.column.{column}"))
+    table.add_column(t("cli.report.column.at", timezone=rt.settings.timezone))
     for r in revisions:
         table.add_row(
             str(r.revision),

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import console, err_console, fail, print_json, runtime, user_errors
+from bot.cli.common import console, err_console, fail, print_json, runtime, words
 from bot.cli.options import os_user
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
-from handlers.i18n import Translator, msg, translator
+from handlers.i18n import Translator, msg
 from handlers.organization.directory import find_department
-from handlers.reporting.rounds import ANSWER, resolve_round, round_caption
-from models.db import transaction
+from handlers.reporting.rounds import ANSWER, round_caption
 
 if TYPE_CHECKING:
     from handlers.reporting.inquiry.collect import FileOutcome
@@ -50,11 +50,9 @@ def forms_cmd(
     from handlers.reporting.inquiry.write import write_forms
 
     rt = runtime(ctx)
-    t = translator(rt.settings.language)
-    with user_errors(), rt.factory() as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
-        )
+    t = words()
+    with reading(rt, round_ref, purpose=ANSWER) as work:
+        session, rnd = work.session, work.round
         wanted = (
             {find_department(session, organization_id=rt.organization_id, name=d).id for d in dept}
             if dept
@@ -65,7 +63,7 @@ def forms_cmd(
             round_id=rnd.id,
             department_ids=wanted,
             contact=rt.settings.office_contact,
-            language=rt.settings.language,
+            language=t.language,
         )
         caption, deadline = round_caption(rnd), rnd.deadline
     if not forms:
@@ -151,7 +149,7 @@ def collect_cmd(
     from handlers.reporting.inquiry.read import MAX_FORM_BYTES
 
     rt = runtime(ctx)
-    t = translator(rt.settings.language)
+    t = words()
     inputs: list[tuple[str, bytes]] = []
     unopened: list[FileOutcome] = []
     for path in _form_paths(files, t):
@@ -160,10 +158,8 @@ def collect_cmd(
         except OSError as exc:
             problem = msg("cli.round.collect.unreadable_file", error=exc.strerror or exc)
             unopened.append(FileOutcome(name=str(path), problems=(problem,)))
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
-        )
+    with writing(rt, round_ref, purpose=ANSWER) as work:
+        session, rnd = work.session, work.round
         department_id = (
             find_department(session, organization_id=rt.organization_id, name=dept).id
             if dept is not None

@@ -23,7 +23,7 @@ from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenie
 from handlers.i18n import FiscalYear, msg
 from handlers.normalize import clean_text
 from handlers.plan.nodes import node_chains
-from handlers.reporting.rounds import previous_join, previous_round
+from handlers.reporting.rounds import get_round, previous_join, previous_round
 from handlers.scale import GradeScale
 from models import (
     Assignment,
@@ -143,9 +143,7 @@ def find_slot(
 
 def answerable_round(session: Session, *, round_id: int, acting_as_office: bool = False) -> Round:
     """The round, if it still takes answers (the office may enter late answers when closed)."""
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(msg("round.not_found", round=round_id))
+    rnd = get_round(session, round_id=round_id)
     if rnd.is_closed and not acting_as_office:
         raise RoundClosed(msg("round.closed", year=FiscalYear(rnd.fiscal_year)))
     return rnd
@@ -491,9 +489,7 @@ def department_slots(
     `with_paths=False` skips the hierarchy (a text list needs none). A fixed number of
     queries, however many items and plan nodes.
     """
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(msg("round.not_found", round=round_id))
+    rnd = get_round(session, round_id=round_id)
     prev = previous_round(session, rnd=rnd)
     query: Select[*tuple[Any, ...]] = (
         select(Report, Item, Department)

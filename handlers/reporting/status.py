@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from handlers.errors import NotFound
 from handlers.fiscal import reiwa_label
 from handlers.i18n import Message, Translator, literal, msg
 from handlers.organization.departments import named_departments
 from handlers.plan.nodes import top_ancestors
+from handlers.reporting.rounds import get_round
 from handlers.scale import GradeScale
-from models import Assignment, Item, Report, Round
+from models import Assignment, Item, Report
 
 # Where answers come from (Report.channel), as people name it: chat (Slack, LINE, the
 # console), the web page, the e-mail link, the Excel form, the office's proxy entry, or last
@@ -135,14 +135,6 @@ class StatusSummary:
         }
 
 
-def _round(session: Session, round_id: int) -> Round:
-    """The round with its plan, in one statement."""
-    rnd = session.scalar(select(Round).options(joinedload(Round.plan)).where(Round.id == round_id))
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
-    return rnd
-
-
 def _slot_groups(
     session: Session, *, round_id: int, department_id: int | None
 ) -> list[tuple[int, int | None, str | None, str, int]]:
@@ -190,7 +182,7 @@ def summarize(
     the slots grouped by department × node × grade, the departments' names and the plan's
     nodes.
     """
-    rnd = _round(session, round_id)
+    rnd = get_round(session, round_id=round_id)
     past = today > rnd.deadline
     groups = _slot_groups(session, round_id=round_id, department_id=department_id)
     known = named_departments(

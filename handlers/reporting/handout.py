@@ -22,3 +22,14 @@ def merge_comments(comments: list[tuple[str, str]]) -> str:
     if len(given) == 1:
         return f"{BULLET}{given[0][1]}"
     return "\n".join(f"{BULLET}【{dept}】{text}" for dept, text in given)
+
+
+# The handout's column headings in both languages (`hokoku export`, `--lang en`): what the
+# results import recognises when a handout comes back as last year's results. The export
+# adds the year to each (`達成度（R7）`, `Grade (FY2025)`); `handlers.plan.table_import.headers`
+# reads it off again.
+DEPARTMENT_WORDS = ("担当課", "Department")
+GRADE_WORDS = ("達成度", "Grade")
+PREVIOUS_GRADE_WORDS = ("前年度達成度", "Previous grade")
+COMMENT_WORDS = ("取組計画と達成状況", "Plans and progress")
+EVALUATION_WORDS = ("委員会評価", "Committee evaluation")

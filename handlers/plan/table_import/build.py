@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from handlers.i18n import Message, msg
-from handlers.normalize import fold, fold_key
+from handlers.normalize import fold_key
 from handlers.plan.table_import.codes import CodedTitle, code_shape, plain_number, split_code
 from handlers.plan.table_import.columns import Column, ColumnReading, Layout, own_cells
 from handlers.plan.table_import.departments import (
@@ -194,7 +194,8 @@ class _RowReader:
 
 
 def _shown(grid: Grid, row: int) -> str:
-    text = " | ".join(fold(t) for t in own_cells(grid, row).values())
+    """The row's own cells as written (white space collapsed), joined with ` | `."""
+    text = " | ".join(" ".join(t.split()) for t in own_cells(grid, row).values())
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
 
@@ -250,23 +251,34 @@ class _Walker:
     # --- what a row is -----------------------------------------------------------------
 
     def repeated_header(self, row: int, own: dict[int, str]) -> bool:
-        """The header again (a second printed block pasted below the first)?"""
+        """The header again (a second printed block pasted below the first)?
+
+        Its cells must stand under the same header cells; header words under other
+        columns (a block pasted with its columns in another order) are refused."""
         for line in self.header_lines:
             cells = self.header_cells[line]
-            same = sum(
-                1
+            matched = {
+                col
                 for col, text in own.items()
                 if fold_key(text) in {fold_key(cells.get(col, "")), self.headers.get(col, "")}
-            )
-            if same and same * 2 >= len(own) and (same >= 2 or len(own) == 1):
+            }
+            misplaced = [
+                text for col, text in own.items() if col not in matched and is_header_word(text)
+            ]
+            if (
+                matched
+                and not misplaced
+                and len(matched) * 2 >= len(own)
+                and (len(matched) >= 2 or len(own) == 1)
+            ):
                 return True
-        if len(own) >= 2 and all(is_header_word(text) for text in own.values()):
-            shown = " | ".join(fold(t) for t in own.values())
+        words = [text for text in own.values() if is_header_word(text)]
+        if len(words) >= 2 and len(words) * 2 >= len(own):
             raise self.error(
                 msg(
                     "plan_import.rows.other_header",
                     header=self.layout.header_row + 1,
-                    cells=shown,
+                    cells=_shown(self.grid, row),
                 ),
                 row,
             )

@@ -88,6 +88,8 @@ class ColumnReading:
 
 @dataclass
 class Layout:
+    """Where the header is and which column plays which role (plus `readings`: why)."""
+
     header_row: int  # 0-based index into Grid.rows: the header's last line
     item: Column
     departments: list[Column]
@@ -97,6 +99,7 @@ class Layout:
     ignored: list[Column] = field(default_factory=list)
     header_first: int | None = None  # the header's first line when it takes two; else None
     readings: list[ColumnReading] = field(default_factory=list)
+    all_columns: list[Column] = field(default_factory=list)  # every column of the header
 
     @property
     def header_rows(self) -> tuple[int, ...]:
@@ -197,8 +200,9 @@ def _headers(grid: Grid, first: int, last: int) -> list[Column]:
     return _combined(grid, first, last)
 
 
-def _by_spec(columns: list[Column], spec: str, *, file: str, row: int, option: str) -> Column:
-    """A column named by header text, by letter (`C`) or by 1-based number (`3`)."""
+def column_by_spec(columns: list[Column], spec: str, *, file: str, row: int, option: str) -> Column:
+    """A column named by header text (exactly, else by its word without a year label), by
+    letter (`C`) or by 1-based number (`3`); `row` is the 0-based header row, for errors."""
     key = fold_key(spec)
     for col in columns:
         if fold_key(col.header) == key:
@@ -256,7 +260,7 @@ def _find_header(grid: Grid, overrides: ColumnOverrides, file: str) -> tuple[int
                 return (
                     first,
                     last,
-                    _by_spec(
+                    column_by_spec(
                         _headers(grid, first, last),
                         overrides.item,
                         file=file,
@@ -279,8 +283,14 @@ def _find_header(grid: Grid, overrides: ColumnOverrides, file: str) -> tuple[int
     )
 
 
+# 担当課評価, 所管課の取組状況: a department's grade or comment, not the department.
+_NOT_DEPARTMENT_ENDINGS = ("評価", "達成度", "コメント", "状況", "実績", "内容", "意見")
+
+
 def _is_department_header(header: str) -> bool:
     key = header_key(header)
+    if key.endswith(_NOT_DEPARTMENT_ENDINGS):
+        return False
     return key in DEPARTMENT_HEADERS or any(frag in key for frag in DEPARTMENT_FRAGMENTS)
 
 
@@ -319,7 +329,7 @@ def detect_layout(grid: Grid, overrides: ColumnOverrides, *, file: str) -> Layou
         return msg("plan_import.reason.header", header=col.header)
 
     def spec(value: str, option: str) -> Column:
-        return _by_spec(columns, value, file=file, row=header_row, option=option)
+        return column_by_spec(columns, value, file=file, row=header_row, option=option)
 
     read(item, ROLE_ITEM, because("--item-column" if overrides.item else None, item))
     if overrides.departments:
@@ -347,6 +357,26 @@ def detect_layout(grid: Grid, overrides: ColumnOverrides, *, file: str) -> Layou
             because("--department-column" if overrides.departments else None, col),
         )
     taken = {item.index, *(d.index for d in departments)}
+    if not overrides.departments:
+        # 担当課 merged over several columns, saved as CSV: the header is written once, the
+        # columns to its right have a blank header but hold departments too.
+        for col in list(departments):
+            right = col.index + 1
+            while (
+                right < len(columns)
+                and right not in taken
+                and not columns[right].header
+                and any(grid.cell(r, right) for r in range(header_row + 1, len(grid.rows)))
+            ):
+                departments.append(columns[right])
+                taken.add(right)
+                read(
+                    columns[right],
+                    ROLE_DEPARTMENT,
+                    msg("plan_import.reason.merged_department", header=col.header),
+                )
+                right += 1
+        departments.sort(key=lambda c: c.index)
 
     description: Column | None = None
     if overrides.description is not None:
@@ -421,4 +451,5 @@ def detect_layout(grid: Grid, overrides: ColumnOverrides, *, file: str) -> Layou
         ignored=ignored,
         header_first=header_first if header_first != header_row else None,
         readings=[readings[i] for i in sorted(readings)],
+        all_columns=columns,
     )

@@ -82,9 +82,8 @@ def reading_lines(
 
 
 def warning_lines(t: Translator, warnings: Sequence[Message]) -> list[str]:
-    if not warnings:
-        return []
-    return [t("plan_import.reading.warnings"), *(INDENT + t.render(w) for w in warnings)]
+    """`注意: …`, one line per warning."""
+    return [t("plan_import.reading.warning", text=t.render(w)) for w in warnings]
 
 
 def _item_line(t: Translator, item: PreviewItem, depth: int) -> str:

@@ -319,3 +319,24 @@ def test_no_grade_column_names_the_option(
         _import(session, b, path, 2023)
     assert "--grade-column で列を指定できます" in caught.value.message
     assert "E:委員会評価、F:備考" in caught.value.message
+
+
+def test_a_printed_layout_reads_back_headings_pasted_header_and_notes(
+    session: Session, samples_dir: Path, tmp_path: Path
+) -> None:
+    """Office practice: last year's 達成状況一覧 as printed: 基本目標 above the table, each
+    施策 on a line of its own, the second page pasted with its header, the legend under it."""
+    _, b = _plans(session, samples_dir)
+    rows = _read(samples_dir / SAMPLE)
+    table: list[list[str]] = [["基本目標 I 男女共同参画の意識づくり"], rows[0][2:]]
+    for index, row in enumerate(rows[1:], start=1):
+        if index == 11:
+            table.append(rows[0][2:])  # page 2
+        if row[1]:
+            table.append([f"施策{row[1]}"])
+        table.append(row[2:])
+    table += [["※達成度 A：計画以上 B：計画どおり C：計画を下回る D：未実施"]]
+    result = _import(session, b, _write(tmp_path / "printed.csv", table), 2023)
+    assert (result.answered, result.comments) == (18, 7)
+    exported = csv_rows(build_table(session, round_id=result.round_id))
+    assert [row[4] for row in exported[1:]] == [row[4] for row in rows[1:]]

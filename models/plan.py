@@ -109,7 +109,7 @@ def join_code(code: str, priority: bool, title: str, spaced: bool | None, *, nod
     if not head or not title:
         return head or title
     if spaced is None:
-        spaced = not (_circled(code[-1:]) or (not node and head[-1] in ")）"))
+        spaced = not (_circled(head[-1]) or (not node and head[-1] in ")）"))
     return f"{head}{' ' if spaced else ''}{title}"
 
 

@@ -103,3 +103,7 @@ def test_code_and_title_joined_as_written(
     code: str, title: str, spaced: bool | None, node: bool, shown: str
 ) -> None:
     assert join_code(code, False, title, spaced, node=node) == shown
+
+
+def test_a_starred_code_stored_before_keeps_its_space() -> None:
+    assert join_code("①", True, "学校教育", None, node=False) == "①★ 学校教育"

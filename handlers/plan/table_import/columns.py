@@ -147,7 +147,7 @@ def _is_continuation(grid: Grid, top: int, below: int) -> bool:
     if not all(is_header_word(text) for text in own.values()):
         return False
     top_own = own_cells(grid, top)
-    adds = any(col not in top_own or grid.cell(top, col + 1) == "" for col in own)
+    adds = any(col not in top_own for col in own)  # a name under a blank or a merged group
     return len(own) >= 2 or adds or _spans_rows(grid, top, below)
 
 

@@ -284,7 +284,7 @@ def test_two_line_header_with_merged_cells_reads_as_one(
         "C 事業コード code 見出し「事業コード」",
         "D 事業名 item 見出し「事業名」",
         "E 担当課 department 見出し「担当課」",
-        "F 備考 ignored 取り込まない列",
+        "F 備考 ignored 取組項目・担当課・内容のどの見出しでもない",
     ]
     assert result.numbering == "source"
     assert skipped(result) == [(1, "title", "第3次男女共同参画推進計画 実施計画")]

@@ -80,3 +80,13 @@ def header_words(key: str) -> tuple[str, ...]:
     """One header (`department`, `grade`, `previous_grade`, `comment`, `evaluation`) in
     every language, Japanese first: what a handout read back may call that column."""
     return tuple(dict.fromkeys(translator(language)(HEADER_IDS[key]) for language in LANGUAGES))
+
+
+# What the results import recognises when a handout comes back as last year's results: each
+# column's header in every language (the export adds the year: `達成度（R7）`, `Grade
+# (FY2025)`; `handlers.plan.table_import.headers` reads it off again).
+DEPARTMENT_WORDS = header_words("department")
+GRADE_WORDS = header_words("grade")
+PREVIOUS_GRADE_WORDS = header_words("previous_grade")
+COMMENT_WORDS = header_words("comment")
+EVALUATION_WORDS = header_words("evaluation")

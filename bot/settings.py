@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         default="https://api.line.me", validation_alias=AliasChoices("LINE_API_URL")
     )
 
+    # Who the departments ask about the report and send their forms back to, printed on
+    # top of every 照会様式 (`hokoku round forms`): "男女共同参画室 内線1234 danjo@…".
+    office_contact: str = Field(
+        default="", max_length=300, validation_alias=AliasChoices("HOKOKU_OFFICE_CONTACT")
+    )
+
     # Scheduler: local send time, the year-end closure (`none` = none), the office's own
     # closed days (MM-DD yearly, YYYY-MM-DD once), tick interval.
     send_time: str = Field(default="09:30", validation_alias=AliasChoices("HOKOKU_SEND_TIME"))

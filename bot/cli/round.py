@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli import remind, results
+from bot.cli import forms, remind, results
 from bot.cli.common import console, print_json, runtime, user_errors, words
 from bot.cli.options import os_user, parse_date
 from bot.cli.remind import business_calendar, notify_round_now
@@ -281,3 +281,6 @@ app.command("notify", help=H("cli.remind.notify"))(remind.notify_cmd)
 app.command("schedule", help=H("cli.remind.schedule"))(remind.schedule_cmd)
 app.command("edit-schedule", help=H("cli.remind.edit_schedule"))(remind.edit_schedule_cmd)
 app.command("import-results", help=H("cli.results.import_results"))(results.import_results_cmd)
+# The Excel 照会様式 out to the departments and back (bot/cli/forms.py).
+app.command("forms", help=H("cli.round.forms"))(forms.forms_cmd)
+app.command("collect", help=H("cli.round.collect"))(forms.collect_cmd)

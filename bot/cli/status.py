@@ -22,7 +22,12 @@ from handlers.committee.summary_text import summary_text
 from handlers.i18n import Translator
 from handlers.organization.directory import find_department
 from handlers.reporting.rounds import state_label
-from handlers.reporting.status import DepartmentStatus, StatusSummary, summarize
+from handlers.reporting.status import (
+    DepartmentStatus,
+    StatusSummary,
+    describe_channels,
+    summarize,
+)
 from handlers.scale import GradeScale
 
 BAR_WIDTH = 20
@@ -81,6 +86,12 @@ def render(
         + f" {bar(summary.submitted, summary.total)}",
         highlight=False,
     )
+    if summary.channels:
+        console.print(
+            t("status.channels_line", channels=describe_channels(t, summary.channels)),
+            highlight=False,
+            markup=False,
+        )
 
     grades = Table(title=t("cli.status.grades.title"), title_justify="left")
     grades.add_column(t("cli.status.column.grade"))
@@ -97,6 +108,7 @@ def render(
     departments.add_column(t("cli.status.column.answered"), justify="right")
     departments.add_column(t("cli.status.column.progress"))
     departments.add_column(t("cli.status.unanswered"), justify="right")
+    departments.add_column(t("status.channels"))
     for dept in _department_order(summary):
         style = "red" if dept.overdue else ""
         departments.add_row(
@@ -104,6 +116,7 @@ def render(
             f"{dept.submitted}/{dept.total}",
             bar(dept.submitted, dept.total),
             Text(str(dept.pending), style=style),
+            Text(describe_channels(t, dept.channels)),
         )
     console.print(departments)
 

@@ -1,5 +1,5 @@
 """The committee's sheets after the 達成状況一覧: まとめ (summary sentences, grades per goal,
-completion per department, last year beside this year, with native charts over those
+completion per department and how its answers came in, last year beside this year, with native charts over those
 tables), 指標 (each indicator against its baseline and target) and 委員会評価 (the committee's
 grade, comment and 提言 per node of the evaluation level). Pure: lines of cells laid out by
 `handlers.export.sheet_flow`; `handlers.export.sheets_xlsx` writes them.
@@ -26,9 +26,10 @@ from handlers.export.sheet_flow import (
     paginate,
     section_heading,
 )
-from handlers.export.typesetting import MIN_CAP, PRINT_HEIGHT, TITLE_SIZE
 from handlers.i18n import Listed, Translator, translator
 from handlers.reporting.handout import handout_words
+from handlers.reporting.status import describe_channels
+from handlers.typesetting import MIN_CAP, PRINT_HEIGHT, TITLE_SIZE
 
 LABEL_CAP = 40  # half-width characters of a goal or department name before it wraps
 NODE_CAP = 28
@@ -163,8 +164,18 @@ def summary_layout(sheets: CommitteeSheets) -> SheetLayout:
     # Completion per department, then its chart.
     caption = t("handout.summary.departments")
     lines += [_space(), _text(caption, columns, "caption", keep=True)]
+    # Who answered how (Slack, Excel, proxy …), across the columns that are left.
+    how = columns - len(department_header)
     header_at = len(lines)
-    lines.append(_header(department_header))
+    lines.append(
+        Line(
+            cells=(
+                *_header(department_header).cells,
+                Cell(t("status.channels"), "header", span=how),
+            ),
+            keep_with_next=True,
+        )
+    )
     first = len(lines)
     for dept in departments:
         lines.append(
@@ -175,6 +186,7 @@ def summary_layout(sheets: CommitteeSheets) -> SheetLayout:
                     _n(dept.pending),
                     _n(dept.total),
                     Cell(f"{percent(dept.submitted, dept.total)}%", "number"),
+                    Cell(describe_channels(t, dept.channels), span=how),
                 )
             )
         )
@@ -188,6 +200,7 @@ def summary_layout(sheets: CommitteeSheets) -> SheetLayout:
                 _n(status.total - status.submitted, "total_number"),
                 _n(status.total, "total_number"),
                 Cell(f"{percent(status.submitted, status.total)}%", "total_number"),
+                Cell(describe_channels(t, status.channels), "total", span=how),
             )
         )
     )

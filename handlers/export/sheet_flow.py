@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from handlers.export.typesetting import (
+from handlers.typesetting import (
     BODY_SIZE,
     MAX_ROW_HEIGHT,
     MIN_CAP,

@@ -25,23 +25,24 @@ from xlsxwriter.format import Format
 
 from handlers.export.committee_sheets import committee_layouts
 from handlers.export.document import CommitteeSheets
-from handlers.export.sheets_xlsx import SheetFormats, print_setup, write_sheet
+from handlers.export.sheets_xlsx import SheetFormats, write_sheet
 from handlers.export.table import ExportTable, neutralize
 from handlers.export.table_layout import HandoutLayout, layout, plan_capacities
-from handlers.export.typesetting import (
-    BASE_FONT_SIZE,
+from handlers.i18n import Translator, translator
+from handlers.scale import Grade
+from handlers.typesetting import (
     BODY_SIZE,
+    BOOK_OPTIONS,
     CELL_PAD,
-    FONT_NAME,
+    FONT,
     TEXT_INSET,
     TITLE_SIZE,
     column_points,
     pixels,
+    print_setup,
     text_height,
     wrapped_lines,
 )
-from handlers.i18n import Translator, translator
-from handlers.scale import Grade
 
 HEADER_FILL = "#D9E1F2"
 UNANSWERED_FILL = "#FFF2CC"
@@ -49,11 +50,6 @@ BORDER_COLOR = "#808080"
 LABEL_SIZE = 12.0
 SPACER = 6.0  # points between the legend and the table
 HEADER_AIR = 3.0  # bold header text gets a little more room than body text
-A4 = 9  # XlsxWriter's paper code
-DEFAULT_ROW_PIXELS = 23
-# Fixed-pitch Shift_JIS font: what Excel falls back to (MS ゴシック) when BIZ UD is missing
-# keeps the same 1 em / 0.5 em widths, so the computed layout still holds.
-FONT = {"font_name": FONT_NAME, "font_charset": 128, "font_family": 3}
 
 
 def _grade(t: Translator, grade: Grade) -> str:
@@ -129,17 +125,7 @@ def write_xlsx(
         header_air=HEADER_AIR,
     )
 
-    book = Workbook(
-        str(path),
-        {
-            "default_format_properties": {"font_name": FONT_NAME, "font_size": BASE_FONT_SIZE},
-            # Not a height any row gets: XlsxWriter then writes every row's height as custom,
-            # and LibreOffice keeps it instead of re-fitting the row.
-            "default_row_height": DEFAULT_ROW_PIXELS,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
+    book = Workbook(str(path), BOOK_OPTIONS)
     formats = _formats(book)
     ws = book.add_worksheet(table.words.document)
     for column, capacity in enumerate(capacities):

@@ -467,11 +467,18 @@ def node_paths(session: Session, *, plan_id: int) -> dict[int, tuple[str, ...]]:
     return {node_id: tuple(node.display for node in chain) for node_id, chain in chains.items()}
 
 
+def round_slots(session: Session, *, round_id: int) -> list[SlotView]:
+    """Every department's slots of the round (plan order, departments mixed), as
+    `department_slots` gives one department's (`department_id=None`): what the inquiry
+    forms of all departments are written from, in the same fixed number of queries."""
+    return department_slots(session, round_id=round_id, department_id=None)
+
+
 def department_slots(
     session: Session,
     *,
     round_id: int,
-    department_id: int,
+    department_id: int | None,
     pending_only: bool = False,
     item_number: int | None = None,
     with_paths: bool = True,
@@ -489,9 +496,11 @@ def department_slots(
         .join(Assignment, Assignment.id == Report.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
         .join(Department, Department.id == Assignment.department_id)
-        .where(Report.round_id == round_id, Assignment.department_id == department_id)
+        .where(Report.round_id == round_id)
         .order_by(Item.position, Report.id)
     )
+    if department_id is not None:
+        query = query.where(Assignment.department_id == department_id)
     if prev is not None:  # last year's answer: the same item, or the one it continues
         before = previous_join(rnd, prev)
         query = before.apply(query.add_columns(before.report.grade, before.report.comment))

@@ -43,8 +43,15 @@ INDICATORS = """番号,指標,単位,基準年度,基準値,目標年度,目標�
 """
 
 
+CHANNELS = {"女性センター": "excel", "秘書広報課": "slack", "職員課": "office"}
+
+
 def _answer(
-    session: Session, plan: Plan, round_id: int, answers: list[tuple[str, int, str]]
+    session: Session,
+    plan: Plan,
+    round_id: int,
+    answers: list[tuple[str, int, str]],
+    channels: dict[str, str] | None = None,
 ) -> None:
     for dept, number, grade in answers:
         submit_answer(
@@ -57,7 +64,7 @@ def _answer(
             grade=grade,
             comment=f"{dept}の取組",
             reporter="t",
-            channel="test",
+            channel=(channels or {}).get(dept, "test"),
         )
 
 
@@ -101,6 +108,7 @@ def committee_round(session: Session, tmp_path: Path) -> tuple[Plan, int]:
             ("女性センター", 2, "B"),
             ("職員課", 3, "A"),
         ],
+        CHANNELS,
     )
     table = tmp_path / "指標.csv"
     table.write_text(INDICATORS, encoding="utf-8")
@@ -228,12 +236,12 @@ def test_the_summary_sheet_tables_sentences_and_charts(
     assert rows[9] == ["合計", 1, 3, 0, 0, 1, 5, "4（80%）"]
     assert rows[10:17] == [
         ["担当課別の回答状況"],
-        ["担当課", "回答", "未回答", "計", "回答率"],
-        ["女性センター", 2, 0, 2, "100%"],
-        ["秘書広報課", 1, 0, 1, "100%"],
-        ["職員課", 1, 0, 1, "100%"],
+        ["担当課", "回答", "未回答", "計", "回答率", "回答方法"],
+        ["女性センター", 2, 0, 2, "100%", "Excel 2"],
+        ["秘書広報課", 1, 0, 1, "100%", "Slack 1"],
+        ["職員課", 1, 0, 1, "100%", "代理入力 1"],
         ["福祉課", 0, 1, 1, "0%"],
-        ["合計", 4, 1, 5, "80%"],
+        ["合計", 4, 1, 5, "80%", "Excel 2、代理入力 1、Slack 1"],
     ]
     assert rows[17:] == [
         ["前年度との比較（令和4年度→令和5年度、同じ報告枠）"],

@@ -16,7 +16,8 @@ from handlers.export.sheet_flow import (
     section_heading,
     span_capacity,
 )
-from handlers.export.typesetting import (
+from handlers.i18n import translator
+from handlers.typesetting import (
     BODY_SIZE,
     MIN_CAP,
     PRINT_HEIGHT,
@@ -24,7 +25,6 @@ from handlers.export.typesetting import (
     column_points,
     wrapped_lines,
 )
-from handlers.i18n import translator
 
 
 def _pages(layout: SheetLayout) -> list[list[int]]:

@@ -15,12 +15,12 @@ from handlers.export.table import ExportTable, build_table, neutralize
 from handlers.export.table_csv import write_csv
 from handlers.export.table_layout import Page
 from handlers.export.table_xlsx import write_xlsx
-from handlers.export.typesetting import display_width, wrapped_lines
 from handlers.organization.directory import find_department, get_or_create_department
 from handlers.plan.lineage import continue_plan
 from handlers.reporting.handout import merge_comments
 from handlers.reporting.reports import submit_answer
 from handlers.scale import GradeScale
+from handlers.typesetting import display_width, wrapped_lines
 from models import Assignment, Item, Plan, PlanNode
 from tests.factories import build_plan, open_test_round
 

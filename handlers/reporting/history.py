@@ -15,13 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.errors import NotFound
+from handlers.i18n import msg
 from handlers.organization.people import known_names
 from handlers.reporting.reports import find_slot
-from models import ANSWERED, Department, ReportRevision, Round
+from handlers.reporting.rounds import get_round
+from models import ANSWERED, Department, ReportRevision
 
 # Channels whose `reporter` is already a person's own words (`hokoku report set --by`, the
 # console's user), not a platform's id.
-_NAMED_CHANNELS = frozenset({"office", "console", "import", "web", "mail"})
+_NAMED_CHANNELS = frozenset({"office", "console", "import", "web", "mail", "excel"})
 
 
 @dataclass(frozen=True)
@@ -43,17 +45,12 @@ def slot_history(
     session: Session, *, round_id: int, department_id: int, item_number: int
 ) -> list[RevisionView]:
     """Every answer ever stored for item × department in this round, oldest first."""
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
+    get_round(session, round_id=round_id)
     found = find_slot(
         session, round_id=round_id, department_id=department_id, item_number=item_number
     )
     if found is None:
-        raise NotFound(
-            f"項目 {item_number} はこの回でその担当課の担当ではありません"
-            "（hokoku dept list で担当を確認できます）。"
-        )
+        raise NotFound(msg("history.not_assigned", item=item_number))
     rows = list(
         session.scalars(
             select(ReportRevision)

@@ -150,10 +150,10 @@ def without_spans(text: str, spans: Sequence[Span]) -> str:
         if start >= len(text):
             continue
         before, after = text[:start], text[end:]
-        if before[-1:] in (" ", "\u3000") and after[:1] in (" ", "\u3000"):
+        if before[-1:].isspace() and after[:1].isspace():
             after = after[1:]
         text = before + after
-    return text.strip(" \u3000")
+    return text.strip()
 
 
 @dataclass(frozen=True)

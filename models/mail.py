@@ -5,8 +5,8 @@ An address is linked like a chat user (a `ChatIdentity` on the platform `email`,
 notices, languages, 機構改革 and unlinking treat it exactly as they treat a Slack channel
 or a LINE group. This table adds what only an e-mail address has: whose it is. A
 department's shared mailbox (`jinken@city.example.jp`) has no name; a person's address
-(`田中 花子 <tanaka@city.example.jp>`) carries the person's name, shown to the office and
-put in the To: header.
+(`田中 花子 <tanaka@city.example.jp>`) carries the person's name, shown to the office
+(`hokoku dept email NAME`) so it can tell a person's address from the department's.
 """
 
 from __future__ import annotations

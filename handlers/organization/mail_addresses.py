@@ -259,7 +259,7 @@ def department_addresses(session: Session, *, department: Department) -> list[Li
             ChatIdentity.department_id == department.id,
             ChatIdentity.active.is_(True),
         )
-        .order_by(ChatIdentity.external_id)
+        .order_by(func.lower(ChatIdentity.external_id), ChatIdentity.id)  # any collation
     ).all()
     ids = [identity.id for identity, _ in rows]
     failed: dict[int, tuple[datetime, str]] = {}

@@ -122,8 +122,8 @@ def test_adding_is_idempotent_and_keeps_the_persons_name(session: Session) -> No
     ]
     listed = department_addresses(session, department=dept)
     assert [(a.address, a.name, a.language) for a in listed] == [
-        ("Tanaka@city.example.jp", "田中 花子", "en"),
         ("jinken@city.example.jp", "", None),
+        ("Tanaka@city.example.jp", "田中 花子", "en"),
     ]
 
 

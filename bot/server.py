@@ -28,7 +28,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from models.db import reachable
 
-logger = logging.getLogger("hokoku.server")
+logger = logging.getLogger(__name__)
 
 
 class BackgroundService(Protocol):

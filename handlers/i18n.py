@@ -136,9 +136,3 @@ def hinted(t: Translator, message: Message, *, audience: str) -> str:
     text = t.render(message)
     hint = f"hint.{audience}.{message.id}"
     return f"{text}{t(hint)}" if t.has(hint) else text
-
-
-def message_ids(language: str) -> set[str]:
-    """Every id of a compiled catalog (for the completeness test and `hokoku` tooling)."""
-    catalog = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language])
-    return {key if isinstance(key, str) else key[0] for key in catalog._catalog if key}  # type: ignore[attr-defined]

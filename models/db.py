@@ -32,13 +32,10 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from alembic.config import Config
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 READ_ONLY = "hokoku_read_only"  # execution option: begin a DEFERRED transaction on SQLite
-# A chat delivery is tried twice before the platform is told to retry (503): with the
-# server's short SQLite busy wait this stays inside Slack's 3-second answer window.
-INTAKE_ATTEMPTS = 2
 SERVING_SQLITE_BUSY_SECONDS = 1.0
 T = TypeVar("T")
 
@@ -268,7 +265,7 @@ def run_transaction(
         except DatabaseBusy:
             if attempt >= attempts:
                 raise
-            log.info("database busy (attempt %d/%d); retrying", attempt, attempts)
+            logger.info("database busy (attempt %d/%d); retrying", attempt, attempts)
             time.sleep(backoff * attempt)
             attempt += 1
 

@@ -450,18 +450,6 @@ def _outcome(status: str, report: Report, item: Item, department: Department) ->
     )
 
 
-def slot_states(session: Session, *, round_id: int, department_id: int) -> list[SlotState]:
-    """The department's slots in plan order, as a pending list needs them (one query)."""
-    rows = session.execute(
-        select(Item, Report.grade)
-        .join(Assignment, Assignment.item_id == Item.id)
-        .join(Report, Report.assignment_id == Assignment.id)
-        .where(Report.round_id == round_id, Assignment.department_id == department_id)
-        .order_by(Item.position, Report.id)
-    )
-    return [SlotState(item.number, item.display, grade) for item, grade in rows]
-
-
 def slot_count(session: Session, *, round_id: int, department_id: int) -> int:
     """How many slots the department has in the round (a form's page count)."""
     return (

@@ -83,11 +83,11 @@ def test_addresses_without_a_mail_server_are_named_at_start_up(
         )
     rt = open_runtime(Settings(database_url=db.url))
     try:
-        with caplog.at_level(logging.WARNING, logger="hokoku.platforms"):
+        with caplog.at_level(logging.WARNING, logger="bot.platforms"):
             report_unconfigured(rt)
     finally:
         rt.close()
-    assert [r.getMessage() for r in caplog.records if r.name == "hokoku.platforms"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.platforms"] == [
         "メール が未設定のため、連携済みの 1 件（人権課）に送れません"
         "（HOKOKU_SMTP_URL と HOKOKU_MAIL_FROM を設定してください）。"
     ]

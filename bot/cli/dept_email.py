@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, err_console, fail, print_json, user_errors
+from bot.cli.common import console, err_console, fail, print_json, user_errors, words
 from bot.cli.options import os_user
+from bot.cli.sessions import reading, writing
 from bot.platforms import configured_platforms
 from bot.runtime import Runtime
-from handlers.i18n import Translator, normalize_language, translator
+from handlers.i18n import Translator, normalize_language
 from handlers.organization.directory import find_department
 from handlers.organization.mail_addresses import (
     LinkedAddress,
@@ -25,7 +26,6 @@ from handlers.organization.mail_addresses import (
     remove_addresses,
 )
 from models import PLATFORM_EMAIL
-from models.db import transaction
 
 
 def _role(t: Translator, linked: LinkedAddress) -> str:
@@ -86,31 +86,33 @@ def email_command(
     language: str | None,
     as_json: bool,
 ) -> None:
-    t = translator(rt.settings.language)
+    t = words()
     chosen = normalize_language(language) if language is not None else None
     if language is not None and chosen is None:
         fail(t("cli.dept.email.language_invalid", value=language))
     actor = f"cli:{os_user()}"
     with user_errors():
         parsed = parse_addresses(addresses) if addresses else []
-        with transaction(rt.factory) as session:
-            department = find_department(session, organization_id=rt.organization_id, name=dept)
-            name = department.name
-            if not parsed:
-                rows = department_addresses(session, department=department)
-            elif remove:
-                removed = remove_addresses(
-                    session, department=department, addresses=parsed, actor=actor
-                )
-            else:
-                rows = add_addresses(
-                    session,
-                    department=department,
-                    addresses=parsed,
-                    office=office,
-                    language=chosen,
-                    actor=actor,
-                )
+    # A list only reads (never SQLite's writer lock); adding and removing write.
+    with writing(rt) if parsed else reading(rt) as work:
+        session = work.session
+        department = find_department(session, organization_id=rt.organization_id, name=dept)
+        name = department.name
+        if not parsed:
+            rows = department_addresses(session, department=department)
+        elif remove:
+            removed = remove_addresses(
+                session, department=department, addresses=parsed, actor=actor
+            )
+        else:
+            rows = add_addresses(
+                session,
+                department=department,
+                addresses=parsed,
+                office=office,
+                language=chosen,
+                actor=actor,
+            )
     if parsed and remove:
         if as_json:
             print_json([{"address": p.address, "removed": was} for p, was in removed])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.common import fail, runtime
+from bot.cli.common import error_text, fail, runtime, words
 from bot.cli.texts import H
+from handlers.errors import HokokuError
 
 app = typer.Typer(help=H("cli.serve.app"))
 
@@ -39,28 +40,24 @@ def serve(
     rt = runtime(ctx, serving=True)
     settings = rt.settings
     use_socket = socket_mode_wanted(settings, requested=socket_mode)
+    t = words()
     if use_socket and settings.slack_app_token is None:
-        fail("Socket Mode には SLACK_APP_TOKEN（xapp-…）が必要です。")
+        fail(t("cli.serve.app_token_missing"))
     try:
         platforms = configure_platforms(settings, rt, socket_mode=use_socket)
     except SlackNotConfigured as exc:
-        fail(f"Slack の設定が足りません: {exc}")
+        fail(t("cli.serve.slack_incomplete", error=str(exc)))
     except (BoltError, SlackApiError, OSError) as exc:
-        fail(
-            f"Slack に接続できません（SLACK_BOT_TOKEN と SLACK_API_URL を確認してください）: {exc}"
-        )
+        fail(t("cli.serve.slack_unreachable", error=str(exc)))
     if not platforms.names:
-        fail(
-            "有効なプラットフォームがありません。Slack なら SLACK_BOT_TOKEN と SLACK_SIGNING_SECRET"
-            "（LINE なら LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN）を設定してください。"
-        )
+        fail(t("cli.serve.no_platform"))
     typer.echo(f"hokoku serve: {', '.join(platforms.names)} on http://{host}:{port}")
     services: list[BackgroundService] = []
     if not no_scheduler:
         try:
             services.append(SchedulerService(rt))
-        except ValueError as exc:
-            fail(str(exc))
+        except HokokuError as exc:
+            fail(error_text(exc))
     uvicorn.run(
         build_app(settings, rt, platforms=platforms, extra_services=services),
         host=host,

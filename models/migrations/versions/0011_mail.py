@@ -4,7 +4,8 @@ The addresses themselves are chat identities on the platform `email` (no schema 
 this table holds the name of the person an address belongs to.
 
 Revision ID: 0011
-Revises: 0009 (re-point to 0010 when 0010_web_sessions lands before it)
+Revises: 0010 (0010_code_spacing, main's head when this was written; a migration that lands
+before this one takes 0011's place as its down_revision)
 Create Date: 2026-11-23
 """
 
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -220,7 +220,7 @@ class Settings(BaseSettings):
         name, address = parseaddr(value.strip())
         local, at, domain = address.partition("@")
         if not (local and at and "." in domain):
-            raise ValueError("an address, e.g. danjo@city.example.lg.jp or 男女共同参画室 <…>")
+            raise ValueError("an address, e.g. danjo@city.example.lg.jp or Office <danjo@…>")
         try:
             Address(display_name=name, username=local, domain=domain)
         except (ValueError, IndexError) as exc:

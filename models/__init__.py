@@ -18,6 +18,7 @@ from models.committee import (
     IndicatorValueRevision,
     PublishedChart,
 )
+from models.mail import KIND_ADDRESS, PLATFORM_EMAIL, MailAddress
 from models.outbox import Notification
 from models.plan import (
     Assignment,
@@ -31,6 +32,8 @@ from models.plan import (
 from models.round import Report, ReportRevision, Round
 
 __all__ = [
+    "KIND_ADDRESS",
+    "PLATFORM_EMAIL",
     "ROLE_MEMBER",
     "ROLE_OFFICE",
     "Assignment",
@@ -47,6 +50,7 @@ __all__ = [
     "InviteCode",
     "InviteFailure",
     "Item",
+    "MailAddress",
     "Notification",
     "Organization",
     "Plan",

@@ -1,12 +1,14 @@
 """The outbound side of every configured platform, built once from Settings.
 
-The scheduler gets this mapping injected ({"slack": …, "line": …, "console": …}) and
-never imports a platform SDK itself.
+The scheduler gets this mapping injected ({"slack": …, "line": …, "email": …,
+"console": …}) and never imports a platform SDK itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.console import ConsoleMessenger
 from bot.platforms import configured_platforms
@@ -22,8 +24,10 @@ from scheduler.calendar import (
 )
 from scheduler.ratelimit import RateLimit, rate_limited, within
 
+Factory = sessionmaker[Session] | None
 
-def _console(settings: Settings) -> Messenger:
+
+def _console(settings: Settings, factory: Factory) -> Messenger:
     return ConsoleMessenger(language=settings.language)
 
 
@@ -31,22 +35,30 @@ def _console(settings: Settings) -> Messenger:
 # linebot.v3 alone takes seconds, and most commands never need it.
 
 
-def _line(settings: Settings) -> Messenger:
+def _line(settings: Settings, factory: Factory) -> Messenger:
     from bot.line.messenger import LineMessenger
 
     return LineMessenger.from_settings(settings)
 
 
-def _slack(settings: Settings) -> Messenger:
+def _slack(settings: Settings, factory: Factory) -> Messenger:
     from bot.slack.app import make_client
     from bot.slack.messenger import SlackMessenger
 
     return SlackMessenger(make_client(settings), language=settings.language)
 
 
+def _email(settings: Settings, factory: Factory) -> Messenger:
+    """The database (`factory`) is where an e-mail's answer link is minted (bot.mail)."""
+    from bot.mail.messenger import MailMessenger
+
+    return MailMessenger.from_settings(settings, factory=factory)
+
+
 # platform → builder of its messenger (called only when it is configured).
-BUILDERS: dict[str, Callable[[Settings], Messenger]] = {
+BUILDERS: dict[str, Callable[[Settings, Factory], Messenger]] = {
     "console": _console,
+    "email": _email,
     "line": _line,
     "slack": _slack,
 }
@@ -61,6 +73,8 @@ def platform_limits(settings: Settings) -> dict[str, RateLimit]:
             burst=settings.slack_workspace_burst,
         ),
         "line": within(settings.line_rate) if settings.line_rate else RateLimit(),
+        # One mail server for every address, evenly spaced (a relay throttles bursts).
+        "email": RateLimit(per_second=settings.mail_rate),
     }
 
 
@@ -68,13 +82,17 @@ def platform_limits(settings: Settings) -> dict[str, RateLimit]:
 NO_YEAR_END = {"none", "なし", "off"}
 
 
-def build_messengers(settings: Settings, *, paced: bool = True) -> dict[str, Messenger]:
+def build_messengers(
+    settings: Settings, *, paced: bool = True, factory: Factory = None
+) -> dict[str, Messenger]:
     """Every configured platform's messenger, paced to its rate limit (scheduler.ratelimit).
 
     `paced=False` only for simulations that replay weeks in milliseconds of real time.
+    `factory`: the database, for messengers that write while sending (an e-mail's answer
+    link); without it they send what needs no database.
     """
     messengers = {
-        platform: BUILDERS[platform](settings)
+        platform: BUILDERS[platform](settings, factory)
         for platform in sorted(configured_platforms(settings))
     }
     return rate_limited(messengers, platform_limits(settings)) if paced else messengers

@@ -23,6 +23,9 @@ CONFIGURED: dict[str, Callable[[Settings], bool]] = {
     "console": lambda settings: True,
     "line": lambda settings: settings.line_channel_access_token is not None,
     "slack": lambda settings: settings.slack_bot_token is not None,
+    # E-mail (bot/mail): a mail server and a sender. No inbound side: `serve` may run on
+    # e-mail alone (requests go out; answers come back through the web page or the office).
+    "email": lambda settings: settings.smtp_url is not None and settings.mail_from is not None,
 }
 
 

@@ -50,7 +50,9 @@ class SchedulerService:
         self.runtime = runtime
         self.calendar = calendar_from_settings(runtime.settings)
         self.messengers = (
-            messengers if messengers is not None else build_messengers(runtime.settings)
+            messengers
+            if messengers is not None
+            else build_messengers(runtime.settings, factory=runtime.factory)
         )
         self.clock = clock
         self.interval = interval_seconds or runtime.settings.scheduler_interval

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.charts import chart_routes
 from bot.line.webhook import line_configured, line_routes
-from bot.platforms import report_unconfigured
+from bot.platforms import configured_platforms, report_unconfigured
 from bot.runtime import Runtime
 from bot.settings import Settings
 from models.db import reachable
@@ -121,6 +121,9 @@ def configure_platforms(
     if line_configured(settings):
         platforms.routes.extend(line_routes(settings, runtime))
         platforms.names.append("line")
+    # E-mail: outbound only (the scheduler sends), no route; enough for `serve` to run.
+    if "email" in configured_platforms(settings):
+        platforms.names.append("email")
     return platforms
 
 

@@ -6,6 +6,7 @@ unset everywhere (`SLACK_BOT_TOKEN=` in a copied `.env.example` does not switch 
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -163,6 +164,69 @@ class Settings(BaseSettings):
             ),
         )
 
+    # E-mail (bot/mail): the mail server, `smtp://host[:port]` (STARTTLS whenever the server
+    # offers it; port 25 by default) or `smtps://host[:port]` (TLS from the start; 465), the
+    # user and password for AUTH (only ever over TLS, or to this machine), the sender, an
+    # optional Reply-To (where departments' replies go), a CA bundle for a server whose
+    # certificate a public CA did not sign (a 庁内 mail server), and the sending pace.
+    smtp_url: str | None = Field(default=None, validation_alias=AliasChoices("HOKOKU_SMTP_URL"))
+    smtp_user: str | None = Field(default=None, validation_alias=AliasChoices("HOKOKU_SMTP_USER"))
+    smtp_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("HOKOKU_SMTP_PASSWORD")
+    )
+    smtp_ca_file: str | None = Field(
+        default=None, validation_alias=AliasChoices("HOKOKU_SMTP_CA_FILE")
+    )
+    smtp_timeout: float = Field(
+        default=30.0, gt=0, le=600, validation_alias=AliasChoices("HOKOKU_SMTP_TIMEOUT")
+    )
+    mail_from: str | None = Field(default=None, validation_alias=AliasChoices("HOKOKU_MAIL_FROM"))
+    mail_reply_to: str | None = Field(
+        default=None, validation_alias=AliasChoices("HOKOKU_MAIL_REPLY_TO")
+    )
+    mail_rate: float = Field(default=5.0, ge=0, validation_alias=AliasChoices("HOKOKU_MAIL_RATE"))
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlsplit(value.strip())
+        try:
+            port = parsed.port
+        except ValueError:
+            port = -1
+        if (
+            parsed.scheme not in ("smtp", "smtps")
+            or not parsed.hostname
+            or port == -1
+            or parsed.path not in ("", "/")
+            or parsed.query
+            or parsed.fragment
+        ):
+            raise ValueError("smtp://host[:port] or smtps://host[:port]")
+        if parsed.username or parsed.password:
+            raise ValueError("no user or password in the URL: HOKOKU_SMTP_USER/PASSWORD")
+        return value.strip()
+
+    @field_validator("mail_from", "mail_reply_to")
+    @classmethod
+    def _mail_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from email.headerregistry import Address
+        from email.utils import parseaddr
+
+        name, address = parseaddr(value.strip())
+        local, at, domain = address.partition("@")
+        if not (local and at and "." in domain):
+            raise ValueError("an address, e.g. danjo@city.example.lg.jp or Office <danjo@…>")
+        try:
+            Address(display_name=name, username=local, domain=domain)
+        except (ValueError, IndexError) as exc:
+            raise ValueError(f"an address ({exc})") from None
+        return value.strip()
+
     # Outbound pacing and concurrency (scheduler.ratelimit cites the platforms' limits).
     send_workers: int = Field(
         default=100, ge=1, le=512, validation_alias=AliasChoices("HOKOKU_SEND_WORKERS")
@@ -181,6 +245,14 @@ class Settings(BaseSettings):
     )
 
 
+def _shown(value: object) -> object:
+    """A refused value as the error message may show it: a password in a URL masked."""
+    return _URL_PASSWORD.sub(r"\1***@", value) if isinstance(value, str) else value
+
+
+_URL_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
+
+
 def load_settings() -> Settings:
     """Settings of this process; a malformed value becomes one clear message naming the variable."""
     try:
@@ -190,7 +262,7 @@ def load_settings() -> Settings:
             msg(
                 "settings.problem",
                 name=".".join(str(part) for part in error["loc"]),
-                value=str(error.get("input")),
+                value=str(_shown(error.get("input"))),
                 reason=error["msg"],
             )
             for error in exc.errors()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from handlers.committee.compare import Comparison
@@ -374,13 +376,15 @@ _REQUEST_TITLES = {
 }
 
 
-def pending_items(t: Translator, pending: Sequence[PendingItem], *, indent: str = "") -> Lines:
+def pending_items(
+    t: Translator, pending: Sequence[PendingItem], *, indent: str = "", limit: int = MAX_LISTED
+) -> Lines:
     lines = [
         f"{indent}{item_label(item.number, item.display)}{previous_grade(t, item.previous_grade)}"
-        for item in pending[:MAX_LISTED]
+        for item in pending[:limit]
     ]
-    if len(pending) > MAX_LISTED:
-        lines.append(indent + more(t, len(pending) - MAX_LISTED))
+    if len(pending) > limit:
+        lines.append(indent + more(t, len(pending) - limit))
     return lines
 
 
@@ -392,8 +396,8 @@ def request_title(t: Translator, message: RoundRequest) -> str:
     )
 
 
-def render_request(t: Translator, message: RoundRequest) -> Lines:
-    """The ask to a department: title, what, by when, the pending items, how to answer."""
+def request_head(t: Translator, message: RoundRequest) -> Lines:
+    """What every channel's ask starts with: title, to whom, by when and how many."""
     return [
         request_title(t, message),
         t("request.greeting", department=message.department_name),
@@ -403,6 +407,13 @@ def render_request(t: Translator, message: RoundRequest) -> Lines:
             total=message.total_items,
             pending=len(message.pending),
         ),
+    ]
+
+
+def render_request(t: Translator, message: RoundRequest) -> Lines:
+    """The ask to a department: title, what, by when, the pending items, how to answer."""
+    return [
+        *request_head(t, message),
         *pending_items(t, message.pending),
         t("request.how", grades="／".join(message.grades)),
     ]
@@ -497,3 +508,67 @@ def render_outbound(t: Translator, message: OutboundMessage) -> Lines:
 
 def text(lines: Sequence[str]) -> str:
     return "\n".join(lines)
+
+
+# --- e-mail -------------------------------------------------------------------------------
+
+# In the lines of an e-mail, a line that starts with this is an item of a list (the HTML
+# part makes it a <li>); the first line is the heading.
+MAIL_INDENT = "  "
+MAIL_SUBJECT_LIMIT = 80
+MAIL_LISTED = 300  # an e-mail has room for every pending item of a department
+
+
+@dataclass(frozen=True)
+class AnswerLink:
+    """A department's personal link to its answer page, as an e-mail carries it."""
+
+    url: str
+    valid_until: date
+
+
+def mail_subject(t: Translator, message: OutboundMessage) -> str:
+    """The Subject: of the e-mail of any outbound message (one line)."""
+    if isinstance(message, RoundRequest):
+        return t(
+            "mail.subject.request",
+            title=request_title(t, message),
+            department=message.department_name,
+        )
+    first = render_outbound(t, message)[0].splitlines()[0]
+    return clip(first, MAIL_SUBJECT_LIMIT)
+
+
+def mail_answer_lines(t: Translator, message: RoundRequest, link: AnswerLink | None) -> Lines:
+    """How a department answers by e-mail: its answer page's link, or a reply to the office."""
+    if link is None:
+        return [t("mail.answer.reply", grades="／".join(message.grades))]
+    return [
+        t(
+            "mail.answer.link",
+            department=message.department_name,
+            until=t.date(link.valid_until),
+        ),
+        link.url,
+    ]
+
+
+def render_mail(
+    t: Translator, message: OutboundMessage, *, link: AnswerLink | None = None
+) -> Lines:
+    """The lines of an e-mail: the heading first, list items indented by MAIL_INDENT.
+
+    The same texts as the chat's (request head, pending items, digest), except how to
+    answer: an e-mail reader answers on the answer page (`link`) or by replying.
+    """
+    if isinstance(message, RoundRequest):
+        lines = [
+            *request_head(t, message),
+            *pending_items(t, message.pending, indent=MAIL_INDENT, limit=MAIL_LISTED),
+            *mail_answer_lines(t, message, link),
+        ]
+    elif isinstance(message, OfficeDigest):
+        lines = render_digest(t, message)
+    else:
+        lines = render_outbound(t, message)[0].splitlines()
+    return [*lines, "", t("mail.footer")]

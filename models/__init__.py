@@ -19,6 +19,7 @@ from models.committee import (
     IndicatorValueRevision,
     PublishedChart,
 )
+from models.mail import KIND_ADDRESS, PLATFORM_EMAIL, MailAddress
 from models.outbox import Notification
 from models.plan import (
     Assignment,
@@ -33,6 +34,8 @@ from models.round import ANSWERED, WITHDRAWAL, Report, ReportRevision, Round
 
 __all__ = [
     "ANSWERED",
+    "KIND_ADDRESS",
+    "PLATFORM_EMAIL",
     "ROLE_MEMBER",
     "ROLE_OFFICE",
     "WITHDRAWAL",
@@ -51,6 +54,7 @@ __all__ = [
     "InviteCode",
     "InviteFailure",
     "Item",
+    "MailAddress",
     "Notification",
     "Organization",
     "Plan",

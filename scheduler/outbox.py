@@ -44,7 +44,7 @@ from handlers.ports import (
     Target,
     TextMessage,
 )
-from models import ChatIdentity, Notification, Round
+from models import PLATFORM_EMAIL, ChatIdentity, Notification, Round
 from models.db import transaction
 from models.outbox import (
     STATUS_CLAIMED,
@@ -469,11 +469,17 @@ def mark_skipped(session: Session, *, token: str, ids: Collection[int]) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+# The notice of a failed target, per platform where the fix differs from a chat's (a
+# refused e-mail address is corrected with `hokoku dept email`, not re-linked in chat).
+FAILURE_NOTICES = {PLATFORM_EMAIL: "failure.notice.email"}
+
+
 def failure_notice(payload: dict[str, Any]) -> Message:
     """The office's notice of a target that cannot be reached, in the reader's language."""
     if "notice" not in payload:  # a row written before notices were message ids
         return literal(str(payload.get("text", "")))
-    return Message("failure.notice", {k: str(v) for k, v in payload["notice"].items()})
+    notice = {k: str(v) for k, v in payload["notice"].items()}
+    return Message(FAILURE_NOTICES.get(notice.get("platform", ""), "failure.notice"), notice)
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -524,6 +530,7 @@ def report_failure(session: Session, *, row: Notification, error: str, now: date
         "department": failed.department.name,
         "target": f"{failed.platform} {failed.kind} {failed.external_id}",
         "error": error,
+        "platform": failed.platform,
     }
     organization_id = failed.organization_id
     count = 0

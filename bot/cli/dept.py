@@ -397,3 +397,31 @@ def edit_cmd(
         highlight=False,
         markup=False,
     )
+
+
+@app.command("email", help=H("cli.dept.email"))
+def email_cmd(
+    ctx: typer.Context,
+    dept: Annotated[str, typer.Argument(help=H("cli.dept.email.dept"))],
+    addresses: Annotated[
+        list[str] | None, typer.Argument(help=H("cli.dept.email.addresses"), show_default=False)
+    ] = None,
+    remove: Annotated[bool, typer.Option("--remove", help=H("cli.dept.email.remove"))] = False,
+    office: Annotated[bool, typer.Option("--office", help=H("cli.dept.email.office"))] = False,
+    language: Annotated[
+        str | None, typer.Option("--language", help=H("cli.dept.email.language"))
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=H("cli.dept.email.as_json"))] = False,
+) -> None:
+    """A department's e-mail addresses: add them, `--remove` them, or list them (none given)."""
+    from bot.cli.dept_email import email_command
+
+    email_command(
+        runtime(ctx),
+        dept=dept,
+        addresses=addresses or [],
+        remove=remove,
+        office=office,
+        language=language,
+        as_json=as_json,
+    )

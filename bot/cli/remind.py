@@ -147,7 +147,7 @@ def remind_cmd(
         freeze_startup_heap()
         result = tick(
             rt.factory,
-            build_messengers(rt.settings),
+            build_messengers(rt.settings, factory=rt.factory),
             now,
             calendar=calendar,
             organization_id=rt.organization_id,
@@ -177,7 +177,7 @@ def scheduler_cmd(
     """Run the scheduler alone (hokoku serve runs it in-process unless --no-scheduler)."""
     rt = runtime(ctx)
     calendar = business_calendar(rt)
-    messengers = build_messengers(rt.settings)
+    messengers = build_messengers(rt.settings, factory=rt.factory)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -217,7 +217,7 @@ def notify_round_now(ctx: typer.Context, round_id: int, *, quiet: bool = False) 
     with user_errors():
         result = notify_round(
             rt.factory,
-            build_messengers(rt.settings),
+            build_messengers(rt.settings, factory=rt.factory),
             datetime.now(UTC),
             round_id=round_id,
             workers=rt.settings.send_workers,

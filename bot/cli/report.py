@@ -22,6 +22,7 @@ from handlers.renderers import render_confirmation
 from handlers.reporting.history import RevisionView, slot_history
 from handlers.reporting.reports import submit_answer
 from handlers.reporting.rounds import round_caption
+from handlers.reporting.status import channel_label
 from models import WITHDRAWAL
 
 app = typer.Typer(help=H("cli.report.app"), no_args_is_help=True)
@@ -169,7 +170,9 @@ def _who(t: Translator, revision: RevisionView) -> str:
     """The person's name; without one (the platform would not say), the department and
     the channel the answer came through."""
     return revision.reporter_name or t(
-        "history.reporter.unknown", department=revision.department_name, channel=revision.channel
+        "history.reporter.unknown",
+        department=revision.department_name,
+        channel=channel_label(revision.channel),
     )
 
 

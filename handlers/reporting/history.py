@@ -23,7 +23,7 @@ from models import ANSWERED, Department, ReportRevision
 
 # Channels whose `reporter` is already a person's own words (`hokoku report set --by`, the
 # console's user), not a platform's id.
-_NAMED_CHANNELS = frozenset({"office", "console", "import", "web", "mail", "excel"})
+_NAMED_CHANNELS = frozenset({"office", "console", "import", "web", "email", "excel"})
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ def test_chat_edits_migration_keeps_revisions_and_marks_office_entries_as_proxie
     drops only the withdrawals that left no grade."""
     engine = make_engine(empty_url)
     try:
-        upgrade(engine, "0010")
+        upgrade(engine, "0011")
         with engine.begin() as conn:
             for statement in (
                 "INSERT INTO organizations (id, name, created_at) VALUES (1, 'o', '2024-04-01')",
@@ -157,7 +157,7 @@ def test_chat_edits_migration_keeps_revisions_and_marks_office_entries_as_proxie
                     "(3, 1, 3, NULL, '', 'U1', 'slack', '2025-04-04', 'withdrawal', false)"
                 )
             )
-        command.downgrade(alembic_config(engine), "0010")
+        command.downgrade(alembic_config(engine), "0011")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM report_revisions")).scalar() == 2
             assert conn.execute(text("SELECT count(*) FROM assignments")).scalar() == 1

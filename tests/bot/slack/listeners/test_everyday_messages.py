@@ -363,7 +363,7 @@ def test_the_history_names_the_person_and_marks_the_offices_proxy_answers(
     assert [(h["reporter"], h["reporter_name"], h["proxy"]) for h in history] == [
         (USER, "女性センター 田中", False),
         ("U0OFFICE1", "事務局 鈴木", True),
-        ("U0NOSCOPE", "女性センター（slack）", False),
+        ("U0NOSCOPE", "女性センター（Slack）", False),
     ]
     table = make_invoke(db, COLUMNS="250")(
         "report", "history", "--dept", "女性センター", "--item", "1"

@@ -68,8 +68,9 @@ class SlackSocketMode:
     """Slack over Socket Mode (no public URL): bolt's built-in websocket client.
 
     `start` asks `apps.connections.open` (with the app-level token) for a websocket URL
-    and connects; bolt acks each envelope with its envelope_id (the ack's payload is what
-    an HTTP response body would have been) and reconnects on `disconnect`.
+    and connects; each envelope is acked with its envelope_id (the ack's payload is what
+    an HTTP response body would have been), also one no listener handles
+    (bot.slack.socket_mode), and the client reconnects on `disconnect`.
     """
 
     name = "slack-socket-mode"
@@ -77,12 +78,11 @@ class SlackSocketMode:
     def __init__(
         self, settings: Settings, runtime: Runtime, *, listener_executor: Executor | None = None
     ) -> None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         from bot.slack.app import build_slack_app
+        from bot.slack.socket_mode import AckingSocketModeHandler
 
         assert settings.slack_app_token is not None
-        self.handler = SocketModeHandler(
+        self.handler = AckingSocketModeHandler(
             build_slack_app(settings, runtime, listener_executor=listener_executor),
             settings.slack_app_token.get_secret_value(),
         )

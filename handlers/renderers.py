@@ -134,6 +134,53 @@ def render_confirmation(t: Translator, outcomes: Sequence[SubmitOutcome]) -> Lin
     return lines
 
 
+class SlotChange(Protocol):
+    """What a list of changes needs of one (handlers.interaction.reply.Change has it)."""
+
+    @property
+    def item_number(self) -> int: ...
+
+    @property
+    def item_display(self) -> str: ...
+
+    @property
+    def before(self) -> str | None: ...
+
+    @property
+    def after(self) -> str | None: ...
+
+    @property
+    def comment_changed(self) -> bool: ...
+
+    @property
+    def withdrawn(self) -> bool: ...
+
+
+def render_changes(t: Translator, changes: Sequence[SlotChange]) -> Lines:
+    """What an edit or a withdrawal changed: `[5] …: 未回答 → B`, one line per slot."""
+    lines = []
+    for change in changes[:MAX_OUTCOMES_LISTED]:
+        label = item_label(change.item_number, change.item_display)
+        before = change.before or t("change.unanswered")
+        after = change.after or t("change.unanswered")
+        if change.withdrawn and change.before == change.after:
+            lines.append(t("change.withdrawn_kept", label=label, grade=after))
+        elif change.before == change.after:
+            lines.append(t("change.comment_only", label=label, grade=after))
+        else:
+            note = (
+                t("change.withdrawn")
+                if change.withdrawn
+                else t("change.comment_too")
+                if change.comment_changed
+                else ""
+            )
+            lines.append(t("change.line", label=label, before=before, after=after, note=note))
+    if len(changes) > MAX_OUTCOMES_LISTED:
+        lines.append(t.plural("confirm.more", len(changes) - MAX_OUTCOMES_LISTED))
+    return lines
+
+
 def render_problems(
     t: Translator, problems: Sequence[tuple[int | None, Message]], *, lines: int
 ) -> Lines:

@@ -6,6 +6,7 @@ from models.chat import (
     ROLE_OFFICE,
     AuditEntry,
     ChatIdentity,
+    ChatPerson,
     ConversationState,
     InviteCode,
     InviteFailure,
@@ -29,17 +30,20 @@ from models.plan import (
     Plan,
     PlanNode,
 )
-from models.round import Report, ReportRevision, Round
+from models.round import ANSWERED, WITHDRAWAL, Report, ReportRevision, Round
 
 __all__ = [
+    "ANSWERED",
     "KIND_ADDRESS",
     "PLATFORM_EMAIL",
     "ROLE_MEMBER",
     "ROLE_OFFICE",
+    "WITHDRAWAL",
     "Assignment",
     "AuditEntry",
     "Base",
     "ChatIdentity",
+    "ChatPerson",
     "ConversationState",
     "Department",
     "DepartmentAlias",

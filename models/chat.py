@@ -100,6 +100,21 @@ class ConversationState(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class ChatPerson(Base):
+    """A chat user's display name as the platform gave it (Slack users.info, LINE's
+    profile), cached so the office reads names, not ids. `name` "" : the platform would
+    not say (a missing scope, no consent); looked up again after a while (`fetched_at`)."""
+
+    __tablename__ = "chat_people"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEntry(Base):
     """Who did what, for the office and for IT (links, unlinks, proxy answers …)."""
 

@@ -64,8 +64,20 @@ class Report(Base):
     )
 
 
+ANSWERED = "answer"  # a revision that gave an answer
+WITHDRAWAL = "withdrawal"  # a revision that took a chat message's answers back
+
+
 class ReportRevision(Base):
-    """Every answer ever given, in order; `source_key` dedupes redelivered chat events."""
+    """Every answer ever given, in order; `source_key` dedupes redelivered chat events.
+
+    `message_key` names the chat message an answer was read from (`slack:D…:1700….000100`,
+    `line:5321…`): an edit of that message revises it, an unsend or delete withdraws it.
+    A withdrawal is a revision of its own (`kind` WITHDRAWAL, with the slot's state after
+    it: the answer before, or none), and the answers it took back keep their row with
+    `withdrawn_at` set, so the history shows both. `proxy`: the office entered it for the
+    department.
+    """
 
     __tablename__ = "report_revisions"
     __table_args__ = (UniqueConstraint("report_id", "revision"),)
@@ -73,11 +85,15 @@ class ReportRevision(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     revision: Mapped[int]
-    grade: Mapped[str] = mapped_column(String(20))
+    grade: Mapped[str | None] = mapped_column(String(20), default=None)
     comment: Mapped[str] = mapped_column(Text, default="")
     reporter: Mapped[str] = mapped_column(String(200), default="")
     channel: Mapped[str] = mapped_column(String(20), default="")
     source_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20), default=ANSWERED)
+    message_key: Mapped[str | None] = mapped_column(String(200), index=True, default=None)
+    proxy: Mapped[bool] = mapped_column(default=False)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
 
     report: Mapped[Report] = relationship(back_populates="revisions")

@@ -17,6 +17,9 @@ from handlers.plan.settings import parse_good_grades
 
 def chart_cmd(
     ctx: typer.Context,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help=H("cli.chart.chart.output"), dir_okay=False)
+    ],
     kind: Annotated[
         str,
         typer.Option(
@@ -24,10 +27,7 @@ def chart_cmd(
             "-k",
             help=H("cli.chart.chart.kind"),
         ),
-    ],
-    output: Annotated[
-        Path, typer.Option("-o", "--output", help=H("cli.chart.chart.output"), dir_okay=False)
-    ],
+    ] = "completion",
     round_ref: Annotated[
         str | None, typer.Option("--round", help=H("cli.chart.chart.round_ref"))
     ] = None,

@@ -15,13 +15,15 @@ from bot.cli.options import os_user
 from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from handlers.errors import InvalidInput
-from handlers.i18n import msg
+from handlers.i18n import Translator, msg
 from handlers.normalize import fold
 from handlers.organization.directory import find_department
 from handlers.renderers import render_confirmation
-from handlers.reporting.history import slot_history
+from handlers.reporting.history import RevisionView, slot_history
 from handlers.reporting.reports import submit_answer
 from handlers.reporting.rounds import round_caption
+from handlers.reporting.status import channel_label
+from models import WITHDRAWAL
 
 app = typer.Typer(help=H("cli.report.app"), no_args_is_help=True)
 
@@ -120,6 +122,7 @@ def history_cmd(
             item_number=_item_number(item),
         )
     zone = ZoneInfo(rt.settings.timezone)
+    t = words()
     if as_json:
         print_json(
             [
@@ -128,6 +131,10 @@ def history_cmd(
                     "grade": r.grade,
                     "comment": r.comment,
                     "reporter": r.reporter,
+                    "reporter_name": _who(t, r),
+                    "proxy": r.proxy,
+                    "kind": r.kind,
+                    "withdrawn": r.withdrawn,
                     "channel": r.channel,
                     "at": r.created_at.astimezone(zone).isoformat(),
                 }
@@ -135,7 +142,6 @@ def history_cmd(
             ]
         )
         return
-    t = words()
     if not revisions:
         none = t("cli.report.no_history", department=department.name, item=item, caption=caption)
         console.print(none, highlight=False, markup=False)
@@ -151,10 +157,28 @@ def history_cmd(
     for r in revisions:
         table.add_row(
             str(r.revision),
-            Text(r.grade),
+            Text(_what(t, r)),
             Text(r.comment),
-            Text(r.reporter),
+            Text(t("history.reporter.proxy", name=_who(t, r)) if r.proxy else _who(t, r)),
             r.channel,
             f"{r.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
         )
     console.print(table)
+
+
+def _who(t: Translator, revision: RevisionView) -> str:
+    """The person's name; without one (the platform would not say), the department and
+    the channel the answer came through."""
+    return revision.reporter_name or t(
+        "history.reporter.unknown",
+        department=revision.department_name,
+        channel=channel_label(revision.channel),
+    )
+
+
+def _what(t: Translator, revision: RevisionView) -> str:
+    """The grade; a withdrawal says what the slot went back to; a withdrawn answer says so."""
+    grade = revision.grade or t("change.unanswered")
+    if revision.kind == WITHDRAWAL:
+        return t("history.withdrawal", grade=grade)
+    return t("history.withdrawn", grade=grade) if revision.withdrawn else grade

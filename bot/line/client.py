@@ -95,6 +95,30 @@ class LineClient:
             return False
         return True
 
+    def profile_name(
+        self, user_id: str, *, group: str | None = None, room: str | None = None
+    ) -> str:
+        """The user's display name (in a group or room: as a member of it); "" when LINE
+        will not say (the user did not consent, is no friend, or left)."""
+        from linebot.v3.messaging import ApiClient, ApiException, MessagingApi
+
+        try:
+            with ApiClient(self._configuration) as api_client:
+                api = MessagingApi(api_client)
+                if group:
+                    found: Any = api.get_group_member_profile(group, user_id)
+                elif room:
+                    found = api.get_room_member_profile(room, user_id)
+                else:
+                    found = api.get_profile(user_id)
+        except ApiException as exc:
+            logger.info("LINE profile of %s: HTTP %s", user_id, exc.status)
+            return ""
+        except TransportError as exc:
+            logger.info("LINE profile of %s: %s", user_id, exc)
+            return ""
+        return str(getattr(found, "display_name", "") or "")
+
     def push(self, to: str, messages: Sequence[dict[str, Any]], *, key: str) -> None:
         """Push to a user/group/room; raises DeliveryError (permanent or with retry_after)."""
         self._pusher.push(to, messages, key=key)

@@ -8,12 +8,14 @@ and a JSON payload of bounded depth: anything else is a 4xx here, never a traceb
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from urllib.parse import parse_qs
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl
 
 import anyio
 import anyio.to_thread
-from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -63,6 +65,43 @@ def _check_shape(payload: dict[str, object]) -> None:
         raise BadBody(400, f"malformed payload ({exc})") from None
 
 
+class FormRequest(BoltRequest):
+    """A bolt request whose form body is read as a form whatever its values say.
+
+    bolt decides "this is an interaction" when the word `payload` occurs anywhere in a form
+    body, then finds no `payload` field and dispatches an empty body: a slash command from
+    a channel named `payload-kanri` (its `channel_name` field) got 404. The body is parsed
+    again here the way Slack sends it: an interaction has a `payload` field, a slash command
+    has none. Lazy listeners get a copy of the request made the same way.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.mode == "http" and not self.body and "payload" in self.raw_body:
+            form = dict(parse_qsl(self.raw_body, keep_blank_values=True))
+            if "payload" not in form and not self.raw_body.startswith("{"):
+                self.body = form
+                self.context = build_context(self.context, self.body)
+
+    def to_copyable(self) -> FormRequest:
+        return FormRequest(
+            body=self.raw_body,
+            query=self.query,
+            headers=self.headers,
+            context=self.context.to_copyable(),
+            mode=self.mode,
+        )
+
+
+def bolt_request(request: Request, body: bytes) -> BoltRequest:
+    """The Starlette request as bolt's (its own adapter's fields), read as Slack sent it."""
+    return FormRequest(
+        body=body.decode("utf-8"),
+        query=dict(request.query_params),
+        headers=dict(request.headers),
+    )
+
+
 def slack_http_routes(
     settings: Settings, runtime: Runtime, *, listener_executor: Executor | None = None
 ) -> list[BaseRoute]:
@@ -83,7 +122,7 @@ def slack_http_routes(
             return PlainTextResponse(bad.reason, status_code=bad.status)
         # bolt's dispatch is synchronous (listeners run before the answer): keep it off the loop.
         response = await anyio.to_thread.run_sync(
-            bolt.dispatch, to_bolt_request(request, body), limiter=dispatching
+            bolt.dispatch, bolt_request(request, body), limiter=dispatching
         )
         return to_starlette_response(response)
 

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from bot.runtime import Runtime
 from bot.slack import blocks, charting, home
 from bot.slack.handoff import handed, runtime_of
+from bot.slack.people import learn_names
 from handlers.i18n import translator
 from handlers.interaction import Reply
 
@@ -28,6 +29,7 @@ class Posting:
     user_id: str
     channel: str | None = None
     thread_ts: str | None = None
+    people: tuple[str, ...] = ()  # users mentioned in the message: names to look up
 
 
 def dm_channel(client: WebClient, user_id: str) -> str:
@@ -39,8 +41,16 @@ def dm_channel(client: WebClient, user_id: str) -> str:
 
 def post(runtime: Runtime, client: WebClient, posting: Posting | None) -> None:
     """Post a committed reply (nothing for a redelivery or ignored chatter), then refresh
-    the Home tab when answers changed."""
-    if posting is None or posting.reply is None or not posting.reply.parts:
+    the Home tab when answers changed; then learn the names of the people involved."""
+    if posting is None:
+        return
+    if posting.reply is not None:
+        _post(runtime, client, posting)
+        learn_names(runtime, client, (posting.user_id, *posting.people))
+
+
+def _post(runtime: Runtime, client: WebClient, posting: Posting) -> None:
+    if posting.reply is None or not posting.reply.parts:
         return
     reply = posting.reply
     channel = posting.channel

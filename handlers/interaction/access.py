@@ -68,9 +68,18 @@ class Acting:
     proxy: bool
 
 
-def not_linked(actor: Actor) -> Message:
-    """How to link this chat (`link CODE`, `/hokoku link CODE` on Slack)."""
-    return msg("link.required", prefix=actor.surface.command_prefix)
+def not_linked(session: Session, actor: Actor) -> Message:
+    """How to link this chat (`link CODE`, `/hokoku link CODE` on Slack). In a channel or
+    group it is the chat that is not linked: the message says so, and tells a person who is
+    linked themself that they can answer in their own chat with the bot."""
+    prefix = actor.surface.command_prefix
+    if not actor.in_group:
+        return msg("link.required", prefix=prefix)
+    own = memberships(session, platform=actor.platform, external_id=actor.person)
+    if own:
+        names = ", ".join(dict.fromkeys(m.department_name for m in own))
+        return msg("link.required.group_person_linked", departments=names, prefix=prefix)
+    return msg("link.required.group", prefix=prefix)
 
 
 def answering_for(session: Session, caller: Caller, actor: Actor, department_id: int) -> Acting:
@@ -79,7 +88,7 @@ def answering_for(session: Session, caller: Caller, actor: Actor, department_id:
     if own is not None:
         return Acting(department_id, own.department_name, proxy=caller.office)
     if not caller.linked:
-        raise PermissionDenied(not_linked(actor))
+        raise PermissionDenied(not_linked(session, actor))
     organization_id = actor.organization_id
     department = department_in(
         session, organization_id=organization_id, department_id=department_id

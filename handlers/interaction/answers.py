@@ -7,10 +7,13 @@ by `access.answering_for`: one rule for every channel.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from handlers.errors import NotFound
 from handlers.i18n import Message, msg, translator
 from handlers.interaction.access import Acting, answering_for, not_linked
-from handlers.interaction.answer_text import parse_answers
+from handlers.interaction.answer_text import ParsedAnswers, parse_answers
 from handlers.interaction.conversation import (
     AWAIT_COMMENT,
     AWAIT_DEPARTMENT,
@@ -86,23 +89,67 @@ def _refused(exc: AnswersRejected, *, lines: int, earlier: list[Problem] | None 
 # --- typed answers ------------------------------------------------------------------------
 
 
-def answer_text(turn: Turn, text: str, *, source_key: str | None = None) -> Reply:
+def attachment_note(turn: Turn, names: Sequence[str]) -> str | None:
+    """The note kept in a comment for files sent with the answer, in the office's language
+    (it is printed in the committee's table)."""
+    if not names:
+        return None
+    t = translator(turn.actor.language)
+    return t("answer.attachment_note", names=t.join(name[:100] for name in names[:10]))
+
+
+def read_answers(
+    turn: Turn,
+    text: str,
+    rnd: Round,
+    *,
+    source_key: str | None,
+    message_key: str | None = None,
+    attachments: Sequence[str] = (),
+) -> ParsedAnswers:
+    """The answers of a message, each carrying its message and the note of its files."""
+    parsed = parse_answers(text, scale=GradeScale.from_json(rnd.scale), source_key=source_key)
+    note = attachment_note(turn, attachments)
+    if message_key is None and note is None:
+        return parsed
+    answers = tuple(replace(a, message_key=message_key, note=note) for a in parsed.answers)
+    return replace(parsed, answers=answers)
+
+
+def answer_text(
+    turn: Turn,
+    text: str,
+    *,
+    source_key: str | None = None,
+    message_key: str | None = None,
+    attachments: Sequence[str] = (),
+) -> Reply:
     """`12 B comment` lines, stored all or nothing for the one department answering."""
     acting = turn.acting()
     if len(acting) > 1:
         turn.remember(
             AWAIT_DEPARTMENT,
-            {"text": text, "source_key": source_key or turn.source_key},
+            {
+                "text": text,
+                "source_key": source_key or turn.source_key,
+                "message": message_key,
+                "attachments": list(attachments),
+            },
             ttl=DEFAULT_TTL,
         )
         names = translator(turn.language).join(m.department_name for m in acting)
         return turn.reply(Choice(msg("choose.department", departments=names), acting, ANSWER))
     if not acting:
-        return turn.say(not_linked(turn.actor))
+        return turn.say(not_linked(turn.session, turn.actor))
     who = _acting(turn, acting[0].department_id)
     rnd = turn.view_round()
-    parsed = parse_answers(
-        text, scale=GradeScale.from_json(rnd.scale), source_key=source_key or turn.source_key
+    parsed = read_answers(
+        turn,
+        text,
+        rnd,
+        source_key=source_key or turn.source_key,
+        message_key=message_key,
+        attachments=attachments,
     )
     problems = [Problem(e.line_no, e.error.msg) for e in parsed.errors]
     try:
@@ -155,7 +202,9 @@ def _shortcut_words(message_id: str) -> frozenset[str]:
     return frozenset(w for w in words if w)
 
 
-def awaited_comment(turn: Turn, waiting: dict[str, object], text: str) -> Reply:
+def awaited_comment(
+    turn: Turn, waiting: dict[str, object], text: str, *, message_key: str | None = None
+) -> Reply:
     """The text after a grade button is that item's comment (or a shortcut typed out)."""
     round_id, department_id = int(str(waiting["round_id"])), int(str(waiting["department_id"]))
     item = int(str(waiting["item"]))
@@ -165,7 +214,9 @@ def awaited_comment(turn: Turn, waiting: dict[str, object], text: str) -> Reply:
     if key in _shortcut_words("comment.label.same"):
         return comment_shortcut(turn, CommentShortcut(round_id, department_id, item, True))
     who = _acting(turn, department_id)
-    answer = AnswerInput(item, str(waiting["grade"]), text, turn.source_key)
+    answer = AnswerInput(
+        item, str(waiting["grade"]), text, turn.source_key, message_key=message_key
+    )
     try:
         result = store(turn, who, round_id, [answer])
     except AnswersRejected as exc:
@@ -269,6 +320,11 @@ def choose_department(turn: Turn, intent: ChooseDepartment) -> Reply:
         return turn.say(msg("department.chosen", department=who.department_name))
     turn.forget(AWAIT_DEPARTMENT)
     source_key = waiting.get("source_key")
+    message_key = waiting.get("message")
     return answer_text(
-        turn, str(waiting["text"]), source_key=str(source_key) if source_key else None
+        turn,
+        str(waiting["text"]),
+        source_key=str(source_key) if source_key else None,
+        message_key=str(message_key) if message_key else None,
+        attachments=[str(name) for name in waiting.get("attachments") or ()],
     )

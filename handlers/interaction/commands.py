@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from handlers.committee.compare import compare_rounds
 from handlers.committee.indicator_values import parse_indicator_argument
 from handlers.committee.indicators import find_indicator, indicator_status, report_indicator_value
 from handlers.committee.summary_text import summary_text
 from handlers.errors import HokokuError, PermissionDenied
-from handlers.export.chart_images import publish_chart
 from handlers.i18n import msg, normalize_language, translator
 from handlers.interaction.access import not_linked
 from handlers.interaction.answers import choose_department, item_cards
@@ -27,7 +25,6 @@ from handlers.interaction.reply import (
     ANSWER,
     FORM,
     ChartFile,
-    ChartPicture,
     Choice,
     ExportFile,
     Help,
@@ -119,7 +116,7 @@ def _report(turn: Turn, arg: str) -> Reply:
             prompt = msg("choose.form", departments=names)
             return turn.reply(Choice(prompt, acting, FORM, round_id=rnd.id))
         if not acting:
-            return turn.say(not_linked(turn.actor))
+            return turn.say(not_linked(turn.session, turn.actor))
         department_id = acting[0].department_id
     return open_form(turn, OpenForm(rnd.id, department_id))
 
@@ -263,7 +260,8 @@ CHART_TITLES = {
 
 def _chart(turn: Turn, arg: str) -> Reply:
     """`グラフ [回答|達成度|前年度]`: a chart of the round, uploaded (Slack) or shown from a
-    published HTTPS URL (LINE). The office's, like the export."""
+    published HTTPS URL (LINE), drawn after the platform's answer. The office's, like the
+    export."""
     if not turn.caller.office:
         raise PermissionDenied(msg("access.office_only"))
     kind = _CHART_KINDS.get(fold_key(arg or "completion"))
@@ -277,16 +275,9 @@ def _chart(turn: Turn, arg: str) -> Reply:
         return turn.say(msg("chart.not_here"))
     if surface.public_url is None or not surface.public_url.startswith("https://"):
         return turn.say(msg("chart.no_public_url"))  # LINE fetches images over HTTPS only
-    image = publish_chart(
-        turn.session,
-        round_id=rnd.id,
-        kind=kind,
-        today=turn.today,
-        now=turn.now,
-        lifetime=timedelta(minutes=surface.image_minutes),
-    )
-    url = surface.public_url + image.url_path
-    return turn.reply(Say(msg(CHART_TITLES[kind])), ChartPicture(url, kind))
+    # Drawn and published by the adapter after the platform's answer (a first chart takes
+    # about a second; LINE gives its webhook two).
+    return turn.reply(Say(msg(CHART_TITLES[kind])), ChartFile(rnd.id, kind))
 
 
 def _help(turn: Turn, _arg: str) -> Reply:

@@ -204,7 +204,7 @@ def home(turn: Turn) -> Reply:
     """A person's overview: their departments' items in the open round, or the office's
     progress of it."""
     if not turn.caller.linked:
-        return turn.say(not_linked(turn.actor))
+        return turn.say(not_linked(turn.session, turn.actor))
     rnd = turn.open_round()
     if turn.caller.office:
         summary = summarize(turn.session, round_id=rnd.id, today=turn.today)

@@ -68,11 +68,40 @@ class Text:
 
     `addressed=False`: group chatter that may not be meant for the bot (LINE groups).
     `commands_only`: a slash command (`/hokoku status`): not an answer.
+    `message`: the platform's key of this message (`slack:D…:1700….000100`, `line:5321…`),
+    kept with its answers so an edit or unsend finds them; None where a message cannot be
+    edited (the console). `attachments`: names of files sent with it (kept as a note).
+    The text is plain: the adapter decoded the platform's markup (Slack's escapes, links
+    and mentions; LINE's emoji and the bot's mention).
     """
 
     text: str
     addressed: bool = True
     commands_only: bool = False
+    message: str | None = None
+    attachments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Edited:
+    """A message was edited (Slack message_changed, LINE messageEdited): read it again.
+
+    `message` is the key its first reading was stored with; `sent_at`: when it was first
+    sent, where the platform says (Slack's ts), for the round's close.
+    """
+
+    text: str
+    message: str
+    sent_at: datetime | None = None
+    addressed: bool = True
+    attachments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unsent:
+    """A message was taken back (LINE unsend, Slack message_deleted): its answers go."""
+
+    message: str
 
 
 @dataclass(frozen=True)
@@ -147,9 +176,11 @@ class ShowHome:
 
 @dataclass(frozen=True)
 class Joined:
-    """The bot was added: as a friend (`group=False`) or to a group chat."""
+    """The bot was added: as a friend (`group=False`) or to a group chat. `unblocked`: a
+    friend who had blocked the bot (their links ended at the block)."""
 
     group: bool = False
+    unblocked: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,6 +200,8 @@ class StaleButton:
 
 Intent = (
     Text
+    | Edited
+    | Unsent
     | GradeButton
     | CommentShortcut
     | MoreItems

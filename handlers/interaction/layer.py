@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from handlers.errors import HokokuError
 from handlers.i18n import msg, translator
-from handlers.interaction import answers, forms
+from handlers.interaction import answers, edits, forms
 from handlers.interaction.access import caller_of, not_linked
 from handlers.interaction.answer_text import is_answer_line
 from handlers.interaction.commands import find_command, help_reply
@@ -23,6 +23,7 @@ from handlers.interaction.dedupe import claim_event
 from handlers.interaction.intents import (
     ChooseDepartment,
     CommentShortcut,
+    Edited,
     FormPage,
     GradeButton,
     Inbound,
@@ -34,6 +35,7 @@ from handlers.interaction.intents import (
     ShowHome,
     StaleButton,
     Text,
+    Unsent,
 )
 from handlers.interaction.reply import Reply, Say
 from handlers.interaction.turn import Turn, language_of
@@ -70,7 +72,7 @@ def _text(turn: Turn, intent: Text) -> Reply:
     command = find_command(head)
     if command is not None:
         if command.linked_only and not turn.caller.linked:
-            return turn.say(not_linked(turn.actor))
+            return turn.say(not_linked(turn.session, turn.actor))
         return command.run(turn, argument.strip())
     if intent.commands_only:
         help_parts = help_reply(turn).parts
@@ -81,14 +83,16 @@ def _text(turn: Turn, intent: Text) -> Reply:
     if not turn.caller.linked:
         if not (intent.addressed or plainly_answer or _answer_line(turn, text)):
             return turn.reply()  # chatter in a group the bot is not linked to
-        return turn.say(not_linked(turn.actor))
+        return turn.say(not_linked(turn.session, turn.actor))
     if not plainly_answer:
         waiting = turn.states().get(AWAIT_COMMENT)
         if waiting is not None and not is_answer_line(text, _scale(turn, waiting)):
-            return answers.awaited_comment(turn, waiting, text)
+            return answers.awaited_comment(turn, waiting, text, message_key=intent.message)
         if not intent.addressed and not _answer_line(turn, text):
             return turn.reply()  # the group's own conversation: not for the bot
-    return answers.answer_text(turn, text)
+    return answers.answer_text(
+        turn, text, message_key=intent.message, attachments=intent.attachments
+    )
 
 
 def _answer_line(turn: Turn, text: str) -> bool:
@@ -108,7 +112,10 @@ def _scale(turn: Turn, waiting: dict[str, Any]) -> GradeScale | None:
 def _joined(turn: Turn, intent: Joined) -> Reply:
     if intent.group:
         return turn.say(msg("greeting.group"))
-    return turn.say(msg("greeting.back" if turn.caller.linked else "greeting.user"))
+    if turn.caller.linked:
+        return turn.say(msg("greeting.back"))
+    # Unblocked: the links ended at the block (`_left`); say so, and how to link again.
+    return turn.say(msg("greeting.unblocked" if intent.unblocked else "greeting.user"))
 
 
 def _left(turn: Turn, _intent: Left) -> Reply:
@@ -141,6 +148,8 @@ HANDLERS: dict[type, Callable[[Turn, Any], Reply]] = {
     OpenForm: forms.open_form,
     FormPage: forms.form_page,
     ShowHome: lambda turn, _intent: forms.home(turn),
+    Edited: edits.edited,
+    Unsent: edits.unsent,
     Joined: _joined,
     Left: _left,
     NotText: _not_text,

@@ -198,6 +198,27 @@ class ChartPicture:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One slot an edit or a withdrawal changed: its answer before and after (None:
+    unanswered). `withdrawn`: a withdrawal took the message's answer back."""
+
+    item_number: int
+    item_display: str
+    before: str | None
+    after: str | None
+    comment_changed: bool = False
+    withdrawn: bool = False
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an edited or a withdrawn message changed, under a heading saying which."""
+
+    heading: Message
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
 class HomeSection:
     member: Membership
     slots: tuple[SlotView, ...]
@@ -234,6 +255,7 @@ Part = (
     | YearOverYear
     | ChartFile
     | ChartPicture
+    | Changes
 )
 
 

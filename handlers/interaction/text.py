@@ -6,6 +6,7 @@ from __future__ import annotations
 from handlers.i18n import Message, Translator, translator
 from handlers.interaction.reply import (
     ANSWER,
+    Changes,
     ChartFile,
     ChartPicture,
     Choice,
@@ -29,6 +30,7 @@ from handlers.interaction.reply import (
     YearOverYear,
 )
 from handlers.renderers import (
+    render_changes,
     render_confirmation,
     render_help,
     render_indicator_outcome,
@@ -87,6 +89,8 @@ def part_lines(t: Translator, part: Part) -> list[str]:
         return render_indicators(t, part.rows, department_name=part.department_name)
     if isinstance(part, IndicatorReported):
         return render_indicator_outcome(t, part.outcome)
+    if isinstance(part, Changes):
+        return [t.render(part.heading), *render_changes(t, part.changes)]
     if isinstance(part, YearOverYear):
         return render_year_over_year(t, part.comparison, part.summary)
     assert isinstance(part, ItemCards | FormView | ExportFile | ChartFile | ChartPicture)

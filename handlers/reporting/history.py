@@ -1,4 +1,10 @@
-"""The revisions of one report slot: who answered what, when, through which channel."""
+"""The revisions of one report slot: who answered what, when, through which channel.
+
+Who: the person's name where the platform gave one (cached by the adapters, see
+handlers.organization.people), and whether the office entered the answer for the
+department (a proxy). What: an answer, or the withdrawal of a chat message's answers (an
+unsend or delete; the answers it took back are marked `withdrawn`).
+"""
 
 from __future__ import annotations
 
@@ -10,19 +16,29 @@ from sqlalchemy.orm import Session
 
 from handlers.errors import NotFound
 from handlers.i18n import msg
+from handlers.organization.people import known_names
 from handlers.reporting.reports import find_slot
 from handlers.reporting.rounds import get_round
-from models import ReportRevision
+from models import ANSWERED, Department, ReportRevision
+
+# Channels whose `reporter` is already a person's own words (`hokoku report set --by`, the
+# console's user), not a platform's id.
+_NAMED_CHANNELS = frozenset({"office", "console", "import", "web", "email", "excel"})
 
 
 @dataclass(frozen=True)
 class RevisionView:
     revision: int
-    grade: str
+    grade: str | None  # None: a withdrawal that left the slot unanswered
     comment: str
     reporter: str
     channel: str
     created_at: datetime
+    reporter_name: str | None = None  # None: the platform did not say who this id is
+    proxy: bool = False  # the office entered it for the department
+    kind: str = ANSWERED  # ANSWERED, or WITHDRAWAL
+    withdrawn: bool = False  # an answer a later withdrawal took back
+    department_name: str = ""
 
 
 def slot_history(
@@ -35,11 +51,19 @@ def slot_history(
     )
     if found is None:
         raise NotFound(msg("history.not_assigned", item=item_number))
-    rows = session.scalars(
-        select(ReportRevision)
-        .where(ReportRevision.report_id == found[0].id)
-        .order_by(ReportRevision.revision)
+    rows = list(
+        session.scalars(
+            select(ReportRevision)
+            .where(ReportRevision.report_id == found[0].id)
+            .order_by(ReportRevision.revision)
+        )
     )
+    department = session.get(Department, department_id)
+    names: dict[tuple[str, str], str] = {}
+    for platform in {r.channel for r in rows if r.channel not in _NAMED_CHANNELS}:
+        ids = {r.reporter for r in rows if r.channel == platform}
+        found_names = known_names(session, platform=platform, ids=ids)
+        names.update({(platform, k): v for k, v in found_names.items()})
     return [
         RevisionView(
             revision=r.revision,
@@ -48,6 +72,15 @@ def slot_history(
             reporter=r.reporter,
             channel=r.channel,
             created_at=r.created_at,
+            reporter_name=(
+                r.reporter or None
+                if r.channel in _NAMED_CHANNELS
+                else names.get((r.channel, r.reporter))
+            ),
+            proxy=r.proxy,
+            kind=r.kind,
+            withdrawn=r.withdrawn_at is not None,
+            department_name=department.name if department else "",
         )
         for r in rows
     ]

@@ -26,6 +26,7 @@ from handlers.plan.nodes import node_chains
 from handlers.reporting.rounds import get_round, previous_join, previous_round
 from handlers.scale import GradeScale
 from models import (
+    ANSWERED,
     Assignment,
     AuditEntry,
     Department,
@@ -47,13 +48,19 @@ DUPLICATE = "duplicate"  # the same delivery (source_key) was already stored
 
 @dataclass(frozen=True)
 class AnswerInput:
-    """One answer to store. `comment=None` keeps the stored comment (a grade-only answer)."""
+    """One answer to store. `comment=None` keeps the stored comment (a grade-only answer).
+
+    `message_key`: the chat message it was read from (an edit or unsend of that message
+    finds it); `note`: a line appended to the comment (the names of files sent with it).
+    """
 
     item_number: int
     grade: str
     comment: str | None = None
     source_key: str | None = None
     line_no: int | None = None  # where it was typed, for errors that name the line
+    message_key: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,13 @@ def answerable_round(session: Session, *, round_id: int, acting_as_office: bool 
     return rnd
 
 
+def with_note(comment: str, note: str | None) -> str:
+    """The comment with a note on a line of its own (once: an edit does not add it twice)."""
+    if not note or note in comment:
+        return comment
+    return f"{comment}\n{note}" if comment else note
+
+
 def _check_values(answer: AnswerInput, scale: GradeScale) -> tuple[str, str | None]:
     """The scale's letter and the cleaned comment, or the error that says how to fix it."""
     letter = scale.match(answer.grade)
@@ -159,8 +173,9 @@ def _check_values(answer: AnswerInput, scale: GradeScale) -> tuple[str, str | No
     if answer.comment is None:
         return letter, None
     comment = clean_text(answer.comment).strip()
-    if len(comment) > MAX_COMMENT:
-        raise InvalidInput(msg("answer.comment_too_long", limit=MAX_COMMENT, length=len(comment)))
+    length = len(with_note(comment, answer.note))
+    if length > MAX_COMMENT:
+        raise InvalidInput(msg("answer.comment_too_long", limit=MAX_COMMENT, length=length))
     return letter, comment
 
 
@@ -321,7 +336,7 @@ def submit_answers(
         if answer.source_key in seen:
             outcomes.append(_outcome(DUPLICATE, report, item, department))
             continue
-        new_comment = report.comment if comment is None else comment
+        new_comment = with_note(report.comment if comment is None else comment, answer.note)
         if report.grade == letter and report.comment == new_comment:
             outcomes.append(_outcome(UNCHANGED, report, item, department))
             continue
@@ -347,6 +362,10 @@ def submit_answers(
                 "channel": channel,
                 "source_key": answer.source_key,
                 "created_at": when,
+                "kind": ANSWERED,
+                "message_key": answer.message_key,
+                "proxy": acting_as_office,
+                "withdrawn_at": None,
             }
         )
         if answer.source_key:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -253,6 +255,41 @@ def test_line_sends_the_published_chart_once_even_when_redelivered(db: Db) -> No
         assert kinds == ["completion", "yoy"]
 
 
+def test_line_draws_the_chart_after_the_webhooks_answer(db: Db) -> None:
+    """What runs before the 200 (`process`) stores the request and draws nothing; the
+    chart is drawn and published by what runs after it (`send`), with the reserved token."""
+    from bot.line.client import LineClient
+    from bot.line.webhook import LineWebhook, read_envelope
+
+    with line_app(db) as (_url, api, runtime):
+        webhook = LineWebhook(runtime.settings, runtime, LineClient.from_settings(runtime.settings))
+        body = json.dumps({"destination": "Ubot", "events": [text_event("グラフ", user="UOFF")]})
+        done = webhook.process(read_envelope(body))
+        with transaction(runtime.factory) as session:
+            assert session.scalars(select(PublishedChart)).first() is None
+        assert api.replies == []
+        [pending] = done.replies
+        webhook.send(pending)
+        [reply] = api.replies
+        assert reply.body["replyToken"] == pending.reply_token
+        assert [m["type"] for m in reply.messages] == ["text", "image"]
+        with transaction(runtime.factory) as session:
+            assert list(session.scalars(select(PublishedChart.kind))) == ["completion"]
+
+
+def test_line_pushes_the_chart_when_the_reply_token_expired_while_drawing(db: Db) -> None:
+    with line_app(db) as (url, api, _runtime):
+        api.expired_tokens = 1  # LINE answers 400 "Invalid reply token"
+        event = text_event("グラフ 達成度", user="UOFF")
+        _post(url, event)
+        [push] = api.wait_for(1, path="/v2/bot/message/push")
+        assert push.body["to"] == "UOFF"
+        assert [m["type"] for m in push.messages] == ["text", "image"]
+        assert push.retry_key  # a retried push is delivered at most once
+        [refused] = api.replies
+        assert refused.messages == push.messages
+
+
 @pytest.mark.parametrize(
     ("public_url", "language", "expected"),
     [
@@ -274,16 +311,28 @@ def test_line_without_an_https_public_url_says_the_office_must_set_it(
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
-def test_the_console_points_to_the_cli(db: Db, language: str) -> None:
+def test_the_console_points_to_the_cli_and_that_command_works(
+    db: Db, language: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
     from bot import console
+    from bot.cli import app
 
     settings = Settings(database_url=db.url, organization="console-charts", language=language)
     runtime = _runtime(db, settings, "console")
     session = console.ConsoleSession(runtime.organization_id, "UOFF", settings.language)
     reply = console.say(runtime, session, "グラフ" if language == "ja" else "chart")
-    assert "hokoku chart -o" in reply
+    suggested = re.search(r"hokoku (chart -o \S+\.png)", reply)
+    assert suggested is not None, reply
     with transaction(runtime.factory) as db_session:
         assert db_session.scalars(select(PublishedChart)).first() is None
+    # The command as suggested (no --kind: the completion chart), run as the office would.
+    env = {"HOKOKU_DATABASE_URL": db.url, "HOKOKU_ORGANIZATION": "console-charts"}
+    args = [*suggested.group(1).split()[:-1], str(tmp_path / suggested.group(1).split()[-1])]
+    result = CliRunner().invoke(app, args, env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert_drawn_png((tmp_path / suggested.group(1).split()[-1]).read_bytes())
 
 
 def test_the_fake_line_api_refuses_images_that_line_would_refuse() -> None:

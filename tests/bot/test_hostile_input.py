@@ -137,6 +137,26 @@ answer_texts = st.one_of(
 )
 slack_users = st.sampled_from(["S0X0", "S1X0", "UNKNOWN", ""])
 
+slack_files = st.lists(
+    st.fixed_dictionaries(
+        {"name": sometimes(st.text(max_size=20)), "title": sometimes(st.text(max_size=20))}
+    ),
+    max_size=2,
+)
+slack_messages = st.fixed_dictionaries(
+    {
+        "user": sometimes(slack_users),
+        "text": sometimes(answer_texts),
+        "ts": sometimes(st.just("1700000000.000100")),
+    },
+    optional={
+        "subtype": sometimes(st.sampled_from(["tombstone", "file_share"])),
+        "files": sometimes(slack_files),
+        "thread_ts": json_values,
+        "bot_id": json_values,
+    },
+)
+
 slack_events = st.fixed_dictionaries(
     {
         "type": sometimes(st.just("event_callback")),
@@ -155,15 +175,47 @@ slack_events = st.fixed_dictionaries(
                     "ts": sometimes(st.just("1700000000.000100")),
                     "tab": sometimes(st.sampled_from(["home", "messages"])),
                 },
-                optional={"subtype": json_values, "bot_id": json_values, "thread_ts": json_values},
+                optional={
+                    "subtype": sometimes(
+                        st.sampled_from(
+                            [
+                                "file_share",
+                                "thread_broadcast",
+                                "message_changed",
+                                "message_deleted",
+                                "channel_join",
+                            ]
+                        )
+                    ),
+                    "bot_id": json_values,
+                    "thread_ts": json_values,
+                    "deleted_ts": sometimes(st.just("1700000000.000100")),
+                    "files": sometimes(slack_files),
+                    "message": sometimes(slack_messages),
+                    "previous_message": sometimes(slack_messages),
+                },
             )
         ),
     }
 )
 
+# Every interactive payload type Slack sends (https://docs.slack.dev/reference/interaction-payloads/):
+# the app handles block_actions and view_submission; the others must still get a 2xx or 4xx.
+INTERACTIVE_TYPES = [
+    "block_actions",
+    "view_submission",
+    "shortcut",
+    "message_action",
+    "block_suggestion",
+    "view_closed",
+    "interactive_message",
+    "dialog_submission",
+]
+slack_ids = st.one_of(st.sampled_from(["hokoku_answer", "hokoku_open_report", "x"]), json_values)
+
 slack_interactions = st.fixed_dictionaries(
     {
-        "type": sometimes(st.sampled_from(["block_actions", "view_submission"])),
+        "type": sometimes(st.sampled_from(INTERACTIVE_TYPES)),
         "user": sometimes(st.fixed_dictionaries({"id": sometimes(slack_users)})),
         "team": sometimes(st.fixed_dictionaries({"id": st.just("T0TEST")})),
         "trigger_id": sometimes(st.text(max_size=10)),
@@ -226,7 +278,36 @@ slack_interactions = st.fixed_dictionaries(
                 }
             )
         ),
-    }
+    },
+    optional={
+        "callback_id": sometimes(slack_ids),
+        "action_ts": sometimes(st.just("1700000000.000100")),
+        "message_ts": sometimes(st.just("1700000000.000100")),
+        "action_id": sometimes(slack_ids),
+        "block_id": sometimes(slack_ids),
+        "value": sometimes(st.text(max_size=20)),
+        "is_cleared": sometimes(st.booleans()),
+        "attachment_id": sometimes(st.just("1")),
+        "response_url": sometimes(st.just("https://hooks.slack.com/actions/T0/1/x")),
+        "channel": sometimes(
+            st.fixed_dictionaries({"id": sometimes(st.just("C0CHAN")), "name": json_values})
+        ),
+        "container": sometimes(
+            st.fixed_dictionaries(
+                {"type": sometimes(st.sampled_from(["message", "view"])), "view_id": json_values}
+            )
+        ),
+        "message": sometimes(
+            st.fixed_dictionaries(
+                {"ts": sometimes(st.just("1.0")), "text": json_values, "user": json_values}
+            )
+        ),
+        "original_message": json_values,
+        "submission": sometimes(st.dictionaries(st.text(max_size=8), json_values, max_size=3)),
+        "state": json_values,
+        "enterprise": json_values,
+        "is_enterprise_install": json_values,
+    },
 )
 
 slash_commands = st.fixed_dictionaries(
@@ -240,13 +321,42 @@ slash_commands = st.fixed_dictionaries(
     }
 )
 
+line_spans = st.fixed_dictionaries(
+    {
+        "index": sometimes(st.integers(min_value=-3, max_value=300)),
+        "length": sometimes(st.integers(min_value=-3, max_value=300)),
+        "productId": st.just("5ac1bfd5040ab15980c9b435"),
+        "emojiId": st.just("001"),
+    }
+)
+line_mentionees = st.fixed_dictionaries(
+    {
+        "index": sometimes(st.integers(min_value=-3, max_value=300)),
+        "length": sometimes(st.integers(min_value=-3, max_value=300)),
+        "type": sometimes(st.sampled_from(["user", "all"])),
+    },
+    optional={"userId": sometimes(st.just("Ubot")), "isSelf": sometimes(st.booleans())},
+)
+
 line_events = st.lists(
     st.fixed_dictionaries(
         {
             "type": sometimes(
-                st.sampled_from(["message", "postback", "follow", "unfollow", "join", "leave"])
+                st.sampled_from(
+                    [
+                        "message",
+                        "postback",
+                        "follow",
+                        "unfollow",
+                        "join",
+                        "leave",
+                        "messageEdited",
+                        "unsend",
+                        "beacon",
+                    ]
+                )
             ),
-            "mode": st.just("active"),
+            "mode": sometimes(st.sampled_from(["active", "standby"])),
             "timestamp": sometimes(st.integers(min_value=0, max_value=2**45)),
             "source": sometimes(
                 st.fixed_dictionaries(
@@ -266,9 +376,22 @@ line_events = st.lists(
                         "type": sometimes(st.just("text")),
                         "id": sometimes(st.text(min_size=1, max_size=8)),
                         "text": sometimes(answer_texts),
-                    }
+                        "quoteToken": sometimes(st.just("q")),
+                    },
+                    optional={
+                        "mention": sometimes(
+                            st.fixed_dictionaries(
+                                {"mentionees": sometimes(st.lists(line_mentionees, max_size=2))}
+                            )
+                        ),
+                        "emojis": sometimes(st.lists(line_spans, max_size=2)),
+                    },
                 )
             ),
+            "unsend": sometimes(
+                st.fixed_dictionaries({"messageId": sometimes(st.text(max_size=8))})
+            ),
+            "follow": sometimes(st.fixed_dictionaries({"isUnblocked": sometimes(st.booleans())})),
             "postback": sometimes(
                 st.fixed_dictionaries(
                     {

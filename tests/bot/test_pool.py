@@ -50,3 +50,44 @@ def test_no_free_connection_means_503_and_the_retry_is_stored(
     assert all(r.headers.get("retry-after") == "1" for r in busy)
     assert [r.status_code for r in after] == [200, 200]
     assert sorted(stored_comments(db)) == ["混雑中", "混雑中2"]
+
+
+BURST = 30
+
+
+def test_line_bodies_wait_their_turn_for_the_pool_instead_of_failing(
+    db: Db, fake_slack: FakeSlackApi, line_api: FakeLineApi
+) -> None:
+    """Like Slack's dispatch, the LINE webhook takes as many bodies at once as the pool has
+    connections; the others wait their turn without a thread, so a burst larger than the
+    pool is stored in full, none answered 503 by a pool that timed out."""
+    import concurrent.futures
+
+    office = seed_office(db, departments=1, items_each=2, people_each=1)
+    settings = both_platforms(
+        db, slack_api_url=fake_slack.url, line_api_url=line_api.url
+    ).model_copy(update={"db_pool_size": 1, "db_pool_overflow": 0, "db_pool_timeout": 0.05})
+    engine = make_engine(db.url, settings.pool(serving=True))
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        factory=make_session_factory(engine),
+        organization_id=office.organization_id,
+    )
+    [line_user] = office.line_users
+    burst = [
+        line_text(
+            line_user, f"{n % 2 + 1} B 一斉{n}", event_id=f"01BURST{n:019d}", comment=f"一斉{n}"
+        )
+        for n in range(BURST)
+    ]
+    with (
+        running_asgi(build_app(settings, runtime)) as url,
+        httpx.Client(base_url=url, timeout=60) as http,
+        concurrent.futures.ThreadPoolExecutor(max_workers=BURST) as pool,
+    ):
+        answers = list(pool.map(lambda delivery: delivery.send(http), burst))
+        line_api.wait_for(BURST, path="/v2/bot/message/reply")
+    engine.dispose()
+    assert [r.status_code for r in answers] == [200] * BURST
+    assert sorted(stored_comments(db)) == sorted(f"一斉{n}" for n in range(BURST))

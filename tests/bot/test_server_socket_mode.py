@@ -333,3 +333,59 @@ def test_an_envelope_is_not_acked_while_the_database_is_down(
             assert socket_server.wait_ack(again) == {"envelope_id": again}
             live.executor.drain()
             assert revisions(db) == 1
+
+
+def test_every_envelope_is_acked_also_those_no_listener_handles(
+    db: Db,
+    slack_env: dict[str, str],
+    fake_slack: FakeSlackApi,
+    socket_server: FakeSocketModeServer,
+) -> None:
+    """A global shortcut, a message shortcut, someone else's button and an event the app
+    does not subscribe to: each is acked (else Slack re-sends it and flags the app)."""
+    seed(db, items=[("広報", ["女性センター"])], links={"U1": [("女性センター", "member")]})
+    base = {"team": {"id": "T0TEST", "domain": "hokoku-test"}, "api_app_id": "A0TEST"}
+    user = {"id": "U1", "username": "u1", "team_id": "T0TEST"}
+    # Shapes: https://docs.slack.dev/reference/interaction-payloads/shortcuts-interaction-payload
+    # and …/block_actions-payload (another app's button in a shared message).
+    shortcut = {
+        **base,
+        "type": "shortcut",
+        "token": "x",
+        "action_ts": "1700000100.000100",
+        "user": user,
+        "callback_id": "someone_elses_shortcut",
+        "trigger_id": "trig-shortcut",
+    }
+    message_action = {
+        **shortcut,
+        "type": "message_action",
+        "channel": {"id": "C0GENERAL", "name": "general"},
+        "message_ts": "1700000000.000100",
+        "message": {"type": "message", "user": "U1", "ts": "1700000000.000100", "text": "x"},
+        "response_url": fake_slack.url.removesuffix("/api/") + "/response/shortcut",
+    }
+    foreign_button = {
+        **base,
+        "type": "block_actions",
+        "user": user,
+        "trigger_id": "trig-foreign",
+        "container": {"type": "message", "message_ts": "1700000000.000100"},
+        "channel": {"id": "C0GENERAL"},
+        "actions": [{"action_id": "poll_vote", "block_id": "b", "value": "1", "type": "button"}],
+    }
+    reaction = event_callback(
+        {"type": "reaction_added", "user": "U1", "reaction": "thumbsup", "item_user": "U1"},
+        event_id="EvReaction1",
+    )
+    with serving(db, slack_env, (fake_slack, socket_server)) as live:
+        for kind, payload in (
+            ("interactive", shortcut),
+            ("interactive", message_action),
+            ("interactive", foreign_button),
+            ("events_api", reaction),
+        ):
+            ack = live.deliver(kind, payload)
+            assert set(ack) == {"envelope_id"}
+        assert revisions(db) == 0
+        assert socket_server.closed == 0

@@ -29,6 +29,7 @@ class Call:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    method: str = "POST"
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -50,6 +51,11 @@ class FakeLineApi:
     accepted_retry_keys: set[str] = field(default_factory=set)
     fail_next: list[int] = field(default_factory=list)
     violations: list[tuple[str, list[str]]] = field(default_factory=list)
+    # GET /v2/bot/profile/{userId} and …/group|room/{id}/member/{userId}: user id → the
+    # displayName LINE gives (others: 404, as for a user who did not consent).
+    profiles: dict[str, str] = field(default_factory=dict)
+    # How many reply calls to refuse with 400 "Invalid reply token" (an expired token).
+    expired_tokens: int = 0
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
     def record(self, call: Call) -> int:
@@ -58,6 +64,9 @@ class FakeLineApi:
             self._cond.notify_all()
             if self.fail_next:
                 return self.fail_next.pop(0)
+            if call.path == "/v2/bot/message/reply" and self.expired_tokens:
+                self.expired_tokens -= 1
+                return 400
             problems = request_problems(call.body) if call.path in MESSAGE_PATHS else []
             if problems:
                 self.violations.append((call.path, problems))
@@ -89,6 +98,22 @@ class FakeLineApi:
     def pushes(self) -> list[Call]:
         return [c for c in self.calls if c.path == "/v2/bot/message/push"]
 
+    @property
+    def lookups(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "GET"]
+
+    def profile(self, path: str) -> dict[str, Any] | None:
+        """The profile LINE answers for a profile path, or None (404)."""
+        parts = path.strip("/").split("/")
+        user = parts[-1] if len(parts) >= 4 else ""
+        if parts[:3] == ["v2", "bot", "profile"] or (
+            len(parts) == 6 and parts[2] in ("group", "room") and parts[4] == "member"
+        ):
+            name = self.profiles.get(user)
+            if name is not None:
+                return {"displayName": name, "userId": user, "pictureUrl": "https://x/p.png"}
+        return None
+
 
 def _handler(api: FakeLineApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -119,6 +144,19 @@ def _handler(api: FakeLineApi) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             if status == 409:
                 self.send_header("x-line-accepted-request-id", "fake-accepted")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            with api._cond:
+                api.calls.append(Call(path=self.path, headers=headers, body={}, method="GET"))
+                api._cond.notify_all()
+            found = api.profile(self.path)
+            data = json.dumps(found if found is not None else {"message": "Not found"}).encode()
+            self.send_response(200 if found is not None else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
 

@@ -97,6 +97,8 @@ class FakeSlackApi:
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
         # What apps.connections.open hands out: a FakeSocketModeServer's ws:// URL.
         self.socket_url: str | None = None
+        # users.info: user id → the `user` object Slack returns (others: user_not_found).
+        self.users: dict[str, dict[str, Any]] = {}
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self) -> FakeSlackApi:
@@ -295,6 +297,11 @@ class FakeSlackApi:
             if self.socket_url is None:
                 return {"ok": False, "error": "not_allowed_token_type"}
             return {"ok": True, "url": self.socket_url}
+        if method == "users.info":
+            user = self.users.get(str(body.get("user")))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": user}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(body.get("users", "X"))}}
         if method == "chat.postMessage":

@@ -109,3 +109,58 @@ def test_ensure_schema_migrates_a_new_database_once(tmp_path: Path) -> None:
     assert ensure_schema(engine) is True
     assert stored_revision(engine) == head_revision(engine)
     assert ensure_schema(engine) is False
+
+
+def test_chat_edits_migration_keeps_revisions_and_marks_office_entries_as_proxies(
+    empty_url: str,
+) -> None:
+    """0012 copies report_revisions on SQLite (its grade becomes nullable): every revision
+    stays, `hokoku report set` entries (channel "office") become proxies, and a downgrade
+    drops only the withdrawals that left no grade."""
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0011")
+        with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO organizations (id, name, created_at) VALUES (1, 'o', '2024-04-01')",
+                "INSERT INTO departments (id, organization_id, name, created_at) "
+                "VALUES (1, 1, '女性センター', '2024-04-01')",
+                "INSERT INTO plans (id, organization_id, name, title, source_name, level_labels, "
+                "item_label, created_at, updated_at) "
+                "VALUES (1, 1, 'p', '', 'p.csv', '[]', '取組項目', '2024-04-01', '2024-04-01')",
+                "INSERT INTO items (id, plan_id, number, code, title, description, is_priority, "
+                "position) VALUES (1, 1, 1, '1', '周知', '', false, 0)",
+                "INSERT INTO assignments (id, item_id, department_id, position) VALUES (1, 1, 1, 0)",
+                "INSERT INTO rounds (id, plan_id, fiscal_year, opens_on, deadline, scale, "
+                "created_at) VALUES (1, 1, 2024, '2025-04-01', '2025-05-31', '[]', '2025-04-01')",
+                "INSERT INTO reports (id, round_id, assignment_id, grade, comment, revision, "
+                "reporter, channel) VALUES (1, 1, 1, 'A', 'x', 2, 'cli:kato', 'office')",
+                "INSERT INTO report_revisions (id, report_id, revision, grade, comment, reporter, "
+                "channel, source_key, created_at) VALUES "
+                "(1, 1, 1, 'B', 'y', 'U1', 'slack', 'slack:Ev1#1', '2025-04-02'), "
+                "(2, 1, 2, 'A', 'x', 'cli:kato', 'office', NULL, '2025-04-03')",
+            ):
+                conn.execute(text(statement))
+        upgrade(engine)
+        with engine.begin() as conn:
+            rows = conn.execute(
+                text("SELECT id, grade, proxy, kind, message_key FROM report_revisions ORDER BY id")
+            ).all()
+            assert [tuple(r) for r in rows] == [
+                (1, "B", False, "answer", None),
+                (2, "A", True, "answer", None),
+            ]
+            conn.execute(
+                text(
+                    "INSERT INTO report_revisions (id, report_id, revision, grade, comment, "
+                    "reporter, channel, created_at, kind, proxy) VALUES "
+                    "(3, 1, 3, NULL, '', 'U1', 'slack', '2025-04-04', 'withdrawal', false)"
+                )
+            )
+        command.downgrade(alembic_config(engine), "0011")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM report_revisions")).scalar() == 2
+            assert conn.execute(text("SELECT count(*) FROM assignments")).scalar() == 1
+        upgrade(engine)
+    finally:
+        engine.dispose()

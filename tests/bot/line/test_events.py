@@ -31,8 +31,7 @@ from tests.bot.line.conftest import (
 from tests.factories import build_plan, open_test_round
 
 NOT_LINKED = translator("ja")("link.required", prefix="")
-
-NOT_LINKED = translator("ja")("link.required", prefix="")
+GROUP_NOT_LINKED = translator("ja")("link.required.group", prefix="")
 
 
 def _dept(bot: LineBot, name: str) -> int:
@@ -94,7 +93,8 @@ def test_unlinked_user_learns_how_to_link_and_nothing_is_stored(line_bot: LineBo
     assert _revisions(line_bot) == 0
     # In an unlinked group, ordinary chatter gets no answer; a command gets the how-to.
     line_bot.post(text_event("おはようございます", user="U7", group="C1"))
-    assert line_bot.say("1 B 周知した", user="U7", group="C1") == NOT_LINKED
+    # The group is what is not linked (and U7 is not linked either).
+    assert line_bot.say("1 B 周知した", user="U7", group="C1") == GROUP_NOT_LINKED
     assert len(line_bot.api.replies) == 3
 
 

@@ -78,7 +78,8 @@ def test_pending_carousel_and_grade_prompt_for_60_items(
     prompt = bot.send(postback_event(data, user="UBIG"))
     assert prompt[0]["quickReply"]["items"]
     for call in bot.api.calls:
-        assert request_problems(call.body) == []
+        if call.method == "POST":  # not the profile lookups
+            assert request_problems(call.body) == []
     assert bot.api.violations == []
 
 

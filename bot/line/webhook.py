@@ -245,6 +245,7 @@ class LineWebhook:
                     today=self._runtime.today(),
                     now=utcnow(),
                     lifetime=self._chart_lifetime,
+                    language=reply.language,
                 )
         except intake.UNAVAILABLE as exc:
             logger.warning("chart not drawn (database busy): %s", exc)

@@ -35,7 +35,13 @@ def upload_chart(
         return None
     t = translator(reply.language)
     with transaction(runtime.reader) as session:
-        png = render_chart(session, round_id=chart.round_id, kind=chart.kind, today=runtime.today())
+        png = render_chart(
+            session,
+            round_id=chart.round_id,
+            kind=chart.kind,
+            today=runtime.today(),
+            language=reply.language,
+        )
     try:
         client.files_upload_v2(
             channel=channel,

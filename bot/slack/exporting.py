@@ -18,11 +18,12 @@ class Document:
     content: bytes
 
 
-def build(session: Session, *, round_id: int) -> Document:
+def build(session: Session, *, round_id: int, language: str) -> Document:
+    """The handout in the language of the person who asked for it."""
     # XlsxWriter loads with the first export asked for in Slack, not with the server.
     from handlers.export.table_xlsx import write_xlsx
 
-    table = build_table(session, round_id=round_id)
+    table = build_table(session, round_id=round_id, language=language)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "export.xlsx"
         write_xlsx(table, path)

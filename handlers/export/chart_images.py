@@ -71,13 +71,19 @@ def publish_chart(
     now: datetime,
     lifetime: timedelta,
     good: Sequence[str] | None = None,
+    language: str = "ja",
 ) -> ChartImage:
     """Render the chart `kind` (completion / grades / yoy) of the round now and publish it
     until `now + lifetime` under a new random token."""
     if lifetime <= timedelta(0):
         raise InvalidInput(msg("chart.lifetime_not_positive"))
     png = render_chart(
-        session, round_id=round_id, kind=kind, today=today, good=list(good) if good else None
+        session,
+        round_id=round_id,
+        kind=kind,
+        today=today,
+        good=list(good) if good else None,
+        language=language,
     )
     if len(png) > MAX_PNG_BYTES:
         raise InvalidInput(msg("chart.too_large", size=f"{len(png):,}"))

@@ -76,7 +76,7 @@ def _export(
         return
     t = translator(reply.language)
     with transaction(runtime.reader) as session:
-        document = exporting.build(session, round_id=export.round_id)
+        document = exporting.build(session, round_id=export.round_id, language=reply.language)
     try:
         client.files_upload_v2(
             channel=payloads.optional_text(body, "channel_id"),

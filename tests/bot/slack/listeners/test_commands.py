@@ -103,3 +103,23 @@ def test_office_export_uploads_the_xlsx_after_the_ack(db: Db, slack: SlackHarnes
     sheet = load_workbook(io.BytesIO(upload.raw)).worksheets[0]
     values = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
     assert "女性センター" in values and "B" in values
+
+
+def test_an_office_member_who_reads_english_gets_the_handout_in_english(
+    db: Db, slack: SlackHarness
+) -> None:
+    """`language en`, then `/hokoku export`: the file is in the reader's language."""
+    import io
+
+    from openpyxl import load_workbook
+
+    seed(db, items=[("広報", ["女性センター"])], links={"UOFF": [("女性センター", "office")]})
+    slack.dm("UOFF", "1 B 周知した", event_id="EvL1")
+    slack.dm("UOFF", "language en", event_id="EvL2")
+    ack = slack.command("UOFF", "export", channel="C0OFFICE").json()
+    assert "作成しています" not in ack["text"]
+    [upload] = slack.api.of("upload")
+    sheet = load_workbook(io.BytesIO(upload.raw)).worksheets[0]
+    values = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert any(v.startswith("Grade (FY") for v in values), values
+    assert not any(v.startswith("達成度") for v in values)

@@ -29,6 +29,7 @@ from models.plan import (
     PlanNode,
 )
 from models.round import Report, ReportRevision, Round
+from models.web import WebLink, WebSession
 
 __all__ = [
     "ROLE_MEMBER",
@@ -56,5 +57,7 @@ __all__ = [
     "Report",
     "ReportRevision",
     "Round",
+    "WebLink",
+    "WebSession",
     "utcnow",
 ]

@@ -7,6 +7,8 @@ claims the delivery and answers inside one transaction (committed before bolt ac
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
@@ -41,7 +43,10 @@ def actor(
         chat_kind=chat_kind,
         language=runtime.settings.language,
         locale=locale or None,
-        surface=_SLASH_SURFACE if slash else _SURFACE,
+        # The web console's sign-in links (`web`) are made under HOKOKU_PUBLIC_URL.
+        surface=dataclasses.replace(
+            _SLASH_SURFACE if slash else _SURFACE, public_url=runtime.settings.public_url
+        ),
     )
 
 

@@ -201,6 +201,17 @@ class ChartPicture:
 
 
 @dataclass(frozen=True)
+class SignInLink:
+    """A one-time link to the web console (`web`), for one department and role: sent only
+    in a 1:1 chat (or a Slack slash command's private reply)."""
+
+    url: str
+    department_name: str
+    office: bool
+    minutes: int
+
+
+@dataclass(frozen=True)
 class HomeSection:
     member: Membership
     slots: tuple[SlotView, ...]
@@ -237,6 +248,7 @@ Part = (
     | YearOverYear
     | ChartFile
     | ChartPicture
+    | SignInLink
 )
 
 

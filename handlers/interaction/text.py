@@ -25,6 +25,7 @@ from handlers.interaction.reply import (
     Problems,
     Reply,
     Say,
+    SignInLink,
     Status,
     YearOverYear,
 )
@@ -89,6 +90,12 @@ def part_lines(t: Translator, part: Part) -> list[str]:
         return render_indicator_outcome(t, part.outcome)
     if isinstance(part, YearOverYear):
         return render_year_over_year(t, part.comparison, part.summary)
+    if isinstance(part, SignInLink):
+        role = t("web.link.office") if part.office else ""
+        return [
+            t("web.link.sent", department=part.department_name, role=role, minutes=part.minutes),
+            part.url,
+        ]
     assert isinstance(part, ItemCards | FormView | ExportFile | ChartFile | ChartPicture)
     return []
 

@@ -46,6 +46,12 @@ def _locale(body: dict[str, Any]) -> str:
     return payloads.optional_text(body, "user", "locale")
 
 
+def opened_web_link(ack: Ack) -> None:
+    """A URL button opens the browser by itself; Slack still reports the click, which is
+    acknowledged and nothing else."""
+    ack()
+
+
 def register(app: App, runtime: Runtime) -> None:
     def ack_open_report(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """Check and build page 1 of the form (read only); the lazy listener opens it."""
@@ -127,6 +133,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack=ack_open_report, lazy=[open_report]
     )
     app.action(ids.ACTION_PAGE_BACK)(ack=save_page_back, lazy=[turn_page_back])
+    app.action(ids.WEB_LINK)(opened_web_link)
     app.action(re.compile(rf"^{ids.ACTION_CHOOSE_DEPARTMENT}_\d+$"))(
         ack=choose_department, lazy=[reply_choice]
     )

@@ -6,6 +6,7 @@ import typer
 
 from bot.cli.common import fail, runtime
 from bot.cli.texts import H
+from handlers.i18n import translator
 
 app = typer.Typer(help=H("cli.serve.app"))
 
@@ -26,7 +27,7 @@ def serve(
         help=H("cli.serve4"),
     ),
 ) -> None:
-    """Run the bot's server: Slack /slack/events, LINE /line/callback, /healthz and the scheduler."""
+    """Run the bot's server: Slack /slack/events, LINE /line/callback, the web console /web/, /healthz and the scheduler."""
     # The server and the platform SDKs load here, not when any other command starts.
     import uvicorn
     from slack_bolt.error import BoltError
@@ -49,12 +50,15 @@ def serve(
         fail(
             f"Slack に接続できません（SLACK_BOT_TOKEN と SLACK_API_URL を確認してください）: {exc}"
         )
-    if not platforms.names:
-        fail(
-            "有効なプラットフォームがありません。Slack なら SLACK_BOT_TOKEN と SLACK_SIGNING_SECRET"
-            "（LINE なら LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN）を設定してください。"
-        )
-    typer.echo(f"hokoku serve: {', '.join(platforms.names)} on http://{host}:{port}")
+    t = translator(settings.language)
+    served = ", ".join([*platforms.names, "web"])
+    typer.echo(f"hokoku serve: {served} on http://{host}:{port}")
+    if not platforms.names:  # the web console (and e-mail) alone: normal, but say so
+        typer.echo(t("cli.serve.web_only"))
+    base = (
+        settings.public_url or f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
+    )
+    typer.echo(t("cli.serve.web_console", url=f"{base}/web/"))
     services: list[BackgroundService] = []
     if not no_scheduler:
         try:

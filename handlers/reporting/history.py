@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from handlers.errors import NotFound
 from handlers.reporting.reports import find_slot
-from models import ReportRevision, Round
+from models import Assignment, Report, ReportRevision, Round
 
 
 @dataclass(frozen=True)
@@ -54,3 +54,30 @@ def slot_history(
         )
         for r in rows
     ]
+
+
+def department_history(
+    session: Session, *, round_id: int, department_id: int
+) -> dict[int, list[RevisionView]]:
+    """Every revision of a department's slots in the round, by report id, oldest first (one
+    query, for a department's page)."""
+    rows = session.scalars(
+        select(ReportRevision)
+        .join(Report, Report.id == ReportRevision.report_id)
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .where(Report.round_id == round_id, Assignment.department_id == department_id)
+        .order_by(ReportRevision.report_id, ReportRevision.revision)
+    )
+    found: dict[int, list[RevisionView]] = {}
+    for r in rows:
+        found.setdefault(r.report_id, []).append(
+            RevisionView(
+                revision=r.revision,
+                grade=r.grade,
+                comment=r.comment,
+                reporter=r.reporter,
+                channel=r.channel,
+                created_at=r.created_at,
+            )
+        )
+    return found

@@ -92,9 +92,11 @@ def preview(web: Web) -> Response:
     except InvalidInput:
         uploads.discard(kept.id)
         raise
+    located = {w.located(kept.path.name) for w in shown.result.department_warnings}
     return web.render(
         "plan_preview.html",
         preview=shown,
+        warnings=[w for w in shown.result.warnings if w not in located],
         result=shown.result,
         tree=shown.tree,
         mode=mode_message(shown.result),

@@ -155,7 +155,7 @@ def test_dockerfile_is_slim_non_root_with_healthcheck_and_entrypoint() -> None:
 
 def test_caddyfile_validates_and_proxies_only_hokoku_paths(tmp_path: Path) -> None:
     text = (REPO / "deploy" / "Caddyfile").read_text()
-    assert "@hokoku path /line/callback /slack/events /healthz /charts/*" in text
+    assert "@hokoku path /line/callback /slack/events /healthz /charts/* /web /web/*" in text
     assert "reverse_proxy 127.0.0.1:3000" in text
     caddy = shutil.which("caddy")
     if caddy is None:

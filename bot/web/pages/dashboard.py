@@ -39,6 +39,7 @@ class Dashboard:
     departments: tuple[DepartmentStatus, ...]  # overdue first, then pending, then done
     stamp: str
     rounds: tuple[RoundChoice, ...]
+    previous_year: int | None  # the fiscal year last year's round reported on
 
     @property
     def good_now(self) -> int:
@@ -52,10 +53,10 @@ class Dashboard:
 
 
 def chosen_round(session: Session, web: Web) -> Round:
-    """The round of `?round=`, else the latest (open first, else the last closed)."""
-    return resolve_round(
-        session, organization_id=web.organization_id, ref=web.query("round") or None, purpose=VIEW
-    )
+    """The round of `?round=`, else the one the sign-in link was for (an answer link), else
+    the latest (open first, else the last closed)."""
+    ref: str | int | None = web.query("round") or web.caller.round_id
+    return resolve_round(session, organization_id=web.organization_id, ref=ref, purpose=VIEW)
 
 
 def ordered(summary: StatusSummary) -> tuple[DepartmentStatus, ...]:
@@ -72,10 +73,17 @@ def ordered(summary: StatusSummary) -> tuple[DepartmentStatus, ...]:
 def dashboard(session: Session, web: Web) -> Dashboard:
     rnd = chosen_round(session, web)
     summary = summarize(session, round_id=rnd.id, today=web.today)
+    comparison = compare_rounds(session, round_id=rnd.id, per_department=False)
+    previous = (
+        session.get(Round, comparison.previous_round_id)
+        if comparison.previous_round_id is not None
+        else None
+    )
     return Dashboard(
         round=rnd,
         summary=summary,
-        comparison=compare_rounds(session, round_id=rnd.id, per_department=False),
+        comparison=comparison,
+        previous_year=previous.fiscal_year if previous is not None else None,
         indicators=tuple(indicator_status(session, round_id=rnd.id)),
         departments=ordered(summary),
         stamp=answer_stamp(session, round_id=rnd.id),

@@ -52,13 +52,13 @@ def serve(
         )
     t = translator(settings.language)
     served = ", ".join([*platforms.names, "web"])
-    typer.echo(f"hokoku serve: {served} on http://{host}:{port}")
-    if not platforms.names:  # the web console (and e-mail) alone: normal, but say so
-        typer.echo(t("cli.serve.web_only"))
     base = (
         settings.public_url or f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
     )
-    typer.echo(t("cli.serve.web_console", url=f"{base}/web/"))
+    notes = [t("cli.serve.web_console", url=f"{base}/web/")]
+    if not platforms.names:  # the web console (and e-mail) alone: normal, but say so
+        notes.insert(0, t("cli.serve.web_only"))
+    typer.echo(f"hokoku serve: {served} on http://{host}:{port} ({' '.join(notes)})")
     services: list[BackgroundService] = []
     if not no_scheduler:
         try:

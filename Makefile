@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: install install-dev demo test lint typecheck pytest catalogs clean
+.PHONY: install install-dev demo test lint typecheck pytest catalogs cli-reference clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test: lint typecheck pytest
 # .mo files (committed, so a clone runs without this step).
 catalogs: install-dev
 	$(BIN)/pybabel compile -d handlers/locale -D hokoku
+
+# docs/cli.md from the commands' own help (English, fixed width): run it after changing a
+# command or its help; tests/test_docs.py fails while the file is out of date.
+cli-reference: install
+	$(BIN)/python -m bot.cli.reference
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

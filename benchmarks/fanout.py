@@ -10,7 +10,7 @@ Web API in a separate process that answers after `--latency` and records when ea
 request arrived. LINE behaves like LINE for X-Line-Retry-Key (409 for a repeated key).
 On PostgreSQL a scratch database is created next to the one given and dropped afterwards;
 the plan, links and round are ANALYZEd (as in a database in use), the outbox rows are not.
-Prints figures; nothing here asserts speed (no timed tests: see the README).
+Prints figures; nothing here asserts speed (no timed tests: see docs/performance.md).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.errors import InvalidInput
 from handlers.export.chart_images import PATH_PREFIX, SUFFIX, PublishedPng, published_png
+from handlers.i18n import msg
 from models import utcnow
 from models.db import DatabaseBusy, DatabaseUnavailable, transaction
 
@@ -39,10 +40,7 @@ def public_url(settings: Settings, path: str) -> str:
     """The absolute URL of a path of this server (HOKOKU_PUBLIC_URL + path), e.g. a chart's
     `url_path` for LINE's originalContentUrl / previewImageUrl."""
     if settings.public_url is None:
-        raise InvalidInput(
-            "グラフを LINE に送るには、このサーバーの公開 URL を HOKOKU_PUBLIC_URL に設定してください"
-            "（例: https://hokoku.example.jp）。"
-        )
+        raise InvalidInput(msg("chart.public_url_missing"))
     return settings.public_url + path
 
 

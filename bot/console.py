@@ -18,10 +18,11 @@ from typing import TextIO
 
 from rich.console import Console
 
-from bot.runtime import Runtime, today_in
+from bot import intake
+from bot.runtime import Runtime
 from handlers.errors import HokokuError
 from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, FiscalYear, Translator, translator
-from handlers.interaction import Actor, Inbound, Reply, handle
+from handlers.interaction import Actor, Reply
 from handlers.interaction.intents import Text
 from handlers.interaction.text import reply_text
 from handlers.organization.directory import find_department
@@ -29,7 +30,6 @@ from handlers.organization.identities import ensure_linked
 from handlers.ports import OutboundMessage, Target
 from handlers.renderers import render_outbound
 from handlers.reporting.rounds import ANSWER, resolve_round
-from models import utcnow
 from models.db import transaction
 
 PLATFORM = "console"
@@ -53,7 +53,6 @@ class ConsoleSession:
 
     organization_id: int
     reporter: str
-    timezone: str
     language: str = DEFAULT_LANGUAGE
     department_id: int | None = None
     department_name: str | None = None
@@ -86,7 +85,6 @@ def open_session(
             return ConsoleSession(
                 rt.organization_id,
                 reporter,
-                rt.settings.timezone,
                 rt.settings.language,
                 round_id=round_id,
             )
@@ -97,7 +95,6 @@ def open_session(
         return ConsoleSession(
             rt.organization_id,
             reporter,
-            rt.settings.timezone,
             rt.settings.language,
             department_id=dept.id,
             department_name=dept.name,
@@ -106,9 +103,8 @@ def open_session(
         )
 
 
-def _inbound(cs: ConsoleSession, text: str) -> Inbound:
-    now = utcnow()
-    actor = Actor(
+def _actor(cs: ConsoleSession) -> Actor:
+    return Actor(
         organization_id=cs.organization_id,
         platform=PLATFORM,
         person=cs.reporter,
@@ -118,13 +114,11 @@ def _inbound(cs: ConsoleSession, text: str) -> Inbound:
         office=cs.office,
         round_id=cs.round_id,
     )
-    return Inbound(actor, Text(text), now=now, today=today_in(cs.timezone))
 
 
 def reply_to(rt: Runtime, cs: ConsoleSession, text: str) -> Reply:
-    """One message, one transaction: the same layer Slack and LINE call."""
-    with transaction(rt.factory) as session:
-        reply = handle(session, _inbound(cs, text))
+    """One message, one transaction, through the intake Slack and LINE use."""
+    reply = intake.run(rt, _actor(cs), Text(text))
     assert reply is not None  # the console has no redeliveries
     return reply
 

@@ -14,9 +14,9 @@ import tempfile
 from pathlib import Path
 
 from handlers.errors import HokokuError
+from handlers.i18n import msg
 
 TIMEOUT_SECONDS = 300
-INSTALL_HINT = "LibreOffice を入れてください（例: apt-get install libreoffice-calc-nogui）"
 
 
 class PdfUnavailable(HokokuError):
@@ -32,7 +32,7 @@ def convert_to_pdf(source: Path) -> Path:
     """Render `source` to `source.pdf` beside it (written whole or not at all)."""
     program = soffice()
     if program is None:
-        raise PdfUnavailable(f"PDF を作れません: soffice が見つかりません。{INSTALL_HINT}。")
+        raise PdfUnavailable(msg("pdf.no_soffice"))
     target = source.with_suffix(".pdf")
     with tempfile.TemporaryDirectory(prefix="hokoku-pdf-") as work:
         profile = Path(work, "profile").as_uri()
@@ -51,16 +51,12 @@ def convert_to_pdf(source: Path) -> Path:
                 command, capture_output=True, timeout=TIMEOUT_SECONDS, check=False
             )
         except subprocess.TimeoutExpired as exc:
-            raise PdfUnavailable(
-                f"PDF を作れません: LibreOffice が {TIMEOUT_SECONDS} 秒で終わりませんでした。"
-            ) from exc
+            raise PdfUnavailable(msg("pdf.timeout", seconds=TIMEOUT_SECONDS)) from exc
         produced = Path(work, f"{source.stem}.pdf")
         if done.returncode != 0 or not produced.is_file():
             reason = done.stderr.decode(errors="replace").strip().splitlines()
             raise PdfUnavailable(
-                "PDF を作れません: LibreOffice が変換に失敗しました"
-                + (f"（{reason[-1]}）" if reason else "")
-                + "。"
+                msg("pdf.failed_because", reason=reason[-1]) if reason else msg("pdf.failed")
             )
         partial = target.with_name(f".{target.name}.partial")
         shutil.copyfile(produced, partial)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from bot.console import ConsoleMessenger
 from bot.platforms import configured_platforms
 from bot.settings import Settings
+from handlers.errors import InvalidValue
+from handlers.i18n import msg
 from handlers.ports import Messenger
 from scheduler.calendar import (
     BusinessCalendar,
@@ -82,14 +84,12 @@ def calendar_from_settings(settings: Settings) -> BusinessCalendar:
     """The business calendar of HOKOKU_TIMEZONE / HOKOKU_SEND_TIME / HOKOKU_YEAR_END /
     HOKOKU_CLOSED_DAYS.
 
-    Raises ValueError naming the setting when a value cannot be read.
+    Raises InvalidValue (a ValueError) naming the setting when a value cannot be read.
     """
     try:
         send_time = parse_send_time(settings.send_time)
     except ValueError as exc:
-        raise ValueError(
-            f"HOKOKU_SEND_TIME「{settings.send_time}」は HH:MM で指定してください。"
-        ) from exc
+        raise InvalidValue(msg("settings.send_time", value=settings.send_time)) from exc
     year_end = None
     if settings.year_end.strip().lower() not in NO_YEAR_END:
         start, sep, end = settings.year_end.partition("-")
@@ -98,16 +98,11 @@ def calendar_from_settings(settings: Settings) -> BusinessCalendar:
                 raise ValueError(settings.year_end)
             year_end = (parse_month_day(start), parse_month_day(end))
         except ValueError as exc:
-            raise ValueError(
-                f"HOKOKU_YEAR_END「{settings.year_end}」は 12/29-1/3 の形で指定してください（none なら休業なし）。"
-            ) from exc
+            raise InvalidValue(msg("settings.year_end", value=settings.year_end)) from exc
     try:
         closed_days = parse_closed_days(settings.closed_days)
     except ValueError as exc:
-        raise ValueError(
-            f"HOKOKU_CLOSED_DAYS の「{exc}」を読み取れません。毎年の休業日は 10-01、一度だけの日は "
-            "2025-11-15 の形で、カンマ区切りで指定してください（名前を付けるなら 10-01:創立記念日）。"
-        ) from None
+        raise InvalidValue(msg("settings.closed_days", value=str(exc))) from None
     return BusinessCalendar(
         timezone=settings.timezone,
         send_time=send_time,

@@ -16,7 +16,7 @@ from handlers.renderers import unconfigured_notice
 from models.db import DatabaseBusy, DatabaseUnavailable, transaction
 from scheduler.unconfigured import Unconfigured, unconfigured_links
 
-logger = logging.getLogger("hokoku.platforms")
+logger = logging.getLogger(__name__)
 
 # platform → whether its outbound settings are present (console: always).
 CONFIGURED: dict[str, Callable[[Settings], bool]] = {

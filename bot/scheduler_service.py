@@ -18,7 +18,7 @@ from models.db import DatabaseBusy, DatabaseUnavailable, transaction
 from scheduler.housekeeping import prune
 from scheduler.runner import Clock, TickResult, start_scheduler
 
-logger = logging.getLogger("hokoku.scheduler")
+logger = logging.getLogger(__name__)
 
 # `/healthz` calls the scheduler dead when no tick has finished for this many intervals.
 STALE_INTERVALS = 3

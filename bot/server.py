@@ -31,7 +31,7 @@ from bot.settings import Settings
 from bot.web.app import web_routes
 from models.db import reachable
 
-logger = logging.getLogger("hokoku.server")
+logger = logging.getLogger(__name__)
 
 
 class BackgroundService(Protocol):

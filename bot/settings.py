@@ -13,7 +13,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.errors import InvalidInput
-from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalize_language
+from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, msg, normalize_language
 from models.db import SERVING_SQLITE_BUSY_SECONDS, PoolSettings
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     )
     line_api_url: str = Field(
         default="https://api.line.me", validation_alias=AliasChoices("LINE_API_URL")
+    )
+
+    # Who the departments ask about the report and send their forms back to, printed on
+    # top of every 照会様式 (`hokoku round forms`): "男女共同参画室 内線1234 danjo@…".
+    office_contact: str = Field(
+        default="", max_length=300, validation_alias=AliasChoices("HOKOKU_OFFICE_CONTACT")
     )
 
     # Scheduler: local send time, the year-end closure (`none` = none), the office's own
@@ -192,10 +198,13 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "、".join(
-            f"{'.'.join(str(part) for part in error['loc'])}「{error.get('input')}」（{error['msg']}）"
+        problems = tuple(
+            msg(
+                "settings.problem",
+                name=".".join(str(part) for part in error["loc"]),
+                value=str(error.get("input")),
+                reason=error["msg"],
+            )
             for error in exc.errors()
         )
-        raise InvalidInput(
-            f"設定の値が正しくありません: {problems}。環境変数か .env を直してください。"
-        ) from None
+        raise InvalidInput(msg("settings.invalid", problems=problems)) from None

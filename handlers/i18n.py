@@ -49,6 +49,15 @@ class FiscalYear:
     year: int
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A list parameter joined by another separator than a sentence's list (`list.dot`:
+    `番号・指標・目標値` / `number, indicator, target`)."""
+
+    items: tuple[Any, ...]
+    separator: str = "list.dot"
+
+
 def msg(message_id: str, /, *, count: int | None = None, **params: Any) -> Message:
     return Message(message_id, params, count)
 
@@ -97,12 +106,14 @@ class Translator:
         return text.format_map({key: self.value(value) for key, value in params.items()})
 
     def value(self, value: Any) -> Any:
-        """A parameter as text: messages, dates, fiscal years and tuples (a list) in this
-        language."""
+        """A parameter as text: messages, dates, fiscal years and lists (a tuple, a
+        `Listed`) in this language."""
         if isinstance(value, Message):
             return self.render(value)
         if isinstance(value, FiscalYear):
             return self.fiscal_year(value.year)
+        if isinstance(value, Listed):
+            return self(value.separator).join(str(self.value(v)) for v in value.items)
         if isinstance(value, date):
             return self.date(value)
         if isinstance(value, tuple):
@@ -118,6 +129,12 @@ class Translator:
         from handlers.fiscal import reiwa_label
 
         return self("fiscal_year", era=reiwa_label(fiscal_year), year=fiscal_year)
+
+    def fiscal_year_short(self, fiscal_year: int) -> str:
+        """`R7` / `FY2025`: the year mark of a table's header."""
+        from handlers.fiscal import era_marker
+
+        return self("fiscal_year.short", marker=era_marker(fiscal_year), year=fiscal_year)
 
     def join(self, parts: Iterable[str]) -> str:
         """A list inside a sentence: `女性センター、職員課` / `Library, Planning`."""
@@ -136,9 +153,3 @@ def hinted(t: Translator, message: Message, *, audience: str) -> str:
     text = t.render(message)
     hint = f"hint.{audience}.{message.id}"
     return f"{text}{t(hint)}" if t.has(hint) else text
-
-
-def message_ids(language: str) -> set[str]:
-    """Every id of a compiled catalog (for the completeness test and `hokoku` tooling)."""
-    catalog = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language])
-    return {key if isinstance(key, str) else key[0] for key in catalog._catalog if key}  # type: ignore[attr-defined]

@@ -25,3 +25,13 @@ def fold_key(text: str) -> str:
 def clean_text(text: str) -> str:
     """What a person sent, minus control characters (NUL …); CRLF and CR become LF."""
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+IDEOGRAPHIC_COMMA = "\u3001"  # 、
+
+
+def split_list(text: str) -> list[str]:
+    """The items of a list as typed, separated by `,`, `、` or a full-width comma; each
+    stripped, empty ones dropped (`10,5、2，1` → ["10", "5", "2", "1"])."""
+    parts = unicodedata.normalize("NFKC", text).replace(IDEOGRAPHIC_COMMA, ",").split(",")
+    return [part.strip() for part in parts if part.strip()]

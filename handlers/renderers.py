@@ -401,7 +401,7 @@ def _departments(t: Translator, names: Sequence[str]) -> str:
 
 
 def _platform(t: Translator, platform: str) -> tuple[str, str]:
-    """A platform's name and what to set to switch it on (README "Settings")."""
+    """A platform's name and what to set to switch it on (docs/operations.md, "Settings")."""
     name = t(f"platform.{platform}") if t.has(f"platform.{platform}") else platform
     configure_id = f"platform.configure.{platform}"
     configure = (

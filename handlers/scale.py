@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.errors import InvalidInput
+from handlers.i18n import msg
 from handlers.normalize import fold, fold_key
 
 
@@ -60,9 +61,7 @@ class GradeScale:
             parts = [p.strip() for p in raw.replace("：", ":").split(":")]
             letter = fold(parts[0])
             if fold_key(letter).isdigit():
-                raise InvalidInput(
-                    f"評価「{letter}」は数字だけにできません（項目番号と区別できないため）。"
-                )
+                raise InvalidInput(msg("scale.letter_numeric", letter=letter))
             grades.append(
                 Grade(
                     letter, parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else ""
@@ -70,13 +69,11 @@ class GradeScale:
             )
         keys = [fold_key(g.letter) for g in grades]
         if len(grades) < 2:
-            raise InvalidInput(
-                "評価の段階は2つ以上、カンマ区切りで指定してください（例: A,B,C,D）。"
-            )
+            raise InvalidInput(msg("scale.too_few"))
         if len(set(keys)) != len(keys):
-            raise InvalidInput("評価の段階に同じものが2回あります。")
+            raise InvalidInput(msg("scale.duplicate"))
         if any(" " in g.letter for g in grades):
-            raise InvalidInput("評価に空白は使えません。")
+            raise InvalidInput(msg("scale.space"))
         return cls(tuple(grades))
 
 

@@ -4,12 +4,20 @@ schema brought up to date with Alembic.
 The schema is only ever created by migrations (`upgrade`), never by `create_all`.
 
 SQLite is the embedded default and must hold a real office: one `hokoku serve` (with its
-scheduler) plus CLI commands at the same time. So it runs in WAL mode (readers never block
-the writer), every transaction starts with `BEGIN IMMEDIATE` (a writer takes the write lock
-up front instead of failing half-way with "database is locked" when a deferred transaction
-later needs to write; SQLAlchemy's documented pysqlite recipe), waits `busy_timeout` for
-the lock, and `run_transaction` retries a unit of work a bounded number of times. A read-only
-unit (`read_only=True`) begins DEFERRED, so status and exports never hold the write lock.
+scheduler) plus CLI commands at the same time. So it runs in WAL mode (readers and the one
+writer do not block each other). A session of the writer factory starts its transaction
+with `BEGIN IMMEDIATE` at its first statement, even if it then only reads: it takes the
+write lock up front instead of failing half-way with "database is locked" when a deferred
+transaction later needs to write (SQLAlchemy's documented pysqlite recipe), and holds it
+until commit or rollback. Writers of one process queue for it in order (`QueueLock`), other
+processes wait `busy_timeout`, and `run_transaction` retries a unit of work a bounded number
+of times.
+
+Work that only reads uses the read-only factory (`make_session_factory(read_only=True)`, a
+Runtime's `reader`): its transaction begins DEFERRED and never takes the write lock, so the
+CLI's status, export, chart, lists, history and audit (bot.cli.sessions.reading) and the
+chat's forms and Home tab never hold up an answer being stored. On PostgreSQL both
+factories are the same.
 """
 
 from __future__ import annotations
@@ -32,13 +40,10 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from alembic.config import Config
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 READ_ONLY = "hokoku_read_only"  # execution option: begin a DEFERRED transaction on SQLite
-# A chat delivery is tried twice before the platform is told to retry (503): with the
-# server's short SQLite busy wait this stays inside Slack's 3-second answer window.
-INTAKE_ATTEMPTS = 2
 SERVING_SQLITE_BUSY_SECONDS = 1.0
 T = TypeVar("T")
 
@@ -268,7 +273,7 @@ def run_transaction(
         except DatabaseBusy:
             if attempt >= attempts:
                 raise
-            log.info("database busy (attempt %d/%d); retrying", attempt, attempts)
+            logger.info("database busy (attempt %d/%d); retrying", attempt, attempts)
             time.sleep(backoff * attempt)
             attempt += 1
 

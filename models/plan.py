@@ -97,6 +97,22 @@ class Plan(Base):
         return self.title or self.name
 
 
+def _circled(ch: str) -> bool:
+    return "①" <= ch <= "⑳" or "㉑" <= ch <= "㉟" or "㊱" <= ch <= "㊿"
+
+
+def join_code(code: str, priority: bool, title: str, spaced: bool | None, *, node: bool) -> str:
+    """`code★ title` with the space the source had (`spaced`). Rows stored before the space
+    was kept (`spaced` None): none after a circled number, nor after `)` on an item."""
+    mark = "★" if priority else ""
+    head = f"{code}{mark}"
+    if not head or not title:
+        return head or title
+    if spaced is None:
+        spaced = not (_circled(head[-1]) or (not node and head[-1] in ")）"))
+    return f"{head}{' ' if spaced else ''}{title}"
+
+
 class PlanNode(Base):
     """A hierarchy node (基本目標 › 課題 › 施策 …); depth indexes Plan.level_labels."""
 
@@ -112,14 +128,17 @@ class PlanNode(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     is_priority: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int]
+    # Whether the source put a space between code and title (`(1) 啓発`, `①男女`); None:
+    # imported before this was kept (then `join_code` decides by the code's shape).
+    code_spaced: Mapped[bool | None] = mapped_column(default=None)
 
     plan: Mapped[Plan] = relationship(back_populates="nodes")
     parent: Mapped[PlanNode | None] = relationship(remote_side="PlanNode.id")
 
     @property
     def display(self) -> str:
-        mark = "★" if self.is_priority else ""
-        return " ".join(part for part in (f"{self.code}{mark}", self.title) if part)
+        """Code and title as the source wrote them (`I-1★ 男女の…`, `①男女…`)."""
+        return join_code(self.code, self.is_priority, self.title, self.code_spaced, node=True)
 
 
 class Item(Base):
@@ -139,6 +158,7 @@ class Item(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     is_priority: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int]
+    code_spaced: Mapped[bool | None] = mapped_column(default=None)  # as PlanNode.code_spaced
     # A (再掲) item: the same 事業 listed again under another 施策. It has no report slots
     # of its own; its departments answer once, on the original, and both rows show it.
     # Cleared by the importer before the original is removed.
@@ -159,12 +179,7 @@ class Item(Base):
     @property
     def display(self) -> str:
         """Code and title as the source wrote them (`①情報誌パリティの発行と配布`)."""
-        mark = "★" if self.is_priority else ""
-        code = f"{self.code}{mark}"
-        if not code:
-            return self.title
-        sep = "" if code[-1] in "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳)）" else " "
-        return f"{code}{sep}{self.title}"
+        return join_code(self.code, self.is_priority, self.title, self.code_spaced, node=False)
 
 
 class Assignment(Base):

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import jpholiday
 
+from handlers.i18n import Message, literal, msg, translator
+
 DEFAULT_SEND_TIME = time(9, 30)
 DEFAULT_TIMEZONE = "Asia/Tokyo"
 # (month, day) of the first and the last day of the year-end closure, inclusive.
@@ -36,7 +38,12 @@ class ClosedDay:
     month: int
     day: int
     year: int | None = None
-    name: str = "休業日"
+    name: str = ""  # "" = unnamed: shown as 休業日 / closed
+
+    @property
+    def label(self) -> Message:
+        """Its name, or the catalog's word for an unnamed closed day."""
+        return literal(self.name) if self.name else msg("calendar.closed_day")
 
     def matches(self, day: date) -> bool:
         return (day.month, day.day) == (self.month, self.day) and self.year in (None, day.year)
@@ -57,10 +64,10 @@ def parse_closed_days(text: str) -> tuple[ClosedDay, ...]:
         try:
             if len(parts) == 2:
                 month, day = parse_month_day("-".join(parts))
-                days.append(ClosedDay(month, day, name=name.strip() or "休業日"))
+                days.append(ClosedDay(month, day, name=name.strip()))
             elif len(parts) == 3:
                 once = date(int(parts[0]), int(parts[1]), int(parts[2]))
-                days.append(ClosedDay(once.month, once.day, once.year, name.strip() or "休業日"))
+                days.append(ClosedDay(once.month, once.day, once.year, name.strip()))
             else:
                 raise ValueError(item)
         except ValueError:
@@ -98,35 +105,42 @@ class BusinessCalendar:
             return start <= key <= end
         return key >= start or key <= end  # wraps over new year
 
-    def closed_reason(self, day: date) -> str | None:
-        """Why no message goes out on `day` (土曜日, 祝日名, 年末年始 …); None on business days."""
+    def closed_message(self, day: date) -> Message | None:
+        """Why no message goes out on `day` (土曜日, the holiday's name, 年末年始, the office's
+        closed day), in the catalogs' words; None on business days."""
         if day.weekday() == 5:
-            return "土曜日"
+            return msg("calendar.saturday")
         if day.weekday() == 6:
-            return "日曜日"
+            return msg("calendar.sunday")
         name = jpholiday.is_holiday_name(day)
         if name:
-            return str(name)
+            return msg("calendar.holiday", name=str(name))
         if self.in_year_end(day):
-            return "年末年始"
+            return msg("calendar.year_end")
         for closed in self.closed_days:
             if closed.matches(day):
-                return closed.name
+                return closed.label
         return None
 
-    def office_closed_days(self, start: date, end: date) -> list[tuple[date, str]]:
-        """The office's own closed days (HOKOKU_CLOSED_DAYS) from `start` to `end`, inclusive."""
-        found: list[tuple[date, str]] = []
+    def closed_reason(self, day: date) -> str | None:
+        """`closed_message` in Japanese (logs and tests); None on business days."""
+        message = self.closed_message(day)
+        return None if message is None else translator().render(message)
+
+    def office_closed_days(self, start: date, end: date) -> list[tuple[date, Message]]:
+        """The office's own closed days (HOKOKU_CLOSED_DAYS) from `start` to `end`, inclusive,
+        with their names."""
+        found: list[tuple[date, Message]] = []
         current = start
         while current <= end:
             for closed in self.closed_days:
                 if closed.matches(current):
-                    found.append((current, closed.name))
+                    found.append((current, closed.label))
             current += timedelta(days=1)
         return found
 
     def is_business_day(self, day: date) -> bool:
-        return self.closed_reason(day) is None
+        return self.closed_message(day) is None
 
     def next_business_day(self, day: date, *, inclusive: bool = True) -> date:
         current = day if inclusive else day + timedelta(days=1)

@@ -53,7 +53,7 @@ from scheduler.outbox import (
 )
 from scheduler.ratelimit import RateLimitedMessenger, slot_keys
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # Sends in flight per platform and scheduler (HOKOKU_SEND_WORKERS): LINE's 2,000 requests
 # a second at ~50 ms per request need 100 in flight.
@@ -285,12 +285,14 @@ class Dispatcher:
                     ours, queued = mark_failed(session, item=item, error=message, now=self.now)
                     stats.failed += ours
                     notices += queued
-                    log.warning("notification %s failed permanently: %s", item.key, message)
+                    logger.warning("notification %s failed permanently: %s", item.key, message)
                     continue
                 retry_at = self.now + backoff(item.attempts, error.retry_after)
                 if mark_retry(session, item=item, error=message, retry_at=retry_at):
                     stats.retried += 1
-                log.info("notification %s will be retried at %s: %s", item.key, retry_at, message)
+                logger.info(
+                    "notification %s will be retried at %s: %s", item.key, retry_at, message
+                )
             for token, ids in sent.items():
                 keys = mark_sent(session, token=token, ids=ids, now=self.now)
                 stats.sent += len(keys)

@@ -1,6 +1,6 @@
 """The notification outbox: enqueue once, claim exclusively, send, mark sent.
 
-Guarantees (see README "Scheduler / リマインド"):
+Guarantees (see docs/operations.md, "Messages: planned once, sent once"):
 - Enqueue is insert-if-absent on the unique key (round, target identity, purpose, due
   day), so any number of ticks or processes plan the same message into one row.
 - Claim is one atomic UPDATE of rows that are pending and due (or claimed by a worker

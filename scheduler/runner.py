@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import logging
 import os
 import socket
 from collections.abc import Callable, Collection, Mapping
@@ -30,8 +29,6 @@ from scheduler.dispatch import DEFAULT_WORKERS, deliver_due
 from scheduler.due import DueSend, ask_sends, due_sends
 from scheduler.outbox import DeliveryStats, enqueue
 from scheduler.unconfigured import Unconfigured, held_messages, hold
-
-log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
 ENQUEUE_ATTEMPTS = 3

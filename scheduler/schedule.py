@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from typing import Any
 
+from handlers.errors import InvalidValue
+from handlers.i18n import msg
 from handlers.ports import PURPOSE_DIGEST, PURPOSE_OVERDUE, PURPOSE_REMINDER, PURPOSE_REQUEST
 from scheduler.calendar import BusinessCalendar, parse_send_time
 
@@ -23,7 +25,6 @@ PURPOSE_ORDER = {PURPOSE_REQUEST: 0, PURPOSE_REMINDER: 1, PURPOSE_OVERDUE: 2, PU
 
 UNIT_BUSINESS = "business"
 UNIT_CALENDAR = "calendar"
-WEEKDAYS_JA = ("月", "火", "水", "木", "金", "土", "日")
 
 
 def family_of(purpose: str) -> str:
@@ -80,17 +81,18 @@ class Schedule:
         }
 
     def validate(self) -> None:
-        """Raise ValueError (in Japanese, saying how to fix) on settings that make no sense."""
+        """Raise InvalidValue (a ValueError saying how to fix it) on settings that make no
+        sense."""
         if any(d < 1 or d > 60 for d in self.reminder_days):
-            raise ValueError("リマインドの日数は 1〜60 の整数で指定してください（例: 10,5,2,1）。")
+            raise InvalidValue(msg("schedule.reminder_days"))
         if self.reminder_unit not in (UNIT_BUSINESS, UNIT_CALENDAR):
-            raise ValueError("リマインド日数の単位は business（営業日）か calendar（暦日）です。")
+            raise InvalidValue(msg("schedule.reminder_unit"))
         if not 1 <= self.chase_every <= 20:
-            raise ValueError("督促の間隔は 1〜20 営業日で指定してください。")
+            raise InvalidValue(msg("schedule.chase_every"))
         if not 0 <= self.chase_max <= 20:
-            raise ValueError("督促の回数は 0〜20 回で指定してください。")
+            raise InvalidValue(msg("schedule.chase_max"))
         if not 0 <= self.digest_weekday <= 4:
-            raise ValueError("事務局まとめの曜日は 0（月）〜4（金）で指定してください。")
+            raise InvalidValue(msg("schedule.digest_weekday"))
 
     def updated(self, **changes: Any) -> Schedule:
         schedule = replace(self, **changes)

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from bot.cli.common import console, print_json, runtime
+from bot.cli.common import console, print_json, runtime, words
+from bot.cli.sessions import reading
 from bot.cli.texts import H
 from handlers.organization.audit import list_audit
 from models import utcnow
-from models.db import transaction
 
 
 def audit_cmd(
@@ -24,9 +24,9 @@ def audit_cmd(
 ) -> None:
     """The audit log, newest first (e.g. `--action invite_refused` shows refused invite guesses)."""
     rt = runtime(ctx)
-    with transaction(rt.reader) as session:
+    with reading(rt) as work:
         entries = list_audit(
-            session, since=utcnow() - timedelta(days=days), action=action, limit=limit
+            work.session, since=utcnow() - timedelta(days=days), action=action, limit=limit
         )
     zone = ZoneInfo(rt.settings.timezone)
     if as_json:
@@ -42,11 +42,12 @@ def audit_cmd(
             ]
         )
         return
+    t = words()
     if not entries:
-        console.print("該当する監査記録はありません。")
+        console.print(t("cli.audit.none"))
         return
-    table = Table("日時", "操作", "だれが", "内容")
+    table = Table(*(t(f"cli.audit.column.{c}") for c in ("at", "action", "actor", "detail")))
     for e in entries:
-        detail = "、".join(f"{k}={v}" for k, v in e.detail.items())
+        detail = t.join(f"{k}={v}" for k, v in e.detail.items())
         table.add_row(f"{e.at.astimezone(zone):%Y-%m-%d %H:%M}", e.action, e.actor, detail)
     console.print(table)

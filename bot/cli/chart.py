@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import console, fail, runtime, user_errors
+from bot.cli.common import console, fail, runtime, words
+from bot.cli.sessions import reading
 from bot.cli.texts import H
 from handlers.export.charts import KINDS, render_chart
 from handlers.plan.settings import parse_good_grades
-from handlers.reporting.rounds import VIEW, resolve_round
 
 
 def chart_cmd(
@@ -34,21 +34,20 @@ def chart_cmd(
     good: Annotated[str | None, typer.Option("--good", help=H("cli.chart.chart.good"))] = None,
 ) -> None:
     """Write a chart of the round as PNG: completion, grades per goal, or year over year."""
+    t = words()
     if output.suffix.lower() != ".png":
-        fail(f"出力ファイル「{output.name}」は .png にしてください（例: -o 回答状況.png）。")
+        fail(t("cli.chart.not_png", name=output.name))
     if kind not in KINDS:
-        fail(f"--kind は {' / '.join(KINDS)} のどれかです（「{kind}」は使えません）。")
+        fail(t("cli.chart.kind_unknown", kinds=" / ".join(KINDS), kind=kind))
     rt = runtime(ctx)
-    with user_errors(), rt.factory() as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
+    with reading(rt, round_ref) as work:
         png = render_chart(
-            session,
-            round_id=rnd.id,
+            work.session,
+            round_id=work.round.id,
             kind=kind,
             today=rt.today(),
             good=list(parse_good_grades(good)) if good else None,
+            language=t.language,
         )
     partial = output.with_name(f".{output.name}.partial")
     try:
@@ -56,5 +55,6 @@ def chart_cmd(
         os.replace(partial, output)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        fail(f"{output} に書き出せません: {exc.strerror or exc}")
-    console.print(f"グラフを書き出しました: {output}（{len(png):,} バイト）", highlight=False)
+        fail(t("cli.chart.write_failed", path=str(output), error=exc.strerror or str(exc)))
+    written = t("cli.chart.written", path=str(output), size=f"{len(png):,}")
+    console.print(written, highlight=False, markup=False)

@@ -1,8 +1,13 @@
-"""Shared CLI plumbing: the runtime per invocation, errors as one red line, JSON output."""
+"""Shared CLI plumbing: the runtime per invocation, the output's language, errors as one
+red line, JSON output.
+
+Every line a command prints comes from the message catalogs (`cli.*` ids) in
+HOKOKU_LANGUAGE: `words()` is the translator of this invocation."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,16 +22,33 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, load_settings
 from handlers.errors import HokokuError
-from handlers.i18n import hinted, translator
+from handlers.i18n import DEFAULT_LANGUAGE, Translator, hinted, normalize_language, translator
 from models.db import DatabaseBusy, DatabaseUnavailable, database_error, sqlite_path
 
 console = Console()
 err_console = Console(stderr=True)
 
 
+def language() -> str:
+    """HOKOKU_LANGUAGE (the environment, else .env), also when another setting is malformed."""
+    try:
+        return load_settings().language
+    except HokokuError:
+        return normalize_language(os.environ.get("HOKOKU_LANGUAGE")) or DEFAULT_LANGUAGE
+
+
+def words() -> Translator:
+    """The catalog of this invocation's language: what every command prints comes from it."""
+    return translator(language())
+
+
 def print_error(message: str) -> None:
+    prefix = words()("cli.error")
     err_console.print(
-        f"[bold red]エラー:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True
+        f"[bold red]{escape(prefix)}[/] {escape(message)}",
+        highlight=False,
+        markup=True,
+        soft_wrap=True,
     )
 
 
@@ -36,12 +58,15 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def database_error_message(exc: DatabaseBusy | DatabaseUnavailable) -> str:
+    t = words()
     if isinstance(exc, DatabaseBusy):
-        return (
-            "データベースが他の処理で使用中です（書き込みが続いています）。"
-            "しばらくしてからもう一度実行してください。"
-        )
-    return f"データベースに接続できません（HOKOKU_DATABASE_URL を確認してください）: {exc}"
+        return t("cli.database.busy")
+    return t("cli.database.unavailable", error=str(exc))
+
+
+def url_unreadable(name: str, url: str) -> str:
+    """The line for a database URL that SQLAlchemy cannot read, with the two forms it takes."""
+    return words()("cli.database.url_unreadable", name=name, url=url)
 
 
 def settings() -> Settings:
@@ -49,14 +74,13 @@ def settings() -> Settings:
     try:
         return load_settings()
     except HokokuError as exc:
-        fail(exc.message)
+        fail(error_text(exc))
 
 
 def new_database_notice(path: Path) -> None:
     """Say so when a command has just created a SQLite file (a wrong directory shows at once)."""
     err_console.print(
-        f"新しいデータベースを作りました: {path}"
-        "（別のデータベースを使うなら HOKOKU_DATABASE_URL を設定してください）",
+        words()("cli.database.created", path=str(path)),
         highlight=False,
         markup=False,
         soft_wrap=True,
@@ -77,10 +101,7 @@ def runtime(ctx: typer.Context, *, serving: bool = False) -> Runtime:
         except OperationalError as exc:  # raised outside a transaction (the schema check)
             fail(database_error_message(database_error(exc) or DatabaseUnavailable(str(exc.orig))))
         except ArgumentError:
-            fail(
-                f"HOKOKU_DATABASE_URL「{current.database_url}」を読み取れません。"
-                "sqlite:///hokoku.db や postgresql+psycopg://user@host/db の形で指定してください。"
-            )
+            fail(url_unreadable("HOKOKU_DATABASE_URL", current.database_url))
         root.obj = rt
         root.call_on_close(rt.close)
         if created and path is not None:
@@ -91,7 +112,7 @@ def runtime(ctx: typer.Context, *, serving: bool = False) -> Runtime:
 
 def error_text(exc: HokokuError) -> str:
     """A user error in HOKOKU_LANGUAGE, with the CLI's hint (which command fixes it)."""
-    return hinted(translator(settings().language), exc.msg, audience="cli")
+    return hinted(words(), exc.msg, audience="cli")
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from bot import console as chat
-from bot.cli.common import fail, runtime, user_errors
+from bot.cli.common import fail, runtime, user_errors, words
 from bot.cli.options import os_user
 from bot.cli.texts import H
 
@@ -28,7 +28,7 @@ def console_cmd(
 ) -> None:
     """Chat in the terminal (piped stdin: one message per line, exits at end of input)."""
     if office and dept is None:
-        fail("--office には --dept 課名（事務局の課）も指定してください。")
+        fail(words()("cli.console.office_needs_dept"))
     rt = runtime(ctx)
     with user_errors():
         session = chat.open_session(

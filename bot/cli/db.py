@@ -21,8 +21,11 @@ from bot.cli.common import (
     print_json,
     runtime,
     settings,
+    url_unreadable,
     user_errors,
+    words,
 )
+from bot.cli.sessions import writing
 from bot.cli.texts import H
 from handlers.organization.database_copy import copy_database
 from models import utcnow
@@ -32,7 +35,6 @@ from models.db import (
     make_engine,
     masked_url,
     sqlite_path,
-    transaction,
     upgrade,
 )
 from models.transfer import backup_sqlite, table_counts
@@ -40,21 +42,18 @@ from scheduler.housekeeping import prune
 
 app = typer.Typer(help=H("cli.db.app"), no_args_is_help=True)
 
-COUNTED = {"plans": "計画", "rounds": "回", "reports": "報告枠", "departments": "担当課"}
+COUNTED = ("plans", "rounds", "reports", "departments")  # the tables `db status` counts
 
 
 def _engine(url: str, *, name: str = "HOKOKU_DATABASE_URL") -> Engine:
     try:
         return make_engine(url)
     except ArgumentError:
-        fail(
-            f"{name}「{url}」を読み取れません。sqlite:///hokoku.db や "
-            "postgresql+psycopg://user@host/db の形で指定してください。"
-        )
+        fail(url_unreadable(name, url))
 
 
 def _unreachable(url: str, exc: OperationalError) -> None:
-    fail(f"データベース {masked_url(url)} に接続できません: {exc.orig}")
+    fail(words()("cli.db.unreachable", url=masked_url(url), error=str(exc.orig)))
 
 
 def _size(path: Path) -> str:
@@ -76,7 +75,10 @@ def upgrade_cmd() -> None:
     try:
         before = current_revision(engine)
         upgrade(engine)
-        console.print(f"schema: {before or '(empty)'} → {current_revision(engine)}")
+        after = current_revision(engine)
+        console.print(
+            words()("cli.db.upgraded", before=before or "(empty)", after=after), markup=False
+        )
     except OperationalError as exc:
         _unreachable(url, exc)
     finally:
@@ -119,25 +121,26 @@ def status_cmd(
     if as_json:
         print_json(data)
         return
-    lines = [f"データベース: {data['url']}", f"種類: {data['backend']}（{data['driver']}）"]
+    t = words()
+    lines = [
+        t("cli.db.status.url", url=data["url"]),
+        t("cli.db.status.backend", backend=data["backend"], driver=data["driver"]),
+    ]
     if path is not None:
         lines.append(
-            f"ファイル: {path}（{_size(path)}）"
+            t("cli.db.status.file", path=str(path), size=_size(path))
             if path.exists()
-            else f"ファイル: {path}（まだありません。最初のコマンドで作られます）"
+            else t("cli.db.status.no_file", path=str(path))
         )
     if data["revision"] is None:
-        lines.append(
-            f"スキーマ: なし（最新 {data['head']}。hokoku db upgrade か最初のコマンドで作られます）"
-        )
+        lines.append(t("cli.db.status.no_schema", head=data["head"]))
     elif data["up_to_date"]:
-        lines.append(f"スキーマ: {data['revision']}（最新）")
+        lines.append(t("cli.db.status.schema", revision=data["revision"]))
     else:
-        lines.append(
-            f"スキーマ: {data['revision']}（最新は {data['head']}。hokoku db upgrade で更新してください）"
-        )
+        lines.append(t("cli.db.status.schema_old", revision=data["revision"], head=data["head"]))
     if isinstance(data["counts"], dict):
-        lines.append("件数: " + "、".join(f"{COUNTED[k]} {v}" for k, v in data["counts"].items()))
+        counted = tuple(t(f"cli.db.status.count.{k}", count=v) for k, v in data["counts"].items())
+        lines.append(t("cli.db.status.counts", counts=counted))
     console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
 
 
@@ -169,45 +172,40 @@ def backup_cmd(
 ) -> None:
     """SQLite: a consistent copy of the live file (sqlite3's online backup API). PostgreSQL: runs pg_dump (custom format) when it is on PATH, else prints the command."""
     url = settings().database_url
+    t = words()
     if file.exists() and not force:
-        fail(f"{file} はすでにあります。別の名前にするか --force で上書きしてください。")
+        fail(t("cli.db.backup.exists", file=str(file)))
     path = sqlite_path(url)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         if path is None or not path.exists():
-            fail(f"バックアップするデータベースファイル {path or url} がありません。")
+            fail(t("cli.db.backup.no_file", path=str(path or url)))
         engine = _engine(url)
         try:
             backup_sqlite(engine, file)
         finally:
             engine.dispose()
         console.print(
-            f"バックアップしました: {file.resolve()}（{_size(file)}）\n"
-            f"戻すとき: このファイルを {path} に置くか、HOKOKU_DATABASE_URL=sqlite:///{file.resolve()}",
+            t("cli.db.backup.done", file=str(file.resolve()), size=_size(file), path=str(path)),
             highlight=False,
             markup=False,
             soft_wrap=True,
         )
         return
     if backend != "postgresql":
-        fail(f"{backend} のバックアップには対応していません（SQLite と PostgreSQL のみ）。")
+        fail(t("cli.db.backup.unsupported", backend=backend))
     command, secret = _pg_dump_command(url, file)
     if shutil.which("pg_dump") is None:
         typer.echo(" ".join(shlex.quote(part) for part in command))
-        fail(
-            "pg_dump が見つかりません。PostgreSQL のクライアント（Debian: apt-get install "
-            "postgresql-client）を入れるか、上のコマンドを pg_dump のある所で実行してください"
-            "（パスワードは PGPASSWORD で渡します）。"
-        )
+        fail(t("cli.db.backup.no_pg_dump"))
     done = subprocess.run(
         command, env={**os.environ, **secret}, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         file.unlink(missing_ok=True)
-        fail(f"pg_dump が失敗しました: {done.stderr.strip()}")
+        fail(t("cli.db.backup.pg_dump_failed", error=done.stderr.strip()))
     console.print(
-        f"バックアップしました（pg_dump）: {file.resolve()}（{_size(file)}）\n"
-        f"戻すとき: pg_restore --clean --dbname=… {file}",
+        t("cli.db.backup.dumped", file=str(file.resolve()), size=_size(file), name=str(file)),
         highlight=False,
         markup=False,
         soft_wrap=True,
@@ -222,16 +220,15 @@ def copy_cmd(
     """Move the whole SQLite database (HOKOKU_DATABASE_URL) into an empty PostgreSQL database: migrate the target, copy every table in dependency order in one transaction, move the id sequences on. A target that already holds data is refused."""
     url = settings().database_url
     path = sqlite_path(url)
+    t = words()
     if path is not None and not path.exists():
-        fail(
-            f"コピー元のデータベースファイル {path} がありません（HOKOKU_DATABASE_URL を確認してください）。"
-        )
+        fail(t("cli.db.copy.no_source", path=str(path)))
     source, target = _engine(url), _engine(to, name="--to")
     try:
         with user_errors():
             result = copy_database(source=source, target=target)
     except OperationalError as exc:
-        fail(f"データベースに接続できません（{masked_url(to)}）: {exc.orig}")
+        fail(t("cli.db.copy.unreachable", url=masked_url(to), error=str(exc.orig)))
     finally:
         source.dispose()
         target.dispose()
@@ -239,10 +236,13 @@ def copy_cmd(
         print_json({"to": masked_url(to), "rows": result.rows, "total": result.total})
         return
     console.print(
-        f"{masked_url(url)} → {masked_url(to)}: {result.total}行をコピーしました（"
-        + "、".join(f"{name} {count}" for name, count in result.rows.items() if count)
-        + f"）。\nこれからは HOKOKU_DATABASE_URL={masked_url(to)} を使ってください"
-        "（元の SQLite ファイルはそのまま残しています）。",
+        t(
+            "cli.db.copy.done",
+            source=masked_url(url),
+            target=masked_url(to),
+            total=result.total,
+            tables=tuple(f"{name} {count}" for name, count in result.rows.items() if count),
+        ),
         highlight=False,
         markup=False,
         soft_wrap=True,
@@ -257,10 +257,16 @@ def prune_cmd(
     """Prune dedupe keys, expired conversation states and finished outbox rows of closed rounds (what `hokoku serve` does every hour; for cron set-ups)."""
     rt = runtime(ctx)
     retention = timedelta(days=days or rt.settings.retention_days)
-    with user_errors(), transaction(rt.factory) as session:
-        pruned = prune(session, now=utcnow(), retention=retention)
+    with writing(rt) as work:
+        pruned = prune(work.session, now=utcnow(), retention=retention)
     console.print(
-        f"削除: 受信記録 {pruned.events} 件、会話状態 {pruned.states} 件、"
-        f"招待コードの失敗記録 {pruned.invite_failures} 件、送信記録 {pruned.notifications} 件、"
-        f"期限切れのグラフ画像 {pruned.charts} 件"
+        words()(
+            "cli.db.pruned",
+            events=pruned.events,
+            states=pruned.states,
+            invite_failures=pruned.invite_failures,
+            notifications=pruned.notifications,
+            charts=pruned.charts,
+        ),
+        markup=False,
     )

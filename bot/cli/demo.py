@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from bot import console as chat
-from bot.cli.common import console, fail, settings, user_errors
+from bot.cli.common import console, fail, settings, user_errors, words
 from bot.cli.options import os_user
 from bot.cli.texts import H
 from bot.runtime import Runtime, open_runtime
@@ -111,9 +111,10 @@ def demo_cmd(
     db_file: Annotated[Path, typer.Option("--db", help=H("cli.demo.demo.db_file"))] = DEMO_DB,
 ) -> None:
     """Try hokoku: sample plan → round → chat in the terminal (nothing else needed)."""
+    t = words()
     chosen = SAMPLES.get(sample)
     if chosen is None:
-        fail(f"見本「{sample}」はありません。{' / '.join(SAMPLES)} から選んでください。")
+        fail(t("cli.samples.unknown", name=sample, names=" / ".join(SAMPLES)))
     settings = _fresh_database(db_file)
     rt = open_runtime(settings)
     try:
@@ -125,17 +126,21 @@ def demo_cmd(
         rnd = setup.round
         example = setup.first_item if setup.first_item is not None else 1
         console.print(
-            f"デモ用データベース: {db_file.resolve()}（hokoku demo のたびに作り直します）\n"
-            f"計画「{setup.plan_name}」を取り込みました: 項目 {setup.items}、"
-            f"担当課 {setup.departments}、報告枠 {setup.assignments}\n"
-            f"{rnd.label}の回を開きました（回 {rnd.id}、締切 {rnd.deadline:%Y-%m-%d}）\n"
-            f"これから {setup.department}{'（事務局）' if office else ''} としてボットと話します。"
-            "たとえば次のように入力してください:\n"
-            f"  {example} B 市広報紙で周知した（項目 {example} に達成度 B とコメントを回答）\n"
-            "  未回答（まだ回答していない項目）\n"
-            "  状況（回答の進み具合）\n"
-            "  ヘルプ（使い方）\n"
-            f"あとで: HOKOKU_DATABASE_URL=sqlite:///{db_file.resolve()} {_hokoku_command()} status",
+            t(
+                "cli.demo.intro",
+                db=str(db_file.resolve()),
+                plan=setup.plan_name,
+                items=setup.items,
+                departments=setup.departments,
+                slots=setup.assignments,
+                year=t.fiscal_year(rnd.fiscal_year),
+                round=rnd.id,
+                deadline=rnd.deadline.isoformat(),
+                department=setup.department,
+                office=t("cli.dept.office_mark") if office else "",
+                example=example,
+                hokoku=_hokoku_command(),
+            ),
             highlight=False,
             markup=False,
             soft_wrap=True,

@@ -9,13 +9,16 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, fail, print_json, runtime, user_errors
+from bot.cli.common import console, fail, print_json, runtime, user_errors, words
 from bot.cli.options import os_user
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from handlers.errors import InvalidInput
+from handlers.i18n import msg
 from handlers.organization.departments import (
     department_overview,
     edit_department,
@@ -25,7 +28,6 @@ from handlers.organization.directory import find_department, resolve_plan
 from handlers.organization.identities import create_invite, link_identity, unlink_identity
 from handlers.organization.reorganize import merge_departments, rename_department
 from models import ROLE_MEMBER, ROLE_OFFICE
-from models.db import transaction
 
 app = typer.Typer(help=H("cli.dept.app"), no_args_is_help=True)
 
@@ -43,7 +45,9 @@ class IdentityOption:
     def check(self, value: str) -> str:
         value = value.strip()
         if not re.fullmatch(self.pattern, value):
-            raise InvalidInput(f"{self.option} に「{value}」は使えません（例: {self.example}）。")
+            raise InvalidInput(
+                msg("cli.dept.id_invalid", option=self.option, value=value, example=self.example)
+            )
         return value
 
 
@@ -74,10 +78,7 @@ def _identities(
     ]
     pairs = [(spec, spec.check(v)) for spec, values in given for v in values or ()]
     if not pairs:
-        fail(
-            "登録する相手を指定してください: --slack-user / --slack-channel / --line-user / "
-            "--line-group / --console-user（招待コードなら hokoku dept invite）。"
-        )
+        fail(words()("cli.dept.nobody"))
     return pairs
 
 
@@ -89,7 +90,8 @@ def list_cmd(
 ) -> None:
     """Departments with their items and chat links: 50音 by reading, else in plan order."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
+    with reading(rt) as work:
+        session = work.session
         plan_id = (
             resolve_plan(session, organization_id=rt.organization_id, ref=plan).id if plan else None
         )
@@ -116,25 +118,25 @@ def list_cmd(
             ]
         )
         return
+    t = words()
     if not rows:
-        console.print(
-            "担当課はまだありません（hokoku plan import で計画を取り込むと登録されます）。"
-        )
+        console.print(t("cli.dept.none"), markup=False)
         return
-    table = Table(title="担当課")
-    table.add_column("担当課")
-    table.add_column("項目", justify="right")
-    table.add_column("チャットの登録")
+    table = Table(title=t("cli.dept.title"))
+    table.add_column(t("cli.dept.column.department"))
+    table.add_column(t("cli.dept.column.items"), justify="right")
+    table.add_column(t("cli.dept.column.links"))
+    office = t("cli.dept.office_mark")
     for d in rows:
         linked = "\n".join(
-            f"{i.platform}:{i.kind}:{i.external_id}{'（事務局）' if i.role == ROLE_OFFICE else ''}"
+            f"{i.platform}:{i.kind}:{i.external_id}{office if i.role == ROLE_OFFICE else ''}"
             for i in d.identities
         )
         name = Text(d.name)
         if d.reading:
-            name.append(f"（{d.reading}）", style="dim")
+            name.append(t("cli.dept.reading_mark", reading=d.reading), style="dim")
         if d.former_names:
-            name.append(f"\n旧: {'、'.join(d.former_names)}", style="dim")
+            name.append("\n" + t("cli.dept.former", names=tuple(d.former_names)), style="dim")
         table.add_row(name, str(d.items), Text(linked or "—"))
     console.print(table)
 
@@ -165,7 +167,8 @@ def link_cmd(
     role = ROLE_OFFICE if office else ROLE_MEMBER
     with user_errors():
         pairs = _identities(slack_user, slack_channel, line_user, line_group, console_user)
-        with transaction(rt.factory) as session:
+        with writing(rt) as work:
+            session = work.session
             department = find_department(session, organization_id=rt.organization_id, name=dept)
             for spec, value in pairs:
                 identity = link_identity(
@@ -177,9 +180,21 @@ def link_cmd(
                     role=role,
                     actor=f"cli:{os_user()}",
                 )
-                role_text = "事務局" if identity.role == ROLE_OFFICE else "担当者"
+                t = words()
+                role_text = t(
+                    "cli.dept.role.office"
+                    if identity.role == ROLE_OFFICE
+                    else "cli.dept.role.member"
+                )
                 console.print(
-                    f"{spec.platform} {spec.kind} {value} → {department.name}（{role_text}）",
+                    t(
+                        "cli.dept.linked",
+                        platform=spec.platform,
+                        kind=spec.kind,
+                        id=value,
+                        department=department.name,
+                        role=role_text,
+                    ),
                     highlight=False,
                     soft_wrap=True,
                     markup=False,
@@ -201,7 +216,8 @@ def unlink_cmd(
     actor = f"cli:{os_user()}"
     with user_errors():
         pairs = _identities(slack_user, slack_channel, line_user, line_group, console_user)
-        with transaction(rt.factory) as session:
+        with writing(rt) as work:
+            session = work.session
             department = (
                 find_department(session, organization_id=rt.organization_id, name=dept)
                 if dept
@@ -220,11 +236,12 @@ def unlink_cmd(
                         external_id=value,
                         actor=actor,
                     )
-                where = department.name if department else "すべての担当課"
+                t = words()
+                where = department.name if department else t("cli.dept.everywhere")
                 message = (
-                    f"{spec.platform} {value} を{where}から外しました（{n}件）。"
+                    t.plural("cli.dept.unlinked", n, platform=spec.platform, id=value, where=where)
                     if n
-                    else f"{spec.platform} {value} は{where}に登録されていません。"
+                    else t("cli.dept.not_linked", platform=spec.platform, id=value, where=where)
                 )
                 console.print(message, highlight=False, markup=False)
 
@@ -242,7 +259,8 @@ def invite_cmd(
     """A one-time code that links whoever sends `link CODE` (LINE, console, Slack) to DEPT."""
     rt = runtime(ctx)
     role = ROLE_OFFICE if office else ROLE_MEMBER
-    with user_errors(), transaction(rt.factory) as session:
+    with writing(rt) as work:
+        session = work.session
         department = find_department(session, organization_id=rt.organization_id, name=dept)
         invite = create_invite(session, department=department, role=role, ttl=timedelta(days=days))
         code = invite.code
@@ -257,12 +275,17 @@ def invite_cmd(
             }
         )
         return
-    role_text = "事務局" if office else "担当者"
+    t = words()
+    role_text = t("cli.dept.role.office" if office else "cli.dept.role.member")
+    details = t(
+        "cli.dept.invite_details",
+        department=department.name,
+        role=role_text,
+        expires=f"{expires:%Y-%m-%d %H:%M}",
+        code=code,
+    )
     console.print(
-        f"招待コード: [bold]{code}[/]（{department.name}・{role_text}、"
-        f"{expires:%Y-%m-%d %H:%M} まで有効、1回限り）\n"
-        f"使い方: LINE・コンソール（hokoku console）では「link {code}」、"
-        f"Slack では「/hokoku link {code}」と送ってください。",
+        f"{escape(t('cli.dept.invite_code'))} [bold]{escape(code)}[/]{escape(details)}",
         highlight=False,
         soft_wrap=True,
     )
@@ -277,7 +300,8 @@ def rename_cmd(
 ) -> None:
     """Rename a department; the old name still finds it (lookups, next year's plan table)."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
+    with writing(rt) as work:
+        session = work.session
         outcome = rename_department(
             session, organization_id=rt.organization_id, old=old, new=new, actor=f"cli:{os_user()}"
         )
@@ -285,8 +309,7 @@ def rename_cmd(
         print_json({"department": outcome.new_name, "former_name": outcome.old_name})
         return
     console.print(
-        f"担当課「{outcome.old_name}」を「{outcome.new_name}」に改名しました"
-        "（旧名でも引けます。回答・チャットの登録はそのまま）。",
+        words()("cli.dept.renamed", old=outcome.old_name, new=outcome.new_name),
         highlight=False,
         markup=False,
         soft_wrap=True,
@@ -302,7 +325,8 @@ def merge_cmd(
 ) -> None:
     """Merge department A into B: assignments, answers with their history and chat links move."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
+    with writing(rt) as work:
+        session = work.session
         outcome = merge_departments(
             session,
             organization_id=rt.organization_id,
@@ -322,18 +346,24 @@ def merge_cmd(
             }
         )
         return
+    t = words()
     lines = [
-        f"担当課「{outcome.source_name}」を「{outcome.target_name}」に統合しました: "
-        f"担当 {outcome.moved_assignments}件、チャットの登録 {outcome.moved_links}件を移しました。"
+        t(
+            "cli.dept.merged",
+            source=outcome.source_name,
+            target=outcome.target_name,
+            assignments=outcome.moved_assignments,
+            links=outcome.moved_links,
+        )
     ]
     if outcome.shared_items:
         lines.append(
-            f"両方が担当していた {outcome.shared_items}項目は1つの担当にまとめました"
-            + (
-                f"（両方が回答していた {outcome.combined_answers}件は新しい方の回答を現在の回答とし、"
-                "もう一方は hokoku report history で確認できます）。"
+            t(
+                "cli.dept.merged_shared_answers"
                 if outcome.combined_answers
-                else "。"
+                else "cli.dept.merged_shared",
+                items=outcome.shared_items,
+                answers=outcome.combined_answers,
             )
         )
     console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
@@ -351,17 +381,19 @@ def edit_cmd(
 ) -> None:
     """Set a department's reading (kana), used to list departments in 50音 order."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
+    with writing(rt) as work:
+        session = work.session
         department = find_department(session, organization_id=rt.organization_id, name=dept)
         edit_department(session, department=department, reading=reading, actor=f"cli:{os_user()}")
         name, stored = department.name, department.reading
     if as_json:
         print_json({"department": name, "reading": stored})
         return
+    t = words()
     console.print(
-        f"{name} の読み: {stored}"
+        t("cli.dept.reading_set", department=name, reading=stored)
         if stored
-        else f"{name} の読みを消しました（計画の順に並びます）。",
+        else t("cli.dept.reading_cleared", department=name),
         highlight=False,
         markup=False,
     )

@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, print_json, runtime, user_errors
+from bot.cli.common import console, print_json, runtime, words
 from bot.cli.options import os_user
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from handlers.committee.evaluations import (
     STORED,
@@ -21,8 +23,6 @@ from handlers.committee.evaluations import (
     set_evaluation,
 )
 from handlers.plan.nodes import hierarchy_path
-from handlers.reporting.rounds import VIEW, resolve_round
-from models.db import transaction
 
 app = typer.Typer(help=H("cli.evaluation.app"), no_args_is_help=True)
 
@@ -46,13 +46,10 @@ def set_cmd(
 ) -> None:
     """Record the committee's grade, comment and proposal for one 施策/課題."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
+    with writing(rt, round_ref) as work:
         outcome = set_evaluation(
-            session,
-            round_id=rnd.id,
+            work.session,
+            round_id=work.round.id,
             node=node,
             grade=grade,
             comment=comment,
@@ -70,12 +67,12 @@ def set_cmd(
             }
         )
         return
-    said = {STORED: "記録しました", UNCHANGED: "変更はありません"}.get(
-        outcome.status, "更新しました"
+    t = words()
+    said = {STORED: "cli.evaluation.stored", UNCHANGED: "cli.evaluation.unchanged"}.get(
+        outcome.status, "cli.evaluation.updated"
     )
-    console.print(
-        f"{outcome.node_label}: 評価 {outcome.grade}（{said}）", highlight=False, soft_wrap=True
-    )
+    line = t("cli.evaluation.said", node=outcome.node_label, grade=outcome.grade, said=t(said))
+    console.print(line, highlight=False, soft_wrap=True, markup=False)
 
 
 def _row_json(row: EvaluationRow) -> dict[str, object]:
@@ -97,11 +94,8 @@ def list_cmd(
 ) -> None:
     """Every 施策/課題 with the departments' grades and the committee's evaluation."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
-        sheet = evaluation_sheet(session, round_id=rnd.id)
+    with reading(rt, round_ref) as work:
+        sheet = evaluation_sheet(work.session, round_id=work.round.id)
     if as_json:
         print_json(
             {
@@ -114,24 +108,26 @@ def list_cmd(
             }
         )
         return
+    t = words()
     if sheet.level is None:
-        console.print(
-            f"計画「{sheet.plan_name}」で委員会が評価する階層が決まっていません。"
-            "hokoku plan edit PLAN --evaluation-level 施策 で設定してください。",
-            highlight=False,
-        )
+        none = t("cli.evaluation.no_level", plan=sheet.plan_name)
+        console.print(none, highlight=False, markup=False)
         return
-    table = Table(
-        title=f"{sheet.round_label} 委員会評価（{sheet.level_label}ごと、{sheet.plan_name}）",
-        title_justify="left",
+    title = t(
+        "cli.evaluation.title",
+        year=t.fiscal_year(sheet.fiscal_year),
+        level=sheet.level_label or "",
+        plan=sheet.plan_name,
     )
-    for header in (sheet.level_label or "", "達成度", "評価", "コメント", "提言"):
-        table.add_column(header)
+    table = Table(title=escape(title), title_justify="left")
+    table.add_column(sheet.level_label or "")
+    for column in ("grades", "evaluation", "comment", "proposal"):
+        table.add_column(t(f"cli.evaluation.column.{column}"))
     for row in [*sheet.rows, *sheet.orphans]:
         grades = " ".join(f"{k}{v}" for k, v in row.grades.items() if v)
         table.add_row(
             Text(row.display),
-            f"{grades}（{row.answered}/{row.slots}）",
+            t("cli.evaluation.grades_cell", grades=grades, answered=row.answered, slots=row.slots),
             row.grade or "—",
             Text(row.comment),
             Text(row.proposal),
@@ -151,20 +147,23 @@ def import_cmd(
 ) -> None:
     """Import the committee's table: hierarchy columns, 評価, 評価コメント, 提言."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
+    with writing(rt, round_ref) as work:
         result = import_evaluations(
-            session, round_id=rnd.id, path=file, evaluator=f"import:{os_user()}", sheet=sheet
+            work.session,
+            round_id=work.round.id,
+            path=file,
+            evaluator=f"import:{os_user()}",
+            sheet=sheet,
         )
     if as_json:
         print_json(
             {"stored": result.stored, "updated": result.updated, "unchanged": result.unchanged}
         )
         return
-    console.print(
-        f"委員会評価を取り込みました: 新規 {result.stored}、更新 {result.updated}、"
-        f"変更なし {result.unchanged}",
-        highlight=False,
+    imported = words()(
+        "cli.evaluation.imported",
+        stored=result.stored,
+        updated=result.updated,
+        unchanged=result.unchanged,
     )
+    console.print(imported, highlight=False, markup=False)

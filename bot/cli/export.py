@@ -8,16 +8,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from bot.cli.common import console, fail, runtime, user_errors
+from bot.cli.common import console, fail, runtime, user_errors, words
+from bot.cli.sessions import reading
 from bot.cli.summary import LangOption
 from bot.cli.texts import H
 from bot.export_pdf import convert_to_pdf
 from handlers.export.document import export_document
 from handlers.export.table import check_label
 from handlers.export.table_csv import write_csv
-from handlers.export.table_xlsx import SHEET_TITLE, write_xlsx
-from handlers.reporting.rounds import VIEW, resolve_round, round_caption
+from handlers.export.table_xlsx import write_xlsx
+from handlers.reporting.rounds import round_caption
 
 FORMATS = (".xlsx", ".csv")
 
@@ -47,34 +49,29 @@ def export_cmd(
             help=H("cli.export.export.evaluation"),
         ),
     ] = None,
-    lang: LangOption = "ja",
+    lang: LangOption = None,
 ) -> None:
     """Write the results table 達成状況一覧: XLSX is the printable handout (with the summary,
-    indicator and committee evaluation sheets), CSV the table data."""
+    indicator and committee evaluation sheets), CSV the table data; its words in `--lang`,
+    else HOKOKU_LANGUAGE."""
+    t = words()
     suffix = output.suffix.lower()
     if suffix not in FORMATS:
-        fail(
-            f"出力ファイル「{output.name}」の形式がわかりません。"
-            "拡張子を .xlsx か .csv にしてください（例: -o 達成状況一覧.xlsx）。"
-        )
-    if suffix != ".xlsx" and (label or pdf or lang != "ja"):
-        fail(
-            "--label・--pdf・--lang は XLSX の出力にだけ使えます（例: -o 達成状況一覧.xlsx --pdf）。"
-        )
+        fail(t("cli.export.format_unknown", name=output.name))
+    if suffix != ".xlsx" and (label or pdf):
+        fail(t("cli.export.xlsx_only"))
     rt = runtime(ctx)
-    with user_errors(), rt.factory() as session:
+    with reading(rt, round_ref) as work:
         label = check_label(label)
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
+        rnd = work.round
         caption = round_caption(rnd)
         document = export_document(
-            session,
+            work.session,
             round_id=rnd.id,
             today=rt.today(),
             previous=previous,
             evaluation=evaluation,
-            language=lang,
+            language=lang or t.language,
             sheets=suffix == ".xlsx",
         )
     table = document.table
@@ -83,36 +80,40 @@ def export_cmd(
     try:
         if suffix == ".xlsx":
             handout = write_xlsx(table, partial, label=label, committee=document.committee)
-            sheets = "・".join([SHEET_TITLE, *(sheet.name for sheet in handout.sheets)])
-            pages = f"、A4横 {handout.total_pages}ページ: {sheets}"
+            names = [table.words.document, *(sheet.name for sheet in handout.sheets)]
+            pages = t.plural(
+                "cli.export.pages", handout.total_pages, sheets=t("list.dot").join(names)
+            )
         else:
             write_csv(table, partial)
             pages = ""
         os.replace(partial, output)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        fail(
-            f"{output} に書き出せません: {exc.strerror or exc}（フォルダと書き込み権限を確認してください）"
-        )
+        fail(t("cli.export.write_failed", path=str(output), error=exc.strerror or str(exc)))
     pending = sum(1 for row in table.rows if not row.answered)
     console.print(
-        f"{caption} の{table.title} を書き出しました: {output}"
-        f"（{len(table.rows)}行、未回答 {pending}件{pages}）",
+        t(
+            "cli.export.written",
+            caption=t.render(caption),
+            title=table.title,
+            path=str(output),
+            rows=len(table.rows),
+            pending=pending,
+            pages=pages,
+        ),
         highlight=False,
+        markup=False,
     )
     if suffix == ".xlsx" and handout.oversize:
-        numbers = "、".join(str(n) for n in handout.oversize)
-        console.print(
-            f"[yellow]注意: 項目 {numbers} は1ページに収まりません（コメントを短くしてください）。[/]",
-            highlight=False,
-        )
+        numbers = tuple(str(n) for n in handout.oversize)
+        warning = t("cli.export.items_oversize", items=numbers)
+        console.print(f"[yellow]{escape(warning)}[/]", highlight=False)
     for sheet in handout.sheets if suffix == ".xlsx" else ():
         if sheet.oversize:
-            console.print(
-                f"[yellow]注意: シート「{sheet.name}」に1ページに収まらない行があります"
-                "（評価コメント・提言を短くしてください）。[/]",
-                highlight=False,
-            )
+            warning = t("cli.export.sheet_oversize", sheet=sheet.name)
+            console.print(f"[yellow]{escape(warning)}[/]", highlight=False)
     if pdf:
         with user_errors():
-            console.print(f"PDF を書き出しました: {convert_to_pdf(output)}", highlight=False)
+            written = t("cli.export.pdf_written", path=str(convert_to_pdf(output)))
+            console.print(written, highlight=False, markup=False)

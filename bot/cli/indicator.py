@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, print_json, runtime, user_errors
+from bot.cli.common import console, print_json, runtime, words
 from bot.cli.options import os_user
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from handlers.committee.indicator_values import format_value
 from handlers.committee.indicators import (
@@ -20,10 +22,10 @@ from handlers.committee.indicators import (
     indicator_status,
     report_indicator_value,
 )
+from handlers.i18n import Translator
 from handlers.organization.directory import find_department, resolve_plan
 from handlers.reporting.reports import REVISED, STORED
-from handlers.reporting.rounds import ANSWER, VIEW, resolve_round
-from models.db import transaction
+from handlers.reporting.rounds import ANSWER
 
 app = typer.Typer(help=H("cli.indicator.app"), no_args_is_help=True)
 
@@ -45,9 +47,9 @@ def import_cmd(
 ) -> None:
     """Import the plan's indicator table; re-importing updates by number and keeps values."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
-        result = import_indicators(session, plan_id=target.id, path=file, sheet=sheet)
+    with writing(rt) as work:
+        target = resolve_plan(work.session, organization_id=rt.organization_id, ref=plan)
+        result = import_indicators(work.session, plan_id=target.id, path=file, sheet=sheet)
     if as_json:
         print_json(
             {
@@ -60,8 +62,16 @@ def import_cmd(
         )
         return
     console.print(
-        f"計画「{result.plan_name}」の指標 {result.indicators}件を取り込みました"
-        f"（追加 {result.added}、更新 {result.updated}、削除 {result.removed}）。",
+        escape(
+            words()(
+                "cli.indicator.imported",
+                plan=result.plan_name,
+                count=result.indicators,
+                added=result.added,
+                updated=result.updated,
+                removed=result.removed,
+            )
+        ),
         highlight=False,
     )
 
@@ -72,51 +82,68 @@ def list_cmd(
 ) -> None:
     """Indicators with this round's value, progress toward the target and on-track."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
-        rows = indicator_status(session, round_id=rnd.id)
-        round_id, year = rnd.id, rnd.fiscal_year
+    with reading(rt, round_ref) as work:
+        rows = indicator_status(work.session, round_id=work.round.id)
+        round_id, year = work.round.id, work.round.fiscal_year
     if as_json:
         print_json({"round": round_id, "indicators": [row.to_json() for row in rows]})
         return
+    t = words()
     if not rows:
-        console.print(
-            "指標はまだありません。hokoku indicator import FILE --plan P で取り込めます。"
-        )
+        console.print(escape(t("cli.indicator.none")))
         return
-    console.print(indicator_table(rows, title=f"指標（回 {round_id}、{year}年度）"))
+    title = t("cli.indicator.title", round=round_id, year=year)
+    console.print(indicator_table(t, rows, title=title))
 
 
-def indicator_table(rows: Sequence[IndicatorStatus], *, title: str) -> Table:
+COLUMNS = ("number", "name", "baseline", "target", "value", "progress", "track", "owner")
+
+
+def indicator_table(t: Translator, rows: Sequence[IndicatorStatus], *, title: str) -> Table:
     """Baseline, target, this round's value, progress and on-track per indicator (also shown
     by `hokoku status`)."""
     table = Table(title=title, title_justify="left")
-    for header in ("番号", "指標", "基準", "目標", "今回", "進捗", "見込み", "所管"):
-        table.add_column(header, justify="right" if header in {"番号", "進捗"} else "left")
+    for column in COLUMNS:
+        table.add_column(
+            t(f"cli.indicator.column.{column}"),
+            justify="right" if column in {"number", "progress"} else "left",
+        )
     for row in rows:
         base = (
-            f"{format_value(row.baseline_value, row.unit)}（{row.baseline_year or '—'}）"
+            t(
+                "cli.indicator.with_year",
+                value=format_value(row.baseline_value, row.unit),
+                year=row.baseline_year or "—",
+            )
             if row.baseline_value is not None
             else "—"
         )
         track = (
             Text("—")
             if row.on_track is None
-            else Text(f"順調（目安 {format_value(row.expected, row.unit)}）", style="green")
+            else Text(
+                t("cli.indicator.on_track", expected=format_value(row.expected, row.unit)),
+                style="green",
+            )
             if row.on_track
-            else Text(f"遅れ（目安 {format_value(row.expected, row.unit)}）", style="red")
+            else Text(
+                t("cli.indicator.behind", expected=format_value(row.expected, row.unit)),
+                style="red",
+            )
         )
         table.add_row(
             row.number,
             Text(row.name),
             base,
-            f"{format_value(row.target_value, row.unit)}（{row.target_year or '—'}）",
+            t(
+                "cli.indicator.with_year",
+                value=format_value(row.target_value, row.unit),
+                year=row.target_year or "—",
+            ),
             format_value(row.value, row.unit),
             f"{row.progress:g}%" if row.progress is not None else "—",
             track,
-            Text(row.department_name or "事務局"),
+            Text(row.department_name or t("cli.office")),
         )
     return table
 
@@ -132,18 +159,15 @@ def set_cmd(
 ) -> None:
     """Enter an indicator value for the round (as the office, or for its department)."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
-        )
+    with writing(rt, round_ref, purpose=ANSWER) as work:
         department_id = (
-            find_department(session, organization_id=rt.organization_id, name=dept).id
+            find_department(work.session, organization_id=rt.organization_id, name=dept).id
             if dept is not None
             else None
         )
         outcome = report_indicator_value(
-            session,
-            round_id=rnd.id,
+            work.session,
+            round_id=work.round.id,
             department_id=department_id,
             number=number,
             value=value,
@@ -160,13 +184,18 @@ def set_cmd(
             }
         )
         return
-    said = {STORED: "記録しました", REVISED: f"修正しました（第{outcome.revision}版）"}.get(
-        outcome.status, "変更はありません"
+    said = {STORED: "cli.indicator.stored", REVISED: "cli.indicator.revised"}.get(
+        outcome.status, "cli.indicator.unchanged"
     )
     console.print(
-        f"指標 {outcome.number}「{outcome.name}」: {outcome.display} を{said}"
-        if outcome.status in {STORED, REVISED}
-        else f"指標 {outcome.number}「{outcome.name}」: {outcome.display}（{said}）",
+        words()(
+            said,
+            number=outcome.number,
+            name=outcome.name,
+            value=outcome.display,
+            revision=outcome.revision,
+        ),
         highlight=False,
         soft_wrap=True,
+        markup=False,
     )

@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 
 from handlers.errors import InvalidInput
+from handlers.i18n import msg
 from handlers.normalize import fold
 
 RELATIVE = re.compile(r"\+(\d+)([dw]?)")
@@ -17,7 +18,7 @@ def parse_date(text: str, *, option: str, today: date | None = None) -> date:
 
     With `today`, also `+28d` / `+28` (days) and `+4w` (weeks) from today.
     """
-    value = fold(text).strip().replace("/", "-").replace("－", "-").replace(".", "-")
+    value = fold(text).strip().replace("/", "-").replace(".", "-")  # NFKC: full-width － is -
     relative = RELATIVE.fullmatch(value.lower()) if today is not None else None
     if relative is not None and today is not None:
         count, unit = int(relative.group(1)), relative.group(2)
@@ -26,10 +27,8 @@ def parse_date(text: str, *, option: str, today: date | None = None) -> date:
         year, month, day = (int(part) for part in value.split("-"))
         return date(year, month, day)
     except ValueError:
-        raise InvalidInput(
-            f"{option} の日付「{text}」を読み取れません。2024-05-31 の形で指定してください"
-            + ("（今日からなら +28d・+4w）。" if today is not None else "。")
-        ) from None
+        unreadable = "cli.date_unreadable" if today is None else "cli.date_unreadable.relative"
+        raise InvalidInput(msg(unreadable, option=option, text=text)) from None
 
 
 def os_user() -> str:

@@ -15,13 +15,18 @@ from sqlalchemy.orm import Session
 from bot.cli.common import console, err_console, print_json, runtime, user_errors
 from bot.cli.options import os_user
 from bot.cli.texts import H
+from bot.runtime import Runtime
 from handlers.errors import InvalidInput
+from handlers.i18n import Translator, msg, translator
 from handlers.organization.directory import resolve_plan
 from handlers.plan.lineage import LineageResult, continue_plan
 from handlers.plan.names import PlanNames, rename_plan
 from handlers.plan.names import edit_plan as edit_plan_title
 from handlers.plan.settings import edit_plan
 from handlers.plan.table_import import ColumnOverrides, ImportResult, import_plan, parse_renames
+from handlers.plan.table_import.columns import ColumnReading
+from handlers.plan.table_import.preview import PlanPreview, PreviewItem, PreviewNode, preview_plan
+from handlers.plan.table_import.preview_text import preview_lines, reading_lines, warning_lines
 from handlers.plan.table_import.store import MODE_CREATED, MODE_REPLACED
 from handlers.plan.view import PlanTree, TreeItem, TreeNode, list_plans, plan_tree
 from models import Plan
@@ -38,7 +43,14 @@ MapOption = Annotated[
     typer.Option("--map", help=H("cli.plan.map")),
 ]
 
-MODE_LABELS = {MODE_CREATED: "新規作成", MODE_REPLACED: "置き換え（回なし）"}
+
+def _t(rt: Runtime) -> Translator:
+    """The CLI's words in HOKOKU_LANGUAGE."""
+    return translator(rt.settings.language)
+
+
+def _say(text: str) -> None:
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("import", help=H("cli.plan.import"))
@@ -75,10 +87,12 @@ def import_cmd(
     sheet: Annotated[str | None, typer.Option("--sheet", help=H("cli.plan.import.sheet"))] = None,
     continues: ContinuesOption = None,
     mapping: MapOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=H("cli.plan.import.dry_run"))] = False,
     as_json: Annotated[bool, typer.Option("--json", help=H("cli.plan.import.as_json"))] = False,
 ) -> None:
     """Import a plan table; re-importing the same name updates it without losing answers. --continues links it to the plan it follows (第6次 → 第7次) so last year's answers show."""
     rt = runtime(ctx)
+    t = _t(rt)
     overrides = ColumnOverrides(
         item=item_column,
         departments=tuple(department_column or ()),
@@ -86,8 +100,25 @@ def import_cmd(
         code=code_column,
         sheet=sheet,
     )
+    if dry_run:
+        with user_errors(), rt.reader() as session:
+            preview = preview_plan(
+                session,
+                organization_id=rt.organization_id,
+                path=file,
+                name=name,
+                title=title,
+                replace=replace,
+                overrides=overrides,
+            )
+        if as_json:
+            print_json(_preview_json(t, preview))
+        else:
+            for line in preview_lines(t, preview):
+                _say(line)
+        return
     progress = Progress(
-        TextColumn("[bold]取り込み中[/] {task.description}"),
+        TextColumn(f"[bold]{escape(t('plan_import.progress'))}[/] {{task.description}}"),
         BarColumn(),
         MofNCompleteColumn(),
         console=err_console,
@@ -129,7 +160,11 @@ def import_cmd(
                 "sheet": result.sheet or None,
                 "reposts": result.reposts,
                 "ignored_columns": result.ignored_columns,
-                "warnings": result.warnings,
+                "header_rows": list(result.header_rows),
+                "columns": [_column_json(t, c) for c in result.columns],
+                "headings": [vars(h) for h in result.headings],
+                "skipped_rows": [vars(s) for s in result.skipped],
+                "warnings": [t.render(w) for w in result.warnings],
                 "department_warnings": [w.to_json() for w in result.department_warnings],
                 "renamed_departments": [
                     {"old": old, "new": new} for old, new in result.renamed_departments
@@ -138,9 +173,65 @@ def import_cmd(
             }
         )
         return
-    _print_summary(result)
+    _print_summary(t, result)
     if lineage is not None:
-        _print_lineage(lineage)
+        _print_lineage(t, lineage)
+
+
+def _column_json(t: Translator, column: ColumnReading) -> dict[str, object]:
+    return {
+        "column": column.letter,
+        "header": column.header,
+        "role": column.role,
+        "level": column.level,
+        "reason": t.render(column.reason),
+    }
+
+
+def _preview_json(t: Translator, preview: PlanPreview) -> dict[str, object]:
+    """The preview as JSON: the same data the text shows, the tree nested."""
+
+    def item(i: PreviewItem) -> dict[str, object]:
+        return {
+            "number": i.number,
+            "display": i.display,
+            "departments": list(i.departments),
+            "row": i.row,
+            "repost_of": i.repost_of,
+        }
+
+    def node(n: PreviewNode) -> dict[str, object]:
+        return {
+            "label": n.label,
+            "display": n.display,
+            "row": n.row,
+            "heading": n.heading,
+            "children": [node(c) for c in n.children],
+            "items": [item(i) for i in n.items],
+        }
+
+    return {
+        "dry_run": True,
+        "file": preview.file,
+        "name": preview.name,
+        "mode": preview.mode,
+        "plan": preview.plan_id,
+        "sheet": preview.sheet or None,
+        "header_rows": list(preview.header_rows),
+        "columns": [_column_json(t, c) for c in preview.columns],
+        "level_labels": list(preview.level_labels),
+        "item_label": preview.item_label,
+        "numbering": preview.numbering,
+        "items": preview.items,
+        "tree": [node(n) for n in preview.roots],
+        "loose_items": [item(i) for i in preview.loose_items],
+        "departments": [vars(d) for d in preview.departments],
+        "assignments": preview.assignments,
+        "headings": [vars(h) for h in preview.headings],
+        "skipped_rows": [vars(s) for s in preview.skipped],
+        "warnings": [t.render(w) for w in preview.warnings],
+        "department_warnings": [w.to_json() for w in preview.department_warnings],
+    }
 
 
 def _link(
@@ -164,7 +255,7 @@ def _link(
             keep_existing=mapping is None,
         )
     if mapping is not None:
-        raise InvalidInput("--map は --continues（引き継ぐ前の計画）と一緒に指定してください。")
+        raise InvalidInput(msg("plan.map_without_continues"))
     return None
 
 
@@ -178,67 +269,96 @@ def _lineage_json(lineage: LineageResult) -> dict[str, object]:
     }
 
 
-def _print_lineage(lineage: LineageResult) -> None:
-    console.print(
-        f"「{escape(lineage.predecessor_name)}」を引き継ぎます: 対応表で {lineage.by_map}項目、"
-        f"同じ名前で {lineage.by_title}項目、そのまま {lineage.kept}項目を前計画の項目に対応づけました。",
-        highlight=False,
+def _print_lineage(t: Translator, lineage: LineageResult) -> None:
+    _say(
+        t(
+            "plan.lineage.linked",
+            name=lineage.predecessor_name,
+            by_map=lineage.by_map,
+            by_title=lineage.by_title,
+            kept=lineage.kept,
+        )
     )
     if lineage.unlinked:
-        shown = "、".join(f"{i.number} {escape(i.display)}" for i in lineage.unlinked[:20])
-        more = f" ほか {len(lineage.unlinked) - 20}項目" if len(lineage.unlinked) > 20 else ""
-        console.print(
-            f"[yellow]前計画に対応する項目がない（前年の回答を表示しない）:[/] {shown}{more}",
-            highlight=False,
-        )
+        shown = tuple(f"{i.number} {i.display}" for i in lineage.unlinked[:20])
+        more = len(lineage.unlinked) - 20
+        listed = t("plan.lineage.unlinked", items=shown)
+        _say(listed + (t.plural("list.more", more) if more > 0 else ""))
 
 
-def _print_summary(result: ImportResult) -> None:
-    table = Table(title=f"計画「{escape(result.name)}」（id {result.plan_id}）", show_header=False)
+def _print_summary(t: Translator, result: ImportResult) -> None:
+    table = Table(
+        title=escape(t("plan_import.summary.title", name=result.name, id=result.plan_id)),
+        show_header=False,
+    )
     table.add_column(style="bold")
     table.add_column()
+
+    def row(label: str, value: str) -> None:
+        table.add_row(escape(t(f"plan_import.summary.{label}")), escape(value))
+
     if result.title != result.name:
-        table.add_row("表題", escape(result.title))
+        row("plan_title", result.title)
     if result.sheet:
-        table.add_row("シート", escape(result.sheet))
-    mode = MODE_LABELS.get(
-        result.mode,
-        f"更新（追加 {result.added_items} 項目・{result.added_assignments} 担当、"
-        f"削除 {result.removed_items} 項目・{result.removed_assignments} 担当、"
-        f"受付中の回に {result.added_slots} 枠追加）",
-    )
-    table.add_row("取り込み", mode)
+        row("sheet", result.sheet)
+    if result.mode in (MODE_CREATED, MODE_REPLACED):
+        mode = t(f"plan_import.mode.{result.mode}")
+    else:
+        mode = t(
+            "plan_import.summary.updated",
+            items=result.added_items,
+            assignments=result.added_assignments,
+            removed_items=result.removed_items,
+            removed_assignments=result.removed_assignments,
+            slots=result.added_slots,
+        )
+    row("mode", mode)
     for old, new in result.renamed_departments:
-        table.add_row("担当課の改名", escape(f"{old} → {new}"))
-    table.add_row("階層", escape(" › ".join(result.level_labels) or "（なし）"))
-    table.add_row("項目の見出し", escape(result.item_label))
-    table.add_row("取組項目", str(result.items))
-    table.add_row("担当課", str(result.departments))
-    table.add_row("担当（項目×担当課）", str(result.assignments))
+        row("renamed", f"{old} → {new}")
+    row("levels", " › ".join(result.level_labels) or t("plan_import.none"))
+    row("item_label", result.item_label)
+    row("items", str(result.items))
+    row("departments", str(result.departments))
+    row("assignments", str(result.assignments))
     if result.reposts:
-        table.add_row("再掲", f"{result.reposts}件（元の事業で一度だけ回答）")
-    numbering = "表の番号" if result.numbering == "source" else "計画順の通し番号"
-    table.add_row("項目番号", numbering)
-    table.add_row("文字コード", result.encoding)
+        row("reposts", t("plan_import.preview.reposts", count=result.reposts))
+    numbering = (
+        t("plan_import.summary.numbering_source")
+        if result.numbering == "source"
+        else t("plan_import.summary.numbering_sequential")
+    )
+    row("numbering", numbering)
+    row("encoding", result.encoding)
     if result.ignored_columns:
-        table.add_row("無視した列", escape("、".join(result.ignored_columns)))
+        row("ignored", t.join(result.ignored_columns))
     console.print(table)
-    for warning in result.warnings:
-        console.print(f"[yellow]注意:[/] {escape(warning)}")
+    for line in reading_lines(
+        t,
+        header_rows=result.header_rows,
+        columns=result.columns,
+        headings=result.headings,
+        skipped=result.skipped,
+    ):
+        _say(line)
+    for line in warning_lines(t, result.warnings):
+        _say(line)
 
 
 @app.command("list", help=H("cli.plan.list"))
 def list_cmd(ctx: typer.Context) -> None:
     """List the plans with their counts."""
     rt = runtime(ctx)
-    with transaction(rt.factory) as session:
+    t = _t(rt)
+    with rt.reader() as session:
         plans = list_plans(session, organization_id=rt.organization_id)
     if not plans:
-        console.print("計画はまだありません。hokoku plan import FILE で取り込めます。")
+        _say(t("plan.list.none"))
         return
-    table = Table(title="計画")
-    for header in ("id", "計画名", "取組項目", "担当課", "担当", "回"):
-        table.add_column(header, justify="right" if header != "計画名" else "left")
+    table = Table(title=escape(t("plan.list.title")))
+    for key in ("id", "name", "items", "departments", "assignments", "rounds"):
+        table.add_column(
+            escape(t(f"plan.list.{key}")), justify="left" if key == "name" else "right"
+        )
     for p in plans:
         title = f"\n[dim]{escape(p.title)}[/]" if p.title else ""
         table.add_row(
@@ -259,21 +379,26 @@ def show_cmd(
 ) -> None:
     """Show a plan's tree: levels, codes, ★ 重点, item numbers and departments."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
+    with user_errors(), rt.reader() as session:
         tree = plan_tree(
             session, plan=resolve_plan(session, organization_id=rt.organization_id, ref=plan)
         )
-    console.print(_render(tree))
+    console.print(_render(_t(rt), tree))
 
 
-def _render(tree: PlanTree) -> Tree:
+def _render(t: Translator, tree: PlanTree) -> Tree:
     labels = " › ".join([*tree.level_labels, tree.item_label])
     title = f" {escape(tree.title)}" if tree.title != tree.name else ""
-    root = Tree(f"[bold]{escape(tree.name)}[/]{title}（id {tree.id}）  {escape(labels)}")
+    heading = escape(t("plan.show.id", id=tree.id))
+    root = Tree(f"[bold]{escape(tree.name)}[/]{title}{heading}  {escape(labels)}")
 
     def add_item(parent: Tree, item: TreeItem) -> None:
-        departments = "、".join(item.departments)
-        repost = f" [magenta]→ {item.repost_of} で回答[/]" if item.repost_of else ""
+        departments = t.join(item.departments)
+        repost = (
+            f" [magenta]{escape(t('plan_import.preview.repost', number=item.repost_of))}[/]"
+            if item.repost_of
+            else ""
+        )
         parent.add(
             f"[cyan]{item.number:>3}[/]  {escape(item.display)}{repost}  [dim]{escape(departments)}[/]"
         )
@@ -293,16 +418,11 @@ def _render(tree: PlanTree) -> Tree:
     return root
 
 
-def _print_names(names: PlanNames, *, as_json: bool) -> None:
+def _print_names(t: Translator, names: PlanNames, *, as_json: bool) -> None:
     if as_json:
         print_json({"plan": names.id, "name": names.name, "title": names.display_title})
         return
-    console.print(
-        f"計画 {names.id}: {names.name}（表題: {names.display_title}）",
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
-    )
+    _say(t("plan.names", id=names.id, name=names.name, title=names.display_title))
 
 
 @app.command("rename", help=H("cli.plan.rename"))
@@ -317,7 +437,7 @@ def rename_cmd(
     with user_errors(), transaction(rt.factory) as session:
         target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
         names = rename_plan(session, plan=target, new_name=new_name, actor=f"cli:{os_user()}")
-    _print_names(names, as_json=as_json)
+    _print_names(_t(rt), names, as_json=as_json)
 
 
 @app.command("edit", help=H("cli.plan.edit"))
@@ -380,18 +500,27 @@ def edit_cmd(
             }
         )
         return
+    t = _t(rt)
     if names is not None:
-        _print_names(names, as_json=False)
+        _print_names(t, names, as_json=False)
     level = (
-        f"{settings.evaluation_level}（{escape(settings.evaluation_label or '')}）"
+        t(
+            "plan.settings.level",
+            level=settings.evaluation_level,
+            label=settings.evaluation_label or "",
+        )
         if settings.evaluation_level
-        else "未設定"
+        else t("plan.settings.no_level")
     )
-    good = "・".join(settings.good_grades) if settings.good_grades else "評価基準の上位半分"
-    console.print(
-        f"計画「{escape(settings.plan_name)}」: 委員会評価の階層 {level}、"
-        f"段階 {'／'.join(settings.evaluation_scale.letters)}、よい評価 {good}",
-        highlight=False,
+    good = t.join(settings.good_grades) if settings.good_grades else t("plan.settings.top_half")
+    _say(
+        t(
+            "plan.settings",
+            name=settings.plan_name,
+            level=level,
+            scale=settings.evaluation_scale.hint(),
+            good=good,
+        )
     )
     if lineage is not None:
-        _print_lineage(lineage)
+        _print_lineage(t, lineage)

@@ -12,19 +12,20 @@ from datetime import UTC, datetime
 from types import FrameType
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from bot.cli.common import console, fail, print_json, runtime, user_errors
+from bot.cli.common import console, error_text, fail, print_json, runtime, user_errors, words
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from bot.messengers import build_messengers, calendar_from_settings
 from bot.platforms import configured_platforms, report_unconfigured
 from bot.runtime import Runtime
-from handlers.errors import InvalidInput
-from handlers.fiscal import reiwa_label
-from handlers.i18n import translator
+from handlers.errors import HokokuError
+from handlers.i18n import Translator
+from handlers.normalize import split_list
 from handlers.renderers import unconfigured_notice
-from handlers.reporting.rounds import ANSWER, VIEW, resolve_round
-from models.db import transaction
+from handlers.reporting.rounds import ANSWER
 from scheduler.calendar import BusinessCalendar, parse_send_time
 from scheduler.due import due_sends
 from scheduler.runner import (
@@ -35,30 +36,26 @@ from scheduler.runner import (
     tick,
 )
 from scheduler.schedule import (
-    UNIT_BUSINESS,
-    UNIT_CALENDAR,
-    WEEKDAYS_JA,
     Schedule,
     round_calendar,
 )
 from scheduler.unconfigured import Unconfigured, unconfigured_links
 
-PURPOSE_JA = {
-    "request": "依頼",
-    "reminder": "リマインド",
-    "overdue": "督促",
-    "digest": "事務局まとめ",
-    "failure": "送信失敗の連絡",
-}
-AUDIENCE_JA = {"department": "未回答の担当課", "office": "事務局"}
 MAX_TARGETS_LISTED = 10
 
 
-def _calendar(rt: Runtime) -> BusinessCalendar:
+def _purpose(t: Translator, purpose: str) -> str:
+    """依頼 / リマインド / 督促 / 事務局まとめ / 送信失敗の連絡 (request, reminder …)."""
+    key = f"cli.remind.purpose.{purpose}"
+    return t(key) if t.has(key) else purpose
+
+
+def business_calendar(rt: Runtime) -> BusinessCalendar:
+    """The office's calendar from the settings; a setting it cannot read ends the command."""
     try:
         return calendar_from_settings(rt.settings)
-    except ValueError as exc:
-        fail(str(exc))
+    except HokokuError as exc:
+        fail(error_text(exc))
 
 
 def _parse_at(value: str | None, calendar: BusinessCalendar) -> datetime:
@@ -67,30 +64,35 @@ def _parse_at(value: str | None, calendar: BusinessCalendar) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        fail(f"--at「{value}」は ISO 形式で指定してください（例: 2024-05-07T09:30）。")
+        fail(words()("cli.remind.at_unreadable", value=value))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=calendar.tz)
     return moment.astimezone(UTC)
 
 
-def _summary(result: TickResult) -> str:
+def _summary(t: Translator, result: TickResult) -> str:
     """The counts, then one line per platform whose targets got nothing (messages held)."""
     d = result.delivery
     held = sum(u.count for u in result.unconfigured)
-    lines = [
-        f"対象 {len(result.due)} 件、新規 {result.enqueued} 件、送信 {d.sent} 件、"
-        f"不要 {d.skipped} 件、再試行 {d.retried} 件、失敗 {d.failed} 件"
-        + (f"、未設定で保留 {held} 件" if held else "")
-    ]
+    counts = t(
+        "cli.remind.counts",
+        due=len(result.due),
+        enqueued=result.enqueued,
+        sent=d.sent,
+        skipped=d.skipped,
+        retried=d.retried,
+        failed=d.failed,
+    )
+    lines = [counts + (t("cli.remind.held", held=held) if held else "")]
     for u in result.unconfigured:
-        lines.append(
-            unconfigured_notice(translator(), u.platform, count=u.count, departments=u.departments)
-        )
+        lines.append(unconfigured_notice(t, u.platform, count=u.count, departments=u.departments))
         more = len(u.targets) - MAX_TARGETS_LISTED
         lines.append(
-            "  宛先: "
-            + "、".join(u.targets[:MAX_TARGETS_LISTED])
-            + (f" ほか{more}件" if more > 0 else "")
+            t(
+                "cli.remind.targets",
+                targets=tuple(u.targets[:MAX_TARGETS_LISTED]),
+                more=t.plural("cli.remind.more", more) if more > 0 else "",
+            )
         )
     return "\n".join(lines)
 
@@ -108,19 +110,17 @@ def remind_cmd(
 ) -> None:
     """Compute the requests, reminders, chases and digests due now and send them (for cron)."""
     rt = runtime(ctx)
-    calendar = _calendar(rt)
+    calendar = business_calendar(rt)
     now = _parse_at(at, calendar)
     round_id: int | None = None
     with user_errors():
         if round_ref is not None:
-            with transaction(rt.factory) as s:
-                round_id = resolve_round(
-                    s, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
-                ).id
+            with reading(rt, round_ref, purpose=ANSWER) as work:
+                round_id = work.round.id
         if dry_run:
-            with transaction(rt.factory) as s:
+            with reading(rt) as work:
                 due = due_sends(
-                    s,
+                    work.session,
                     now=now,
                     calendar=calendar,
                     organization_id=rt.organization_id,
@@ -129,18 +129,20 @@ def remind_cmd(
             if as_json:
                 print_json([d.as_json() for d in due])
                 return
-            table = Table(title=f"{now.astimezone(calendar.tz):%Y-%m-%d %H:%M} に送るもの")
-            for column in ("宛先", "担当課", "種類", "未回答の項目"):
-                table.add_column(column)
+            t = words()
+            when = f"{now.astimezone(calendar.tz):%Y-%m-%d %H:%M}"
+            table = Table(title=escape(t("cli.remind.due_title", at=when)))
+            for column in ("target", "department", "purpose", "items"):
+                table.add_column(t(f"cli.remind.due_column.{column}"))
             for d in due:
                 table.add_row(
                     d.as_json()["target"],  # type: ignore[arg-type]
                     d.department_name,
-                    PURPOSE_JA.get(d.purpose, d.purpose),
-                    "、".join(str(n) for n in d.items),
+                    _purpose(t, d.purpose),
+                    t.join(str(n) for n in d.items),
                 )
             console.print(table)
-            console.print(f"{len(due)} 件（--dry-run: 送っていません）")
+            console.print(t.plural("cli.remind.dry_run", len(due)), markup=False)
             return
         freeze_startup_heap()
         result = tick(
@@ -165,7 +167,7 @@ def remind_cmd(
             }
         )
     else:
-        console.print(_summary(result))
+        console.print(_summary(words(), result), markup=False)
 
 
 def scheduler_cmd(
@@ -174,7 +176,7 @@ def scheduler_cmd(
 ) -> None:
     """Run the scheduler alone (hokoku serve runs it in-process unless --no-scheduler)."""
     rt = runtime(ctx)
-    calendar = _calendar(rt)
+    calendar = business_calendar(rt)
     messengers = build_messengers(rt.settings)
     stop = threading.Event()
 
@@ -183,10 +185,14 @@ def scheduler_cmd(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    console.print(
-        f"hokoku scheduler: {', '.join(sorted(messengers))}、送信時刻 "
-        f"{calendar.send_time:%H:%M}（{calendar.timezone}）。Ctrl-C で終了。"
+    t = words()
+    started = t(
+        "cli.remind.scheduler_started",
+        platforms=", ".join(sorted(messengers)),
+        time=f"{calendar.send_time:%H:%M}",
+        timezone=calendar.timezone,
     )
+    console.print(started, markup=False)
     report_unconfigured(rt, configured=messengers.keys())
     scheduler = start_scheduler(
         rt.factory,
@@ -195,7 +201,8 @@ def scheduler_cmd(
         organization_id=rt.organization_id,
         interval_seconds=interval or rt.settings.scheduler_interval,
         on_tick=lambda result: console.print(
-            f"{result.now.astimezone(calendar.tz):%Y-%m-%d %H:%M} {_summary(result)}"
+            f"{result.now.astimezone(calendar.tz):%Y-%m-%d %H:%M} {_summary(t, result)}",
+            markup=False,
         ),
         workers=rt.settings.send_workers,
     )
@@ -216,7 +223,10 @@ def notify_round_now(ctx: typer.Context, round_id: int, *, quiet: bool = False) 
             workers=rt.settings.send_workers,
         )
     if not quiet:
-        console.print(f"回 {round_id} の依頼: {_summary(result)}")
+        t = words()
+        console.print(
+            t("cli.remind.notified", round=round_id, summary=_summary(t, result)), markup=False
+        )
     return result
 
 
@@ -227,10 +237,8 @@ def notify_cmd(
 ) -> None:
     """Send the round's request now (each target once; never twice with the scheduler's)."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as s:
-        round_id = resolve_round(
-            s, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
-        ).id
+    with reading(rt, round_ref, purpose=ANSWER) as work:
+        round_id = work.round.id
     result = notify_round_now(ctx, round_id, quiet=as_json)
     if as_json:
         print_json(
@@ -251,23 +259,24 @@ def schedule_cmd(
 ) -> None:
     """The round's planned sends: request, reminders, chases and digests, by date."""
     rt = runtime(ctx)
-    calendar = _calendar(rt)
-    with user_errors(), transaction(rt.factory) as s:
-        rnd = resolve_round(s, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW)
+    calendar = business_calendar(rt)
+    with reading(rt, round_ref) as work:
+        rnd = work.round
         schedule = Schedule.from_json(rnd.schedule)
         sends = round_calendar(
             opens_on=rnd.opens_on, deadline=rnd.deadline, schedule=schedule, calendar=calendar
         )
-        label, deadline, round_id = reiwa_label(rnd.fiscal_year), rnd.deadline, rnd.id
+        year, deadline, round_id = rnd.fiscal_year, rnd.deadline, rnd.id
         last = max([deadline, *(p.day for p in sends)])
         closed = calendar.office_closed_days(rnd.opens_on, last)
         unreachable = unconfigured_links(
-            s,
+            work.session,
             configured=configured_platforms(rt.settings),
             organization_id=rt.organization_id,
             round_id=round_id,
         )
     send_time = schedule.send_time or calendar.send_time
+    t = words()
     if as_json:
         print_json(
             {
@@ -284,50 +293,52 @@ def schedule_cmd(
                     }
                     for p in sends
                 ],
-                "closed_days": [{"date": day.isoformat(), "name": name} for day, name in closed],
+                "closed_days": [
+                    {"date": day.isoformat(), "name": t.render(name)} for day, name in closed
+                ],
                 "unconfigured": _unconfigured_json(unreachable),
             }
         )
         return
-    table = Table(
-        title=f"回 {round_id} {label} 送信予定（締切 {deadline}、毎回 {send_time:%H:%M}）"
+    title = t(
+        "cli.remind.schedule_title",
+        round=round_id,
+        year=t.fiscal_year(year),
+        deadline=deadline.isoformat(),
+        time=f"{send_time:%H:%M}",
     )
-    for column in ("日付", "曜", "種類", "宛先", "備考"):
-        table.add_column(column)
+    table = Table(title=escape(title))
+    for column in ("date", "weekday", "purpose", "audience", "note"):
+        table.add_column(t(f"cli.remind.schedule_column.{column}"))
     for p in sends:
         note = ""
         if p.moved_from is not None:
-            note = f"{p.moved_from} は{calendar.closed_reason(p.moved_from)}のため移動"
+            reason = calendar.closed_message(p.moved_from)
+            note = t("cli.remind.moved", day=p.moved_from.isoformat(), reason=reason or "")
         table.add_row(
             p.day.isoformat(),
-            WEEKDAYS_JA[p.day.weekday()],
-            PURPOSE_JA[p.purpose] + (f" {p.ordinal}" if p.purpose != "request" else ""),
-            AUDIENCE_JA[p.audience],
+            t(f"weekday.{p.day.weekday()}"),
+            _purpose(t, p.purpose) + (f" {p.ordinal}" if p.purpose != "request" else ""),
+            t(f"cli.remind.audience.{p.audience}"),
             note,
         )
     console.print(table)
     if closed:
+        days = tuple(f"{day} {t.render(name)}" for day, name in closed)
         console.print(
-            "この回の期間の休業日（HOKOKU_CLOSED_DAYS）: "
-            + "、".join(f"{day} {name}" for day, name in closed),
+            t("cli.remind.closed_days", days=days),
             highlight=False,
             markup=False,
             soft_wrap=True,
         )
     if schedule.digest_daily_after_deadline:
-        console.print("締切後の事務局まとめは、未回答がある間、回を閉じるまで毎営業日続きます。")
+        console.print(t("cli.remind.daily_digest"), markup=False)
     for entry in unreachable:
+        notice = unconfigured_notice(
+            t, entry.platform, count=entry.count, departments=entry.departments, linked=True
+        )
         console.print(
-            "注意: "
-            + unconfigured_notice(
-                translator(rt.settings.language),
-                entry.platform,
-                count=entry.count,
-                departments=entry.departments,
-                linked=True,
-            ),
-            style="yellow",
-            highlight=False,
+            t("cli.remind.warning", text=notice), style="yellow", highlight=False, markup=False
         )
 
 
@@ -335,9 +346,7 @@ def edit_schedule_cmd(
     ctx: typer.Context,
     round_ref: str = typer.Argument(..., metavar="R", help=H("cli.remind10")),
     reminders: str | None = typer.Option(None, "--reminders", help=H("cli.remind11")),
-    unit: str | None = typer.Option(
-        None, "--unit", help=f"日数の単位: {UNIT_BUSINESS}（営業日）/ {UNIT_CALENDAR}（暦日）"
-    ),
+    unit: str | None = typer.Option(None, "--unit", help=H("cli.remind.unit")),
     chase_every: int | None = typer.Option(None, "--chase-every", help=H("cli.remind12")),
     chase_max: int | None = typer.Option(None, "--chase-max", help=H("cli.remind13")),
     digest_weekday: int | None = typer.Option(None, "--digest-weekday", help=H("cli.remind14")),
@@ -352,13 +361,11 @@ def edit_schedule_cmd(
     changes: dict[str, object] = {}
     try:
         if reminders is not None:
-            changes["reminder_days"] = tuple(
-                int(part) for part in reminders.replace("、", ",").split(",") if part.strip()
-            )
+            changes["reminder_days"] = tuple(int(part) for part in split_list(reminders))
         if send_time is not None:
             changes["send_time"] = parse_send_time(send_time)
     except ValueError:
-        fail("--reminders は 10,5,2,1、--send-time は 09:30 の形で指定してください。")
+        fail(words()("cli.remind.schedule_options"))
     for name, value in (
         ("reminder_unit", unit),
         ("chase_every", chase_every),
@@ -368,15 +375,10 @@ def edit_schedule_cmd(
     ):
         if value is not None:
             changes[name] = value
-    with user_errors(), transaction(rt.factory) as s:
-        rnd = resolve_round(s, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW)
+    with writing(rt, round_ref) as work:
+        rnd = work.round
         current = Schedule() if reset else Schedule.from_json(rnd.schedule)
-        try:
-            schedule = current.updated(**changes)
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from exc
+        schedule = current.updated(**changes)  # InvalidValue: one line (user_errors)
         rnd.schedule = None if schedule == Schedule() else schedule.to_json()
         round_id = rnd.id
-    console.print(
-        f"回 {round_id} の送信予定を保存しました（hokoku round schedule {round_id} で確認）。"
-    )
+    console.print(words()("cli.remind.schedule_saved", round=round_id), markup=False)

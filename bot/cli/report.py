@@ -6,21 +6,22 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import console, print_json, runtime, user_errors
+from bot.cli.common import console, print_json, runtime, words
 from bot.cli.options import os_user
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
 from handlers.errors import InvalidInput
-from handlers.i18n import translator
+from handlers.i18n import msg
 from handlers.normalize import fold
 from handlers.organization.directory import find_department
 from handlers.renderers import render_confirmation
 from handlers.reporting.history import slot_history
 from handlers.reporting.reports import submit_answer
-from handlers.reporting.rounds import VIEW, resolve_round, round_caption
-from models.db import transaction
+from handlers.reporting.rounds import round_caption
 
 app = typer.Typer(help=H("cli.report.app"), no_args_is_help=True)
 
@@ -37,9 +38,7 @@ ItemOption = Annotated[str, typer.Option("--item", "-i", help=H("cli.report.item
 def _item_number(text: str) -> int:
     value = fold(text).lstrip("#")
     if not value.isdigit():
-        raise InvalidInput(
-            f"--item には項目番号を数字で指定してください（「{text}」は番号ではありません）。"
-        )
+        raise InvalidInput(msg("cli.report.item_not_number", text=text))
     return int(value)
 
 
@@ -60,13 +59,11 @@ def set_cmd(
     """Store one answer for a department, as the office (channel "office"), also in a closed round (late entry); revisions are kept and every stored answer is audited."""
     rt = runtime(ctx)
     reporter = by or f"cli:{os_user()}"
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
-        department = find_department(session, organization_id=rt.organization_id, name=dept)
+    with writing(rt, round_ref) as work:
+        rnd = work.round
+        department = find_department(work.session, organization_id=rt.organization_id, name=dept)
         outcome = submit_answer(
-            session,
+            work.session,
             round_id=rnd.id,
             department_id=department.id,
             item_number=_item_number(item),
@@ -91,10 +88,11 @@ def set_cmd(
             }
         )
         return
-    late = "（締切後の代理入力として記録しました）" if closed else ""
+    t = words()
+    late = t("cli.report.late") if closed else ""
     console.print(
-        f"{outcome.department_name} {caption}{late}\n"
-        + "\n".join(render_confirmation(translator(rt.settings.language), [outcome])),
+        f"{outcome.department_name} {t.render(caption)}{late}\n"
+        + "\n".join(render_confirmation(t, [outcome])),
         highlight=False,
         soft_wrap=True,
         markup=False,
@@ -111,14 +109,15 @@ def history_cmd(
 ) -> None:
     """Every revision of one item × department answer, oldest first."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
-        department = find_department(session, organization_id=rt.organization_id, name=dept)
+    with reading(rt, round_ref) as work:
+        rnd = work.round
+        department = find_department(work.session, organization_id=rt.organization_id, name=dept)
         caption = round_caption(rnd)
         revisions = slot_history(
-            session, round_id=rnd.id, department_id=department.id, item_number=_item_number(item)
+            work.session,
+            round_id=rnd.id,
+            department_id=department.id,
+            item_number=_item_number(item),
         )
     zone = ZoneInfo(rt.settings.timezone)
     if as_json:
@@ -136,15 +135,19 @@ def history_cmd(
             ]
         )
         return
+    t = words()
     if not revisions:
-        console.print(
-            f"{department.name} の項目 {item} は{caption}でまだ回答がありません。",
-            highlight=False,
-        )
+        none = t("cli.report.no_history", department=department.name, item=item, caption=caption)
+        console.print(none, highlight=False, markup=False)
         return
-    table = Table(title=f"{department.name} 項目 {item} の回答履歴 {caption}")
-    for column in ("版", "達成度", "コメント", "入力者", "経路", f"日時 ({rt.settings.timezone})"):
-        table.add_column(column)
+    table = Table(
+        title=escape(
+            t("cli.report.history.title", department=department.name, item=item, caption=caption)
+        )
+    )
+    for column in ("revision", "grade", "comment", "reporter", "channel"):
+        table.add_column(t(f"cli.report.column.{column}"))
+    table.add_column(t("cli.report.column.at", timezone=rt.settings.timezone))
     for r in revisions:
         table.add_row(
             str(r.revision),

@@ -11,6 +11,7 @@ from bot.cli.common import console, print_json, runtime, user_errors
 from bot.cli.options import os_user
 from bot.cli.texts import H
 from handlers.committee.results_import import import_results
+from handlers.i18n import FiscalYear, translator
 from handlers.organization.directory import resolve_plan
 from handlers.scale import GradeScale
 from models.db import transaction
@@ -26,6 +27,14 @@ def import_results_cmd(
     ] = None,
     sheet: Annotated[
         str | None, typer.Option("--sheet", help=H("cli.results.import_results.sheet"))
+    ] = None,
+    grade_column: Annotated[
+        str | None,
+        typer.Option("--grade-column", help=H("cli.results.import_results.grade_column")),
+    ] = None,
+    comment_column: Annotated[
+        str | None,
+        typer.Option("--comment-column", help=H("cli.results.import_results.comment_column")),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help=H("cli.results.import_results.as_json"))
@@ -46,6 +55,8 @@ def import_results_cmd(
                 reporter=f"import:{os_user()}:{file.name}"[:200],
                 scale=grade_scale,
                 sheet=sheet,
+                grade_column=grade_column,
+                comment_column=comment_column,
             )
     if as_json:
         print_json(
@@ -56,12 +67,26 @@ def import_results_cmd(
                 "slots": result.slots,
                 "answered": result.answered,
                 "comments": result.comments,
+                "grade_column": result.grade_column,
+                "comment_column": result.comment_column or None,
             }
         )
         return
-    console.print(
-        f"{result.label}の達成状況を取り込みました（回 {result.round_id}、終了済み）: "
-        f"{result.plan_name}、回答 {result.answered}/{result.slots}件、コメント {result.comments}件",
-        highlight=False,
-        soft_wrap=True,
-    )
+    t = translator(rt.settings.language)
+    for line in (
+        t(
+            "results_import.done",
+            year=FiscalYear(result.fiscal_year),
+            round=result.round_id,
+            plan=result.plan_name,
+            answered=result.answered,
+            slots=result.slots,
+            comments=result.comments,
+        ),
+        t(
+            "results_import.columns",
+            grade=result.grade_column,
+            comment=result.comment_column or t("plan_import.none"),
+        ),
+    ):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)

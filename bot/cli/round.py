@@ -8,32 +8,28 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli import remind, results
-from bot.cli.common import console, fail, print_json, runtime, user_errors
+from bot.cli import forms, remind, results
+from bot.cli.common import console, print_json, runtime, user_errors, words
 from bot.cli.options import os_user, parse_date
-from bot.cli.remind import notify_round_now
+from bot.cli.remind import business_calendar, notify_round_now
+from bot.cli.sessions import reading, writing
 from bot.cli.texts import H
-from bot.messengers import calendar_from_settings
-from bot.runtime import Runtime
 from handlers.fiscal import reported_fiscal_year
+from handlers.i18n import Translator
 from handlers.organization.directory import resolve_plan
 from handlers.reporting.rounds import (
     ANSWER,
-    VIEW,
     RoundInfo,
     close_round,
     edit_round,
     list_rounds,
     open_round,
     reopen_round,
-    resolve_round,
     round_info,
     state_label,
 )
 from handlers.reporting.status import summarize
 from handlers.scale import DEFAULT_SCALE, GradeScale
-from models.db import transaction
-from scheduler.calendar import BusinessCalendar
 from scheduler.replan import drop_unplanned_sends
 
 app = typer.Typer(help=H("cli.round.app"), no_args_is_help=True)
@@ -99,10 +95,10 @@ def open_cmd(
         due = parse_date(deadline, option="--deadline", today=today)
         opens_on = parse_date(opens, option="--opens", today=today) if opens else today
         grade_scale = GradeScale.parse(scale) if scale else DEFAULT_SCALE
-        with transaction(rt.factory) as session:
-            target = resolve_plan(session, organization_id=rt.organization_id, ref=plan)
+        with writing(rt) as work:
+            target = resolve_plan(work.session, organization_id=rt.organization_id, ref=plan)
             info = open_round(
-                session,
+                work.session,
                 plan=target,
                 fiscal_year=year if year is not None else reported_fiscal_year(opens_on),
                 deadline=due,
@@ -114,13 +110,23 @@ def open_cmd(
     if as_json:
         print_json(_round_json(info))
         return
-    console.print(
-        f"{info.label}の回を開きました（回 {info.id}）: {info.plan_name}、"
-        f"報告枠 {info.slots}件、受付 {info.opens_on:%Y-%m-%d}〜締切 {info.deadline:%Y-%m-%d}",
-        highlight=False,
-        soft_wrap=True,
+    t = words()
+    opened = t(
+        "cli.round.opened",
+        year=t.fiscal_year(info.fiscal_year),
+        round=info.id,
+        plan=info.plan_name,
+        slots=info.slots,
+        opens=info.opens_on.isoformat(),
+        deadline=info.deadline.isoformat(),
     )
-    console.print(f"達成度: {'、'.join(g.describe() for g in info.scale.grades)}", highlight=False)
+    console.print(opened, highlight=False, soft_wrap=True, markup=False)
+    console.print(_scale_line(t, info), highlight=False, markup=False)
+
+
+def _scale_line(t: Translator, info: RoundInfo) -> str:
+    """`達成度: A 計画以上 100%～、B …` (the round's scale as stored)."""
+    return t("cli.round.scale", grades=tuple(g.describe() for g in info.scale.grades))
 
 
 @app.command("list", help=H("cli.round.list"))
@@ -128,29 +134,33 @@ def list_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every round of the organization with its progress."""
     rt = runtime(ctx)
     today = rt.today()
-    with transaction(rt.factory) as session:
+    with reading(rt) as work:
         rows = [
-            (info, summarize(session, round_id=info.id, today=today).submitted)
-            for info in list_rounds(session, organization_id=rt.organization_id)
+            (info, summarize(work.session, round_id=info.id, today=today).submitted)
+            for info in list_rounds(work.session, organization_id=rt.organization_id)
         ]
     if as_json:
         print_json([_round_json(info, submitted=done) for info, done in rows])
         return
+    t = words()
     if not rows:
-        console.print("回はまだありません。hokoku round open で開いてください。")
+        console.print(t("cli.round.none"), markup=False)
         return
-    table = Table(title="報告の回")
-    for column in ("回", "年度", "計画", "受付開始", "締切", "回答", "状態"):
-        table.add_column(column, justify="right" if column in {"回", "回答"} else "left")
+    table = Table(title=t("cli.round.list.title"))
+    for column in ("round", "year", "plan", "opens", "deadline", "answered", "state"):
+        table.add_column(
+            t(f"cli.round.column.{column}"),
+            justify="right" if column in {"round", "answered"} else "left",
+        )
     for info, done in rows:
         table.add_row(
             str(info.id),
-            info.label,
+            t.fiscal_year(info.fiscal_year),
             Text(info.plan_name),
             f"{info.opens_on:%Y-%m-%d}",
             f"{info.deadline:%Y-%m-%d}",
             f"{done}/{info.slots}",
-            state_label(info.closed),
+            t.render(state_label(info.closed)),
         )
     console.print(table)
 
@@ -161,22 +171,24 @@ def show_cmd(
 ) -> None:
     """One round: plan, dates, grade scale and progress."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-        )
-        info = round_info(session, rnd)
-        summary = summarize(session, round_id=rnd.id, today=rt.today())
+    with reading(rt, round_ref) as work:
+        info = round_info(work.session, work.round)
+        summary = summarize(work.session, round_id=info.id, today=rt.today())
     if as_json:
         print_json(_round_json(info, submitted=summary.submitted))
         return
+    t = words()
+    shown = t(
+        "cli.round.shown",
+        caption=info.caption,
+        opens=info.opens_on.isoformat(),
+        deadline=info.deadline.isoformat(),
+        submitted=summary.submitted,
+        total=summary.total,
+        percent=summary.percent,
+    )
     console.print(
-        f"{info.caption}\n"
-        f"受付 {info.opens_on:%Y-%m-%d}〜締切 {info.deadline:%Y-%m-%d}\n"
-        f"回答 {summary.submitted}/{summary.total}件（{summary.percent:g}%）\n"
-        f"達成度: {'、'.join(g.describe() for g in info.scale.grades)}",
-        highlight=False,
-        soft_wrap=True,
+        shown + "\n" + _scale_line(t, info), highlight=False, soft_wrap=True, markup=False
     )
 
 
@@ -186,26 +198,13 @@ def close_cmd(
 ) -> None:
     """Stop taking answers from departments (export and office entry still work). Idempotent."""
     rt = runtime(ctx)
-    with user_errors(), transaction(rt.factory) as session:
-        rnd = resolve_round(
-            session, organization_id=rt.organization_id, ref=round_ref, purpose=ANSWER
-        )
-        info = close_round(session, rnd=rnd, actor=f"cli:{os_user()}")
+    with writing(rt, round_ref, purpose=ANSWER) as work:
+        info = close_round(work.session, rnd=work.round, actor=f"cli:{os_user()}")
     if as_json:
         print_json(_round_json(info))
         return
-    console.print(
-        f"{info.caption} の受付を終了しました。書き出し: hokoku export -o 達成状況一覧.xlsx",
-        highlight=False,
-        soft_wrap=True,
-    )
-
-
-def _calendar(rt: Runtime) -> BusinessCalendar:
-    try:
-        return calendar_from_settings(rt.settings)
-    except ValueError as exc:
-        fail(str(exc))
+    closed = words()("cli.round.closed", caption=info.caption)
+    console.print(closed, highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command("reopen", help=H("cli.round.reopen"))
@@ -219,27 +218,23 @@ def reopen_cmd(
 ) -> None:
     """Take answers again in a closed round (audited), optionally with a new deadline."""
     rt = runtime(ctx)
-    calendar = _calendar(rt)
+    calendar = business_calendar(rt)
     with user_errors():
         due = parse_date(deadline, option="--deadline") if deadline else None
-        with transaction(rt.factory) as session:
-            rnd = resolve_round(
-                session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-            )
+        with writing(rt, round_ref) as work:
+            rnd = work.round
             was_closed = rnd.is_closed
-            info = reopen_round(session, rnd=rnd, actor=f"cli:{os_user()}", deadline=due)
-            drop_unplanned_sends(session, rnd=rnd, calendar=calendar)
+            info = reopen_round(work.session, rnd=rnd, actor=f"cli:{os_user()}", deadline=due)
+            drop_unplanned_sends(work.session, rnd=rnd, calendar=calendar)
     if as_json:
         print_json(_round_json(info))
         return
-    verb = "の受付を再開しました" if was_closed else "はすでに受付中です"
-    lines = [f"{info.caption}{verb}。締切 {info.deadline:%Y-%m-%d}"]
+    t = words()
+    said = "cli.round.reopened" if was_closed else "cli.round.already_open"
+    lines = [t(said, caption=info.caption, deadline=info.deadline.isoformat())]
     if info.deadline < rt.today():
-        lines.append(
-            "締切を過ぎているため、未回答の課には督促が送られます。"
-            "締切を延ばすには hokoku round edit --deadline 日付 を使ってください。"
-        )
-    console.print("\n".join(lines), highlight=False, soft_wrap=True)
+        lines.append(t("cli.round.reopened_past_deadline"))
+    console.print("\n".join(lines), highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command("edit", help=H("cli.round.edit"))
@@ -251,31 +246,34 @@ def edit_cmd(
 ) -> None:
     """Move the round's deadline (audited); reminders and chases follow the new date, and messages planned for the old date that have not gone out yet are dropped."""
     rt = runtime(ctx)
-    calendar = _calendar(rt)
+    calendar = business_calendar(rt)
     with user_errors():
         due = parse_date(deadline, option="--deadline")
-        with transaction(rt.factory) as session:
-            rnd = resolve_round(
-                session, organization_id=rt.organization_id, ref=round_ref, purpose=VIEW
-            )
+        with writing(rt, round_ref) as work:
+            rnd = work.round
             before = rnd.deadline
-            info = edit_round(session, rnd=rnd, actor=f"cli:{os_user()}", deadline=due)
-            dropped = drop_unplanned_sends(session, rnd=rnd, calendar=calendar)
+            info = edit_round(work.session, rnd=rnd, actor=f"cli:{os_user()}", deadline=due)
+            dropped = drop_unplanned_sends(work.session, rnd=rnd, calendar=calendar)
     if as_json:
         print_json(
             {**_round_json(info), "previous_deadline": before.isoformat(), "dropped": dropped}
         )
         return
+    t = words()
     if before == info.deadline:
-        console.print(f"{info.caption} の締切は {before:%Y-%m-%d} のままです。", highlight=False)
+        same = t("cli.round.deadline_unchanged", caption=info.caption, deadline=before.isoformat())
+        console.print(same, highlight=False, markup=False)
         return
-    note = f"（送信待ちだった旧締切の通知 {dropped}件を取り消しました）" if dropped else ""
-    console.print(
-        f"{info.caption} の締切を {before:%Y-%m-%d} から {info.deadline:%Y-%m-%d} に変えました。"
-        f"リマインド・督促は新しい締切で送ります{note}。確認: hokoku round schedule {info.id}",
-        highlight=False,
-        soft_wrap=True,
+    note = t.plural("cli.round.dropped", dropped) if dropped else ""
+    moved = t(
+        "cli.round.deadline_moved",
+        caption=info.caption,
+        before=before.isoformat(),
+        deadline=info.deadline.isoformat(),
+        note=note,
+        round=info.id,
     )
+    console.print(moved, highlight=False, soft_wrap=True, markup=False)
 
 
 # The round's scheduling and results commands live beside the scheduler and the importer.
@@ -283,3 +281,6 @@ app.command("notify", help=H("cli.remind.notify"))(remind.notify_cmd)
 app.command("schedule", help=H("cli.remind.schedule"))(remind.schedule_cmd)
 app.command("edit-schedule", help=H("cli.remind.edit_schedule"))(remind.edit_schedule_cmd)
 app.command("import-results", help=H("cli.results.import_results"))(results.import_results_cmd)
+# The Excel 照会様式 out to the departments and back (bot/cli/forms.py).
+app.command("forms", help=H("cli.round.forms"))(forms.forms_cmd)
+app.command("collect", help=H("cli.round.collect"))(forms.collect_cmd)

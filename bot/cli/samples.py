@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import console, fail
+from bot.cli.common import console, fail, words
 from bot.cli.texts import H
 from bot.samples import CATALOGUE, Sample
 
@@ -23,7 +23,7 @@ def _find(name: str) -> Sample:
     for short, sample in CATALOGUE.items():
         if key in (short, sample.file.removesuffix(".csv")):
             return sample
-    fail(f"見本「{name}」はありません。{' / '.join(CATALOGUE)} から選んでください。")
+    fail(words()("cli.samples.unknown", name=name, names=" / ".join(CATALOGUE)))
 
 
 def samples_cmd(
@@ -31,15 +31,16 @@ def samples_cmd(
     copy: Annotated[Path | None, typer.Option("--copy", help=H("cli.samples.samples.copy"))] = None,
 ) -> None:
     """The sample plan tables shipped with hokoku. With NAME: print that file's path (for `hokoku plan import "$(hokoku samples nishitokyo)"`); with --copy: copy it out."""
+    t = words()
     if name is None:
         if copy is not None:
-            fail("--copy には見本の名前が必要です（例: hokoku samples nishitokyo --copy .）。")
-        lines = [f"同梱の見本（{files('bot.samples')}）:"]
+            fail(t("cli.samples.copy_needs_name"))
+        lines = [t("cli.samples.shipped", folder=str(files("bot.samples")))]
         lines += [
             f"  {short:<13}{sample.file:<34}{sample.plan_name} — {sample.about}"
             for short, sample in CATALOGUE.items()
         ]
-        lines.append('取り込み: hokoku plan import "$(hokoku samples nishitokyo)" --name 西東京市')
+        lines.append(t("cli.samples.how"))
         console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
         return
     sample = _find(name)
@@ -49,6 +50,6 @@ def samples_cmd(
             return
         target = copy / sample.file if copy.is_dir() else copy
         if target.exists():
-            fail(f"{target} はすでにあります。別の場所を指定してください。")
+            fail(t("cli.samples.exists", path=str(target)))
         shutil.copyfile(source, target)
     typer.echo(str(target))

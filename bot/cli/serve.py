@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.common import fail, runtime
+from bot.cli.common import error_text, fail, runtime, words
 from bot.cli.texts import H
-from handlers.i18n import translator
+from handlers.errors import HokokuError
 
 app = typer.Typer(help=H("cli.serve.app"))
 
@@ -40,17 +40,15 @@ def serve(
     rt = runtime(ctx, serving=True)
     settings = rt.settings
     use_socket = socket_mode_wanted(settings, requested=socket_mode)
+    t = words()
     if use_socket and settings.slack_app_token is None:
-        fail("Socket Mode には SLACK_APP_TOKEN（xapp-…）が必要です。")
+        fail(t("cli.serve.app_token_missing"))
     try:
         platforms = configure_platforms(settings, rt, socket_mode=use_socket)
     except SlackNotConfigured as exc:
-        fail(f"Slack の設定が足りません: {exc}")
+        fail(t("cli.serve.slack_incomplete", error=str(exc)))
     except (BoltError, SlackApiError, OSError) as exc:
-        fail(
-            f"Slack に接続できません（SLACK_BOT_TOKEN と SLACK_API_URL を確認してください）: {exc}"
-        )
-    t = translator(settings.language)
+        fail(t("cli.serve.slack_unreachable", error=str(exc)))
     served = ", ".join([*platforms.names, "web"])
     base = (
         settings.public_url or f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
@@ -63,8 +61,8 @@ def serve(
     if not no_scheduler:
         try:
             services.append(SchedulerService(rt))
-        except ValueError as exc:
-            fail(str(exc))
+        except HokokuError as exc:
+            fail(error_text(exc))
     uvicorn.run(
         build_app(settings, rt, platforms=platforms, extra_services=services),
         host=host,

@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from bot.cli.common import console, print_json, user_errors
 from bot.cli.texts import H
 from handlers.committee.summary_text import LANGUAGES, SummaryText, check_language
+from handlers.i18n import translator
 from handlers.reporting.status import StatusSummary
 
 SummaryOption = Annotated[
     bool,
     typer.Option("--summary", help=H("cli.summary.summary")),
 ]
-LangOption = Annotated[str, typer.Option("--lang", help=H("cli.summary.lang"))]
+LangOption = Annotated[str | None, typer.Option("--lang", help=H("cli.summary.lang"))]
 
 
 def print_summary(summary: StatusSummary, text: SummaryText, *, lang: str, as_json: bool) -> None:
@@ -30,8 +32,10 @@ def print_summary(summary: StatusSummary, text: SummaryText, *, lang: str, as_js
             }
         )
         return
+    t = translator(lang)  # the heading in the summary's language
     console.print(
-        f"[bold]{summary.round_label} {summary.plan_name}[/]（回 {summary.round_id}）",
+        f"[bold]{escape(t.fiscal_year(summary.fiscal_year))} {escape(summary.plan_name)}[/]"
+        + escape(t("cli.summary.round", round=summary.round_id)),
         highlight=False,
     )
     for line in text.lines(lang):

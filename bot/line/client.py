@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     # The SDK's messaging models take tens of MiB: imported at the first reply, not at start.
     from linebot.v3.messaging import Configuration, Message
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # Fixed namespace: the same message key always gives the same retry key, in every process.
 RETRY_KEY_NAMESPACE = uuid.UUID("6f1c9a52-3a0e-4d7b-9f43-2d7c1b8e5a10")
@@ -88,10 +88,10 @@ class LineClient:
             with ApiClient(self._configuration) as api_client:
                 MessagingApi(api_client).reply_message(request)
         except ApiException as exc:
-            log.warning("LINE reply failed: HTTP %s %s", exc.status, exc.reason)
+            logger.warning("LINE reply failed: HTTP %s %s", exc.status, exc.reason)
             return False
         except TransportError as exc:
-            log.warning("LINE reply failed: %s", exc)
+            logger.warning("LINE reply failed: %s", exc)
             return False
         return True
 
@@ -110,7 +110,7 @@ class LineClient:
 def push_error(status: int, headers: Mapping[str, str], key: str) -> DeliveryError | None:
     """What a refused push means for the outbox; None: LINE already took this key (409)."""
     if status == ALREADY_ACCEPTED:
-        log.info("LINE push %s already accepted earlier (409)", key)
+        logger.info("LINE push %s already accepted earlier (409)", key)
         return None
     if status == 429:
         return DeliveryError("LINE rate limit (429)", retry_after=_retry_after(headers))

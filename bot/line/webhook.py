@@ -1,8 +1,8 @@
 """`POST /line/callback`: signature check, once-only processing, replies after the response.
 
-Each event becomes an interaction-layer intent (bot.line.events), handled in its own
-transaction that also claims its webhookEventId, so a redelivered event is recognised and
-skipped; the 200 goes out only
+Each event becomes an interaction-layer intent (bot.line.events) and goes through the
+chats' one intake (bot.intake.run): its own transaction, which also claims its
+webhookEventId, so a redelivered event is recognised and skipped. The 200 goes out only
 after every event of the body is committed, and the replies are sent by a background task
 after it. When the database is unavailable or busy the answer is 503, so LINE redelivers
 (events already committed are then skipped). An oversized, non-UTF-8, unsigned or
@@ -18,37 +18,35 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from bot import intake
 from bot.http_body import BadBody, read_limited, utf8
 from bot.line.client import LineClient
 from bot.line.flex import messages
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.i18n import translator
-from handlers.interaction import Inbound, Surface, handle
-from handlers.interaction import Reply as LayerReply
-from models import utcnow
-from models.db import INTAKE_ATTEMPTS, DatabaseBusy, DatabaseUnavailable, run_transaction
+from handlers.interaction import Surface
 
 if TYPE_CHECKING:
     from linebot.v3 import WebhookParser
     from linebot.v3.webhooks import Event
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 CALLBACK_PATH = "/line/callback"
 SIGNATURE_HEADER = "X-Line-Signature"
 
 
 @dataclass(frozen=True)
-class Reply:
+class PendingReply:
+    """Messages to send with an event's reply token once the webhook has answered 200."""
+
     reply_token: str
     messages: list[dict[str, Any]]
 
@@ -61,7 +59,6 @@ class LineWebhook:
         self._max_body = settings.max_body_bytes
         self._runtime = runtime
         self._client = client
-        self._zone = ZoneInfo(settings.timezone)
         self._language = settings.language
         # Charts are images LINE fetches from HOKOKU_PUBLIC_URL (bot.charts serves them).
         self._surface = Surface(
@@ -98,7 +95,7 @@ class LineWebhook:
         except BadBody as bad:
             return PlainTextResponse(bad.reason, status_code=bad.status)
         if not self.signed(body, signature):
-            log.warning("LINE webhook with an invalid signature rejected")
+            logger.warning("LINE webhook with an invalid signature rejected")
             return PlainTextResponse("invalid signature", status_code=400)
         try:
             events = await run_in_threadpool(self.parse, body, signature)
@@ -106,12 +103,12 @@ class LineWebhook:
             return PlainTextResponse("malformed body", status_code=400)
         try:
             replies = await run_in_threadpool(self.process, events)
-        except (DatabaseBusy, DatabaseUnavailable) as exc:
-            log.warning("database not available, asked LINE to redeliver: %s", exc)
-            return PlainTextResponse("retry later", status_code=503, headers={"Retry-After": "1"})
+        except intake.UNAVAILABLE as exc:
+            logger.warning("database not available, asked LINE to redeliver: %s", exc)
+            return PlainTextResponse("retry later", status_code=503, headers=intake.RETRY_AFTER)
         return PlainTextResponse("OK", background=BackgroundTask(self.send_replies, replies))
 
-    def process(self, events: list[Event]) -> list[Reply]:
+    def process(self, events: list[Event]) -> list[PendingReply]:
         """Handle every event of one body, each once; returns the replies to send."""
         replies = []
         for event in events:
@@ -120,7 +117,7 @@ class LineWebhook:
                 replies.append(reply)
         return replies
 
-    def process_one(self, event: Event) -> Reply | None:
+    def process_one(self, event: Event) -> PendingReply | None:
         from bot.line.events import INTENTS, actor, chat_of
 
         translate = INTENTS.get(type(event))
@@ -128,30 +125,19 @@ class LineWebhook:
         event_key = getattr(event, "webhook_event_id", None)
         if translate is None or chat is None or not event_key:
             return None
-        now = utcnow()
-        inbound = Inbound(
-            actor(
-                chat,
-                organization_id=self._runtime.organization_id,
-                language=self._language,
-                surface=self._surface,
-            ),
-            translate(event, chat),
-            now=now,
-            today=now.astimezone(self._zone).date(),
-            delivery=event_key,
+        who = actor(
+            chat,
+            organization_id=self._runtime.organization_id,
+            language=self._language,
+            surface=self._surface,
         )
-
-        def work(session: Session) -> LayerReply | None:
-            return handle(session, inbound)
-
-        reply = run_transaction(self._runtime.factory, work, attempts=INTAKE_ATTEMPTS)
+        reply = intake.run(self._runtime, who, translate(event, chat), delivery=event_key)
         token = getattr(event, "reply_token", None)
         if reply is None or not reply.parts or not token:
             return None  # a redelivery, chatter in a group, or nothing to reply to
-        return Reply(token, messages(translator(reply.language), reply))
+        return PendingReply(token, messages(translator(reply.language), reply))
 
-    def send_replies(self, replies: list[Reply]) -> None:
+    def send_replies(self, replies: list[PendingReply]) -> None:
         for reply in replies:
             self._client.reply(reply.reply_token, reply.messages)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.slack import ids, payloads
-from handlers.interaction.intents import Entry
+from handlers.interaction.intents import Entry, FormPage
 
 PER_PAGE = 10
 
@@ -58,3 +58,19 @@ def read_values(state_values: Mapping[str, Any]) -> dict[int, Entry]:
         else:
             entry[1] = payloads.optional_text(actions, ids.ACTION_COMMENT, "value")
     return {n: (e[0], e[1]) for n, e in entries.items()}
+
+
+def submitted_page(
+    view: Mapping[str, Any], *, back: bool = False, submit_key: str = ""
+) -> FormPage:
+    """The page a modal sends (its Submit, or 前のページ with `back`), as the layer's intent."""
+    meta = FormMeta.load(payloads.text(view, "private_metadata"))
+    return FormPage(
+        round_id=meta.round_id,
+        department_id=meta.department_id,
+        page=meta.page,
+        values=read_values(payloads.mapping(view, "state", "values")),
+        form_id=payloads.text(view, "id"),
+        back=back,
+        submit_key=submit_key,
+    )

@@ -19,14 +19,14 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot import intake
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.slack.listeners import register_all
+from bot.slack.listeners import register_listeners
 from bot.slack.payloads import MalformedPayload
 from handlers.i18n import msg, translator
-from models.db import DatabaseBusy, DatabaseUnavailable
 
-logger = logging.getLogger("hokoku.slack")
+logger = logging.getLogger(__name__)
 
 
 class SlackNotConfigured(Exception):
@@ -77,13 +77,8 @@ def build_slack_app(
         **kwargs,  # type: ignore[arg-type]
     )
     app.error(error_response)
-    register_all(app, runtime)
+    register_listeners(app, runtime)
     return app
-
-
-RETRY_LATER = BoltResponse(
-    status=503, body="database unavailable; please retry", headers={"Retry-After": "1"}
-)
 
 
 def error_response(error: Exception) -> BoltResponse:
@@ -92,10 +87,10 @@ def error_response(error: Exception) -> BoltResponse:
     Nothing of a failed listener was committed, so a 503 loses nothing: Slack re-sends
     events, and a person who sees an interaction fail presses the button again.
     """
-    if isinstance(error, DatabaseBusy | DatabaseUnavailable):
+    if isinstance(error, intake.UNAVAILABLE):
         logger.warning("database not available, asked Slack to retry: %s", error)
         return BoltResponse(
-            status=RETRY_LATER.status, body=RETRY_LATER.body, headers=RETRY_LATER.headers
+            status=503, body="database unavailable; please retry", headers={**intake.RETRY_AFTER}
         )
     if isinstance(error, MalformedPayload):
         logger.warning("malformed Slack payload refused: %s", error)

@@ -14,18 +14,19 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import intake
 from bot.runtime import Runtime
-from bot.slack import blocks, intake
+from bot.slack import blocks
+from bot.slack.actors import actor
 from handlers.i18n import translator
 from handlers.interaction.intents import ShowHome
 from handlers.reporting.reports import REVISED, STORED, SubmitOutcome
-from models.db import DatabaseBusy, DatabaseUnavailable
 
-logger = logging.getLogger("hokoku.slack")
+logger = logging.getLogger(__name__)
 
 
 def home_view(runtime: Runtime, user_id: str) -> dict[str, Any]:
-    reply = intake.show(runtime, intake.actor(runtime, user_id=user_id), ShowHome())
+    reply = intake.show(runtime, actor(runtime, user_id=user_id), ShowHome())
     return blocks.home_view(translator(reply.language), reply)
 
 
@@ -96,5 +97,5 @@ def _publish_home(runtime: Runtime, client: WebClient, user_id: str) -> None:
             user_id,
             exc.response.get("error"),
         )
-    except (DatabaseBusy, DatabaseUnavailable) as exc:
+    except intake.UNAVAILABLE as exc:
         logger.warning("App Home not refreshed for %s, database not available: %s", user_id, exc)

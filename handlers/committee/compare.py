@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import reiwa_label
+from handlers.i18n import FiscalYear, msg
 from handlers.organization.departments import named_departments
 from handlers.plan.nodes import top_ancestors
 from handlers.plan.settings import plan_settings
-from handlers.reporting.rounds import previous_join, previous_round
+from handlers.reporting.rounds import get_round, previous_join, previous_round
 from handlers.scale import GradeScale
-from models import Assignment, Item, Report, Round
+from models import Assignment, Item, Report
 
 GENERIC_UNIT = "件"
 TOTAL_NAME = "合計"
@@ -82,6 +83,8 @@ class Comparison:
     plan_name: str
     previous_round_id: int | None
     previous_label: str | None
+    fiscal_year: int
+    previous_fiscal_year: int | None
     scale: GradeScale
     good: tuple[str, ...]  # the grades counted as good
     unit: str  # what is counted: the plan's item label (事業) or 件
@@ -112,9 +115,7 @@ def good_grades(scale: GradeScale, chosen: Sequence[str] | None = None) -> tuple
     for text in chosen:
         letter = scale.match(text)
         if letter is None:
-            raise InvalidInput(
-                f"よい評価「{text}」はこの回の評価基準（{scale.hint()}）にありません。"
-            )
+            raise InvalidInput(msg("compare.good_unknown", grade=text, grades=scale.hint()))
         letters.append(letter)
     return tuple(letters)
 
@@ -173,16 +174,14 @@ def compare_rounds(
     comparing with nothing. `per_department=False` leaves `departments` empty and skips
     reading their names (the chat's status shows the total and the goals only).
     """
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません（hokoku round list で確認できます）。")
+    rnd = get_round(session, round_id=round_id)
     plan = rnd.plan
     scale = GradeScale.from_json(rnd.scale)
     letters = good_grades(scale, good or plan_settings(plan).good_grades)
     prev = previous_round(session, rnd=rnd)
     if prev is None and require_previous:
         raise NotFound(
-            f"{plan.name} には{reiwa_label(rnd.fiscal_year)}より前の回がないため、比較できません。"
+            msg("compare.no_earlier_round", plan=plan.name, year=FiscalYear(rnd.fiscal_year))
         )
     columns = [Assignment.department_id, Item.node_id, Report.grade]
     query = (
@@ -226,6 +225,8 @@ def compare_rounds(
         plan_name=plan.name,
         previous_round_id=prev.id if prev is not None else None,
         previous_label=reiwa_label(prev.fiscal_year) if prev is not None else None,
+        fiscal_year=rnd.fiscal_year,
+        previous_fiscal_year=prev.fiscal_year if prev is not None else None,
         scale=scale,
         good=letters,
         unit=plan.item_label if unit_is_item else GENERIC_UNIT,

@@ -15,13 +15,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.errors import InvalidInput, NotFound
+from handlers.errors import InvalidInput, NotFound, import_refused, line_problem
 from handlers.fiscal import reiwa_label
+from handlers.i18n import Message, msg
 from handlers.normalize import fold_key
 from handlers.plan.nodes import NodeRef, PlanTree, hierarchy_path
 from handlers.plan.settings import PlanSettings, plan_settings
 from handlers.plan.table_import.reader import read_grid
 from handlers.reporting.reports import MAX_COMMENT
+from handlers.reporting.rounds import get_round
 from handlers.scale import GradeScale
 from models import Assignment, Evaluation, Item, Plan, Report, Round, utcnow
 
@@ -68,6 +70,7 @@ class EvaluationRow:
 class EvaluationSheet:
     round_id: int
     round_label: str
+    fiscal_year: int
     plan_name: str
     level: int | None  # None: the plan has no evaluation level yet
     level_label: str | None
@@ -85,10 +88,7 @@ class EvaluationSheet:
 
 def missing_level(plan_name: str) -> InvalidInput:
     """The refusal for a plan whose evaluation level is not chosen, saying how to choose it."""
-    return InvalidInput(
-        f"計画「{plan_name}」で委員会が評価する階層が決まっていません。"
-        f"hokoku plan edit {plan_name} --evaluation-level 施策 のように設定してください。"
-    )
+    return InvalidInput(msg("evaluation.level_missing", plan=plan_name))
 
 
 def _settings(plan: Plan) -> tuple[PlanSettings, int]:
@@ -98,17 +98,13 @@ def _settings(plan: Plan) -> tuple[PlanSettings, int]:
     return settings, settings.evaluation_level - 1
 
 
-def _round(session: Session, round_id: int) -> Round:
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません（hokoku round list で確認できます）。")
-    return rnd
-
-
 def _check_text(text: str, what: str) -> str:
+    """`what`: `evaluation.comment` or `evaluation.proposal` (the field's name)."""
     text = text.strip()
     if len(text) > MAX_COMMENT:
-        raise InvalidInput(f"{what}は{MAX_COMMENT}字以内にしてください（いま{len(text)}字）。")
+        raise InvalidInput(
+            msg("evaluation.too_long", what=msg(what), limit=MAX_COMMENT, length=len(text))
+        )
     return text
 
 
@@ -167,12 +163,12 @@ def set_evaluation(
     `comment=None` / `proposal=None` keep what was stored. Closed rounds take evaluations:
     the committee meets after the departments have answered.
     """
-    rnd = _round(session, round_id)
+    rnd = get_round(session, round_id=round_id)
     settings, depth = _settings(rnd.plan)
     letter = settings.evaluation_scale.match(grade)
     if letter is None:
         raise InvalidInput(
-            f"評価「{grade}」は使えません。{settings.evaluation_scale.hint()} のどれかで指定してください。"
+            msg("evaluation.grade_invalid", grade=grade, grades=settings.evaluation_scale.hint())
         )
     tree = PlanTree(session, plan_id=rnd.plan_id)
     target = tree.find(node, depth=depth)
@@ -181,8 +177,8 @@ def set_evaluation(
         rnd=rnd,
         node=target,
         grade=letter,
-        comment=_check_text(comment, "コメント") if comment is not None else None,
-        proposal=_check_text(proposal, "提言") if proposal is not None else None,
+        comment=_check_text(comment, "evaluation.comment") if comment is not None else None,
+        proposal=_check_text(proposal, "evaluation.proposal") if proposal is not None else None,
         evaluator=evaluator,
         now=now,
     )
@@ -214,7 +210,7 @@ def import_evaluations(
 ) -> EvaluationImport:
     """Read the committee's table: hierarchy columns named like the plan's levels (blank =
     same as above), 評価, and optionally 評価コメント/意見 and 提言. All rows or none."""
-    rnd = _round(session, round_id)
+    rnd = get_round(session, round_id=round_id)
     settings, depth = _settings(rnd.plan)
     tree = PlanTree(session, plan_id=rnd.plan_id)
     grid = read_grid(path, sheet=sheet)
@@ -227,10 +223,7 @@ def import_evaluations(
             break
     level_name = settings.evaluation_label or ""
     if header < 0:
-        raise InvalidInput(
-            f"{path.name}: 見出し行が見つかりません（「{level_name}」と「評価」の列が必要です。"
-            "上の階層の列、評価コメント・提言の列は任意です）。"
-        )
+        raise InvalidInput(msg("evaluation.no_header", file=path.name, level=level_name))
     keys = [fold_key(cell) for cell in grid.rows[header]]
     level_columns = {d: keys.index(label) for d, label in enumerate(labels) if label in keys}
     taken = set(level_columns.values())
@@ -240,7 +233,7 @@ def import_evaluations(
     comment_col = _find_column(keys, COMMENT_HEADERS, taken)
     proposal_col = _find_column(keys, PROPOSAL_HEADERS, taken)
 
-    problems: list[str] = []
+    problems: list[Message] = []
     wanted: list[tuple[NodeRef, str, str | None, str | None]] = []
     seen: dict[str, int] = {}
     above: dict[int, str] = {}
@@ -260,7 +253,7 @@ def import_evaluations(
         if not grade_text:
             continue  # a heading row, or a node the committee did not grade
         if depth not in above:
-            problems.append(f"{line}行目: {level_name}が空です")
+            problems.append(line_problem(line, "evaluation.level_empty", level=level_name))
             continue
         candidates = tree.at_depth(depth)
         for d, text in sorted(above.items()):
@@ -273,31 +266,43 @@ def import_evaluations(
         try:
             node = tree.find(above[depth], depth=depth, within=candidates)
         except NotFound as exc:
-            problems.append(f"{line}行目: {exc.message}")
+            problems.append(msg("problem.line", line=line, text=exc.msg))
             continue
         if node.key in seen:
-            problems.append(f"{line}行目: 「{above[depth]}」は {seen[node.key]}行目にもあります")
+            problems.append(
+                line_problem(line, "evaluation.node_twice", node=above[depth], first=seen[node.key])
+            )
             continue
         seen[node.key] = line
         letter = settings.evaluation_scale.match(grade_text)
         if letter is None:
             problems.append(
-                f"{line}行目: 評価「{grade_text}」は {settings.evaluation_scale.hint()} にありません"
+                line_problem(
+                    line,
+                    "evaluation.grade_not_in_scale",
+                    grade=grade_text,
+                    grades=settings.evaluation_scale.hint(),
+                )
             )
             continue
         texts: list[str | None] = []
-        for column, what in ((comment_col, "コメント"), (proposal_col, "提言")):
+        for column, what in (
+            (comment_col, "evaluation.comment"),
+            (proposal_col, "evaluation.proposal"),
+        ):
             given = grid.cell(index, column).strip() if column is not None else None
             if given is not None and len(given) > MAX_COMMENT:
-                problems.append(f"{line}行目: {what}が{MAX_COMMENT}字を超えています")
+                problems.append(
+                    line_problem(
+                        line, "evaluation.cell_too_long", what=msg(what), limit=MAX_COMMENT
+                    )
+                )
             texts.append(given)
         wanted.append((node, letter, texts[0], texts[1]))
     if not wanted and not problems:
-        problems.append("評価の入った行がありません")
+        problems.append(msg("evaluation.no_rows"))
     if problems:
-        shown = "、".join(problems[:MAX_LISTED])
-        more = f" ほか {len(problems) - MAX_LISTED} 件" if len(problems) > MAX_LISTED else ""
-        raise InvalidInput(f"{path.name} を取り込めません（何も書き込んでいません）: {shown}{more}")
+        raise import_refused(path.name, problems, limit=MAX_LISTED)
     counts: Counter[str] = Counter()
     for node, letter, comment, proposal in wanted:
         outcome = _store(
@@ -317,7 +322,7 @@ def import_evaluations(
 def evaluation_sheet(session: Session, *, round_id: int) -> EvaluationSheet:
     """Every node of the evaluation level in plan order, with the committee's evaluation and
     the departments' grades under it; `for_item` gives an item's node row."""
-    rnd = _round(session, round_id)
+    rnd = get_round(session, round_id=round_id)
     settings = plan_settings(rnd.plan)
     stored = {
         e.node_key: e
@@ -332,6 +337,7 @@ def evaluation_sheet(session: Session, *, round_id: int) -> EvaluationSheet:
         return EvaluationSheet(
             round_id=rnd.id,
             round_label=reiwa_label(rnd.fiscal_year),
+            fiscal_year=rnd.fiscal_year,
             plan_name=rnd.plan.name,
             level=settings.evaluation_level,
             level_label=settings.evaluation_label,

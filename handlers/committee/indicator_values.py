@@ -1,7 +1,9 @@
 """Indicator values as people type them: numbers checked against the indicator's unit.
 
 Pure functions (no database): `parse_value` for a typed value, `check_value` for the range
-a unit allows, and `parse_indicator_command` for the chat form `指標 16 62.3`.
+a unit allows, and `parse_indicator_argument` for the chat form `指標 16 62.3`: the chat's
+command table (handlers.interaction.commands) finds the word, `指標` or `indicator`, and
+hands over what follows it.
 """
 
 from __future__ import annotations
@@ -44,7 +46,6 @@ COUNT_UNITS = {
     "人日",
 }
 _NUMBER = re.compile(r"^([+-]?(?:\d[\d,]*)?\.?\d+)\s*(.*)$")
-_INDICATOR_WORDS = ("指標",)
 
 
 def normal_unit(unit: str) -> str:
@@ -101,19 +102,6 @@ class IndicatorCommand:
         if self.number is None:
             return "list"
         return "show" if self.value_text is None else "report"
-
-
-def parse_indicator_command(text: str) -> IndicatorCommand | None:
-    """The chat form of indicators, or None when the text is not about indicators.
-
-    `指標 16 62.3`, `指標16　６２．３％`, `指標 16`, `指標`. The unit is checked later, against
-    the indicator (`report_indicator_value`), because only the database knows it.
-    """
-    folded = fold(text)
-    word = next((w for w in _INDICATOR_WORDS if folded.startswith(w)), None)
-    if word is None:
-        return None
-    return parse_indicator_argument(folded[len(word) :])
 
 
 def parse_indicator_argument(text: str) -> IndicatorCommand:

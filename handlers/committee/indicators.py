@@ -16,14 +16,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.committee.indicator_values import check_value, format_value, parse_value
-from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenied, RoundClosed
+from handlers.errors import (
+    HokokuError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RoundClosed,
+    import_refused,
+    line_problem,
+)
 from handlers.fiscal import parse_fiscal_year
-from handlers.i18n import FiscalYear, literal, msg
+from handlers.i18n import FiscalYear, Listed, Message, literal, msg
 from handlers.normalize import fold, fold_key
 from handlers.organization.directory import find_department
 from handlers.plan.table_import.errors import column_letter
 from handlers.plan.table_import.reader import Grid, read_grid
 from handlers.reporting.reports import DUPLICATE, REVISED, STORED, UNCHANGED
+from handlers.reporting.rounds import get_round
 from models import (
     AuditEntry,
     Department,
@@ -31,7 +40,6 @@ from models import (
     IndicatorValue,
     IndicatorValueRevision,
     Plan,
-    Round,
     utcnow,
 )
 
@@ -49,7 +57,11 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "note": ("備考", "NOTE"),
 }
 REQUIRED = ("number", "name", "target_value")
-LABELS = {"number": "番号", "name": "指標", "target_value": "目標値"}
+LABELS = {
+    "number": "indicator.column.number",
+    "name": "indicator.column.name",
+    "target_value": "indicator.column.target_value",
+}
 HEADER_SEARCH_ROWS = 20
 MAX_NUMBER = 20
 MAX_LISTED = 20
@@ -129,19 +141,19 @@ def _header_row(grid: Grid, *, file: str) -> tuple[int, dict[str, int]]:
                     columns[role] = index
                     break
         if "name" in columns:
-            missing = [LABELS[r] for r in REQUIRED if r not in columns]
+            missing = tuple(msg(LABELS[r]) for r in REQUIRED if r not in columns)
             if missing:
-                seen = "、".join(c for c in grid.rows[row] if c)
                 raise InvalidInput(
-                    f"{file} {row + 1}行目: 指標の表に {'・'.join(missing)} の列がありません。"
-                    f"見出し: {seen}"
+                    msg(
+                        "indicator.columns_missing",
+                        file=file,
+                        line=row + 1,
+                        columns=Listed(missing),
+                        seen=tuple(c for c in grid.rows[row] if c),
+                    )
                 )
             return row, columns
-    raise InvalidInput(
-        f"{file}: 指標の表の見出し行が見つかりません"
-        "（番号・指標・単位・基準年度・基準値・目標年度・目標値・所管・資料 の列が必要です。"
-        "少なくとも 番号・指標・目標値）。"
-    )
+    raise InvalidInput(msg("indicator.no_header", file=file))
 
 
 @dataclass
@@ -161,15 +173,18 @@ class _Row:
 
 def _parse_rows(session: Session, grid: Grid, *, organization_id: int, file: str) -> list[_Row]:
     header, columns = _header_row(grid, file=file)
-    problems: list[str] = []
+    problems: list[Message] = []
     rows: list[_Row] = []
     first_line: dict[str, int] = {}
 
     def cell(index: int, role: str) -> str:
         return grid.cell(index, columns[role]).strip() if role in columns else ""
 
-    def where(index: int, role: str) -> str:
-        return f"{index + 1}行目 {column_letter(columns[role])}列"
+    def at(index: int, role: str, message: Message) -> Message:
+        """A problem of one cell: `3行目 A列: …`."""
+        return msg(
+            "problem.cell", line=index + 1, column=column_letter(columns[role]), text=message
+        )
 
     for index in range(header + 1, len(grid.rows)):
         if not any(grid.rows[index]):
@@ -177,14 +192,15 @@ def _parse_rows(session: Session, grid: Grid, *, organization_id: int, file: str
         number, name = fold(cell(index, "number")), cell(index, "name")
         unit = fold(cell(index, "unit"))
         if not number or not name:
-            problems.append(f"{index + 1}行目: 番号と指標名を入れてください")
+            problems.append(line_problem(index + 1, "indicator.row_incomplete"))
             continue
         if len(number) > MAX_NUMBER:
-            problems.append(f"{where(index, 'number')}: 番号が長すぎます（{MAX_NUMBER}文字まで）")
+            problems.append(at(index, "number", msg("indicator.number_too_long", limit=MAX_NUMBER)))
             continue
         if fold_key(number) in first_line:
+            first = first_line[fold_key(number)]
             problems.append(
-                f"{where(index, 'number')}: 番号 {number} が {first_line[fold_key(number)]}行目にもあります"
+                at(index, "number", msg("indicator.number_twice", number=number, first=first))
             )
             continue
         first_line[fold_key(number)] = index + 1
@@ -198,19 +214,17 @@ def _parse_rows(session: Session, grid: Grid, *, organization_id: int, file: str
                 check_value(number_value, unit=unit)
                 values[role] = number_value
             except HokokuError as exc:
-                problems.append(f"{where(index, role)}: {exc.message}")
+                problems.append(at(index, role, exc.msg))
         if not cell(index, "target_value"):
             problems.append(
-                f"{where(index, 'target_value')}: 指標 {number} の目標値を入れてください"
+                at(index, "target_value", msg("indicator.target_missing", number=number))
             )
         years: dict[str, int | None] = {}
         for role in ("baseline_year", "target_year"):
             text = cell(index, role)
             years[role] = parse_fiscal_year(text) if text else None
             if text and years[role] is None:
-                problems.append(
-                    f"{where(index, role)}: 年度「{text}」を読み取れません（例: 2027、平成28年度、令和5年度）"
-                )
+                problems.append(at(index, role, msg("indicator.year_unreadable", year=text)))
         department = None
         if cell(index, "department"):
             try:
@@ -219,7 +233,7 @@ def _parse_rows(session: Session, grid: Grid, *, organization_id: int, file: str
                 )
             except NotFound as exc:
                 problems.append(
-                    f"{where(index, 'department')}: {exc.message}（空にすると事務局が入力します）"
+                    at(index, "department", msg("indicator.department_unknown", problem=exc.msg))
                 )
         target = values.get("target_value")
         if target is None:
@@ -240,11 +254,9 @@ def _parse_rows(session: Session, grid: Grid, *, organization_id: int, file: str
             )
         )
     if not rows and not problems:
-        problems.append(f"{header + 2}行目以降: 指標の行がありません")
+        problems.append(msg("indicator.no_rows", line=header + 2))
     if problems:
-        shown = "、".join(problems[:MAX_LISTED])
-        more = f" ほか {len(problems) - MAX_LISTED} 件" if len(problems) > MAX_LISTED else ""
-        raise InvalidInput(f"{file} を取り込めません（何も書き込んでいません）: {shown}{more}")
+        raise import_refused(file, problems, limit=MAX_LISTED)
     return rows
 
 
@@ -258,7 +270,7 @@ def import_indicators(
     """
     plan = session.get(Plan, plan_id)
     if plan is None:
-        raise NotFound(f"計画 {plan_id} が見つかりません。")
+        raise NotFound(msg("plan.not_found_id", plan=plan_id))
     grid = read_grid(path, sheet=sheet)
     rows = _parse_rows(session, grid, organization_id=plan.organization_id, file=path.name)
     existing = {
@@ -276,8 +288,11 @@ def import_indicators(
         ).all()
         if with_values:
             raise InvalidInput(
-                f"{path.name}: 値が入力済みの指標 {'、'.join(sorted(with_values))} が表にありません。"
-                "値を失わないよう取り込みを中止しました（表に戻してください）。"
+                msg(
+                    "indicator.values_would_be_lost",
+                    file=path.name,
+                    numbers=tuple(sorted(with_values)),
+                )
             )
     for gone in dropped:
         session.delete(gone)
@@ -348,13 +363,11 @@ def report_indicator_value(
     `audited`: the office entered it for the owning department from a chat (a proxy, like
     a proxy answer): each change is written to the audit log as `proxy_indicator`.
     """
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
+    rnd = get_round(session, round_id=round_id)
     indicator = find_indicator(session, plan_id=rnd.plan_id, number=number)
     department = session.get(Department, department_id) if department_id is not None else None
     if department_id is not None and department is None:
-        raise NotFound(f"担当課 {department_id} が見つかりません。")
+        raise NotFound(msg("department.not_found_id", department=department_id))
     owner = indicator.department
     if department is not None and indicator.department_id != department.id:
         who = literal(owner.name) if owner is not None else msg("indicator.office")
@@ -478,9 +491,7 @@ def indicator_status(
 ) -> tuple[IndicatorStatus, ...]:
     """Every indicator of the round's plan (or only those `department_id` reports) with this
     round's value, progress and on-track."""
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
+    rnd = get_round(session, round_id=round_id)
     query = (
         select(Indicator, IndicatorValue)
         .outerjoin(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -21,29 +22,62 @@ from sqlalchemy.orm import Session, selectinload
 
 from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import reiwa_label
+from handlers.i18n import FiscalYear, Message, literal, msg
 from handlers.normalize import fold_key
 from handlers.plan.table_import.build import ParsedItem, parse_plan
-from handlers.plan.table_import.columns import Column, ColumnOverrides, Layout, detect_layout
+from handlers.plan.table_import.columns import (
+    Column,
+    ColumnOverrides,
+    Layout,
+    column_by_spec,
+    detect_layout,
+)
 from handlers.plan.table_import.departments import split_departments
+from handlers.plan.table_import.headers import HeaderText, read_header
 from handlers.plan.table_import.reader import Grid, read_grid
-from handlers.reporting.handout import BULLET
+from handlers.reporting.handout import (
+    BULLET,
+    COMMENT_WORDS,
+    EVALUATION_WORDS,
+    GRADE_WORDS,
+    PREVIOUS_GRADE_WORDS,
+)
 from handlers.reporting.reports import MAX_COMMENT, submit_answer
 from handlers.reporting.rounds import close_round, open_round
 from handlers.scale import DEFAULT_SCALE, GradeScale
 from models import Assignment, Department, Item, Plan, PlanNode, Round
 
-GRADE_HEADERS = ["達成度", "評価", "進捗度", "進捗状況", "達成状況評価", "自己評価", "GRADE"]
-COMMENT_HEADERS = [
-    "取組計画と達成状況",
+# Column words, without the year label (`read_header` takes （R7）, 令和7年度, FY2025 … off).
+GRADE_HEADERS = (
+    *GRADE_WORDS,
+    *PREVIOUS_GRADE_WORDS,
+    "評価",
+    "進捗度",
+    "進捗状況",
+    "達成状況評価",
+    "自己評価",
+    "評価結果",
+)
+# What an office writes before 評価 to say it is the department's own: 各課評価, 担当課評価.
+GRADE_PREFIXES = ("", "各課", "担当課", "所管課", "主管課", "課", "部署", "各部署")
+# A committee's (or anyone else's) grade is not the departments' answer.
+NOT_GRADE = ("委員会", "審議会", "外部", "市民", "COMMITTEE", *EVALUATION_WORDS)
+COMMENT_HEADERS = (
+    *COMMENT_WORDS,
     "達成状況",
     "取組状況",
     "取組実績",
     "実績",
+    "取組内容と実績",
     "コメント",
     "COMMENT",
-]
+)
 CHANNEL = "import"
 MAX_LISTED = 30
+
+_GRADE_KEYS = {fold_key(p + w) for p in GRADE_PREFIXES for w in GRADE_HEADERS}
+_NOT_GRADE_KEYS = tuple(fold_key(w) for w in NOT_GRADE)
+_COMMENT_KEYS = tuple(fold_key(w) for w in COMMENT_HEADERS)
 
 
 @dataclass(frozen=True)
@@ -54,6 +88,9 @@ class ResultsImport:
     slots: int
     answered: int
     comments: int
+    fiscal_year: int = 0
+    grade_column: str = ""  # `E:達成度（R7）`: the column the grades came from
+    comment_column: str = ""  # "" when the table has none
 
 
 @dataclass
@@ -74,24 +111,117 @@ class _Comment:
     text: str
 
 
-def _find(columns: list[Column], names: list[str]) -> Column | None:
-    for name in names:
-        for col in columns:
-            if fold_key(col.header) == name:
-                return col
-    return None
+def _is_grade(header: HeaderText) -> bool:
+    if any(word in header.key for word in _NOT_GRADE_KEYS):
+        return False
+    return header.key in _GRADE_KEYS
 
 
-def _result_columns(layout: Layout, *, file: str) -> tuple[Column, Column | None]:
-    """The grade and comment columns among the ones the plan layout ignores."""
-    grade = _find(layout.ignored, GRADE_HEADERS)
-    if grade is None:
-        seen = "、".join(str(c) for c in layout.ignored) or "（なし）"
-        raise InvalidInput(
-            f"{file}: 達成度の列が見つかりません（見出しに 達成度・評価 のどちらかが必要です）。"
-            f"取組項目・担当課以外の列: {seen}"
+def _is_comment(header: HeaderText) -> bool:
+    return header.key in _COMMENT_KEYS
+
+
+def _named(columns: Iterable[Column]) -> tuple[str, ...]:
+    return tuple(str(c) for c in columns)
+
+
+def _pick(
+    candidates: list[Column], *, fiscal_year: int, file: str, what: str, option: str
+) -> Column | None:
+    """This year's column among `candidates`: the one whose label names `fiscal_year`, else
+    the one without a year that is not marked as last year's; two that fit equally are an
+    error naming both (the office says which with `option`)."""
+    if not candidates:
+        return None
+    read = {c.index: read_header(c.header) for c in candidates}
+    if len(candidates) == 1:
+        [only] = candidates
+        header = read[only.index]
+        if header.year is not None and header.year != fiscal_year:
+            raise InvalidInput(
+                msg(
+                    f"results_import.{what}.other_year",
+                    file=file,
+                    column=str(only),
+                    year=FiscalYear(header.year),
+                    wanted=FiscalYear(fiscal_year),
+                    option=option,
+                )
+            )
+        if header.previous:
+            raise InvalidInput(
+                msg(
+                    f"results_import.{what}.previous_only",
+                    file=file,
+                    column=str(only),
+                    option=option,
+                )
+            )
+        return only
+    this_year = [c for c in candidates if read[c.index].year == fiscal_year]
+    if len(this_year) == 1:
+        return this_year[0]
+    plain = [c for c in candidates if read[c.index].year is None and not read[c.index].previous]
+    if not this_year and len(plain) == 1:
+        return plain[0]
+    raise InvalidInput(
+        msg(
+            f"results_import.{what}.ambiguous",
+            file=file,
+            columns=_named(this_year or candidates),
+            year=FiscalYear(fiscal_year),
+            option=option,
         )
-    comment = _find([c for c in layout.ignored if c != grade], COMMENT_HEADERS)
+    )
+
+
+def _result_columns(
+    layout: Layout,
+    *,
+    file: str,
+    fiscal_year: int,
+    grade_spec: str | None,
+    comment_spec: str | None,
+) -> tuple[Column, Column | None]:
+    """The grade and comment columns among the ones the plan layout ignores (or named)."""
+
+    def named(spec: str, option: str) -> Column:
+        return column_by_spec(
+            layout.all_columns, spec, file=file, row=layout.header_row, option=option
+        )
+
+    if grade_spec is not None:
+        grade = named(grade_spec, "--grade-column")
+    else:
+        candidates = [c for c in layout.ignored if _is_grade(read_header(c.header))]
+        found = _pick(
+            candidates, fiscal_year=fiscal_year, file=file, what="grade", option="--grade-column"
+        )
+        if found is None:
+            raise InvalidInput(
+                msg(
+                    "results_import.grade.missing",
+                    file=file,
+                    columns=_named(layout.ignored) or (msg("plan_import.none"),),
+                )
+            )
+        grade = found
+    if comment_spec is not None:
+        comment: Column | None = named(comment_spec, "--comment-column")
+    else:
+        candidates = [
+            c for c in layout.ignored if c != grade and _is_comment(read_header(c.header))
+        ]
+        best = min((_COMMENT_KEYS.index(read_header(c.header).key) for c in candidates), default=0)
+        comment = _pick(
+            [c for c in candidates if _COMMENT_KEYS.index(read_header(c.header).key) == best],
+            fiscal_year=fiscal_year,
+            file=file,
+            what="comment",
+            option="--comment-column",
+        )
+    if comment is not None and comment.index == grade.index:
+        raise InvalidInput(msg("results_import.same_column", file=file, column=str(grade)))
     return grade, comment
 
 
@@ -123,20 +253,21 @@ def _walk(
     grid: Grid,
     layout: Layout,
     items: list[ParsedItem],
+    skipped: set[int],
     grade_col: Column,
     comment_col: Column | None,
 ) -> tuple[list[_Row], list[_Comment]]:
     """Every department line and comment cell, attached to the item it belongs to.
 
     A line belongs to the last item started at or above it, exactly as the plan importer
-    attaches continuation rows.
+    attaches continuation rows; headings, notes and repeated headers (`skipped`) are none.
     """
     starts = [item.row for item in items]  # 1-based, ascending
     rows: list[_Row] = []
     comments: list[_Comment] = []
     for index in range(layout.header_row + 1, len(grid.rows)):
         at = bisect_right(starts, index + 1) - 1
-        if at < 0:
+        if at < 0 or index in skipped:
             continue
         item = items[at]
         names: list[str] = []
@@ -162,7 +293,7 @@ def _node_keys(node_id: int | None, nodes: dict[int, PlanNode]) -> tuple[str, ..
 
 
 def _match_items(
-    session: Session, plan: Plan, parsed: list[ParsedItem], problems: list[str]
+    session: Session, plan: Plan, parsed: list[ParsedItem], problems: list[Message]
 ) -> dict[int, Item]:
     """id(parsed item) → plan item: code + title, else title; the hierarchy breaks ties."""
     items = list(
@@ -194,18 +325,34 @@ def _match_items(
                 break
         shown = f"{p.code} {p.title}".strip()
         if len(found) != 1:
-            reason = "が計画にありません" if not found else "に当たる項目が計画に複数あります"
-            problems.append(f"{p.row}行目: 取組項目「{shown}」{reason}")
+            reason = "unknown_item" if not found else "ambiguous_item"
+            problems.append(msg(f"results_import.problem.{reason}", row=p.row, item=shown))
             continue
         item = found[0]
         if item.id in first_row:
             problems.append(
-                f"{p.row}行目: 取組項目「{shown}」は {first_row[item.id]}行目と同じ項目です"
+                msg(
+                    "results_import.problem.same_item",
+                    row=p.row,
+                    item=shown,
+                    first=first_row[item.id],
+                )
             )
             continue
         first_row[item.id] = p.row
         matched[id(p)] = item
     return matched
+
+
+def _unique(problems: list[Message]) -> list[Message]:
+    seen: set[tuple[str, tuple[tuple[str, object], ...]]] = set()
+    unique: list[Message] = []
+    for problem in problems:
+        key = (problem.id, tuple(sorted((k, repr(v)) for k, v in problem.params.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
+    return unique
 
 
 def import_results(
@@ -218,20 +365,34 @@ def import_results(
     reporter: str,
     scale: GradeScale | None = None,
     sheet: str | None = None,
+    grade_column: str | None = None,
+    comment_column: str | None = None,
     now: datetime | None = None,
 ) -> ResultsImport:
-    """Load a past 達成状況一覧 as the closed round `fiscal_year` of the plan."""
+    """Load a past 達成状況一覧 as the closed round `fiscal_year` of the plan.
+
+    The grade column is found by its word (達成度, 評価, 各課評価, Grade …) whatever year label
+    it carries; of two (last year's and this year's), the one labelled `fiscal_year` is
+    taken, and two that fit equally are refused naming both. `grade_column` /
+    `comment_column` (header text, letter or number) name them instead.
+    """
     plan = session.get(Plan, plan_id)
     if plan is None or plan.organization_id != organization_id:
-        raise NotFound(f"計画 {plan_id} が見つかりません（hokoku plan list で確認できます）。")
+        raise NotFound(msg("results_import.no_plan", plan=plan_id))
     scale = scale or DEFAULT_SCALE
     grid = read_grid(path, sheet=sheet)
     layout = detect_layout(grid, ColumnOverrides(sheet=sheet), file=path.name)
-    grade_col, comment_col = _result_columns(layout, file=path.name)
+    grade_col, comment_col = _result_columns(
+        layout,
+        file=path.name,
+        fiscal_year=fiscal_year,
+        grade_spec=grade_column,
+        comment_spec=comment_column,
+    )
     parsed = parse_plan(grid, layout, file=path.name)
-    rows, comments = _walk(grid, layout, parsed.items, grade_col, comment_col)
+    rows, comments = _walk(grid, layout, parsed.items, parsed.skipped_rows, grade_col, comment_col)
 
-    problems: list[str] = []
+    problems: list[Message] = []
     matched = _match_items(session, plan, parsed.items, problems)
     departments = {
         fold_key(d.name): d
@@ -246,19 +407,32 @@ def import_results(
         item = matched.get(id(row.item))
         dept = departments.get(fold_key(row.department))
         if dept is None:
-            problems.append(f"{line}行目: 担当課「{row.department}」が登録されていません")
+            problems.append(
+                msg("results_import.problem.unknown_department", row=line, name=row.department)
+            )
             continue
         if item is None:
             continue  # already listed as an unknown item
         if all(a.department_id != dept.id for a in item.assignments):
             problems.append(
-                f"{line}行目: 担当課「{dept.name}」は取組項目「{item.display}」の担当ではありません"
+                msg(
+                    "results_import.problem.not_assigned",
+                    row=line,
+                    name=dept.name,
+                    item=item.display,
+                )
             )
             continue
         key = (item.id, dept.id)
         if key in line_of:
             problems.append(
-                f"{line}行目: 取組項目「{item.display}」の{dept.name}は {line_of[key]}行目にもあります"
+                msg(
+                    "results_import.problem.twice",
+                    row=line,
+                    item=item.display,
+                    name=dept.name,
+                    first=line_of[key],
+                )
             )
             continue
         line_of[key] = line
@@ -267,7 +441,12 @@ def import_results(
         letter = scale.match(row.grade)
         if letter is None:
             problems.append(
-                f"{line}行目: 達成度「{row.grade}」は評価基準（{scale.hint()}）にありません"
+                msg(
+                    "results_import.problem.grade",
+                    row=line,
+                    grade=row.grade,
+                    scale=scale.hint(),
+                )
             )
             continue
         grades[key] = letter
@@ -294,23 +473,31 @@ def import_results(
             wanted = {(item.id, ids[name]): text for name, text in by_dept.items()}
         if not wanted or any(key not in grades for key in wanted):
             problems.append(
-                f"{line}行目: 取組項目「{item.display}」のコメントの担当課に達成度がありません"
+                msg("results_import.problem.comment_ungraded", row=line, item=item.display)
             )
             continue
         for key, text in wanted.items():
             if len(text) > MAX_COMMENT:
                 problems.append(
-                    f"{line}行目: コメントが{MAX_COMMENT}字を超えています（{len(text)}字）"
+                    msg(
+                        "results_import.problem.comment_long",
+                        row=line,
+                        limit=MAX_COMMENT,
+                        length=len(text),
+                    )
                 )
             else:
                 texts[key] = "\n".join(t for t in (texts.get(key, ""), text) if t)
     if problems:
-        unique = list(dict.fromkeys(problems))
-        shown = "、".join(unique[:MAX_LISTED])
-        more = f" ほか {len(unique) - MAX_LISTED} 件" if len(unique) > MAX_LISTED else ""
+        unique = _unique(problems)
+        more = len(unique) - MAX_LISTED
         raise InvalidInput(
-            f"{path.name} を取り込めません（何も書き込んでいません）。次の行を直してください: "
-            f"{shown}{more}"
+            msg(
+                "results_import.refused",
+                file=path.name,
+                problems=tuple(unique[:MAX_LISTED]),
+                more=msg("list.more", count=more) if more > 0 else literal(""),
+            )
         )
 
     end_of_year = date(fiscal_year + 1, 3, 31)
@@ -343,4 +530,7 @@ def import_results(
         slots=info.slots,
         answered=len(grades),
         comments=len(texts),
+        fiscal_year=fiscal_year,
+        grade_column=str(grade_col),
+        comment_column=str(comment_col) if comment_col is not None else "",
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from handlers.committee.compare import Comparison, GradeTally
 from handlers.errors import InvalidInput
+from handlers.i18n import msg
 
 LANGUAGES = ("ja", "en")
 
@@ -18,7 +19,7 @@ LANGUAGES = ("ja", "en")
 def check_language(language: str) -> str:
     if language not in LANGUAGES:
         raise InvalidInput(
-            f"まとめ文の言語は {' / '.join(LANGUAGES)} のどちらかです（「{language}」は使えません）。"
+            msg("summary.language_unknown", languages=" / ".join(LANGUAGES), language=language)
         )
     return language
 

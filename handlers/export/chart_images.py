@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput
 from handlers.export.charts import render_chart
+from handlers.i18n import msg
 from models import PublishedChart
 
 TOKEN_BYTES = 16  # 128 bits
@@ -74,14 +75,12 @@ def publish_chart(
     """Render the chart `kind` (completion / grades / yoy) of the round now and publish it
     until `now + lifetime` under a new random token."""
     if lifetime <= timedelta(0):
-        raise InvalidInput("グラフの公開期間は正の長さにしてください。")
+        raise InvalidInput(msg("chart.lifetime_not_positive"))
     png = render_chart(
         session, round_id=round_id, kind=kind, today=today, good=list(good) if good else None
     )
     if len(png) > MAX_PNG_BYTES:
-        raise InvalidInput(
-            f"グラフの画像が大きすぎます（{len(png):,} バイト）。LINE は 1MB までです。"
-        )
+        raise InvalidInput(msg("chart.too_large", size=f"{len(png):,}"))
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires_at = now + lifetime
     session.add(

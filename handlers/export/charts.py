@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from handlers.committee.compare import Comparison, compare_rounds
 from handlers.errors import InvalidInput
+from handlers.i18n import Translator, msg, translator
 from handlers.reporting.status import StatusSummary, summarize
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 KINDS = ("completion", "grades", "yoy")
 FONT_FAMILY = "IPAexGothic"
-PENDING = "未回答"
 PENDING_COLOR = "#d9d9d9"
 DONE_COLOR = "#2e7d32"
 PREVIOUS_COLOR = "#90a4ae"
@@ -67,10 +67,11 @@ def _grade_colors(count: int) -> list[tuple[float, float, float, float]]:
     return [cmap(0.1 + 0.8 * i / max(count - 1, 1)) for i in range(count)]
 
 
-def completion_chart(summary: StatusSummary) -> bytes:
+def completion_chart(summary: StatusSummary, language: str = "ja") -> bytes:
     """Answered / total per department (horizontal stacked bar), most pending at the top."""
     from matplotlib.ticker import MaxNLocator
 
+    t = translator(language)
     departments = sorted(
         summary.departments, key=lambda d: (d.submitted / d.total if d.total else 1, d.name)
     )
@@ -80,32 +81,46 @@ def completion_chart(summary: StatusSummary) -> bytes:
         names = [_short(d.name) for d in departments]
         done = [d.submitted for d in departments]
         pending = [d.pending for d in departments]
-        axes.barh(names, done, color=DONE_COLOR, label="回答済み")
-        axes.barh(names, pending, left=done, color=PENDING_COLOR, label=PENDING)
+        axes.barh(names, done, color=DONE_COLOR, label=t("chart.answered"))
+        axes.barh(names, pending, left=done, color=PENDING_COLOR, label=t("handout.pending"))
         for index, dept in enumerate(departments):
             axes.text(dept.total, index, f" {dept.submitted}/{dept.total}", va="center", fontsize=8)
         axes.invert_yaxis()
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_xlabel("報告枠（取組項目×担当課）")
+        axes.set_xlabel(t("chart.slots"))
         axes.set_xlim(0, max((d.total for d in departments), default=1) * 1.15)
         axes.set_title(
-            f"{summary.round_label} 担当課別の回答状況（{summary.plan_name}）\n"
-            f"全体 {summary.submitted}/{summary.total}件（{summary.percent:g}%）"
+            t(
+                "chart.completion",
+                year=t.fiscal_year(summary.fiscal_year),
+                plan=summary.plan_name,
+                submitted=summary.submitted,
+                total=summary.total,
+                percent=summary.percent,
+            )
         )
         axes.legend(loc="lower right", fontsize=8)
         return _png(figure)
 
 
-def grades_chart(comparison: Comparison) -> bytes:
+def _unit(t: Translator, comparison: Comparison) -> str:
+    """What is counted: the plan's word for an item (事業) or entries (件)."""
+    if comparison.unit_is_item:
+        return t("handout.unit.item", label=comparison.unit)
+    return t("handout.unit.slot")
+
+
+def grades_chart(comparison: Comparison, language: str = "ja") -> bytes:
     """The grade distribution per goal (top level), one stacked bar per goal."""
     from matplotlib.ticker import MaxNLocator
 
+    t = translator(language)
     goals = list(comparison.goals) or [comparison.overall]
     letters = list(comparison.overall.counts)
     height = 1.8 + 0.45 * len(goals)
     with _figure(8.5, height) as figure:
         axes = figure.subplots()
-        labels = [_short(goal.label or "全体") for goal in goals]
+        labels = [_short(goal.label or t("chart.overall")) for goal in goals]
         left = [0] * len(goals)
         colors = _grade_colors(len(comparison.scale.letters))
         for index, letter in enumerate(letters):
@@ -114,35 +129,42 @@ def grades_chart(comparison: Comparison) -> bytes:
             axes.barh(labels, values, left=left, color=color, label=letter)
             left = [a + b for a, b in zip(left, values, strict=True)]
         pending = [goal.total - goal.graded for goal in goals]
-        axes.barh(labels, pending, left=left, color=PENDING_COLOR, label=PENDING)
+        axes.barh(labels, pending, left=left, color=PENDING_COLOR, label=t("handout.pending"))
         axes.invert_yaxis()
-        axes.set_xlabel(f"{comparison.unit}数")
+        axes.set_xlabel(t("chart.count", unit=_unit(t, comparison)))
         axes.set_title(
-            f"{comparison.round_label} {comparison.top_label or '目標'}別の達成度（{comparison.plan_name}）"
+            t(
+                "chart.grades",
+                year=t.fiscal_year(comparison.fiscal_year),
+                goal=comparison.top_label or t("handout.summary.goal"),
+                plan=comparison.plan_name,
+            )
         )
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
         return _png(figure)
 
 
-def yoy_chart(comparison: Comparison) -> bytes:
+def yoy_chart(comparison: Comparison, language: str = "ja") -> bytes:
     """Grade counts last year and this year, side by side per grade."""
     from matplotlib.ticker import MaxNLocator
 
+    t = translator(language)
+    previous_year = comparison.previous_fiscal_year
     letters = list(comparison.overall.counts)
     positions = list(range(len(letters)))
     width = 0.38
     with _figure(7, 4.2) as figure:
         axes = figure.subplots()
         current = [comparison.overall.counts[letter] for letter in letters]
-        if comparison.previous_label is not None:
+        if previous_year is not None:
             previous = [comparison.overall.previous_counts.get(letter, 0) for letter in letters]
             bars = axes.bar(
                 [p - width / 2 for p in positions],
                 previous,
                 width,
                 color=PREVIOUS_COLOR,
-                label=comparison.previous_label,
+                label=t.fiscal_year(previous_year),
             )
             axes.bar_label(bars, fontsize=8)
             shift = width / 2
@@ -153,15 +175,15 @@ def yoy_chart(comparison: Comparison) -> bytes:
             current,
             width,
             color=CURRENT_COLOR,
-            label=comparison.round_label,
+            label=t.fiscal_year(comparison.fiscal_year),
         )
         axes.bar_label(bars, fontsize=8)
         axes.set_xticks(positions, letters)
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_xlabel("達成度")
-        axes.set_ylabel(f"{comparison.unit}数")
-        note = "" if comparison.previous_label else "（前年度の回なし）"
-        axes.set_title(f"達成度の前年度比較（{comparison.plan_name}）{note}")
+        axes.set_xlabel(t("handout.header.grade"))
+        axes.set_ylabel(t("chart.count", unit=_unit(t, comparison)))
+        note = "" if previous_year is not None else t("chart.no_previous")
+        axes.set_title(t("chart.yoy", plan=comparison.plan_name, note=note))
         axes.legend(fontsize=8)
         return _png(figure)
 
@@ -173,12 +195,14 @@ def render_chart(
     kind: str,
     today: date,
     good: list[str] | None = None,
+    language: str = "ja",
 ) -> bytes:
-    """The chart `kind` (completion / grades / yoy) of the round, as PNG bytes."""
+    """The chart `kind` (completion / grades / yoy) of the round, as PNG bytes, its words in
+    `language`."""
     if kind == "completion":
-        return completion_chart(summarize(session, round_id=round_id, today=today))
+        return completion_chart(summarize(session, round_id=round_id, today=today), language)
     if kind == "grades":
-        return grades_chart(compare_rounds(session, round_id=round_id, good=good))
+        return grades_chart(compare_rounds(session, round_id=round_id, good=good), language)
     if kind == "yoy":
-        return yoy_chart(compare_rounds(session, round_id=round_id, good=good))
-    raise InvalidInput(f"グラフの種類「{kind}」はありません。{' / '.join(KINDS)} のどれかです。")
+        return yoy_chart(compare_rounds(session, round_id=round_id, good=good), language)
+    raise InvalidInput(msg("chart.kind_unknown", kind=kind, kinds=" / ".join(KINDS)))

@@ -24,16 +24,12 @@ from models import Evaluation, Round
 @dataclass(frozen=True)
 class CommitteeSheets:
     fiscal_year: int
-    language: str  # of the summary sentences: ja / en
+    language: str  # of the sheets' words and the summary sentences: ja / en
     summary: SummaryText
     comparison: Comparison
     status: StatusSummary
     indicators: tuple[IndicatorStatus, ...]  # empty: the plan has none
     evaluations: EvaluationSheet | None  # None: nothing evaluated in this round
-
-    @property
-    def round_label(self) -> str:
-        return self.status.round_label
 
     @property
     def plan_title(self) -> str:
@@ -108,10 +104,13 @@ def export_document(
     """Everything `hokoku export` writes for one round: the table (with last year's grades
     when `previous`, the committee's grade as `export_evaluations` decides from `evaluation`)
     and, with `sheets`, the committee's sheets; `handlers.export.table_xlsx.write_xlsx(table, path,
-    committee=...)` or `handlers.export.table_csv.write_csv(table, path)` writes it."""
+    committee=...)` or `handlers.export.table_csv.write_csv(table, path)` writes it. Every
+    word of the table and the sheets is in `language` (ja / en)."""
     check_language(language)
     evaluations = export_evaluations(session, round_id=round_id, wanted=evaluation)
-    table = build_table(session, round_id=round_id, previous=previous, evaluations=evaluations)
+    table = build_table(
+        session, round_id=round_id, previous=previous, evaluations=evaluations, language=language
+    )
     committee = (
         build_committee_sheets(
             session, round_id=round_id, today=today, language=language, evaluations=evaluations

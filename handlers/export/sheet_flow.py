@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from handlers.export.typesetting import (
+from handlers.typesetting import (
     BODY_SIZE,
     MAX_ROW_HEIGHT,
     MIN_CAP,
@@ -28,7 +28,6 @@ from handlers.export.typesetting import (
 )
 
 HEADER_AIR = 3.0  # bold header text gets a little more room than body text (as the table's)
-CONTINUED = "（続き）"
 REST_SHARE = 0.4  # of the printable width, at most, promised to the column taking the rest
 
 
@@ -139,9 +138,15 @@ def line_height(line: Line, capacities: tuple[int, ...]) -> float:
 
 
 def paginate(
-    name: str, lines: list[Line], capacities: tuple[int, ...], *, header: int | None = None
+    name: str,
+    lines: list[Line],
+    capacities: tuple[int, ...],
+    *,
+    continued: str,
+    header: int | None = None,
 ) -> SheetLayout:
-    """Heights and page breaks; `header` (a line index) is printed again on every page."""
+    """Heights and page breaks; `header` (a line index) is printed again on every page, and a
+    section that goes on over a page break gets its heading again, marked `continued`."""
     heights = [line_height(line, capacities) for line in lines]
     repeat = heights[header] if header is not None else 0.0
     placed: list[Line] = []
@@ -162,7 +167,7 @@ def paginate(
             used = 0.0
             section = lines[index].section
             if section is not None and index > 0 and lines[index - 1].section == section:
-                heading = section_heading(section + CONTINUED, len(capacities))
+                heading = section_heading(section + continued, len(capacities))
                 placed.append(heading)
                 placed_heights.append(line_height(heading, capacities))
                 used += placed_heights[-1]

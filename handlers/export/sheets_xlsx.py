@@ -12,18 +12,14 @@ from xlsxwriter.format import Format
 
 from handlers.export.sheet_flow import ChartSpec, SheetLayout
 from handlers.export.table import neutralize
-from handlers.export.typesetting import (
+from handlers.typesetting import (
     BODY_SIZE,
-    HEADER_FOOTER_IN,
-    MARGIN_BOTTOM_IN,
-    MARGIN_SIDE_IN,
-    MARGIN_TOP_IN,
     PIXEL,
     TITLE_SIZE,
     column_points,
+    print_setup,
 )
 
-A4 = 9  # XlsxWriter's paper code
 HEADER_FILL = "#D9E1F2"
 SECTION_FILL = "#EDEDED"
 BEHIND_FILL = "#FCE4D6"
@@ -105,19 +101,6 @@ def write_sheet(book: Workbook, layout: SheetLayout, formats: SheetFormats) -> N
     if layout.header is not None:
         ws.repeat_rows(layout.header)
     print_setup(ws)
-
-
-def print_setup(ws: Any) -> None:
-    """The handout's page: A4 landscape, its margins, page numbers in the footer, centred
-    (the 達成状況一覧 and the committee's sheets alike)."""
-    ws.set_landscape()
-    ws.set_paper(A4)
-    ws.set_margins(
-        left=MARGIN_SIDE_IN, right=MARGIN_SIDE_IN, top=MARGIN_TOP_IN, bottom=MARGIN_BOTTOM_IN
-    )
-    ws.set_header("", {"margin": HEADER_FOOTER_IN})
-    ws.set_footer("&C&P / &N", {"margin": HEADER_FOOTER_IN})
-    ws.center_horizontally()
 
 
 def _chart(book: Workbook, spec: ChartSpec, layout: SheetLayout, font: dict[str, Any]) -> Any:

@@ -20,20 +20,14 @@ from sqlalchemy import Select, and_, func, null, select
 from sqlalchemy.orm import Session, aliased
 
 from handlers.committee.evaluations import EvaluationSheet
-from handlers.errors import InvalidInput, NotFound
-from handlers.fiscal import era_marker, reiwa_label
+from handlers.errors import InvalidInput
+from handlers.i18n import msg, translator
 from handlers.plan.nodes import node_chains
-from handlers.reporting.handout import merge_comments
-from handlers.reporting.rounds import previous_join, previous_round
+from handlers.reporting.handout import HandoutWords, handout_words, merge_comments
+from handlers.reporting.rounds import get_round, previous_join, previous_round
 from handlers.scale import GradeScale
-from models import Assignment, Department, Item, PlanNode, Report, Round
+from models import Assignment, Department, Item, PlanNode, Report
 
-DEPARTMENT_HEADER = "担当課"
-GRADE_HEADER = "達成度"
-PREVIOUS_GRADE_HEADER = "前年度達成度"
-COMMENT_HEADER = "取組計画と達成状況"
-EVALUATION_HEADER = "委員会評価"
-DOCUMENT_NAME = "達成状況一覧"
 # OWASP CSV injection: a cell starting with one of these is read as a formula by spreadsheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -68,7 +62,7 @@ class ExportRow:
 class ExportTable:
     round_id: int
     fiscal_year: int
-    round_label: str  # 令和5年度
+    words: HandoutWords  # the title's and headers' words, in the export's language
     plan_name: str
     plan_title: str  # the plan's display title (Plan.title, else its name)
     level_labels: tuple[str, ...]
@@ -83,7 +77,9 @@ class ExportTable:
 
     @property
     def title(self) -> str:
-        return f"{self.round_label} {self.plan_title} {DOCUMENT_NAME}"
+        """`令和7年度 第5次計画 達成状況一覧` / `FY2025 … Progress report`."""
+        year = translator(self.words.language).fiscal_year(self.fiscal_year)
+        return f"{year} {self.plan_title} {self.words.document}"
 
     @property
     def with_previous(self) -> bool:
@@ -96,36 +92,38 @@ class ExportTable:
     @property
     def headers(self) -> tuple[str, ...]:
         """Plain column names (the CSV, which `hokoku plan import` reads back)."""
-        previous = (PREVIOUS_GRADE_HEADER,) if self.with_previous else ()
-        evaluation = (EVALUATION_HEADER,) if self.with_evaluation else ()
+        words = self.words
+        previous = (words.previous_grade,) if self.with_previous else ()
+        evaluation = (words.evaluation,) if self.with_evaluation else ()
         return (
             *self.level_labels,
             self.item_label,
-            DEPARTMENT_HEADER,
+            words.department,
             *previous,
-            GRADE_HEADER,
+            words.grade,
             *evaluation,
-            COMMENT_HEADER,
+            words.comment,
         )
 
     @property
     def handout_headers(self) -> tuple[str, ...]:
-        """Column names of the printed table, with the year of the answers (担当課（R5）)."""
-        mark = era_marker(self.fiscal_year)
+        """Column names of the printed table, with the year of the answers (担当課（R5） /
+        Department (FY2023))."""
+        words, year = self.words, self.fiscal_year
         previous = (
-            (f"{GRADE_HEADER}（{era_marker(self.previous_year)}）",)
+            (words.with_year(words.grade, self.previous_year),)
             if self.previous_year is not None
             else ()
         )
-        evaluation = (EVALUATION_HEADER,) if self.with_evaluation else ()
+        evaluation = (words.evaluation,) if self.with_evaluation else ()
         return (
             *self.level_labels,
             self.item_label,
-            f"{DEPARTMENT_HEADER}（{mark}）",
+            words.with_year(words.department, year),
             *previous,
-            f"{GRADE_HEADER}（{mark}）",
+            words.with_year(words.grade, year),
             *evaluation,
-            f"{COMMENT_HEADER}（{mark}）",
+            words.with_year(words.comment, year),
         )
 
     @property
@@ -208,6 +206,7 @@ def build_table(
     round_id: int,
     previous: bool = False,
     evaluations: EvaluationSheet | None = None,
+    language: str = "ja",
 ) -> ExportTable:
     """Every item × department of the round's plan with its current answer, in plan order.
 
@@ -221,20 +220,17 @@ def build_table(
     The report of a row is the one of the same department on the item itself, or on its
     original for a (再掲) item. With `evaluations` (`handlers.export.document
     .export_evaluations`), each row carries the committee's grade of the node its item sits
-    under.
+    under. `language` is the one of the title and the headers (`handout_words`).
     """
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(
-            f"回 {round_id} が見つかりません（hokoku round list で一覧を確認できます）。"
-        )
+    words = handout_words(language)
+    rnd = get_round(session, round_id=round_id)
     plan = rnd.plan
     max_depth = session.scalar(
         select(PlanNode.depth).where(PlanNode.plan_id == plan.id).order_by(PlanNode.depth.desc())
     )
     labels = [str(label) for label in plan.level_labels]
     levels = max(len(labels), (max_depth + 1) if max_depth is not None else 0)
-    labels += [f"階層{n + 1}" for n in range(len(labels), levels)]
+    labels += [words.level(n + 1) for n in range(len(labels), levels)]
     chains = _paths(session, plan_id=plan.id, levels=levels)
     last_year = previous_round(session, rnd=rnd) if previous else None
     answered = aliased(Assignment)  # the assignment whose slot answers this row
@@ -301,7 +297,7 @@ def build_table(
     return ExportTable(
         round_id=rnd.id,
         fiscal_year=rnd.fiscal_year,
-        round_label=reiwa_label(rnd.fiscal_year),
+        words=words,
         plan_name=plan.name,
         plan_title=plan.display_title,
         level_labels=tuple(labels),
@@ -327,5 +323,5 @@ def check_label(label: str | None) -> str | None:
     """The 資料 label printed top right (`資料3`), stripped; None when empty."""
     text = (label or "").strip()
     if len(text) > LABEL_MAX:
-        raise InvalidInput(f"資料番号は{LABEL_MAX}文字以内にしてください（例: --label 資料3）。")
+        raise InvalidInput(msg("export.label_too_long", limit=LABEL_MAX))
     return text or None

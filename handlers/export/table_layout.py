@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from handlers.export.sheet_flow import SheetLayout
 from handlers.export.table import ExportTable
-from handlers.export.typesetting import (
+from handlers.typesetting import (
     HALF,
     MAX_ROW_HEIGHT,
     MIN_CAP,

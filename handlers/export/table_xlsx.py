@@ -25,57 +25,53 @@ from xlsxwriter.format import Format
 
 from handlers.export.committee_sheets import committee_layouts
 from handlers.export.document import CommitteeSheets
-from handlers.export.sheets_xlsx import SheetFormats, print_setup, write_sheet
+from handlers.export.sheets_xlsx import SheetFormats, write_sheet
 from handlers.export.table import ExportTable, neutralize
 from handlers.export.table_layout import HandoutLayout, layout, plan_capacities
-from handlers.export.typesetting import (
-    BASE_FONT_SIZE,
+from handlers.i18n import Translator, translator
+from handlers.scale import Grade
+from handlers.typesetting import (
     BODY_SIZE,
+    BOOK_OPTIONS,
     CELL_PAD,
-    FONT_NAME,
+    FONT,
     TEXT_INSET,
     TITLE_SIZE,
     column_points,
     pixels,
+    print_setup,
     text_height,
     wrapped_lines,
 )
 
-SHEET_TITLE = "達成状況一覧"
-LEGEND_HEAD = "【達成度の区分】"
-EVALUATION_HEAD = "【委員会評価】"
-UNANSWERED_NOTE = "色付きで達成度が空欄の行は、まだ報告のない担当課です。"
 HEADER_FILL = "#D9E1F2"
 UNANSWERED_FILL = "#FFF2CC"
 BORDER_COLOR = "#808080"
 LABEL_SIZE = 12.0
 SPACER = 6.0  # points between the legend and the table
 HEADER_AIR = 3.0  # bold header text gets a little more room than body text
-A4 = 9  # XlsxWriter's paper code
-DEFAULT_ROW_PIXELS = 23
-# Fixed-pitch Shift_JIS font: what Excel falls back to (MS ゴシック) when BIZ UD is missing
-# keeps the same 1 em / 0.5 em widths, so the computed layout still holds.
-FONT = {"font_name": FONT_NAME, "font_charset": 128, "font_family": 3}
+
+
+def _grade(t: Translator, grade: Grade) -> str:
+    """`A：計画以上（100%～）` / `A: 計画以上 (100%～)`; the letter alone when it has no words."""
+    detail = t("handout.legend.band", label=grade.label, band=grade.band) if grade.band else ""
+    detail = detail or grade.label
+    return t("handout.legend.grade", letter=grade.letter, detail=detail) if detail else grade.letter
 
 
 def legend_text(table: ExportTable) -> str:
-    """`【達成度の区分】A：計画以上（100%～）　B：…`, plus the unanswered note when needed."""
-    parts = []
-    for grade in table.scale.grades:
-        detail = grade.label + (f"（{grade.band}）" if grade.band else "")
-        parts.append(f"{grade.letter}：{detail}" if detail else grade.letter)
-    text = LEGEND_HEAD + "\u3000".join(parts)
+    """`【達成度の区分】A：計画以上（100%～）　B：…`, plus the unanswered note when needed
+    (in the table's language)."""
+    t = translator(table.words.language)
+    separator = t("handout.legend.separator")
+    text = t("handout.legend.grades") + separator.join(_grade(t, g) for g in table.scale.grades)
     if table.evaluation_level is not None and table.evaluation_scale is not None:
-        text += f"\n{EVALUATION_HEAD}{table.evaluation_level}ごとの推進委員会の評価"
-        labelled = [
-            f"{g.letter}：{g.label}" + (f"（{g.band}）" if g.band else "")
-            for g in table.evaluation_scale.grades
-            if g.label
-        ]
+        text += "\n" + t("handout.legend.evaluation", level=table.evaluation_level)
+        labelled = [_grade(t, g) for g in table.evaluation_scale.grades if g.label]
         if labelled:
-            text += "　" + "\u3000".join(labelled)
+            text += separator + separator.join(labelled)
     if any(not row.answered for row in table.rows):
-        text += "\n" + UNANSWERED_NOTE
+        text += "\n" + t("handout.legend.unanswered")
     return text
 
 
@@ -129,19 +125,9 @@ def write_xlsx(
         header_air=HEADER_AIR,
     )
 
-    book = Workbook(
-        str(path),
-        {
-            "default_format_properties": {"font_name": FONT_NAME, "font_size": BASE_FONT_SIZE},
-            # Not a height any row gets: XlsxWriter then writes every row's height as custom,
-            # and LibreOffice keeps it instead of re-fitting the row.
-            "default_row_height": DEFAULT_ROW_PIXELS,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
+    book = Workbook(str(path), BOOK_OPTIONS)
     formats = _formats(book)
-    ws = book.add_worksheet(SHEET_TITLE)
+    ws = book.add_worksheet(table.words.document)
     for column, capacity in enumerate(capacities):
         ws.set_column_pixels(column, column, column_points(capacity) / 0.75)
 

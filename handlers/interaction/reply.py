@@ -180,9 +180,6 @@ class YearOverYear:
     summary: SummaryText
 
 
-CHART_KINDS = ("completion", "grades", "yoy")
-
-
 @dataclass(frozen=True)
 class ChartFile:
     """A chart of the round to be drawn and uploaded as a PNG (Slack's files_upload_v2,

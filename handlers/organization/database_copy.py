@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from handlers.errors import InvalidInput
+from handlers.i18n import msg
 from models.db import ensure_schema, upgrade
 from models.transfer import copy_rows, reset_sequences, table_counts
 
@@ -28,25 +29,16 @@ class CopyResult:
 def copy_database(*, source: Engine, target: Engine) -> CopyResult:
     """Copy every table of the SQLite `source` into the empty PostgreSQL `target`."""
     if source.dialect.name != "sqlite":
-        raise InvalidInput(
-            "hokoku db copy は SQLite のデータベースを PostgreSQL へ移すためのものです"
-            f"（いまの HOKOKU_DATABASE_URL は {source.dialect.name}）。"
-        )
+        raise InvalidInput(msg("db_copy.source_not_sqlite", backend=source.dialect.name))
     if target.dialect.name != "postgresql":
-        raise InvalidInput(
-            "--to には PostgreSQL の URL を指定してください"
-            "（例: postgresql+psycopg://hokoku@db.example.lg.jp/hokoku）。"
-        )
+        raise InvalidInput(msg("db_copy.target_not_postgresql"))
     ensure_schema(source)
     upgrade(target)
     with target.begin() as conn:
         busy = {name: count for name, count in table_counts(conn).items() if count}
         if busy:
-            listed = "、".join(f"{name} {count}行" for name, count in busy.items())
-            raise InvalidInput(
-                f"コピー先のデータベースは空ではありません（{listed}）。"
-                "何も書き込んでいません。空のデータベースを指定してください。"
-            )
+            listed = tuple(msg("db_copy.table_rows", table=n, rows=c) for n, c in busy.items())
+            raise InvalidInput(msg("db_copy.target_not_empty", tables=listed))
         rows = copy_rows(source, conn)
         reset_sequences(conn)
     return CopyResult(rows=rows)

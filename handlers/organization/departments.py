@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput
+from handlers.i18n import msg
 from handlers.normalize import fold
 from models import (
     Assignment,
@@ -51,9 +52,7 @@ def check_reading(text: str) -> str | None:
     if not reading:
         return None
     if not _KANA.match(reading):
-        raise InvalidInput(
-            f"読み「{text}」はひらがなかカタカナで指定してください（例: --reading じんけんすいしんか）。"
-        )
+        raise InvalidInput(msg("department.reading_not_kana", reading=text))
     return reading
 
 

@@ -90,9 +90,6 @@ def resolve_plan(session: Session, *, organization_id: int, ref: str) -> Plan:
         names = session.scalars(
             select(Plan).where(Plan.organization_id == organization_id).order_by(Plan.id)
         ).all()
-        known = (
-            "、".join(f"{p.id}:{p.name}" for p in names)
-            or "なし（hokoku plan import で取り込めます）"
-        )
-        raise NotFound(f"計画「{ref.strip()}」が見つかりません。登録済みの計画: {known}")
+        known = tuple(f"{p.id}:{p.name}" for p in names) or msg("plan.none_registered")
+        raise NotFound(msg("plan.not_found", plan=ref.strip(), known=known))
     return plan

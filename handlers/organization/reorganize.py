@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput
+from handlers.i18n import msg
 from handlers.normalize import fold, fold_key
 from handlers.organization.directory import find_department, lookup_department
 from models import (
@@ -58,7 +59,7 @@ class MergeOutcome:
 def _check_name(text: str) -> str:
     name = fold(text)
     if not name or len(name) > MAX_NAME:
-        raise InvalidInput(f"担当課名は 1〜{MAX_NAME} 文字で指定してください。")
+        raise InvalidInput(msg("department.name_length", limit=MAX_NAME))
     return name
 
 
@@ -95,17 +96,14 @@ def rename_department(
     department = find_department(session, organization_id=organization_id, name=old)
     new_name = _check_name(new)
     if fold_key(new_name) == fold_key(department.name):
-        raise InvalidInput(f"「{department.name}」はすでにその名前です。")
+        raise InvalidInput(msg("department.rename_same", name=department.name))
     holder = lookup_department(session, organization_id=organization_id, name=new_name)
     if holder is not None and holder.id != department.id:
         if fold_key(holder.name) == fold_key(new_name):
             raise InvalidInput(
-                f"担当課「{holder.name}」はすでにあります。2つの課を1つにするなら "
-                f"hokoku dept merge {department.name} {holder.name} を使ってください。"
+                msg("department.rename_taken", name=holder.name, old=department.name)
             )
-        raise InvalidInput(
-            f"「{new_name}」は担当課「{holder.name}」の旧名です。別の名前を指定してください。"
-        )
+        raise InvalidInput(msg("department.rename_former_name", name=new_name, holder=holder.name))
     old_name = department.name
     _drop_alias(session, organization_id=organization_id, name=new_name)  # renaming back
     _add_alias(session, department=department, name=old_name)
@@ -192,7 +190,9 @@ def merge_departments(
     src = find_department(session, organization_id=organization_id, name=source)
     dst = find_department(session, organization_id=organization_id, name=target)
     if src.id == dst.id:
-        raise InvalidInput(f"「{source}」と「{target}」は同じ担当課（{dst.name}）です。")
+        raise InvalidInput(
+            msg("department.merge_same", source=source, target=target, name=dst.name)
+        )
 
     theirs = {
         a.item_id: a

@@ -16,7 +16,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.errors import InvalidInput, NotFound
+from handlers.errors import InvalidInput, NotFound, import_refused, line_problem
+from handlers.i18n import Message, msg
 from handlers.normalize import fold, fold_key
 from handlers.plan.table_import.reader import Grid, read_grid
 from models import Item, Plan
@@ -81,7 +82,7 @@ def _read_mapping(path: Path, *, old_numbers: set[int], new_numbers: set[int]) -
     rows_of_new: dict[int, int] = {}
     mentioned_old: set[int] = set()
     mentioned_new: set[int] = set()
-    problems: list[str] = []
+    problems: list[Message] = []
     for index in range(start, len(grid.rows)):
         row = index + 1
         old_text, new_text = grid.cell(index, old_col), grid.cell(index, new_col)
@@ -90,19 +91,18 @@ def _read_mapping(path: Path, *, old_numbers: set[int], new_numbers: set[int]) -
         old = _number(old_text) if old_text else None
         new = _number(new_text) if new_text else None
         if old_text and old is None:
-            problems.append(f"{row}行目: 旧番号「{old_text}」が番号ではありません")
+            problems.append(line_problem(row, "lineage.old_not_number", text=old_text))
             continue
         if new_text and new is None:
-            problems.append(f"{row}行目: 新番号「{new_text}」が番号ではありません")
+            problems.append(line_problem(row, "lineage.new_not_number", text=new_text))
             continue
         if old is not None and old not in old_numbers:
-            problems.append(f"{row}行目: 旧番号 {old} は前の計画にありません")
+            problems.append(line_problem(row, "lineage.old_unknown", number=old))
         if new is not None and new not in new_numbers:
-            problems.append(f"{row}行目: 新番号 {new} は新しい計画にありません")
+            problems.append(line_problem(row, "lineage.new_unknown", number=new))
         if new is not None and new in rows_of_new:
             problems.append(
-                f"{row}行目: 新番号 {new} が {rows_of_new[new]}行目にもあります"
-                "（新しい項目が引き継ぐ前の項目は一つだけです）"
+                line_problem(row, "lineage.new_twice", number=new, first=rows_of_new[new])
             )
         if old is not None:
             mentioned_old.add(old)
@@ -112,9 +112,7 @@ def _read_mapping(path: Path, *, old_numbers: set[int], new_numbers: set[int]) -
         if old is not None and new is not None:
             pairs[new] = old
     if problems:
-        shown = "、".join(problems[:MAX_LISTED])
-        more = f" ほか {len(problems) - MAX_LISTED} 件" if len(problems) > MAX_LISTED else ""
-        raise InvalidInput(f"{path.name}: 対応表を直してください: {shown}{more}")
+        raise import_refused(path.name, problems, limit=MAX_LISTED, refusal="lineage.refused")
     return _Mapping(pairs, mentioned_old, mentioned_new)
 
 
@@ -140,17 +138,13 @@ def continue_plan(
     plan = session.get(Plan, plan_id)
     old_plan = session.get(Plan, predecessor_id)
     if plan is None or old_plan is None:
-        raise NotFound("計画が見つかりません（hokoku plan list で確認できます）。")
+        raise NotFound(msg("lineage.plan_not_found"))
     if plan.id == old_plan.id:
-        raise InvalidInput(
-            "計画は自分自身を引き継げません。--continues には前の計画を指定してください。"
-        )
+        raise InvalidInput(msg("lineage.continues_itself"))
     ancestor: Plan | None = old_plan
     while ancestor is not None:
         if ancestor.predecessor_id == plan.id:
-            raise InvalidInput(
-                f"「{old_plan.name}」はすでに「{plan.name}」を引き継いでいます（循環になります）。"
-            )
+            raise InvalidInput(msg("lineage.cycle", old=old_plan.name, new=plan.name))
         ancestor = session.get(Plan, ancestor.predecessor_id) if ancestor.predecessor_id else None
     new_items = list(session.scalars(select(Item).where(Item.plan_id == plan.id)))
     old_items = list(session.scalars(select(Item).where(Item.plan_id == old_plan.id)))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput
+from handlers.i18n import msg
 from handlers.normalize import fold, fold_key
 from handlers.plan.table_import.store import find_plan_by_name
 from models import AuditEntry, Plan
@@ -36,12 +37,10 @@ def rename_plan(session: Session, *, plan: Plan, new_name: str, actor: str) -> P
     """Give the plan another name (unique in the organization, folded like imports)."""
     name = fold(new_name)
     if not name or len(name) > MAX_NAME:
-        raise InvalidInput(f"計画名は 1〜{MAX_NAME} 文字で指定してください。")
+        raise InvalidInput(msg("plan.name_length", limit=MAX_NAME))
     other = find_plan_by_name(session, organization_id=plan.organization_id, name=name)
     if other is not None and other.id != plan.id:
-        raise InvalidInput(
-            f"計画「{other.name}」（id {other.id}）がすでにあります。別の名前にしてください。"
-        )
+        raise InvalidInput(msg("plan.name_taken", name=other.name, id=other.id))
     if name != plan.name:
         session.add(
             AuditEntry(
@@ -58,7 +57,7 @@ def edit_plan(session: Session, *, plan: Plan, title: str, actor: str) -> PlanNa
     """Set the plan's title ("" = none: the name is shown)."""
     new = fold(title)
     if len(new) > MAX_TITLE:
-        raise InvalidInput(f"計画の表題は {MAX_TITLE} 文字までです。")
+        raise InvalidInput(msg("plan.title_too_long", limit=MAX_TITLE))
     if fold_key(new) == fold_key(plan.name):
         new = ""  # a title equal to the name adds nothing
     if new != plan.title:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.errors import NotFound
+from handlers.i18n import msg
 from handlers.normalize import fold_key
 from handlers.plan.table_import.codes import split_code
 from models import Item, PlanNode
@@ -116,10 +117,10 @@ class PlanTree:
         found = [ref for ref in candidates if self._names(ref, text)]
         if len(found) == 1:
             return found[0]
-        shown = "、".join(ref.hint for ref in (found or candidates)[:MAX_LISTED])
+        shown = tuple(ref.hint for ref in (found or candidates)[:MAX_LISTED])
         if found:
-            raise NotFound(f"「{text}」に当たるものが複数あります。経路で指定してください: {shown}")
-        raise NotFound(f"「{text}」が見つかりません。指定できるもの: {shown}")
+            raise NotFound(msg("node.ambiguous", text=text, choices=shown))
+        raise NotFound(msg("node.not_found", text=text, choices=shown))
 
     def matches(self, ref: NodeRef, text: str) -> bool:
         """Does `text` name this node by itself (code, title, display)?"""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput, NotFound
+from handlers.i18n import msg
 from handlers.normalize import fold, fold_key
 from handlers.scale import Grade, GradeScale
 from models import Plan
@@ -61,17 +62,15 @@ def parse_level(plan: Plan, text: str) -> int:
     for index, label in enumerate(labels):
         if fold_key(label) == fold_key(value):
             return index + 1
-    choices = "、".join(f"{i + 1}={label}" for i, label in enumerate(labels)) or "（階層なし）"
-    raise InvalidInput(
-        f"評価する階層「{text}」がこの計画にありません。番号か見出しで指定してください: {choices}"
-    )
+    choices = tuple(f"{i + 1}={label}" for i, label in enumerate(labels)) or msg("plan.no_levels")
+    raise InvalidInput(msg("plan.level_unknown", level=text, choices=choices))
 
 
 def parse_good_grades(text: str) -> tuple[str, ...]:
     """`A,B` / `A、B` → ("A", "B"); at least one."""
     grades = tuple(fold(part) for part in text.replace("、", ",").split(",") if fold(part))
     if not grades:
-        raise InvalidInput("よい評価とする達成度をカンマ区切りで指定してください（例: A,B）。")
+        raise InvalidInput(msg("plan.good_grades_missing"))
     return grades
 
 
@@ -86,7 +85,7 @@ def edit_plan(
     """Change what is given; `good_grades=""` goes back to the top half of the scale."""
     plan = session.get(Plan, plan_id)
     if plan is None:
-        raise NotFound(f"計画 {plan_id} が見つかりません。")
+        raise NotFound(msg("plan.not_found_id", plan=plan_id))
     if evaluation_level is not None:
         plan.evaluation_level = parse_level(plan, evaluation_level)
     if evaluation_scale is not None:

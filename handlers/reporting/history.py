@@ -9,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.errors import NotFound
+from handlers.i18n import msg
 from handlers.reporting.reports import find_slot
-from models import Assignment, Report, ReportRevision, Round
+from handlers.reporting.rounds import get_round
+from models import Assignment, Report, ReportRevision
 
 
 @dataclass(frozen=True)
@@ -27,17 +29,12 @@ def slot_history(
     session: Session, *, round_id: int, department_id: int, item_number: int
 ) -> list[RevisionView]:
     """Every answer ever stored for item × department in this round, oldest first."""
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
+    get_round(session, round_id=round_id)
     found = find_slot(
         session, round_id=round_id, department_id=department_id, item_number=item_number
     )
     if found is None:
-        raise NotFound(
-            f"項目 {item_number} はこの回でその担当課の担当ではありません"
-            "（hokoku dept list で担当を確認できます）。"
-        )
+        raise NotFound(msg("history.not_assigned", item=item_number))
     rows = session.scalars(
         select(ReportRevision)
         .where(ReportRevision.report_id == found[0].id)

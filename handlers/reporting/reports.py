@@ -23,7 +23,7 @@ from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenie
 from handlers.i18n import FiscalYear, msg
 from handlers.normalize import clean_text
 from handlers.plan.nodes import node_chains
-from handlers.reporting.rounds import previous_join, previous_round
+from handlers.reporting.rounds import get_round, previous_join, previous_round
 from handlers.scale import GradeScale
 from models import (
     Assignment,
@@ -143,9 +143,7 @@ def find_slot(
 
 def answerable_round(session: Session, *, round_id: int, acting_as_office: bool = False) -> Round:
     """The round, if it still takes answers (the office may enter late answers when closed)."""
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(msg("round.not_found", round=round_id))
+    rnd = get_round(session, round_id=round_id)
     if rnd.is_closed and not acting_as_office:
         raise RoundClosed(msg("round.closed", year=FiscalYear(rnd.fiscal_year)))
     return rnd
@@ -450,18 +448,6 @@ def _outcome(status: str, report: Report, item: Item, department: Department) ->
     )
 
 
-def slot_states(session: Session, *, round_id: int, department_id: int) -> list[SlotState]:
-    """The department's slots in plan order, as a pending list needs them (one query)."""
-    rows = session.execute(
-        select(Item, Report.grade)
-        .join(Assignment, Assignment.item_id == Item.id)
-        .join(Report, Report.assignment_id == Assignment.id)
-        .where(Report.round_id == round_id, Assignment.department_id == department_id)
-        .order_by(Item.position, Report.id)
-    )
-    return [SlotState(item.number, item.display, grade) for item, grade in rows]
-
-
 def slot_count(session: Session, *, round_id: int, department_id: int) -> int:
     """How many slots the department has in the round (a form's page count)."""
     return (
@@ -481,11 +467,18 @@ def node_paths(session: Session, *, plan_id: int) -> dict[int, tuple[str, ...]]:
     return {node_id: tuple(node.display for node in chain) for node_id, chain in chains.items()}
 
 
+def round_slots(session: Session, *, round_id: int) -> list[SlotView]:
+    """Every department's slots of the round (plan order, departments mixed), as
+    `department_slots` gives one department's (`department_id=None`): what the inquiry
+    forms of all departments are written from, in the same fixed number of queries."""
+    return department_slots(session, round_id=round_id, department_id=None)
+
+
 def department_slots(
     session: Session,
     *,
     round_id: int,
-    department_id: int,
+    department_id: int | None,
     pending_only: bool = False,
     item_number: int | None = None,
     with_paths: bool = True,
@@ -496,18 +489,18 @@ def department_slots(
     `with_paths=False` skips the hierarchy (a text list needs none). A fixed number of
     queries, however many items and plan nodes.
     """
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(msg("round.not_found", round=round_id))
+    rnd = get_round(session, round_id=round_id)
     prev = previous_round(session, rnd=rnd)
     query: Select[*tuple[Any, ...]] = (
         select(Report, Item, Department)
         .join(Assignment, Assignment.id == Report.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
         .join(Department, Department.id == Assignment.department_id)
-        .where(Report.round_id == round_id, Assignment.department_id == department_id)
+        .where(Report.round_id == round_id)
         .order_by(Item.position, Report.id)
     )
+    if department_id is not None:
+        query = query.where(Assignment.department_id == department_id)
     if prev is not None:  # last year's answer: the same item, or the one it continues
         before = previous_join(rnd, prev)
         query = before.apply(query.add_columns(before.report.grade, before.report.comment))

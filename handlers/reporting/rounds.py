@@ -15,11 +15,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, insert, literal, select
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from handlers.errors import InvalidInput, NotFound
 from handlers.fiscal import reiwa_label
-from handlers.i18n import msg
+from handlers.i18n import FiscalYear, Message, msg
 from handlers.normalize import fold
 from handlers.scale import DEFAULT_SCALE, GradeScale
 from models import Assignment, AuditEntry, Item, Plan, Report, Round, utcnow
@@ -43,18 +43,31 @@ class RoundInfo:
     plan_title: str = ""
 
     @property
-    def caption(self) -> str:
+    def caption(self) -> Message:
         """`回 3（令和5年度 西東京市第5次・受付中）`: which round a command worked on."""
-        return f"回 {self.id}（{self.label} {self.plan_title or self.plan_name}・{state_label(self.closed)}）"
+        return _caption(
+            self.id, self.fiscal_year, self.plan_title or self.plan_name, closed=self.closed
+        )
 
 
-def state_label(closed: bool) -> str:
-    return "受付終了" if closed else "受付中"
+def state_label(closed: bool) -> Message:
+    """`受付中` / `受付終了` (open / closed)."""
+    return msg("round.state.closed" if closed else "round.state.open")
 
 
-def round_caption(rnd: Round) -> str:
+def _caption(round_id: int, fiscal_year: int, title: str, *, closed: bool) -> Message:
+    return msg(
+        "round.caption",
+        round=round_id,
+        year=FiscalYear(fiscal_year),
+        title=title,
+        state=state_label(closed),
+    )
+
+
+def round_caption(rnd: Round) -> Message:
     """Like RoundInfo.caption, without counting the slots."""
-    return f"回 {rnd.id}（{reiwa_label(rnd.fiscal_year)} {rnd.plan.display_title}・{state_label(rnd.is_closed)}）"
+    return _caption(rnd.id, rnd.fiscal_year, rnd.plan.display_title, closed=rnd.is_closed)
 
 
 def round_info(session: Session, rnd: Round) -> RoundInfo:
@@ -85,17 +98,21 @@ def open_round(
 ) -> RoundInfo:
     """Create the round and one open report slot per item × department, in one statement."""
     if not 1990 <= fiscal_year <= 2100:
-        raise InvalidInput(f"年度 {fiscal_year} は範囲外です（例: --year 2023 は令和5年度）。")
+        raise InvalidInput(msg("round.year_out_of_range", year=fiscal_year))
     if deadline < opens_on:
         raise InvalidInput(
-            f"締切 {deadline.isoformat()} が開始日 {opens_on.isoformat()} より前です。"
+            msg(
+                "round.deadline_before_start",
+                deadline=deadline.isoformat(),
+                opens=opens_on.isoformat(),
+            )
         )
     existing = session.scalar(
         select(Round).where(Round.plan_id == plan.id, Round.fiscal_year == fiscal_year)
     )
     if existing is not None:
         raise InvalidInput(
-            f"{plan.name} の{reiwa_label(fiscal_year)}の回はすでにあります（回 {existing.id}）。"
+            msg("round.exists", plan=plan.name, year=FiscalYear(fiscal_year), round=existing.id)
         )
     rnd = Round(
         plan=plan,
@@ -119,6 +136,20 @@ def open_round(
     return round_info(session, rnd)
 
 
+def get_round(session: Session, *, round_id: int, organization_id: int | None = None) -> Round:
+    """The round `round_id` with its plan, or NotFound (`round.not_found`).
+
+    One lookup for everything that is handed a round id: the session's copy when it has one
+    (no statement), else one SELECT that brings the plan along. With `organization_id`, a
+    round of another organization is not found either (ids typed by a person); without it,
+    the id came from a round already found in the caller's organization.
+    """
+    rnd = session.get(Round, round_id, options=[joinedload(Round.plan)])
+    if rnd is None or (organization_id is not None and rnd.plan.organization_id != organization_id):
+        raise NotFound(msg("round.not_found", round=round_id))
+    return rnd
+
+
 def resolve_round(
     session: Session, *, organization_id: int, ref: str | int | None, purpose: str
 ) -> Round:
@@ -129,6 +160,11 @@ def resolve_round(
     """
     if purpose not in (ANSWER, VIEW):
         raise ValueError(f"unknown round purpose {purpose!r}")
+    if ref is not None and str(ref).strip():
+        text = fold(str(ref))
+        if not text.isdigit():
+            raise InvalidInput(msg("round.ref_not_number", ref=str(ref)[:20]))
+        return get_round(session, round_id=int(text), organization_id=organization_id)
     # The plan comes with the round (its title is shown, its predecessor finds last year).
     query = (
         select(Round)
@@ -136,14 +172,6 @@ def resolve_round(
         .options(contains_eager(Round.plan))
         .where(Plan.organization_id == organization_id)
     )
-    if ref is not None and str(ref).strip():
-        text = fold(str(ref))
-        if not text.isdigit():
-            raise InvalidInput(msg("round.ref_not_number", ref=str(ref)[:20]))
-        rnd = session.scalar(query.where(Round.id == int(text)))
-        if rnd is None:
-            raise NotFound(msg("round.not_found", round=str(ref)[:20]))
-        return rnd
     rnd = session.scalar(
         query.where(Round.closed_at.is_(None)).order_by(Round.created_at.desc(), Round.id.desc())
     )
@@ -202,7 +230,11 @@ def edit_round(session: Session, *, rnd: Round, actor: str, deadline: date) -> R
     """Move the deadline; the scheduler plans reminders and chases from the round's deadline."""
     if deadline < rnd.opens_on:
         raise InvalidInput(
-            f"締切 {deadline.isoformat()} が受付開始日 {rnd.opens_on.isoformat()} より前です。"
+            msg(
+                "round.deadline_before_opening",
+                deadline=deadline.isoformat(),
+                opens=rnd.opens_on.isoformat(),
+            )
         )
     if deadline != rnd.deadline:
         old = rnd.deadline

@@ -8,14 +8,47 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from handlers.errors import NotFound
 from handlers.fiscal import reiwa_label
+from handlers.i18n import Message, Translator, literal, msg
 from handlers.organization.departments import named_departments
 from handlers.plan.nodes import top_ancestors
+from handlers.reporting.rounds import get_round
 from handlers.scale import GradeScale
 from models import Assignment, Item, Report, Round
+
+# Where answers come from (Report.channel), as people name it: chat (Slack, LINE, the
+# console), the web page, the e-mail link, the Excel form, the office's proxy entry, or last
+# year's table imported. "Who still needs a phone call" reads off these.
+CHANNEL_LABELS = {
+    "slack": "channel.slack",
+    "line": "channel.line",
+    "console": "channel.console",
+    "web": "channel.web",
+    "email": "channel.email",
+    "excel": "channel.excel",
+    "office": "channel.office",
+    "import": "channel.import",
+}
+
+
+def channel_label(channel: str) -> Message:
+    """`excel` → Excel, `office` → 代理入力; an unknown channel as it is stored."""
+    key = CHANNEL_LABELS.get(channel)
+    return msg(key) if key else literal(channel or "?")
+
+
+def describe_channels(t: Translator, channels: dict[str, int]) -> str:
+    """`Excel 5、Slack 1`: how a department's (or the round's) current answers came in."""
+    return t.join(
+        t("status.channel_count", channel=channel_label(channel), count=count)
+        for channel, count in channels.items()
+    )
+
+
+def _most_first(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def percent(done: int, total: int) -> float:
@@ -30,6 +63,8 @@ class DepartmentStatus:
     total: int
     submitted: int
     overdue: int  # unanswered slots once the deadline has passed, else 0
+    # Channel of each current answer → how many (most first): who answered how.
+    channels: dict[str, int]
 
     @property
     def pending(self) -> int:
@@ -61,6 +96,7 @@ class StatusSummary:
     grades: dict[str, int]
     departments: tuple[DepartmentStatus, ...]
     levels: tuple[LevelStatus, ...]
+    channels: dict[str, int]  # the round's, most first
 
     @property
     def percent(self) -> float:
@@ -82,8 +118,15 @@ class StatusSummary:
             "submitted": self.submitted,
             "percent": self.percent,
             "grades": self.grades,
+            "channels": self.channels,
             "departments": [
-                {"name": d.name, "total": d.total, "submitted": d.submitted, "overdue": d.overdue}
+                {
+                    "name": d.name,
+                    "total": d.total,
+                    "submitted": d.submitted,
+                    "overdue": d.overdue,
+                    "channels": d.channels,
+                }
                 for d in self.departments
             ],
             "levels": [
@@ -93,18 +136,10 @@ class StatusSummary:
         }
 
 
-def _round(session: Session, round_id: int) -> Round:
-    """The round with its plan, in one statement."""
-    rnd = session.scalar(select(Round).options(joinedload(Round.plan)).where(Round.id == round_id))
-    if rnd is None:
-        raise NotFound(f"回 {round_id} が見つかりません。")
-    return rnd
-
-
 def _slot_groups(
     session: Session, *, round_id: int, department_id: int | None
-) -> list[tuple[int, int | None, str | None, int]]:
-    """(department id, item's node id, grade, slots) of the round's slots.
+) -> list[tuple[int, int | None, str | None, str, int]]:
+    """(department id, item's node id, grade, channel, slots) of the round's slots.
 
     Driven by the round's own report rows (index on reports.round_id); each slot's department
     and node are looked up by primary key in correlated subqueries, which the planner cannot
@@ -124,17 +159,19 @@ def _slot_groups(
     )
     slots = (
         select(
-            department.label("department_id"), node.label("node_id"), Report.grade.label("grade")
+            department.label("department_id"),
+            node.label("node_id"),
+            Report.grade.label("grade"),
+            Report.channel.label("channel"),
         )
         .where(Report.round_id == round_id)
         .subquery()
     )
-    query = select(slots.c.department_id, slots.c.node_id, slots.c.grade, func.count()).group_by(
-        slots.c.department_id, slots.c.node_id, slots.c.grade
-    )
+    columns = (slots.c.department_id, slots.c.node_id, slots.c.grade, slots.c.channel)
+    query = select(*columns, func.count()).group_by(*columns)
     if department_id is not None:
         query = query.where(slots.c.department_id == department_id)
-    return [(d, n, g, int(c)) for d, n, g, c in session.execute(query)]
+    return [(d, n, g, ch or "", int(c)) for d, n, g, ch, c in session.execute(query)]
 
 
 def summarize(
@@ -146,7 +183,7 @@ def summarize(
     the slots grouped by department × node × grade, the departments' names and the plan's
     nodes.
     """
-    rnd = _round(session, round_id)
+    rnd = get_round(session, round_id=round_id)
     past = today > rnd.deadline
     groups = _slot_groups(session, round_id=round_id, department_id=department_id)
     known = named_departments(
@@ -155,13 +192,17 @@ def summarize(
     nodes, tops = top_ancestors(session, plan_id=rnd.plan_id)
 
     total = sum(n for *_, n in groups)
-    submitted = sum(n for _d, _n, grade, n in groups if grade is not None)
+    submitted = sum(n for _d, _n, grade, _c, n in groups if grade is not None)
     counted: dict[str, int] = {}
     per_department: dict[int, list[int]] = {}
     per_top: dict[int, list[int]] = {}
-    for dept, node, grade, n in groups:
+    channels: dict[int | None, dict[str, int]] = {}  # department (None: the round) → counts
+    for dept, node, grade, channel, n in groups:
         if grade is not None:
             counted[grade] = counted.get(grade, 0) + n
+            for key in (dept, None):
+                tally = channels.setdefault(key, {})
+                tally[channel] = tally.get(channel, 0) + n
         done = n if grade is not None else 0
         for key, table in ((dept, per_department), (tops.get(node or 0), per_top)):
             if key is not None:
@@ -181,6 +222,7 @@ def summarize(
                     total=n,
                     submitted=done,
                     overdue=(n - done) if past else 0,
+                    channels=_most_first(channels.get(dept_id, {})),
                 )
                 for dept_id, (n, done) in per_department.items()
             ),
@@ -205,6 +247,7 @@ def summarize(
         grades=grades,
         departments=departments,
         levels=levels,
+        channels=_most_first(channels.get(None, {})),
     )
 
 

@@ -16,6 +16,7 @@ ADAPTERS = [
     *sorted((ROOT / "bot" / "slack").rglob("*.py")),
     *sorted((ROOT / "bot" / "line").rglob("*.py")),
     ROOT / "bot" / "console.py",
+    ROOT / "bot" / "intake.py",
     ROOT / "bot" / "server.py",
 ]
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]")

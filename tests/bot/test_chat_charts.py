@@ -279,9 +279,7 @@ def test_the_console_points_to_the_cli(db: Db, language: str) -> None:
 
     settings = Settings(database_url=db.url, organization="console-charts", language=language)
     runtime = _runtime(db, settings, "console")
-    session = console.ConsoleSession(
-        runtime.organization_id, "UOFF", settings.timezone, settings.language
-    )
+    session = console.ConsoleSession(runtime.organization_id, "UOFF", settings.language)
     reply = console.say(runtime, session, "グラフ" if language == "ja" else "chart")
     assert "hokoku chart -o" in reply
     with transaction(runtime.factory) as db_session:

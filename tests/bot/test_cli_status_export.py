@@ -39,11 +39,11 @@ def _round(db: Db, *, deadline: date = date(2024, 5, 31)) -> int:
         )
         info = open_test_round(s, plan, deadline=deadline)
         org = plan.organization_id
-        for dept, number, grade, comment in [
-            ("女性センター", 1, "C", "広報紙に掲載"),
-            ("女性センター", 1, "B", "広報紙に2回掲載"),  # revised
-            ("女性センター", 2, "A", "講座を開催"),
-            ("職員課", 3, "B", ""),
+        for dept, number, grade, comment, channel in [
+            ("女性センター", 1, "C", "広報紙に掲載", "slack"),
+            ("女性センター", 1, "B", "広報紙に2回掲載", "excel"),  # revised on the form
+            ("女性センター", 2, "A", "講座を開催", "slack"),
+            ("職員課", 3, "B", "", "office"),
         ]:
             submit_answer(
                 s,
@@ -53,7 +53,7 @@ def _round(db: Db, *, deadline: date = date(2024, 5, 31)) -> int:
                 grade=grade,
                 comment=comment,
                 reporter="test",
-                channel="cli",
+                channel=channel,
             )
         return info.id
 
@@ -71,11 +71,19 @@ def test_status_json_numbers(db: Db) -> None:
     )
     assert data["grades"] == {"A": 1, "B": 2, "C": 0, "D": 0}
     # The deadline (2024-05-31) has passed: 秘書広報課's open slot is overdue.
+    # Who answered how (the current answer's channel): who still needs a phone call.
     assert data["departments"] == [
-        {"name": "女性センター", "total": 2, "submitted": 2, "overdue": 0},
-        {"name": "秘書広報課", "total": 1, "submitted": 0, "overdue": 1},
-        {"name": "職員課", "total": 1, "submitted": 1, "overdue": 0},
+        {
+            "name": "女性センター",
+            "total": 2,
+            "submitted": 2,
+            "overdue": 0,
+            "channels": {"excel": 1, "slack": 1},
+        },
+        {"name": "秘書広報課", "total": 1, "submitted": 0, "overdue": 1, "channels": {}},
+        {"name": "職員課", "total": 1, "submitted": 1, "overdue": 0, "channels": {"office": 1}},
     ]
+    assert data["channels"] == {"excel": 1, "office": 1, "slack": 1}
 
     one = json.loads(_invoke(db, "status", "--dept", "秘書広報課", "--json").stdout)
     assert (one["total"], one["submitted"], one["departments"][0]["overdue"]) == (1, 0, 1)
@@ -94,6 +102,11 @@ def test_status_table_lists_overdue_departments_first(db: Db) -> None:
     assert out.index("秘書広報課") < out.index("女性センター") < out.index("職員課")
     assert "締切後の未回答: 1課・1件" in out
     assert "基本目標別" in out and "I 目標" in out
+    assert "回答方法: Excel 1、代理入力 1、Slack 1" in out
+    lines = out.splitlines()
+    assert "回答方法" in next(line for line in lines if "担当課" in line and "未回答" in line)
+    assert "Excel 1、Slack 1" in next(line for line in lines if "女性センター" in line)
+    assert "代理入力 1" in next(line for line in lines if "職員課" in line)
 
 
 def test_status_before_deadline_has_no_overdue(db: Db) -> None:

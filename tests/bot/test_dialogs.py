@@ -265,9 +265,7 @@ class ConsoleChannel:
 
     def _session(self, who: str) -> console.ConsoleSession:
         rt = self.runtime
-        return console.ConsoleSession(
-            rt.organization_id, who, rt.settings.timezone, rt.settings.language
-        )
+        return console.ConsoleSession(rt.organization_id, who, rt.settings.language)
 
     def say(self, who: str, text: str) -> str:
         return console.say(self.runtime, self._session(who), text)

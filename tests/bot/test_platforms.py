@@ -29,7 +29,7 @@ def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "hokoku.platforms" and r.levelno == logging.WARNING
+        if r.name == "bot.platforms" and r.levelno == logging.WARNING
     ]
 
 
@@ -47,7 +47,7 @@ def test_one_warning_per_unconfigured_platform_with_linked_targets(
     build_scenario(db.factory)
     rt = open_runtime(Settings(database_url=db.url, slack_bot_token=SecretStr("xoxb-1")))
     try:
-        with caplog.at_level(logging.WARNING, logger="hokoku.platforms"):
+        with caplog.at_level(logging.WARNING, logger="bot.platforms"):
             found = report_unconfigured(rt)
         assert [(u.platform, u.count) for u in found] == [("line", 2)]
         assert warnings(caplog) == [
@@ -65,7 +65,7 @@ def test_serve_start_up_logs_the_check(db: Db, caplog: pytest.LogCaptureFixture)
     rt = open_runtime(Settings(database_url=db.url))
     app = build_app(rt.settings, rt, platforms=Platforms())
     try:
-        with caplog.at_level(logging.WARNING, logger="hokoku.platforms"), running_asgi(app) as url:
+        with caplog.at_level(logging.WARNING, logger="bot.platforms"), running_asgi(app) as url:
             assert httpx.get(f"{url}/healthz").status_code == 200
         logged = warnings(caplog)
         assert len(logged) == 2  # LINE and Slack: nothing but the console is configured

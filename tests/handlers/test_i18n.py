@@ -91,7 +91,11 @@ def test_every_id_the_code_uses_is_in_the_catalogs() -> None:
 
 
 # Ids whose languages use different parameters on purpose (the code passes both).
-DIFFERENT = {"fiscal_year": "令和 era (ja) or the western year (en)"}
+DIFFERENT = {
+    "fiscal_year": "令和 era (ja) or the western year (en)",
+    "fiscal_year.short": "R7 (ja) or FY2025 (en)",
+    "handout.unit.item": "the plan's own word for an item (ja) or items (en)",
+}
 
 
 def test_placeholders_agree_between_languages() -> None:
@@ -125,6 +129,7 @@ def test_dates_fiscal_years_and_languages() -> None:
     assert ja.date(date(2025, 5, 31)) == "2025年5月31日"
     assert en.date(date(2025, 5, 31)) == "May 31, 2025"
     assert ja.fiscal_year(2025) == "令和7年度" and en.fiscal_year(2025) == "FY2025"
+    assert ja.fiscal_year_short(2025) == "R7" and en.fiscal_year_short(2025) == "FY2025"
     assert en.render(msg("round.closed", year=FiscalYear(2019))).startswith("Reporting for FY2019")
     assert ja.render(msg("round.closed", year=FiscalYear(2019))).startswith("令和元年度")
     assert en.plural("list.more", 1) == "…and 1 more"

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
+from handlers.i18n import msg, translator
 from scheduler.calendar import (
     BusinessCalendar,
     parse_closed_days,
@@ -100,9 +101,14 @@ def test_office_closed_days_yearly_and_once() -> None:
     assert once.closed_reason(date(2024, 5, 8)) == "庁舎点検日"
     assert once.is_business_day(date(2025, 5, 8))  # only that year
     assert once.next_business_day(date(2024, 5, 8)) == date(2024, 5, 9)
-    assert once.office_closed_days(date(2024, 5, 1), date(2024, 5, 31)) == [
+    closed = once.office_closed_days(date(2024, 5, 1), date(2024, 5, 31))
+    assert [(day, translator().render(name)) for day, name in closed] == [
         (date(2024, 5, 8), "庁舎点検日")
     ]
+    assert translator("en").render(cal.closed_message(date(2025, 6, 2)) or msg("text")) == "closed"
+    assert translator("en").render(CAL.closed_message(date(2024, 1, 1)) or msg("text")) == (
+        "public holiday (元日)"
+    )
     assert parse_closed_days("") == ()
 
 

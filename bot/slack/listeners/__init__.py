@@ -1,15 +1,22 @@
-"""Listeners registered by area (commands, actions, views, events), like bolt's starter template."""
+"""Listeners by kind (commands, actions, views, events), in the shape of bolt's starter
+template: each module holds module-level listener functions and a `register(app)`.
+
+Listeners find the runtime in bolt's context (`handoff.runtime_of`), put there for every
+request by the global middleware `handoff.RuntimeMiddleware`.
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.runtime import Runtime
+from bot.slack.handoff import RuntimeMiddleware
 from bot.slack.listeners import actions, commands, events, views
 
 
-def register_all(app: App, runtime: Runtime) -> None:
-    commands.register(app, runtime)
-    actions.register(app, runtime)
-    views.register(app, runtime)
-    events.register(app, runtime)
+def register_listeners(app: App, runtime: Runtime) -> None:
+    app.use(RuntimeMiddleware(runtime))
+    commands.register(app)
+    actions.register(app)
+    views.register(app)
+    events.register(app)

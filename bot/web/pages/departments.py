@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from bot import intake
 from bot.web.console import Web
 from bot.web.pages.dashboard import chosen_round, ordered
 from handlers.i18n import Message, msg
-from handlers.interaction import Actor, Inbound, Surface, handle
+from handlers.interaction import Actor, Surface
 from handlers.interaction.access import may_view, require_office
 from handlers.interaction.forms import GENERAL
 from handlers.interaction.intents import Entry, FormPage
@@ -33,7 +34,7 @@ from handlers.reporting.rounds import RoundChoice, round_choices
 from handlers.reporting.status import summarize
 from handlers.scale import GradeScale
 from models import Department, Round
-from models.db import INTAKE_ATTEMPTS, run_transaction, transaction
+from models.db import transaction
 
 PLATFORM = "web"
 ONE_PAGE = 100_000  # the whole department's form on one page
@@ -160,10 +161,7 @@ def answer(web: Web) -> Response:
         form_id=form_id,
         submit_key=f"{PLATFORM}:{submit_key}",
     )
-    inbound = Inbound(_actor(web), intent, now=web.now, today=web.today)
-    reply: Reply | None = run_transaction(
-        web.runtime.factory, lambda s: handle(s, inbound), attempts=INTAKE_ATTEMPTS
-    )
+    reply = intake.run(web.runtime, _actor(web), intent)  # every chat's one way in
     errors = reply.find(FormErrors) if reply is not None else None
     if errors is not None:
         with transaction(web.runtime.reader) as session:

@@ -1,7 +1,9 @@
 """`import_plan`: a plan table (CSV/TSV/XLSX) in, a plan tree with items and departments out.
 
-reader → grid of strings; columns → header roles; codes → code/title split;
-build → validated tree in memory; store → one set of writes (caller owns the transaction).
+reader → grid of strings; columns → the header (one line or two) and each column's role;
+rows → headings, notes, repeated headers; codes → code/title split; build → validated tree
+in memory; store → one set of writes (caller owns the transaction). `preview_plan` reads
+the same way and stores nothing (`hokoku plan import --dry-run`, the web upload's preview).
 
 The package's names load on first use: status, forms and the server use only `codes` and
 `reader`, and do not pay for the importer (tests/bot/cli/test_imports.py).
@@ -16,13 +18,16 @@ if TYPE_CHECKING:
     from handlers.plan.table_import.columns import ColumnOverrides
     from handlers.plan.table_import.errors import PlanImportError
     from handlers.plan.table_import.importer import ImportResult, import_plan, parse_renames
+    from handlers.plan.table_import.preview import PlanPreview, preview_plan
 
 __all__ = [
     "ColumnOverrides",
     "ImportResult",
     "PlanImportError",
+    "PlanPreview",
     "import_plan",
     "parse_renames",
+    "preview_plan",
 ]
 
 _HOMES = {
@@ -31,6 +36,8 @@ _HOMES = {
     "ImportResult": "handlers.plan.table_import.importer",
     "import_plan": "handlers.plan.table_import.importer",
     "parse_renames": "handlers.plan.table_import.importer",
+    "PlanPreview": "handlers.plan.table_import.preview",
+    "preview_plan": "handlers.plan.table_import.preview",
 }
 
 

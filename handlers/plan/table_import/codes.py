@@ -44,6 +44,7 @@ class CodedTitle:
     code: str
     title: str
     is_priority: bool
+    spaced: bool = True  # the source put a space between code and title (`① 男女` vs `①男女`)
 
     @property
     def key(self) -> str:
@@ -58,7 +59,10 @@ def split_code(text: str) -> CodedTitle:
         match = pattern.match(text)
         if match:
             star = bool(match.group("s1") or match.group("s2"))
-            return CodedTitle(match.group("code"), (match.group("title") or "").strip(), star)
+            title = match.group("title") or ""
+            gap = text[match.end("s2") if match.group("s2") else match.end("code") :]
+            spaced = bool(title) and gap[:1].isspace()
+            return CodedTitle(match.group("code"), title.strip(), star, spaced)
     if text.startswith(("★", "☆")):
         return CodedTitle("", text[1:].strip(), True)
     return CodedTitle("", text, False)
@@ -69,3 +73,24 @@ def plain_number(code: str) -> int | None:
     if _PLAIN.match(code):
         return int(fold(code))
     return None
+
+
+_SHAPES = (
+    ("roman", re.compile(rf"^{_ROMAN}$")),
+    ("circled", re.compile(rf"^{_CIRCLED}$")),
+    ("paren", re.compile(rf"^[(（]{_DIGITS}[)）]$")),
+    ("number", re.compile(rf"^{_DIGITS}$")),
+)
+
+
+def code_shape(code: str) -> str:
+    """How a code is written, for telling heading levels apart: `roman` (Ⅰ), `circled` (①),
+    `paren` ((1)), `number` (12), `roman-2`/`number-3` (Ⅰ-1, 1-2-3: the parts), else ``."""
+    for name, pattern in _SHAPES:
+        if pattern.match(code):
+            return name
+    parts = re.split(_SEP, code)
+    if len(parts) > 1 and all(parts):
+        head = "roman" if re.match(rf"^{_ROMAN}$", parts[0]) else "number"
+        return f"{head}-{len(parts)}"
+    return ""

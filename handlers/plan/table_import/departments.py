@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from handlers.i18n import Message, msg
 from handlers.normalize import fold
 
 SPLIT = "split"
@@ -61,19 +62,22 @@ class CellNote:
     text: str  # the cell's text, folded
     names: tuple[str, ...]  # the department names the cell became
 
-    def describe(self) -> str:
-        shown = "、".join(self.names)
+    def describe(self) -> Message:
         if self.kind == SPLIT:
-            return f"「{self.text}」を {shown} の{len(self.names)}課に分けました。"
-        if self.kind == SUBUNIT:
-            return (
-                f"「{shown}」は係などの単位まで含めて1つの担当課として取り込みました"
-                "（課にまとめるなら hokoku dept merge）。"
+            return msg(
+                "plan_import.department.split",
+                count=len(self.names),
+                text=self.text,
+                names=self.names,
             )
-        return (
-            f"「{shown}」は特定の担当課ではありません。表の担当課名を直すか、"
-            "取り込み後に hokoku dept merge（既存の課へ統合）か dept rename で実在の課にしてください。"
-        )
+        if self.kind == SUBUNIT:
+            return msg("plan_import.department.subunit", names=self.names)
+        return msg("plan_import.department.collective", names=self.names)
+
+
+def is_collective(name: str) -> bool:
+    """`全課`, `関係各課`, `関係課` …: no department anybody can be linked to."""
+    return bool(_COLLECTIVE.match(fold(name)))
 
 
 def looks_like_department(name: str) -> bool:

@@ -1,8 +1,15 @@
-"""The one error an import raises: what is wrong, located by file, row and column."""
+"""The one error an import raises: what is wrong, located by file, row and column.
+
+Problems are catalog messages (`plan_import.*`), so the office reads them in its language;
+the place (`plan.csv 3行目 C列（担当課）` / `plan.csv row 3, column C (担当課)`) is one too.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.errors import InvalidInput
+from handlers.i18n import Message, msg
 
 
 def column_letter(index: int) -> str:
@@ -15,14 +22,35 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def location(file: str, row: int | None = None, column: int | None = None, header: str = "") -> str:
-    """`plan.csv 3行目 C列（担当課）`: where in the table something is."""
-    where = [file]
-    if row is not None:
-        where.append(f"{row}行目")
-    if column is not None:
-        where.append(f"{column_letter(column)}列" + (f"（{header}）" if header else ""))
-    return " ".join(where)
+def location(
+    file: str, row: int | None = None, column: int | None = None, header: str = ""
+) -> Message:
+    """`plan.csv 3行目 C列（担当課）`: where in the table something is (row 1-based)."""
+    return rows_location(file, () if row is None else (row,), column, header)
+
+
+def rows_location(
+    file: str, rows: Sequence[int], column: int | None = None, header: str = ""
+) -> Message:
+    """`plan.csv 4、5、9行目 D列（関係課）`: several rows of one column (a grouped warning)."""
+    shown = tuple(rows)
+    count = len(shown)
+    if column is None:
+        if not shown:
+            return msg("plan_import.at.file", file=file)
+        return msg("plan_import.at.rows", count=count, file=file, rows=shown)
+    letter = column_letter(column)
+    if not shown:
+        return msg("plan_import.at.column", file=file, column=letter, header=header or letter)
+    if header:
+        return msg(
+            "plan_import.at.cell", count=count, file=file, rows=shown, column=letter, header=header
+        )
+    return msg("plan_import.at.cell_no_header", count=count, file=file, rows=shown, column=letter)
+
+
+def located(where: Message, problem: Message) -> Message:
+    return msg("plan_import.located", where=where, problem=problem)
 
 
 class PlanImportError(InvalidInput):
@@ -30,14 +58,14 @@ class PlanImportError(InvalidInput):
 
     def __init__(
         self,
-        problem: str,
+        problem: Message,
         *,
         file: str,
         row: int | None = None,
         column: int | None = None,
         header: str = "",
     ) -> None:
-        super().__init__(f"{location(file, row, column, header)}: {problem}")
+        super().__init__(located(location(file, row, column, header), problem))
         self.file = file
         self.row = row
         self.column = column

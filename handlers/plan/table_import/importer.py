@@ -10,13 +10,26 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput
+from handlers.i18n import Message, msg
 from handlers.normalize import fold, fold_key
 from handlers.organization.directory import lookup_department
 from handlers.organization.reorganize import rename_department
-from handlers.plan.table_import.build import DepartmentWarning, Progress, parse_plan
-from handlers.plan.table_import.columns import ColumnOverrides, Layout, detect_layout
+from handlers.plan.table_import.build import (
+    DepartmentWarning,
+    HeadingRow,
+    ParsedPlan,
+    Progress,
+    parse_plan,
+)
+from handlers.plan.table_import.columns import (
+    ColumnOverrides,
+    ColumnReading,
+    Layout,
+    detect_layout,
+)
 from handlers.plan.table_import.errors import PlanImportError
 from handlers.plan.table_import.reader import Grid, read_grid
+from handlers.plan.table_import.rows import SkippedRow
 from handlers.plan.table_import.store import store_plan
 from models import Assignment, Item
 
@@ -37,7 +50,7 @@ class ImportResult:
     numbering: str  # source (the table's own plan-wide numbers) / sequential
     encoding: str
     ignored_columns: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
     added_items: int = 0
     removed_items: int = 0
     added_assignments: int = 0
@@ -48,6 +61,23 @@ class ImportResult:
     reposts: int = 0  # (再掲) items linked to their original (answered there)
     department_warnings: list[DepartmentWarning] = field(default_factory=list)
     renamed_departments: list[tuple[str, str]] = field(default_factory=list)
+    # How the table was read (also what `preview_plan` shows before anything is stored).
+    header_rows: tuple[int, ...] = ()  # 1-based
+    columns: tuple[ColumnReading, ...] = ()
+    skipped: tuple[SkippedRow, ...] = ()
+    headings: tuple[HeadingRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """A plan table read and validated in memory, nothing stored: what both the import and
+    its preview start from."""
+
+    grid: Grid
+    layout: Layout
+    parsed: ParsedPlan
+    name: str
+    title: str | None
 
 
 def parse_renames(specs: list[str]) -> list[tuple[str, str]]:
@@ -56,10 +86,7 @@ def parse_renames(specs: list[str]) -> list[tuple[str, str]]:
     for spec in specs:
         old, sep, new = fold(spec).partition("=")
         if not sep or not old.strip() or not new.strip():
-            raise InvalidInput(
-                f"--rename-dept「{spec}」は 旧名=新名 の形で指定してください"
-                "（例: --rename-dept 協働コミュニティ課=市民協働課）。"
-            )
+            raise InvalidInput(msg("plan_import.rename.form", spec=spec))
         pairs.append((old.strip(), new.strip()))
     return pairs
 
@@ -74,9 +101,7 @@ def _apply_renames(
         if current is not None and fold_key(current.name) == fold_key(new):
             continue  # already renamed (OLD is a former name of NEW)
         if current is None:
-            raise InvalidInput(
-                f"--rename-dept: 担当課「{old}」は登録されていません（hokoku dept list で確認できます）。"
-            )
+            raise InvalidInput(msg("plan_import.rename.unknown", name=old))
         outcome = rename_department(
             session, organization_id=organization_id, old=old, new=new, actor=actor
         )
@@ -98,17 +123,43 @@ def _layout(grid: Grid, overrides: ColumnOverrides, path: Path) -> Layout:
             except PlanImportError:
                 continue
             tables.append(other)
-        sheets = "、".join(f"「{n}」" for n in grid.sheet_names)
         hint = (
-            f"計画表らしいシート: {'、'.join(tables)}。--sheet {tables[0]} を付けて取り込んでください。"
+            msg("plan_import.sheet.try", sheets=tuple(tables), first=tables[0])
             if tables
-            else "計画表のシートを --sheet シート名 で指定してください。"
+            else msg("plan_import.sheet.name_it")
         )
         raise PlanImportError(
-            f"最初のシート「{grid.sheet}」は計画表ではないようです（{exc.problem}）。"
-            f"シート: {sheets}。{hint}",
+            msg(
+                "plan_import.sheet.cover",
+                sheet=grid.sheet,
+                problem=exc.problem,
+                sheets=tuple(msg("plan_import.quoted", text=n) for n in grid.sheet_names),
+                hint=hint,
+            ),
             file=path.name,
         ) from exc
+
+
+def read_table(
+    *,
+    path: Path,
+    name: str | None = None,
+    title: str | None = None,
+    overrides: ColumnOverrides | None = None,
+    progress: Progress | None = None,
+) -> TableRead:
+    """Read and validate a plan table; raises PlanImportError (file, row, column)."""
+    overrides = overrides or ColumnOverrides()
+    plan_name = fold(name if name is not None else path.stem)
+    if not plan_name or len(plan_name) > MAX_PLAN_NAME:
+        raise PlanImportError(msg("plan_import.name.length", limit=MAX_PLAN_NAME), file=path.name)
+    plan_title = fold(title) if title is not None else None
+    if plan_title is not None and len(plan_title) > MAX_PLAN_TITLE:
+        raise PlanImportError(msg("plan_import.title.length", limit=MAX_PLAN_TITLE), file=path.name)
+    grid = read_grid(path, sheet=overrides.sheet)
+    layout = _layout(grid, overrides, path)
+    parsed = parse_plan(grid, layout, file=path.name, progress=progress)
+    return TableRead(grid=grid, layout=layout, parsed=parsed, name=plan_name, title=plan_title)
 
 
 def import_plan(
@@ -129,30 +180,18 @@ def import_plan(
     `replace`: the plan of that name may come from another file (x.xlsx after x.csv).
     `renames`: departments renamed before the table is stored (`--rename-dept OLD=NEW`).
     """
-    overrides = overrides or ColumnOverrides()
-    plan_name = fold(name if name is not None else path.stem)
-    if not plan_name or len(plan_name) > MAX_PLAN_NAME:
-        raise PlanImportError(
-            f"計画名は 1〜{MAX_PLAN_NAME} 文字で指定してください（--name）。", file=path.name
-        )
-    plan_title = fold(title) if title is not None else None
-    if plan_title is not None and len(plan_title) > MAX_PLAN_TITLE:
-        raise PlanImportError(
-            f"計画の表題は {MAX_PLAN_TITLE} 文字までです（--title）。", file=path.name
-        )
-    grid = read_grid(path, sheet=overrides.sheet)
-    layout = _layout(grid, overrides, path)
-    parsed = parse_plan(grid, layout, file=path.name, progress=progress)
+    table = read_table(path=path, name=name, title=title, overrides=overrides, progress=progress)
+    grid, parsed = table.grid, table.parsed
     renamed = _apply_renames(
         session, organization_id=organization_id, renames=renames or [], actor=actor
     )
     outcome = store_plan(
         session,
         organization_id=organization_id,
-        name=plan_name,
+        name=table.name,
         source_name=path.name,
         parsed=parsed,
-        title=plan_title,
+        title=table.title,
         replace=replace,
     )
     plan = outcome.plan
@@ -189,4 +228,8 @@ def import_plan(
         reposts=sum(1 for item in parsed.items if item.repost_of is not None),
         department_warnings=parsed.department_warnings,
         renamed_departments=renamed,
+        header_rows=parsed.header_rows,
+        columns=tuple(parsed.readings),
+        skipped=tuple(parsed.skipped),
+        headings=tuple(parsed.headings),
     )

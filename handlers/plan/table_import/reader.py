@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from handlers.i18n import msg
 from handlers.normalize import fold_key
 from handlers.plan.table_import.errors import PlanImportError
 
@@ -29,6 +30,8 @@ class Grid:
     rows: list[list[str]]
     # (row index, column index) of cells that only repeat a merged range's top-left value.
     merged: set[tuple[int, int]] = field(default_factory=set)
+    # XLSX merged ranges as (first row, first column, last row, last column), 0-based.
+    ranges: list[tuple[int, int, int, int]] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
     sheet: str = ""  # XLSX: the sheet read
@@ -42,21 +45,16 @@ class Grid:
 def read_grid(path: Path, *, sheet: str | None = None) -> Grid:
     """Read `path` by its suffix; raises PlanImportError with the file name on bad input."""
     if not path.is_file():
-        raise PlanImportError("ファイルが見つかりません。パスを確認してください。", file=str(path))
+        raise PlanImportError(msg("plan_import.file.missing"), file=str(path))
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
         grid = _read_xlsx(path, sheet=sheet)
     elif suffix == ".xls":
-        raise PlanImportError(
-            "古い Excel 形式（.xls）は読めません。Excel で .xlsx か CSV として保存し直してください。",
-            file=path.name,
-        )
+        raise PlanImportError(msg("plan_import.file.xls"), file=path.name)
     else:
         grid = _read_text(path)
     if not any(any(cell for cell in row) for row in grid.rows):
-        raise PlanImportError(
-            "ファイルが空です。見出し行と取組項目の行がある表を指定してください。", file=path.name
-        )
+        raise PlanImportError(msg("plan_import.file.empty"), file=path.name)
     return grid
 
 
@@ -78,8 +76,7 @@ def decode(data: bytes, *, file: str) -> tuple[str, str]:
         row = data[: worst.start].count(b"\n") + 1
         bad = data[worst.start : worst.start + 2]
         raise PlanImportError(
-            f"文字コードを判別できません（{worst.start + 1} バイト目 {bad!r} が UTF-8 でも Shift_JIS でも読めません）。"
-            "UTF-8 か Shift_JIS の CSV として保存し直してください。",
+            msg("plan_import.file.encoding", byte=worst.start + 1, bad=repr(bad)),
             file=file,
             row=row,
         ) from exc
@@ -90,9 +87,7 @@ def _strict(data: bytes, encoding: str, *, file: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise PlanImportError(
-            f"{encoding} として読めないバイトがあります（{exc.start} バイト目）。"
-            "UTF-8 か Shift_JIS の CSV として保存し直してください。",
-            file=file,
+            msg("plan_import.file.bad_bytes", encoding=encoding, byte=exc.start), file=file
         ) from exc
 
 
@@ -113,7 +108,7 @@ def _read_text(path: Path) -> Grid:
             for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         ]
     except csv.Error as exc:
-        raise PlanImportError(f"CSV として読めません: {exc}", file=path.name) from exc
+        raise PlanImportError(msg("plan_import.file.csv", error=str(exc)), file=path.name) from exc
     return Grid(rows=rows, encoding=encoding, delimiter=delimiter)
 
 
@@ -139,27 +134,29 @@ def _read_xlsx(path: Path, *, sheet: str | None) -> Grid:
         # Not read_only: merged ranges are only available on a fully loaded sheet.
         workbook = load_workbook(path, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise PlanImportError(
-            f"Excel ファイル（.xlsx）として開けません: {exc}", file=path.name
-        ) from exc
+        raise PlanImportError(msg("plan_import.file.xlsx", error=str(exc)), file=path.name) from exc
     try:
         chosen = workbook.worksheets[0]
         if sheet is not None:
             named = [n for n in workbook.sheetnames if fold_key(n) == fold_key(sheet)]
             if not named:
                 raise PlanImportError(
-                    f"シート「{sheet}」がありません。シート: {'、'.join(workbook.sheetnames)}",
+                    msg(
+                        "plan_import.sheet.missing", sheet=sheet, sheets=tuple(workbook.sheetnames)
+                    ),
                     file=path.name,
                 )
             chosen = workbook[named[0]]
         if not isinstance(chosen, Worksheet):
             raise PlanImportError(
-                f"シート「{chosen.title}」は表ではありません（グラフのシート）。", file=path.name
+                msg("plan_import.sheet.chart", sheet=chosen.title), file=path.name
             )
         ws = chosen
         rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
         merged: set[tuple[int, int]] = set()
+        ranges: list[tuple[int, int, int, int]] = []
         for rng in ws.merged_cells.ranges:
+            ranges.append((rng.min_row - 1, rng.min_col - 1, rng.max_row - 1, rng.max_col - 1))
             top = _cell_text(ws.cell(rng.min_row, rng.min_col).value)
             for r in range(rng.min_row - 1, rng.max_row):
                 for c in range(rng.min_col - 1, rng.max_col):
@@ -172,4 +169,11 @@ def _read_xlsx(path: Path, *, sheet: str | None) -> Grid:
         names = list(workbook.sheetnames)
     finally:
         workbook.close()
-    return Grid(rows=rows, merged=merged, encoding="xlsx", sheet=ws.title, sheet_names=names)
+    return Grid(
+        rows=rows,
+        merged=merged,
+        ranges=ranges,
+        encoding="xlsx",
+        sheet=ws.title,
+        sheet_names=names,
+    )

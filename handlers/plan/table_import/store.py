@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from handlers.fiscal import reiwa_label
+from handlers.i18n import FiscalYear, literal, msg
 from handlers.normalize import fold_key
 from handlers.organization.directory import department_names
 from handlers.plan.table_import.build import ParsedItem, ParsedNode, ParsedPlan
 from handlers.plan.table_import.errors import PlanImportError
 from models import Assignment, Department, Item, Plan, PlanNode, Report, Round
 
+MAX_LISTED = 10
 MODE_CREATED = "created"
 MODE_REPLACED = "replaced"
 MODE_UPDATED = "updated"
@@ -70,8 +71,11 @@ def _item_departments(item: ParsedItem, departments: dict[str, Department]) -> l
     return list(unique.values())
 
 
-def _new_nodes(plan: Plan, parsed: ParsedPlan) -> dict[int, PlanNode]:
-    """PlanNode objects for the parsed tree, keyed by id() of the parsed node."""
+def _new_nodes(session: Session, plan: Plan, parsed: ParsedPlan) -> dict[int, PlanNode]:
+    """PlanNode objects for the parsed tree, keyed by id() of the parsed node.
+
+    Added to the session explicitly: a node no item sits under (a heading whose items are
+    all under its children) is reached by no cascade from an item."""
     made: dict[int, PlanNode] = {}
     for node in parsed.nodes:
         made[id(node)] = PlanNode(
@@ -82,7 +86,9 @@ def _new_nodes(plan: Plan, parsed: ParsedPlan) -> dict[int, PlanNode]:
             title=node.title,
             is_priority=node.is_priority,
             position=node.position,
+            code_spaced=node.spaced if node.code and node.title else None,
         )
+    session.add_all(made.values())
     return made
 
 
@@ -113,11 +119,14 @@ def store_plan(
 ) -> StoreOutcome:
     plan = find_plan_by_name(session, organization_id=organization_id, name=name)
     if plan is not None and not replace and plan.source_name != source_name:
-        origin = f" {plan.source_name} から" if plan.source_name else ""
         raise PlanImportError(
-            f"計画「{plan.name}」（id {plan.id}）はすでに{origin}取り込まれています。"
-            f"{source_name} でこの計画を更新するなら --replace を、別の計画として取り込むなら "
-            "--name で別の名前を指定してください。",
+            msg(
+                "plan_import.store.other_file" if plan.source_name else "plan_import.store.exists",
+                name=plan.name,
+                id=plan.id,
+                origin=plan.source_name,
+                file=source_name,
+            ),
             file=source_name,
         )
     departments = _departments(session, organization_id=organization_id, names=parsed.departments)
@@ -143,7 +152,7 @@ def store_plan(
     plan.source_name = source_name
     plan.level_labels = parsed.level_labels
     plan.item_label = parsed.item_label
-    nodes = _new_nodes(plan, parsed)
+    nodes = _new_nodes(session, plan, parsed)
     made: dict[int, Item] = {}
     for item in parsed.items:
         made[id(item)] = _new_item(plan, item, nodes, departments)
@@ -152,6 +161,10 @@ def store_plan(
     _link_reposts(parsed, made)
     session.flush()
     return StoreOutcome(plan=plan, mode=mode, added_items=len(parsed.items))
+
+
+def _spaced(item: ParsedItem) -> bool | None:
+    return item.spaced if item.code and item.title else None
 
 
 def _clear_reposts(session: Session, plan: Plan) -> None:
@@ -182,6 +195,7 @@ def _new_item(
         description=item.description,
         is_priority=item.is_priority,
         position=item.position,
+        code_spaced=_spaced(item),
         assignments=[
             Assignment(department=dept, position=pos)
             for pos, dept in enumerate(_item_departments(item, departments))
@@ -286,7 +300,7 @@ def _update_in_place(
     plan.source_name = source_name
     plan.level_labels = parsed.level_labels
     plan.item_label = parsed.item_label
-    nodes = _new_nodes(plan, parsed)
+    nodes = _new_nodes(session, plan, parsed)
     new_assignments: list[Assignment] = []
     added_items = 0
     made: dict[int, Item] = {}
@@ -307,6 +321,7 @@ def _update_in_place(
         old.description = item.description
         old.is_priority = item.is_priority
         old.position = item.position
+        old.code_spaced = _spaced(item)
         by_department = {a.department_id: a for a in old.assignments}
         for pos, dept in enumerate(_item_departments(item, departments)):
             assignment = by_department.get(dept.id)
@@ -388,17 +403,23 @@ def _refuse_if_answered(session: Session, assignments: list[Assignment], *, file
     ).all()
     if not answered:
         return
-    lines = [
-        f"{reiwa_label(year)} {by_id[aid].item.number} {by_id[aid].item.title}"
-        f"（{by_id[aid].department.name}: {grade}）"
-        for aid, grade, year in answered[:10]
-    ]
-    more = f" ほか {len(answered) - 10} 件" if len(answered) > 10 else ""
+    lines = tuple(
+        msg(
+            "plan_import.store.answered_slot",
+            year=FiscalYear(year),
+            number=by_id[aid].item.number,
+            title=by_id[aid].item.title,
+            department=by_id[aid].department.name,
+            grade=grade,
+        )
+        for aid, grade, year in answered[:MAX_LISTED]
+    )
+    more = len(answered) - MAX_LISTED
     raise PlanImportError(
-        "回答済みの報告がある取組項目・担当課が新しい表にありません。"
-        "回答を失わないよう取り込みを中止しました（表に戻すか、別の計画名 --name で取り込んでください。"
-        "担当課の名前が変わっただけなら --rename-dept 旧名=新名 か hokoku dept rename 旧名 新名）: "
-        + "、".join(lines)
-        + more,
+        msg(
+            "plan_import.store.answered",
+            slots=lines,
+            more=msg("list.more", count=more) if more > 0 else literal(""),
+        ),
         file=file,
     )

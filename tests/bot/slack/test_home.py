@@ -84,7 +84,7 @@ def test_home_publish_failure_keeps_the_answer_and_is_only_logged(
 ) -> None:
     seed(db, items=ITEMS, links={"U1": [("女性センター", "member")]})
     slack.api.fail_once("views.publish", error="not_enabled")
-    with caplog.at_level(logging.WARNING, logger="hokoku.slack"):
+    with caplog.at_level(logging.WARNING, logger="bot.slack.home"):
         slack.dm("U1", "1 B 市広報紙で周知した", event_id="EvF1")
     assert graded(db) == 1
     [reply] = slack.api.of("chat.postMessage")

@@ -8,10 +8,11 @@ from collections.abc import Callable
 import pytest
 from pydantic import SecretStr
 
+from bot import intake
 from bot.line import events as line_events
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.slack import intake
+from bot.slack.actors import actor
 from handlers.interaction import Inbound, handle
 from handlers.interaction.intents import FormPage, GradeButton, Text
 from handlers.organization.directory import find_department, get_or_create_organization
@@ -66,7 +67,7 @@ def statements(db: Db, work: Callable[[], object]) -> int:
 
 
 def dm(runtime: Runtime, text: str, event_id: str) -> Callable[[], object]:
-    who = intake.actor(runtime, user_id="U1")
+    who = actor(runtime, user_id="U1")
     return lambda: intake.run(runtime, who, Text(text), delivery=event_id)
 
 
@@ -108,7 +109,7 @@ def test_a_line_text_answer_and_grade_button_run_at_most_8_statements(db: Db, it
 def test_a_modal_page_submission_runs_at_most_9_statements(db: Db, items: int) -> None:
     runtime, round_id, dept_id = office(db, items)
     pages = -(-items // 10)
-    who = intake.actor(runtime, user_id="U1")
+    who = actor(runtime, user_id="U1")
 
     def submit(page: int) -> Callable[[], object]:
         values = {page * 10 + n: ("B", f"報告{n}") for n in range(1, 11) if page * 10 + n <= items}

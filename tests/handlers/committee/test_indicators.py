@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from handlers.committee.indicator_values import (
     IndicatorCommand,
-    parse_indicator_command,
+    parse_indicator_argument,
     parse_value,
 )
 from handlers.committee.indicators import (
@@ -196,26 +196,25 @@ def test_reimport_updates_by_number_and_keeps_values(
 @pytest.mark.parametrize(
     ("text", "command"),
     [
-        ("指標 16 62.3", IndicatorCommand("16", "62.3", 62.3)),
-        ("指標16　６２．３％", IndicatorCommand("16", "62.3%", 62.3)),
-        ("指標 16", IndicatorCommand("16")),
-        ("指標", IndicatorCommand()),
-        ("16 B 周知した", None),
+        (" 16 62.3", IndicatorCommand("16", "62.3", 62.3)),
+        ("16　６２．３％", IndicatorCommand("16", "62.3%", 62.3)),
+        ("16", IndicatorCommand("16")),
+        ("", IndicatorCommand()),
     ],
 )
-def test_chat_form_of_indicators(text: str, command: IndicatorCommand | None) -> None:
-    assert parse_indicator_command(text) == command
-    if command is not None:
-        assert (
-            command.kind
-            == {0: "list", 1: "show", 2: "report"}[
-                (command.number is not None) + (command.value_text is not None)
-            ]
-        )
+def test_chat_form_of_indicators(text: str, command: IndicatorCommand) -> None:
+    """What follows `指標` / `indicator` (the command table finds the word)."""
+    assert parse_indicator_argument(text) == command
+    assert (
+        command.kind
+        == {0: "list", 1: "show", 2: "report"}[
+            (command.number is not None) + (command.value_text is not None)
+        ]
+    )
 
 
 def test_chat_form_refuses_what_it_cannot_read() -> None:
     with pytest.raises(InvalidInput, match="数字で送ってください"):
-        parse_indicator_command("指標 16 たかい")
+        parse_indicator_argument("16 たかい")
     with pytest.raises(InvalidInput, match="指標 番号 値"):
-        parse_indicator_command("指標 16 62.3 です")
+        parse_indicator_argument("16 62.3 です")

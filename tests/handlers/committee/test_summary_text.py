@@ -46,6 +46,8 @@ def comparison(
         plan_name="第4次",
         previous_round_id=1 if previous else None,
         previous_label="令和5年度" if previous else None,
+        fiscal_year=2024,
+        previous_fiscal_year=2023 if previous else None,
         scale=DEFAULT_SCALE,
         good=("A", "B"),
         unit="事業",

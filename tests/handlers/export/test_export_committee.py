@@ -32,6 +32,7 @@ from handlers.plan.settings import edit_plan
 from handlers.reporting.reports import submit_answer
 from models import Plan
 from tests.factories import build_goals_plan, open_test_round
+from tests.languages import japanese_outside
 
 CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -42,8 +43,15 @@ INDICATORS = """番号,指標,単位,基準年度,基準値,目標年度,目標�
 """
 
 
+CHANNELS = {"女性センター": "excel", "秘書広報課": "slack", "職員課": "office"}
+
+
 def _answer(
-    session: Session, plan: Plan, round_id: int, answers: list[tuple[str, int, str]]
+    session: Session,
+    plan: Plan,
+    round_id: int,
+    answers: list[tuple[str, int, str]],
+    channels: dict[str, str] | None = None,
 ) -> None:
     for dept, number, grade in answers:
         submit_answer(
@@ -56,7 +64,7 @@ def _answer(
             grade=grade,
             comment=f"{dept}の取組",
             reporter="t",
-            channel="test",
+            channel=(channels or {}).get(dept, "test"),
         )
 
 
@@ -100,6 +108,7 @@ def committee_round(session: Session, tmp_path: Path) -> tuple[Plan, int]:
             ("女性センター", 2, "B"),
             ("職員課", 3, "A"),
         ],
+        CHANNELS,
     )
     table = tmp_path / "指標.csv"
     table.write_text(INDICATORS, encoding="utf-8")
@@ -132,7 +141,9 @@ def _document(
     session: Session, round_id: int, path: Path, *, language: str = "ja"
 ) -> tuple[ExportTable, CommitteeSheets]:
     evaluations = export_evaluations(session, round_id=round_id)
-    table = build_table(session, round_id=round_id, previous=True, evaluations=evaluations)
+    table = build_table(
+        session, round_id=round_id, previous=True, evaluations=evaluations, language=language
+    )
     sheets = build_committee_sheets(
         session,
         round_id=round_id,
@@ -225,12 +236,12 @@ def test_the_summary_sheet_tables_sentences_and_charts(
     assert rows[9] == ["合計", 1, 3, 0, 0, 1, 5, "4（80%）"]
     assert rows[10:17] == [
         ["担当課別の回答状況"],
-        ["担当課", "回答", "未回答", "計", "回答率"],
-        ["女性センター", 2, 0, 2, "100%"],
-        ["秘書広報課", 1, 0, 1, "100%"],
-        ["職員課", 1, 0, 1, "100%"],
+        ["担当課", "回答", "未回答", "計", "回答率", "回答方法"],
+        ["女性センター", 2, 0, 2, "100%", "Excel 2"],
+        ["秘書広報課", 1, 0, 1, "100%", "Slack 1"],
+        ["職員課", 1, 0, 1, "100%", "代理入力 1"],
         ["福祉課", 0, 1, 1, "0%"],
-        ["合計", 4, 1, 5, "80%"],
+        ["合計", 4, 1, 5, "80%", "Excel 2、代理入力 1、Slack 1"],
     ]
     assert rows[17:] == [
         ["前年度との比較（令和4年度→令和5年度、同じ報告枠）"],
@@ -286,16 +297,71 @@ def test_the_summary_sheet_tables_sentences_and_charts(
     assert ws.oddFooter.center.text == "&P / &N"
 
 
-def test_english_sentences_on_the_summary_sheet(
+# The committee round's own words: Japanese because the office wrote them so.
+DATA = (
+    "二層計画", "基本目標", "施策", "取組項目", "意識づくり", "働き方", "理解の促進", "両立支援",
+    "周知", "講座", "研修", "相談", "女性センター", "秘書広報課", "職員課", "福祉課",
+    "講座の参加者数", "審議会の女性委員の割合", "相談窓口の認知度", "人", "周知が進んだ",
+    "若年層へ広げること", "資料3", "計画以上", "計画どおり", "計画以下", "未着手",
+    "100%～", "70～99%", "1～69%",
+)  # fmt: skip
+
+
+def test_the_whole_document_in_english(
     session: Session, committee_round: tuple[Plan, int], tmp_path: Path
 ) -> None:
     _plan, round_id = committee_round
     path = tmp_path / "en.xlsx"
-    _document(session, round_id, path, language="en")
-    rows = _rows(load_workbook(path)["まとめ"])
-    assert rows[2] == [
-        "4 of 5 entries (80%) graded A or B; 2 improved, 1 declined on last year (1 not answered yet)"
+    table, _sheets = _document(session, round_id, path, language="en")
+    book = load_workbook(path)
+    assert book.sheetnames == ["Progress report", "Summary", "Indicators", "Committee evaluation"]
+    main = _rows(book["Progress report"])
+    assert main[1] == ["FY2023 二層計画 Progress report"]
+    assert main[2][0].startswith("Grades: A: 計画以上 (100%～); B: 計画どおり (70～99%)")
+    assert "Committee evaluation: the promotion committee's grade per 施策" in main[2][0]
+    header = next(i for i, row in enumerate(main) if row[0] == "基本目標")
+    assert main[header] == [
+        "基本目標",
+        "施策",
+        "取組項目",
+        "Department (FY2023)",
+        "Grade (FY2022)",
+        "Grade (FY2023)",
+        "Committee evaluation",
+        "Plans and progress (FY2023)",
     ]
+    summary = _rows(book["Summary"])
+    assert summary[:3] == [
+        ["FY2023 二層計画: summary"],
+        ["Grades in brief"],
+        [
+            "4 of 5 entries (80%) graded A or B; "
+            "2 improved, 1 declined on last year (1 not answered yet)"
+        ],
+    ]
+    assert ["基本目標", "A", "B", "C", "D", "Unanswered", "Total", "Graded A, B"] in summary
+    assert ["Grade", "FY2022", "FY2023"] in summary
+    assert [c["title"] for c in _charts(path, book)] == [
+        "Grades per 基本目標 (entries)",
+        "Answers per department (slots)",
+        "Grades last year and this year (entries)",
+    ]
+    indicators = _rows(book["Indicators"])
+    assert indicators[0] == ["FY2023 二層計画: indicators"]
+    assert indicators[1][0].startswith("Progress = (actual − baseline)")
+    assert indicators[2][7] == "Actual (FY2023)"
+    assert indicators[3][3] == "FY2020" and indicators[4][3] == "FY2020"
+    evaluation = _rows(book["Committee evaluation"])
+    assert evaluation[:2] == [
+        ["FY2023 二層計画: committee evaluation per 施策"],
+        ["施策", "Grade", "Comment", "Proposal", "Departments' grades"],
+    ]
+    assert evaluation[-1][-1] == "A 1 (1 unanswered)"
+    # Nothing else is Japanese: every cell of every sheet, and the charts' titles.
+    cells = [cell for ws in book for row in _rows(ws) for cell in row if cell is not None]
+    merged = {row.comment for row in table.rows}  # the departments' comments, as merged
+    titles = [c["title"] for c in _charts(path, book)]
+    assert japanese_outside([*cells, *titles, *book.sheetnames], [*DATA, *merged]) == []
     with pytest.raises(InvalidInput, match="まとめ文の言語"):
         build_committee_sheets(session, round_id=round_id, today=date(2024, 6, 1), language="fr")
 

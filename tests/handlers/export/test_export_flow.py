@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 
 from handlers.export.sheet_flow import (
-    CONTINUED,
     Cell,
     Line,
     SheetLayout,
@@ -17,7 +16,8 @@ from handlers.export.sheet_flow import (
     section_heading,
     span_capacity,
 )
-from handlers.export.typesetting import (
+from handlers.i18n import translator
+from handlers.typesetting import (
     BODY_SIZE,
     MIN_CAP,
     PRINT_HEIGHT,
@@ -55,12 +55,19 @@ def test_a_line_is_as_high_as_its_most_wrapped_cell() -> None:
     assert natural_widths([line, merged], 2) == [4, 80]
 
 
+CONTINUED = translator("ja")("handout.continued")
+
+
 def test_pages_never_overflow_and_headers_repeat() -> None:
     caps = fit_columns([10, MIN_CAP], rest=1)
     header = Line(cells=(Cell("番号", "header"), Cell("内容", "header")), keep_with_next=True)
     rows = [Line(cells=(Cell(str(n)), Cell("説明" * (n % 7 + 1) * 20))) for n in range(120)]
     layout = paginate(
-        "テスト", [Line(cells=(Cell("題", "title", span=2),)), header, *rows], caps, header=1
+        "テスト",
+        [Line(cells=(Cell("題", "title", span=2),)), header, *rows],
+        caps,
+        header=1,
+        continued=CONTINUED,
     )
     assert layout.pages > 2 and layout.header == 1 and layout.oversize == 0
     for number, page in enumerate(_pages(layout)):
@@ -75,7 +82,7 @@ def test_captions_stay_with_the_next_line_and_sections_continue() -> None:
     for goal in ("I 意識づくり", "II 働き方"):
         lines.append(section_heading(goal, 2))
         lines += [Line(cells=(Cell(f"{n}"), Cell("内容" * 60)), section=goal) for n in range(25)]
-    layout = paginate("節", lines, caps)
+    layout = paginate("節", lines, caps, continued=CONTINUED)
     for page in _pages(layout)[1:]:
         first = layout.lines[page[0]]
         assert first.cells[0].style == "section"  # a page never starts with a bare row
@@ -92,5 +99,5 @@ def test_captions_stay_with_the_next_line_and_sections_continue() -> None:
 def test_a_line_taller_than_a_page_is_placed_alone_and_counted() -> None:
     caps = fit_columns([MIN_CAP, MIN_CAP], rest=1)
     lines = [Line(height=100.0), Line(height=PRINT_HEIGHT + 50.0), Line(height=100.0)]
-    layout = paginate("大", lines, caps)
+    layout = paginate("大", lines, caps, continued=CONTINUED)
     assert layout.oversize == 1 and layout.breaks == (1, 2)

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 from handlers.export.table import ExportTable, build_table, neutralize
 from handlers.export.table_csv import write_csv
 from handlers.export.table_layout import Page
-from handlers.export.table_xlsx import UNANSWERED_NOTE, write_xlsx
-from handlers.export.typesetting import display_width, wrapped_lines
+from handlers.export.table_xlsx import write_xlsx
 from handlers.organization.directory import find_department, get_or_create_department
 from handlers.plan.lineage import continue_plan
 from handlers.reporting.handout import merge_comments
 from handlers.reporting.reports import submit_answer
 from handlers.scale import GradeScale
+from handlers.typesetting import display_width, wrapped_lines
 from models import Assignment, Item, Plan, PlanNode
 from tests.factories import build_plan, open_test_round
 
@@ -159,7 +159,8 @@ def test_xlsx_handout_cells_merges_and_print_setup(table: ExportTable, tmp_path:
     assert grid[1][0] == "令和5年度 テスト計画 達成状況一覧"
     assert grid[2][0] == (
         "【達成度の区分】A：計画以上（100%～）\u3000B：計画どおり（70～99%）\u3000"
-        "C：計画以下（1～69%）\u3000D：未着手（0%）\n" + UNANSWERED_NOTE
+        "C：計画以下（1～69%）\u3000D：未着手（0%）\n"
+        "色付きで達成度が空欄の行は、まだ報告のない担当課です。"
     )
     body = _table_grid(ws)
     assert body == [HANDOUT_HEADERS, *EXPECTED_XLSX[1:]]

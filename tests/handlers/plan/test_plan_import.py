@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from handlers.i18n import Message, translator
 from handlers.organization.directory import find_department, get_or_create_organization
 from handlers.plan.table_import import ColumnOverrides, ImportResult, PlanImportError, import_plan
 from handlers.plan.table_import.codes import plain_number, split_code
@@ -20,6 +21,12 @@ from handlers.reporting.reports import submit_answer
 from handlers.reporting.rounds import close_round
 from models import Assignment, Department, Item, Plan, PlanNode, Report, Round
 from tests.factories import open_test_round
+
+
+def texts(messages: list[Message]) -> list[str]:
+    """Warnings as the office reads them (Japanese, the default)."""
+    return [translator().render(m) for m in messages]
+
 
 # --- pure parts -------------------------------------------------------------------------
 
@@ -229,7 +236,7 @@ def test_kiyose_code_column_and_bare_code_levels(
     assert items[0].title == "国や都との連携"
     assert items[0].description.startswith("市長会等を通して")
     # Codes restarting per 施策 are normal, not a mistake; 関係各課 is no department.
-    assert result.warnings == [
+    assert texts(result.warnings) == [
         "kiyose_plan.csv 4行目 G列（所管）: 「関係各課」は特定の担当課ではありません。"
         "表の担当課名を直すか、取り込み後に hokoku dept merge（既存の課へ統合）か dept rename で"
         "実在の課にしてください。"
@@ -435,7 +442,11 @@ def test_name_option_and_plan_wide_duplicates_fall_back_to_sequential(
     result = run(session, org_id, path, name="第3次計画")
     assert result.name == "第3次計画"
     assert result.numbering == "sequential"
-    assert result.warnings and "2" in result.warnings[0] and "通し番号" in result.warnings[0]
+    assert (
+        texts(result.warnings)
+        and "2" in texts(result.warnings)[0]
+        and "通し番号" in texts(result.warnings)[0]
+    )
     items = items_of(session, result.plan_id)
     assert [(i.number, i.code) for i in items] == [(1, "1"), (2, "2"), (3, "2"), (4, "3")]
 

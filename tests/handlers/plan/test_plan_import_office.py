@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput
 from handlers.export.table import build_table
+from handlers.i18n import Message, translator
 from handlers.organization.directory import (
     find_department,
     get_or_create_organization,
@@ -28,6 +29,11 @@ from handlers.reporting.status import summarize
 from models import Assignment, Department, DepartmentAlias, Item, Plan, Report, Round
 from scheduler.messages import pending_by_department
 from tests.factories import open_test_round
+
+
+def texts(messages: list[Message]) -> list[str]:
+    """Warnings as the office reads them (Japanese, the default)."""
+    return [translator().render(m) for m in messages]
 
 
 @pytest.fixture
@@ -113,11 +119,12 @@ def test_suspicious_cells_are_imported_and_reported_with_row_and_column(
         {"row": 5, "column": "D", "header": "関係課", "kind": "collective",
          "text": "各課", "departments": ["各課"]},
     ]  # fmt: skip
-    assert result.warnings[0] == (
+    assert texts(result.warnings)[0] == (
         "p.csv 2行目 C列（担当課）: 「協働コミュニティ課・図書館」を 協働コミュニティ課、図書館 の2課に分けました。"
     )
     assert (
-        "p.csv 4行目 D列（関係課）: 「関係各課」は特定の担当課ではありません" in result.warnings[2]
+        "p.csv 4行目 D列（関係課）: 「関係各課」は特定の担当課ではありません"
+        in texts(result.warnings)[2]
     )
     names = set(session.scalars(select(Department.name)))
     assert names == {
@@ -198,7 +205,7 @@ def test_reposts_link_to_their_original_and_take_no_slot(
     assert [a.department.name for a in item(session, plan_id, 7).assignments] == [
         "協働コミュニティ課"
     ]
-    assert result.warnings == [
+    assert texts(result.warnings) == [
         "p.csv 6行目「相談窓口(再掲)」: 再掲元の事業が見つからないため、別の事業として回答を求めます。",
         "p.csv 7行目「講座の開催【再掲】」: 再掲元（3行目）にない担当課 図書館 があるため、"
         "別の事業として回答を求めます。",

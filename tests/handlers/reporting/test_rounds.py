@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput, NotFound, RoundClosed
+from handlers.i18n import translator
 from handlers.organization.directory import find_department
 from handlers.reporting.reports import submit_answer
 from handlers.reporting.rounds import (
@@ -56,7 +57,9 @@ def test_answer_needs_an_open_round_the_office_sees_the_latest(session: Session)
         resolve_round(session, organization_id=org, ref=None, purpose=ANSWER)
     latest = resolve_round(session, organization_id=org, ref=None, purpose=VIEW)
     assert latest.id == newer.id  # the most recently closed
-    assert round_caption(latest) == f"回 {newer.id}（令和5年度 テスト計画・受付終了）"
+    caption = round_caption(latest)
+    assert translator("ja").render(caption) == f"回 {newer.id}（令和5年度 テスト計画・受付終了）"
+    assert translator("en").render(caption) == f"round {newer.id} (FY2023 テスト計画, closed)"
     # A named round is that round, open or not, for either purpose (typed full-width too).
     typed = str(older.id).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     assert resolve_round(session, organization_id=org, ref=typed, purpose=ANSWER).id == older.id

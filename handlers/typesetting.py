@@ -1,9 +1,11 @@
 """Typesetting for print: BIZ UDゴシック's metrics, the A4 landscape page, and how many lines
 a text wraps to in a cell of a given width.
 
-Shared by the 達成状況一覧's layout (`table_layout`) and the committee's sheets
-(`sheet_flow`), so both compute heights and page breaks with the same arithmetic, and
-neither imports the other for it.
+Shared by the 達成状況一覧's layout (`handlers.export.table_layout`), the committee's sheets
+(`handlers.export.sheet_flow`) and the departments' inquiry forms
+(`handlers.reporting.inquiry`), so all compute heights and page breaks with the same
+arithmetic and print on the same page (`print_setup`); it lives on the ground floor because
+the reporting room writes forms and may not import the export room.
 
 The text is set in BIZ UDゴシック, a monospaced Japanese UD font: every full-width character
 is exactly 1 em wide, every ASCII or half-width character 0.5 em, lines are 1 em apart
@@ -17,8 +19,12 @@ from __future__ import annotations
 import math
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 FONT_NAME = "BIZ UDゴシック"
+# XlsxWriter font properties: a fixed-pitch Shift_JIS font, so what Excel falls back to (MS
+# ゴシック) when BIZ UD is missing keeps the same 1 em / 0.5 em widths and the layout holds.
+FONT = {"font_name": FONT_NAME, "font_charset": 128, "font_family": 3}
 BASE_FONT_SIZE = 10.5  # the workbook's default font: its digit (0.5 em) is 5.25 pt = 7 px
 BODY_SIZE = 9.0
 TITLE_SIZE = 14.0
@@ -29,7 +35,20 @@ TEXT_INSET = 4.5  # horizontal room a cell keeps free of text (margins, border)
 PIXEL = 0.75  # row heights are whole screen pixels (Excel shows them that way)
 MAX_ROW_HEIGHT = 409.0  # Excel's limit
 
+# XlsxWriter workbook options of every printed workbook: the default font (Excel and
+# LibreOffice convert column widths with its digit), text never turned into formulas or links,
+# and a default row height no row gets: XlsxWriter then writes every row's height as custom,
+# and LibreOffice keeps it instead of re-fitting the row.
+DEFAULT_ROW_PIXELS = 23
+BOOK_OPTIONS: dict[str, Any] = {
+    "default_format_properties": {"font_name": FONT_NAME, "font_size": BASE_FONT_SIZE},
+    "default_row_height": DEFAULT_ROW_PIXELS,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+}
+
 # A4 landscape, in points; margins in inches as the XLSX stores them.
+A4 = 9  # XlsxWriter's paper code
 PAGE_WIDTH = 841.89
 PAGE_HEIGHT = 595.28
 MARGIN_SIDE_IN = 0.5
@@ -122,3 +141,16 @@ def pixels(points: float) -> float:
 
 def column_points(capacity: int) -> float:
     return capacity * HALF + TEXT_INSET
+
+
+def print_setup(ws: Any) -> None:
+    """The printed page of every workbook hokoku writes (an XlsxWriter worksheet): A4
+    landscape, these margins, page numbers in the footer, centred."""
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.set_margins(
+        left=MARGIN_SIDE_IN, right=MARGIN_SIDE_IN, top=MARGIN_TOP_IN, bottom=MARGIN_BOTTOM_IN
+    )
+    ws.set_header("", {"margin": HEADER_FOOTER_IN})
+    ws.set_footer("&C&P / &N", {"margin": HEADER_FOOTER_IN})
+    ws.center_horizontally()

@@ -1,0 +1,63 @@
+"""A committed reply posted after the ack: the message, its chart, then the Home tab.
+
+An ack listener stores and commits, then hands a `Posting` over (bot.slack.handoff);
+`post_handed`, its lazy listener, posts it once bolt has answered Slack. A redelivered
+event or click has no reply (its delivery was already claimed), so nothing is posted twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+from bot.runtime import Runtime
+from bot.slack import blocks, charting, home
+from bot.slack.handoff import handed, runtime_of
+from handlers.i18n import translator
+from handlers.interaction import Reply
+
+
+@dataclass(frozen=True)
+class Posting:
+    """A committed reply (None: a redelivery), where to post it, and whose Home tab may
+    have changed. No channel: the person's DM with the bot."""
+
+    reply: Reply | None
+    user_id: str
+    channel: str | None = None
+    thread_ts: str | None = None
+
+
+def dm_channel(client: WebClient, user_id: str) -> str:
+    """The bot's DM with this user (conversations.open is idempotent)."""
+    opened = client.conversations_open(users=user_id)
+    channel = opened.get("channel") or {}
+    return str(channel.get("id") or user_id)
+
+
+def post(runtime: Runtime, client: WebClient, posting: Posting | None) -> None:
+    """Post a committed reply (nothing for a redelivery or ignored chatter), then refresh
+    the Home tab when answers changed."""
+    if posting is None or posting.reply is None or not posting.reply.parts:
+        return
+    reply = posting.reply
+    channel = posting.channel
+    if channel is None:
+        channel = dm_channel(client, posting.user_id)
+    text, payload = blocks.message(translator(reply.language), reply)
+    client.chat_postMessage(channel=channel, text=text, blocks=payload, thread_ts=posting.thread_ts)
+    error = charting.upload_chart(
+        runtime, client, reply, channel=channel, thread_ts=posting.thread_ts
+    )
+    if error is not None:
+        failed = translator(reply.language)("chart.upload_failed", error=error)
+        client.chat_postMessage(channel=channel, text=failed, thread_ts=posting.thread_ts)
+    if home.answers_changed(reply.stored):
+        home.refresh_home(runtime, client, posting.user_id)
+
+
+def post_handed(context: BoltContext, client: WebClient) -> None:
+    """The lazy listener of every ack listener that hands a Posting over."""
+    post(runtime_of(context), client, handed(context))

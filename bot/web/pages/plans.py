@@ -55,6 +55,11 @@ def mode_message(result: ImportResult) -> Message:
     )
 
 
+def _text(web: Web, value: Message | str) -> str:
+    """A warning of the importer in the reader's language (older ones are plain text)."""
+    return web.t.render(value) if isinstance(value, Message) else str(value)
+
+
 def preview(web: Web) -> Response:
     """POST: keep the uploaded table and show what importing it would store."""
     upload = web.upload("file")
@@ -92,11 +97,16 @@ def preview(web: Web) -> Response:
     except InvalidInput:
         uploads.discard(kept.id)
         raise
-    located = {w.located(kept.path.name) for w in shown.result.department_warnings}
+    cells = [w.located(kept.path.name) for w in shown.result.department_warnings]
+    rows = [
+        (w.row, w.to_json()["column"], w.header, _text(web, w.note.describe()))
+        for w in shown.result.department_warnings
+    ]
     return web.render(
         "plan_preview.html",
+        warnings=[_text(web, w) for w in shown.result.warnings if w not in cells],
+        department_rows=rows,
         preview=shown,
-        warnings=[w for w in shown.result.warnings if w not in located],
         result=shown.result,
         tree=shown.tree,
         mode=mode_message(shown.result),
@@ -124,7 +134,7 @@ def confirm(web: Web) -> Response:
         )
     uploads.discard(kept.id)
     lines = [
-        web.t.render(mode_message(result)),
+        _text(web, mode_message(result)),
         web.t(
             "web.plan.counts",
             items=result.items,

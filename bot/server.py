@@ -1,9 +1,11 @@
 """One ASGI app for every platform: `POST /slack/events`, `POST /line/callback`, `GET /healthz`,
-`GET /charts/{token}.png` (published chart images, `bot.charts`).
+`GET /charts/{token}.png` (published chart images, `bot.charts`) and the web console under
+`/web/` (`bot.web`).
 
 Each platform adds its routes only when its own settings are present (Slack-only and
-LINE-only offices are both normal); background services (Slack Socket Mode, the scheduler)
-start and stop with the app's lifespan.
+LINE-only offices are both normal, and so is an office on the web console alone);
+background services (Slack Socket Mode, the scheduler) start and stop with the app's
+lifespan.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bot.line.webhook import line_configured, line_routes
 from bot.platforms import configured_platforms, report_unconfigured
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.web.app import web_routes
 from models.db import reachable
 
 logger = logging.getLogger(__name__)
@@ -166,5 +169,6 @@ def build_app(
         Route("/healthz", healthz, methods=["GET"]),
         *chart_routes(runtime),
         *mounted.routes,
+        *web_routes(runtime),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

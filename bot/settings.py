@@ -138,6 +138,18 @@ class Settings(BaseSettings):
         default=1440, ge=1, le=60 * 24 * 30, validation_alias=AliasChoices("HOKOKU_CHART_MINUTES")
     )
 
+    # The web console (`/web/`, bot/web): the key its session cookies and CSRF tokens are
+    # signed with (any long random string; unset: a new key at every start, which signs
+    # everyone out when the server restarts), and the largest plan table it takes.
+    secret_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("HOKOKU_SECRET_KEY")
+    )
+    max_upload_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        validation_alias=AliasChoices("HOKOKU_MAX_UPLOAD_BYTES"),
+    )
+
     @field_validator("public_url")
     @classmethod
     def _public_base(cls, value: str | None) -> str | None:

@@ -31,6 +31,7 @@ from models.plan import (
     PlanNode,
 )
 from models.round import ANSWERED, WITHDRAWAL, Report, ReportRevision, Round
+from models.web import WebLink, WebSession
 
 __all__ = [
     "ANSWERED",
@@ -64,5 +65,7 @@ __all__ = [
     "Report",
     "ReportRevision",
     "Round",
+    "WebLink",
+    "WebSession",
     "utcnow",
 ]

@@ -31,11 +31,12 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def test_entrypoint_upgrades_the_schema_then_runs_serve(tmp_path: Path) -> None:
-    """Real hokoku, SQLite, no platform configured: the schema is created, then `serve`
-    refuses with its one-line message (so `serve` really ran, after the upgrade)."""
+    """Real hokoku, SQLite, Socket Mode asked for without its token: the schema is created,
+    then `serve` refuses with its one-line message (so `serve` really ran, after the
+    upgrade; with nothing configured it would serve the web console and not return)."""
     db_file = tmp_path / "hokoku.db"
     done = subprocess.run(
-        [str(ENTRYPOINT), "--port", "0"],
+        [str(ENTRYPOINT), "--port", "0", "--socket-mode"],
         cwd=tmp_path,
         env=clean_env(
             PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
@@ -48,7 +49,7 @@ def test_entrypoint_upgrades_the_schema_then_runs_serve(tmp_path: Path) -> None:
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "schema: (empty) → " in done.stdout
-    assert "有効なプラットフォームがありません" in done.stderr
+    assert "SLACK_APP_TOKEN" in done.stderr
     engine = make_engine(f"sqlite:///{db_file}")
     try:
         assert current_revision(engine) == head_revision(engine)
@@ -155,7 +156,7 @@ def test_dockerfile_is_slim_non_root_with_healthcheck_and_entrypoint() -> None:
 
 def test_caddyfile_validates_and_proxies_only_hokoku_paths(tmp_path: Path) -> None:
     text = (REPO / "deploy" / "Caddyfile").read_text()
-    assert "@hokoku path /line/callback /slack/events /healthz /charts/*" in text
+    assert "@hokoku path /line/callback /slack/events /healthz /charts/* /web /web/*" in text
     assert "reverse_proxy 127.0.0.1:3000" in text
     caddy = shutil.which("caddy")
     if caddy is None:

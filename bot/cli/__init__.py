@@ -44,6 +44,7 @@ COMMANDS: dict[str, Entry] = {
     "dept": Entry("bot.cli.dept", "app", "cli.dept.app"),
     "indicator": Entry("bot.cli.indicator", "app", "cli.indicator.app"),
     "evaluation": Entry("bot.cli.evaluation", "app", "cli.evaluation.app"),
+    "web": Entry("bot.cli.web", "app", "cli.web.app"),
     "serve": Entry("bot.cli.serve", "app", "cli.serve.serve"),
 }
 

@@ -27,7 +27,7 @@ def serve(
         help=H("cli.serve4"),
     ),
 ) -> None:
-    """Run the bot's server: Slack /slack/events, LINE /line/callback, /healthz and the scheduler."""
+    """Run the bot's server: Slack /slack/events, LINE /line/callback, the web console /web/, /healthz and the scheduler."""
     # The server and the platform SDKs load here, not when any other command starts.
     import uvicorn
     from slack_bolt.error import BoltError
@@ -49,9 +49,14 @@ def serve(
         fail(t("cli.serve.slack_incomplete", error=str(exc)))
     except (BoltError, SlackApiError, OSError) as exc:
         fail(t("cli.serve.slack_unreachable", error=str(exc)))
-    if not platforms.names:
-        fail(t("cli.serve.no_platform"))
-    typer.echo(f"hokoku serve: {', '.join(platforms.names)} on http://{host}:{port}")
+    served = ", ".join([*platforms.names, "web"])
+    base = (
+        settings.public_url or f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
+    )
+    notes = [t("cli.serve.web_console", url=f"{base}/web/")]
+    if not platforms.names:  # the web console (and e-mail) alone: normal, but say so
+        notes.insert(0, t("cli.serve.web_only"))
+    typer.echo(f"hokoku serve: {served} on http://{host}:{port} ({' '.join(notes)})")
     services: list[BackgroundService] = []
     if not no_scheduler:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.runtime import Runtime
 from bot.slack.answer_form import PER_PAGE
 from bot.slack.ids import PLATFORM
@@ -32,5 +34,8 @@ def actor(
         chat_kind=chat_kind,
         language=runtime.settings.language,
         locale=locale or None,
-        surface=_SLASH_SURFACE if slash else _SURFACE,
+        # The web console's sign-in links (`web`) are made under HOKOKU_PUBLIC_URL.
+        surface=dataclasses.replace(
+            _SLASH_SURFACE if slash else _SURFACE, public_url=runtime.settings.public_url
+        ),
     )

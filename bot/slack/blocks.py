@@ -24,6 +24,7 @@ from handlers.interaction.reply import (
     Home,
     ItemCards,
     Reply,
+    SignInLink,
     Status,
 )
 from handlers.interaction.text import part_lines, reply_text
@@ -152,6 +153,20 @@ def choice_blocks(t: Translator, choice: Choice) -> list[Block]:
     return [section(t.render(choice.prompt)), *_actions(buttons)]
 
 
+def sign_in_blocks(t: Translator, link: SignInLink) -> list[Block]:
+    """The web console's one-time link: what it is for, and a button that opens it."""
+    role = t("web.link.office") if link.office else ""
+    text = t("web.link.sent", department=link.department_name, role=role, minutes=link.minutes)
+    button = {
+        "type": "button",
+        "action_id": ids.WEB_LINK,
+        "text": plain(t("web.link.open"), limits.BUTTON_TEXT),
+        "url": link.url,
+        "style": "primary",
+    }
+    return [section(text), {"type": "actions", "elements": [button]}]
+
+
 # --- replies ------------------------------------------------------------------------------
 
 
@@ -164,6 +179,8 @@ def message(t: Translator, reply: Reply) -> tuple[str, list[Block]]:
         elif isinstance(part, ItemCards):
             button = report_button(t, round_id=part.round_id, department_id=part.department_id)
             blocks.append({"type": "actions", "elements": [button]})
+        elif isinstance(part, SignInLink):
+            blocks.extend(sign_in_blocks(t, part))
         elif isinstance(part, Status):
             lines = render_status(
                 t, part.summary, office=part.office, department_name=part.department_name

@@ -12,6 +12,7 @@ PLATFORM = "slack"
 # Buttons in messages, App Home and ephemeral replies.
 ACTION_OPEN_REPORT = "hokoku_open_report"  # "報告する": opens the answer modal
 ACTION_CHOOSE_DEPARTMENT = "hokoku_choose_department"  # several memberships: which one?
+WEB_LINK = "hokoku_web_link"  # opens the web console's sign-in link (a URL button)
 
 # Inside the answer modal.
 CALLBACK_ANSWER = "hokoku_answer"  # the modal's callback_id (submit = next page / send)

@@ -199,7 +199,8 @@ def compare_rounds(
         query = query.where(Assignment.department_id == department_id)
     rows = session.execute(query.add_columns(func.count()).group_by(*columns)).all()
     # Last year's grade read through this year's scale, once per distinct value.
-    read_as = {last[0]: scale.match(last[0]) or last[0] for *_, last, _n in rows if last}
+    distinct = {row[-2] for row in rows if row[-2] is not None} if prev is not None else set()
+    read_as = {value: scale.match(value) or value for value in distinct}
     nodes, tops = top_ancestors(session, plan_id=plan.id)
     everything: list[Group] = []
     per_goal: dict[int, list[Group]] = {}

@@ -47,7 +47,10 @@ class Caller:
 
 
 def caller_of(session: Session, actor: Actor) -> Caller:
-    """The chat's active links (one query), office first, then by department name."""
+    """The chat's active links (one query), office first, then by department name; the
+    web console's session vouches for its own."""
+    if actor.links is not None:
+        return Caller(actor.links)
     found = memberships(session, platform=actor.platform, external_id=actor.chat_id)
     if actor.department_id is not None:  # the console speaks as one department only
         role = ROLE_OFFICE if actor.office else ROLE_MEMBER
@@ -96,6 +99,42 @@ def answering_for(session: Session, caller: Caller, actor: Actor, department_id:
     if caller.office:
         return Acting(department.id, department.name, proxy=True)
     raise PermissionDenied(msg("access.other_department", department=department.name))
+
+
+def signed_in(
+    *, department_id: int, department_name: str, role: str, language: str | None
+) -> Caller:
+    """The caller of a web console session: one department, with the link's role."""
+    return Caller(
+        (
+            Membership(
+                identity_id=0,
+                department_id=department_id,
+                department_name=department_name,
+                role=role,
+                kind="user",
+                language=language,
+            ),
+        )
+    )
+
+
+def require_office(caller: Caller) -> None:
+    """Office pages (plan, rounds, reminders, downloads, audit, settings) and the export."""
+    if not caller.office:
+        raise PermissionDenied(msg("access.office_only"))
+
+
+def may_view(
+    session: Session, caller: Caller, *, organization_id: int, department_id: int
+) -> Department:
+    """A department's page: the office sees every department, a member only their own."""
+    department = session.get(Department, department_id)
+    if department is None or department.organization_id != organization_id:
+        raise NotFound(msg("web.department_not_found"))
+    if caller.office or caller.member_of(department_id) is not None:
+        return department
+    raise PermissionDenied(msg("web.other_department", department=department.name))
 
 
 def department_in(session: Session, *, organization_id: int, department_id: int) -> Department:

@@ -34,6 +34,7 @@ from handlers.interaction.reply import (
     Pending,
     Reply,
     Say,
+    SignInLink,
     Status,
     YearOverYear,
 )
@@ -41,9 +42,11 @@ from handlers.interaction.turn import Turn
 from handlers.normalize import fold_key
 from handlers.organization.directory import find_department
 from handlers.organization.identities import redeem_invite, set_language
+from handlers.organization.web_access import LINK_TTL, create_link
 from handlers.reporting.reports import department_slots
 from handlers.reporting.status import summarize
 from handlers.scale import GradeScale
+from models import Department
 
 Run = Callable[[Turn, str], Reply]
 
@@ -280,6 +283,37 @@ def _chart(turn: Turn, arg: str) -> Reply:
     return turn.reply(Say(msg(CHART_TITLES[kind])), ChartFile(rnd.id, kind))
 
 
+MAX_LINKS = 5  # one link per department a person answers for, up to this many
+
+
+def _web(turn: Turn, _arg: str) -> Reply:
+    """`ウェブ` / `web`: a one-time link to the web console for the sender's own role (the
+    office's, else one per department they answer for). Only where no one else reads it."""
+    actor = turn.actor
+    if actor.in_group:
+        return turn.say(msg("web.dm_only"))
+    if actor.surface.public_url is None:
+        return turn.say(msg("web.no_public_url"))
+    members = turn.caller.memberships
+    office = next((m for m in members if m.is_office), None)
+    person = f"{actor.platform}:{actor.person}"
+    minutes = int(LINK_TTL.total_seconds() // 60)
+    links = []
+    for member in (office,) if office else members[:MAX_LINKS]:
+        issued = create_link(
+            turn.session,
+            department=turn.session.get_one(Department, member.department_id),
+            role=member.role,
+            person=person,
+            created_by=person,
+            now=turn.now,
+            language=turn.language,
+        )
+        url = actor.surface.public_url + issued.path
+        links.append(SignInLink(url, issued.department_name, issued.office, minutes))
+    return turn.reply(*links)
+
+
 def _help(turn: Turn, _arg: str) -> Reply:
     try:
         scale: GradeScale | None = GradeScale.from_json(turn.open_round().scale)
@@ -297,6 +331,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("indicator", ("指標",), _indicator),
     Command("chart", ("グラフ",), _chart),
     Command("export", ("出力",), _export),
+    Command("web", ("ウェブ", "ウエブ"), _web),
     Command("link", ("リンク",), _link, linked_only=False),
     Command("language", ("言語", "lang"), _language, linked_only=False),
     Command("help", ("ヘルプ", "使い方", "?"), _help, linked_only=False),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from handlers.i18n import DEFAULT_LANGUAGE
+from handlers.organization.identities import Membership
 
 USER = "user"  # a 1:1 chat; "channel" (Slack), "group" / "room" (LINE) are group chats
 
@@ -53,6 +54,9 @@ class Actor:
     department_id: int | None = None
     office: bool | None = None
     round_id: int | None = None
+    # Who the adapter vouches for without chat links: the web console's signed-in session
+    # (one department and role, from its sign-in link). None: the chat's links decide.
+    links: tuple[Membership, ...] | None = None
 
     @property
     def in_group(self) -> bool:

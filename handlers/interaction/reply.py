@@ -219,6 +219,17 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class SignInLink:
+    """A one-time link to the web console (`web`), for one department and role: sent only
+    in a 1:1 chat (or a Slack slash command's private reply)."""
+
+    url: str
+    department_name: str
+    office: bool
+    minutes: int
+
+
+@dataclass(frozen=True)
 class HomeSection:
     member: Membership
     slots: tuple[SlotView, ...]
@@ -256,6 +267,7 @@ Part = (
     | ChartFile
     | ChartPicture
     | Changes
+    | SignInLink
 )
 
 

@@ -26,6 +26,7 @@ from handlers.interaction.reply import (
     Problems,
     Reply,
     Say,
+    SignInLink,
     Status,
     YearOverYear,
 )
@@ -93,6 +94,12 @@ def part_lines(t: Translator, part: Part) -> list[str]:
         return [t.render(part.heading), *render_changes(t, part.changes)]
     if isinstance(part, YearOverYear):
         return render_year_over_year(t, part.comparison, part.summary)
+    if isinstance(part, SignInLink):
+        role = t("web.link.office") if part.office else ""
+        return [
+            t("web.link.sent", department=part.department_name, role=role, minutes=part.minutes),
+            part.url,
+        ]
     assert isinstance(part, ItemCards | FormView | ExportFile | ChartFile | ChartPicture)
     return []
 

@@ -19,7 +19,7 @@ from handlers.i18n import msg
 from handlers.organization.people import known_names
 from handlers.reporting.reports import find_slot
 from handlers.reporting.rounds import get_round
-from models import ANSWERED, Department, ReportRevision
+from models import ANSWERED, Assignment, Department, Report, ReportRevision
 
 # Channels whose `reporter` is already a person's own words (`hokoku report set --by`, the
 # console's user), not a platform's id.
@@ -59,28 +59,61 @@ def slot_history(
         )
     )
     department = session.get(Department, department_id)
+    names = _names(session, rows)
+    return [_view(r, names, department.name if department else "") for r in rows]
+
+
+def _names(session: Session, rows: list[ReportRevision]) -> dict[tuple[str, str], str]:
+    """(platform, id) → the person's name, for the chat reporters among `rows` (one query
+    per platform)."""
     names: dict[tuple[str, str], str] = {}
     for platform in {r.channel for r in rows if r.channel not in _NAMED_CHANNELS}:
         ids = {r.reporter for r in rows if r.channel == platform}
         found_names = known_names(session, platform=platform, ids=ids)
         names.update({(platform, k): v for k, v in found_names.items()})
-    return [
-        RevisionView(
-            revision=r.revision,
-            grade=r.grade,
-            comment=r.comment,
-            reporter=r.reporter,
-            channel=r.channel,
-            created_at=r.created_at,
-            reporter_name=(
-                r.reporter or None
-                if r.channel in _NAMED_CHANNELS
-                else names.get((r.channel, r.reporter))
-            ),
-            proxy=r.proxy,
-            kind=r.kind,
-            withdrawn=r.withdrawn_at is not None,
-            department_name=department.name if department else "",
+    return names
+
+
+def _view(
+    r: ReportRevision, names: dict[tuple[str, str], str], department_name: str
+) -> RevisionView:
+    return RevisionView(
+        revision=r.revision,
+        grade=r.grade,
+        comment=r.comment,
+        reporter=r.reporter,
+        channel=r.channel,
+        created_at=r.created_at,
+        reporter_name=(
+            r.reporter or None
+            if r.channel in _NAMED_CHANNELS
+            else names.get((r.channel, r.reporter))
+        ),
+        proxy=r.proxy,
+        kind=r.kind,
+        withdrawn=r.withdrawn_at is not None,
+        department_name=department_name,
+    )
+
+
+def department_history(
+    session: Session, *, round_id: int, department_id: int
+) -> dict[int, list[RevisionView]]:
+    """Every revision of a department's slots in the round, by report id, oldest first (one
+    query, for a department's page)."""
+    rows = session.scalars(
+        select(ReportRevision)
+        .join(Report, Report.id == ReportRevision.report_id)
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .where(Report.round_id == round_id, Assignment.department_id == department_id)
+        .order_by(ReportRevision.report_id, ReportRevision.revision)
+    )
+    revisions = list(rows)
+    department = session.get(Department, department_id)
+    names = _names(session, revisions)
+    found: dict[int, list[RevisionView]] = {}
+    for r in revisions:
+        found.setdefault(r.report_id, []).append(
+            _view(r, names, department.name if department else "")
         )
-        for r in rows
-    ]
+    return found

@@ -310,3 +310,39 @@ def previous_join(
         report_on=(before_report.assignment_id == before_assignment.id)
         & (before_report.round_id == prev.id),
     )
+
+
+@dataclass(frozen=True)
+class RoundChoice:
+    """A round as a selector lists it (no counting: one small query for every round)."""
+
+    id: int
+    fiscal_year: int
+    plan_title: str
+    closed: bool
+
+
+def round_choices(session: Session, *, organization_id: int) -> list[RoundChoice]:
+    """Every round of the organization, newest first."""
+    rows = session.execute(
+        select(Round.id, Round.fiscal_year, Plan.name, Plan.title, Round.closed_at)
+        .join(Plan, Plan.id == Round.plan_id)
+        .where(Plan.organization_id == organization_id)
+        .order_by(Round.fiscal_year.desc(), Round.id.desc())
+    )
+    return [
+        RoundChoice(id=i, fiscal_year=year, plan_title=title or name, closed=closed is not None)
+        for i, year, name, title, closed in rows
+    ]
+
+
+def answered_counts(session: Session, *, organization_id: int) -> dict[int, tuple[int, int]]:
+    """round id → (slots, answered) for every round of the organization (one grouped query)."""
+    rows = session.execute(
+        select(Report.round_id, func.count(Report.id), func.count(Report.grade))
+        .join(Round, Round.id == Report.round_id)
+        .join(Plan, Plan.id == Round.plan_id)
+        .where(Plan.organization_id == organization_id)
+        .group_by(Report.round_id)
+    )
+    return {round_id: (int(total), int(done)) for round_id, total, done in rows}

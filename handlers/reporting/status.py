@@ -3,6 +3,7 @@ round's own rows. "Better than last year?" is `handlers.committee.compare`."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +16,7 @@ from handlers.organization.departments import named_departments
 from handlers.plan.nodes import top_ancestors
 from handlers.reporting.rounds import get_round
 from handlers.scale import GradeScale
-from models import Assignment, Item, Report
+from models import Assignment, Item, Report, Round
 
 # Where answers come from (Report.channel), as people name it: chat (Slack, LINE, the
 # console), the web page, the e-mail link, the Excel form, the office's proxy entry, or last
@@ -248,3 +249,19 @@ def summarize(
         levels=levels,
         channels=_most_first(channels.get(None, {})),
     )
+
+
+def answer_stamp(session: Session, *, round_id: int) -> str:
+    """What changes whenever an answer of the round is stored or the round is edited: the
+    console's dashboard polls it and redraws only when it changed (one indexed query)."""
+    answered, latest = session.execute(
+        select(func.count(Report.grade), func.max(Report.submitted_at)).where(
+            Report.round_id == round_id
+        )
+    ).one()
+    closed, deadline = session.execute(
+        select(Round.closed_at, Round.deadline).where(Round.id == round_id)
+    ).one()
+    moments = (latest, closed)
+    parts = [str(answered), *(m.isoformat() if m else "-" for m in moments), deadline.isoformat()]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]

@@ -70,12 +70,19 @@ def test_empty_environment_variables_count_as_unset(
     assert (settings.send_time, settings.scheduler_interval) == ("09:30", 60)
 
 
-def test_serve_with_empty_slack_lines_does_not_ask_for_slack(workdir: Path) -> None:
-    """The copied `.env.example` untouched: `serve` says nothing is configured, not 'Slack'."""
+def test_serve_with_empty_slack_lines_does_not_ask_for_slack(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copied `.env.example` untouched: `serve` starts with no chat platform (the web
+    console alone) and does not ask for Slack. uvicorn is not started here: the app it would
+    serve is captured instead."""
     shutil.copy(REPO / ".env.example", workdir / ".env")
-    result = CliRunner().invoke(app, ["serve"])
-    assert result.exit_code == 1
-    assert "有効なプラットフォームがありません" in result.output
+    served: list[object] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: served.append(app))
+    result = CliRunner().invoke(app, ["serve", "--no-scheduler"])
+    assert result.exit_code == 0, result.output
+    assert len(served) == 1
+    assert "チャットのプラットフォームは未設定" in result.output
     assert "SLACK_SIGNING_SECRET が設定されていません" not in result.output
 
 

@@ -28,7 +28,9 @@ from handlers.interaction.commands import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 ID = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
-FILES = (".csv", ".xlsx", ".mo", ".po")
+FILES = (".csv", ".xlsx", ".mo", ".po", ".html", ".png", ".css", ".js")
+# `t("web.nav.plans")` in the web console's templates (bot/web/templates).
+TEMPLATE_ID = re.compile(r"""\bt\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']""")
 
 
 def catalog(language: str) -> dict[str, tuple[str, ...]]:
@@ -63,6 +65,9 @@ def used_ids() -> dict[str, str]:
                 namespace = value.split(".")[0]
                 if ID.match(value) and namespace in namespaces and not value.endswith(FILES):
                     found.setdefault(value, str(path.relative_to(ROOT)))
+    for path in sorted((ROOT / "bot" / "web" / "templates").glob("*.html")):
+        for key in TEMPLATE_ID.findall(path.read_text(encoding="utf-8")):
+            found.setdefault(key, str(path.relative_to(ROOT)))
     for command in COMMANDS:  # ids made from the command table
         found[f"command.{command.name}"] = "handlers/interaction/commands.py"
         found[f"command.{command.name}.usage"] = "handlers/interaction/commands.py"

@@ -110,11 +110,18 @@ def choose_department(ack: Ack, body: dict[str, Any], context: BoltContext) -> N
     ack()
 
 
+def opened_web_link(ack: Ack) -> None:
+    """A URL button opens the browser by itself; Slack still reports the click, which is
+    acknowledged and nothing else."""
+    ack()
+
+
 def register(app: App) -> None:
     app.action(re.compile(rf"^{ids.ACTION_OPEN_REPORT}(_\d+)?$"))(
         ack=ack_open_report, lazy=[open_report]
     )
     app.action(ids.ACTION_PAGE_BACK)(ack=save_page_back, lazy=[turn_page_back])
+    app.action(ids.WEB_LINK)(opened_web_link)
     app.action(re.compile(rf"^{ids.ACTION_CHOOSE_DEPARTMENT}_\d+$"))(
         ack=choose_department, lazy=[post_handed]
     )

@@ -1,15 +1,23 @@
-"""`hokoku serve` refuses clearly (one line, exit 1) when nothing or too little is configured."""
+"""`hokoku serve` refuses clearly (one line, exit 1) when too little is configured, and
+serves the web console alone when no chat platform is configured."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
 from tests.fakes.slack_api import FakeSlackApi
 
+REPO = Path(__file__).resolve().parents[3]
 ENV_KEYS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "LINE_CHANNEL_SECRET")
 
 
@@ -26,10 +34,45 @@ def run(env: dict[str, str]) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_no_platform_configured(env: dict[str, str]) -> None:
-    code, output = run(env)
-    assert code == 1
-    assert "有効なプラットフォームがありません" in output and "Traceback" not in output
+def test_no_chat_platform_serves_the_web_console(env: dict[str, str], tmp_path: Path) -> None:
+    """An office on the web console and e-mail alone: `serve` starts, /web/ asks for a link."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from bot.cli import main; main()",
+            "serve",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, **env, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.2)
+        assert health.status_code == 200 and health.json()["platforms"] == []
+        console = httpx.get(f"http://127.0.0.1:{port}/web/", timeout=10)
+        assert console.status_code == 401 and "サインインしてください" in console.text
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert "web" in output and "/web/" in output and "Traceback" not in output
 
 
 def test_missing_signing_secret(env: dict[str, str]) -> None:

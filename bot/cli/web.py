@@ -17,7 +17,7 @@ from bot.cli.common import console, fail, print_json, runtime, user_errors
 from bot.cli.options import os_user
 from bot.cli.texts import H
 from handlers.i18n import normalize_language, translator
-from handlers.organization.directory import find_department
+from handlers.organization.directory import find_department, office_department
 from handlers.organization.web_access import (
     LINK_TTL,
     create_link,
@@ -51,7 +51,12 @@ def link_cmd(
         fail(t("language.usage"))
     actor = f"cli:{os_user()}"
     with user_errors(), transaction(rt.factory) as session:
-        department = find_department(session, organization_id=rt.organization_id, name=dept)
+        created = False
+        if office:
+            found = office_department(session, organization_id=rt.organization_id, name=dept)
+            department, created = found.department, found.created
+        else:
+            department = find_department(session, organization_id=rt.organization_id, name=dept)
         issued = create_link(
             session,
             department=department,
@@ -73,6 +78,13 @@ def link_cmd(
             }
         )
         return
+    if created:
+        console.print(
+            t("cli.web.link.office_registered", department=issued.department_name),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     role = t("web.link.office") if issued.office else ""
     minutes = int(LINK_TTL.total_seconds() // 60)
     console.print(

@@ -8,6 +8,8 @@ A department's former names (`dept rename`, `dept merge`) find the department it
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -66,6 +68,34 @@ def find_department(session: Session, *, organization_id: int, name: str) -> Dep
     if close:
         raise NotFound(msg("department.not_found.close", name=name[:40], names=tuple(close)))
     raise NotFound(msg("department.not_found", name=name[:40]))
+
+
+@dataclass(frozen=True)
+class OfficeDepartment:
+    department: Department
+    created: bool  # registered now: the organization had no department yet
+
+
+def office_department(session: Session, *, organization_id: int, name: str) -> OfficeDepartment:
+    """The office's own department for its first sign-in, by name.
+
+    On a new installation there is no department yet (the plan is imported afterwards, from
+    the web console), so the office's department is registered here; once departments exist,
+    an unknown name is refused as everywhere else, so a typo never creates a department. A
+    plan imported later that names the same department (folded) finds this one.
+    """
+    names = department_names(session, organization_id=organization_id)
+    if not names:
+        return OfficeDepartment(
+            department=get_or_create_department(
+                session, organization_id=organization_id, name=name
+            ),
+            created=True,
+        )
+    return OfficeDepartment(
+        department=find_department(session, organization_id=organization_id, name=name),
+        created=False,
+    )
 
 
 def find_plan(session: Session, *, organization_id: int, ref: str) -> Plan | None:

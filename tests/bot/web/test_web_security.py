@@ -269,3 +269,30 @@ def test_the_cli_prints_a_link_that_signs_in(db: Db, web: WebServer) -> None:
     assert http.get(signed.headers["location"]).status_code == 200
     missing = make_invoke(db)("web", "link", "--dept", "女性センター")
     assert missing.exit_code == 1 and "HOKOKU_PUBLIC_URL" in missing.output
+
+
+def test_a_new_installation_signs_the_office_in_before_any_plan(db: Db, web: WebServer) -> None:
+    """No department exists yet: the office's first link registers its department (said so),
+    and the plan imported afterwards finds it; once departments exist, a typo is refused."""
+    import json
+
+    invoke = make_invoke(db, HOKOKU_PUBLIC_URL=web.url)
+    first = invoke("web", "link", "--dept", "女性センター", "--office")
+    assert first.exit_code == 0, first.output
+    assert "事務局の担当課として登録しました" in first.output
+    url = invoke("web", "link", "--dept", "女性センター", "--office", "--json")
+    http = web.client()
+    path = json.loads(url.output)["url"].removeprefix(web.url)
+    page = http.get(path)
+    signed = http.post(
+        "/web/signin", data={"csrf_token": csrf_of(page.text), "token": path.rsplit("/", 1)[1]}
+    )
+    assert signed.status_code == 303
+    assert http.get("/web/plans").status_code == 200  # the office's pages
+    seed(db)  # the plan names 女性センター: the same department, not a second one
+    with transaction(db.factory) as session:
+        from models import Department
+
+        assert session.scalar(select(func.count()).select_from(Department)) == 2
+    typo = invoke("web", "link", "--dept", "女性センタ一", "--office")
+    assert typo.exit_code == 1 and "見つかりません" in typo.output

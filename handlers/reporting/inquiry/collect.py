@@ -41,6 +41,7 @@ from handlers.reporting.reports import (
     AnswersRejected,
     submit_answers,
 )
+from handlers.reporting.rounds import get_round
 from handlers.scale import GradeScale
 from models import Assignment, AuditEntry, Department, Item, Report, Round
 
@@ -111,9 +112,7 @@ def collect_forms(
     own); `collector` is who collects, for the audit log (`cli:tanaka`, `web:…`). The
     caller commits; each file already is all or nothing inside the transaction.
     """
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(msg("round.not_found", round=round_id))
+    rnd = get_round(session, round_id=round_id)
     expected = session.get(Department, department_id) if department_id is not None else None
     if department_id is not None and expected is None:
         raise NotFound(msg("department.not_found_id", department=department_id))

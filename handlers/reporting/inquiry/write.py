@@ -32,13 +32,12 @@ from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from handlers.errors import NotFound
 from handlers.fiscal import era_marker
-from handlers.i18n import FiscalYear, Translator, msg, translator
+from handlers.i18n import FiscalYear, Translator, translator
 from handlers.organization.departments import named_departments
 from handlers.reporting.inquiry.seal import SEAL_SHEET, Seal, SealedSlot
 from handlers.reporting.reports import SlotView, round_slots
-from handlers.reporting.rounds import previous_round
+from handlers.reporting.rounds import get_round, previous_round
 from handlers.scale import GradeScale
 from handlers.typesetting import (
     BASE_FONT_SIZE,
@@ -145,9 +144,7 @@ def write_forms(
     ask and where to send the form; empty leaves the line out. A fixed number of queries
     whatever the number of departments.
     """
-    rnd = session.get(Round, round_id)
-    if rnd is None:
-        raise NotFound(msg("round.not_found", round=round_id))
+    rnd = get_round(session, round_id=round_id)
     slots = round_slots(session, round_id=round_id)
     by_department: dict[int, list[SlotView]] = {}
     for slot in slots:

@@ -87,7 +87,7 @@ class Console:
     @cached_property
     def messengers(self) -> dict[str, Messenger]:
         """Every configured platform's messenger ("remind now"), built on first use."""
-        return build_messengers(self.runtime.settings)
+        return build_messengers(self.runtime.settings, factory=self.runtime.factory)
 
     def render(
         self,

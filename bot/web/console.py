@@ -103,9 +103,16 @@ class Console:
         return secured(HTMLResponse(html, status_code=status, headers=dict(headers or {})))
 
     def problem(
-        self, t: Translator, message: Message, *, status: int, web: Web | None = None
+        self,
+        t: Translator,
+        message: Message,
+        *,
+        status: int,
+        web: Web | None = None,
+        hint: str | None = None,
     ) -> HTMLResponse:
-        return self.render(t, "problem.html", status=status, web=web, message=message)
+        """The problem page; `hint` replaces how to sign in (an answer link's reader)."""
+        return self.render(t, "problem.html", status=status, web=web, message=message, hint=hint)
 
 
 R = TypeVar("R", bound=Response)

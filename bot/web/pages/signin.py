@@ -112,7 +112,7 @@ def sign_in(console: Console):  # type: ignore[no-untyped-def]
 
         organization_id = console.runtime.organization_id
 
-        def work(session: Session) -> StartedSession | tuple[HokokuError, str | None]:
+        def work(session: Session) -> StartedSession | tuple[HokokuError, LinkPreview | None]:
             try:
                 return redeem_link(
                     session,
@@ -122,17 +122,19 @@ def sign_in(console: Console):  # type: ignore[no-untyped-def]
                     organization_id=organization_id,
                 )
             except HokokuError as exc:  # committed all the same: the failure is counted
-                link = preview_link(session, token=token, organization_id=organization_id)
-                return exc, link.language if link is not None else None
+                return exc, preview_link(session, token=token, organization_id=organization_id)
 
         try:
             started = await run_in_threadpool(run_transaction, console.runtime.factory, work)
         except (DatabaseBusy, DatabaseUnavailable):
             return console.problem(t, msg("web.busy"), status=503)
         if isinstance(started, tuple):
-            refusal, language = started
-            reader = translator(language) if language else t  # the link's reader's language
-            return console.problem(reader, refusal.msg, status=_status(refusal))
+            refusal, link = started
+            # In the language the link was made for; an answer link's reader is told where
+            # a working link comes from (the office's mails), not the chat's `web` command.
+            reader = translator(link.language) if link is not None and link.language else t
+            hint = reader("web.answer_link.how") if link is not None and link.answer_link else None
+            return console.problem(reader, refusal.msg, status=_status(refusal), hint=hint)
         target = (
             "/web/"
             if started.caller.is_office

@@ -248,6 +248,7 @@ def page(
     *,
     office: bool = False,
     upload_limit: int | None = None,
+    files: int = 1,
 ) -> Callable[[Request], Awaitable[Response]]:
     """A Starlette endpoint around a page function (see the module's docstring)."""
     settings = console.runtime.settings
@@ -271,7 +272,7 @@ def page(
         if request.method == "POST":
             try:
                 limit = upload_limit + 64 * 1024 if upload_limit else FORM_LIMIT
-                web.form = await read_form(request, limit=limit, files=1 if upload_limit else 0)
+                web.form = await read_form(request, limit=limit, files=files if upload_limit else 0)
             except BadBody as exc:
                 problem = "web.too_large" if exc.status == 413 else "web.bad_form"
                 return web.problem(msg(problem), status=exc.status)

@@ -21,6 +21,7 @@ chat's message, in the reader's language.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select, update
 
@@ -276,6 +278,19 @@ def test_a_department_with_only_e_mail_answers_by_the_link_in_its_mail(
         assert by_department[KOSODATE] == {}
         printed = flat(invoke("status").output)
         assert "回答方法: メールのリンク 2、代理入力 1" in printed
+
+        # The export's まとめ sheet says it beside each department.
+        http = web.sign_in(web.link(OFFICE, office=True))
+        handout = http.get(f"/web/downloads/handout.xlsx?round={sc.round_id}")
+        http.close()
+        assert handout.status_code == 200
+        rows = [
+            [cell for cell in row if cell is not None]
+            for sheet in load_workbook(io.BytesIO(handout.content)).worksheets
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        assert [JINKEN, 2, 0, 2, "100%", "メールのリンク 2"] in rows
+        assert [HISHO, 1, 0, 1, "100%", "代理入力 1"] in rows
 
         office = browser.new_context(**browser_context_args)
         page = office.new_page()

@@ -396,6 +396,9 @@ def test_answer_links_edges(db: Db, web: WebServer) -> None:
     assert _open(web.client(), fresh).status_code == 303
     # Revoked for all.
     english = _mint(web, sc, JINKEN, key="r1:i2:request", to=ALEX, language="en")
+    shown = web.client().get(english)  # in the reader's language, before anything is used
+    assert "<h1>Answer page of 人権課</h1>" in shown.text
+    assert "Open the answer page" in shown.text and 'lang="en"' in shown.text
     done = invoke("web", "revoke", "--all", "--json")
     assert json.loads(done.output)["links_revoked"] == 2  # fresh and english (not the expired)
     refused = _open(web.client(), english)

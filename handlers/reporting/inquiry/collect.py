@@ -90,8 +90,10 @@ def describe(outcome: FileOutcome) -> tuple[Message, ...]:
             return (
                 msg("cli.round.collect.refused", file=outcome.name, reason=outcome.problems[0]),
             )
-        head = msg(
-            "cli.round.collect.refused_cells", file=outcome.name, count=len(outcome.problems)
+        # Not a plural entry of the catalogs: `count` is a parameter here, not msg()'s count.
+        head = Message(
+            "cli.round.collect.refused_cells",
+            {"file": outcome.name, "count": len(outcome.problems)},
         )
         return (head, *outcome.problems)
     if not outcome.written and not outcome.unchanged:

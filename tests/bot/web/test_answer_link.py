@@ -432,7 +432,11 @@ def test_answer_links_edges(db: Db, web: WebServer) -> None:
     with transaction(db.factory) as s:
         reasons = [
             e.detail["reason"]
-            for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "web_link_refused"))
+            for e in s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "web_link_refused")
+                .order_by(AuditEntry.id)
+            )
         ]
     assert reasons == ["expired", "revoked", "revoked", "round_closed", "round_closed"]
 

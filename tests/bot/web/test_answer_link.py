@@ -50,6 +50,7 @@ from scheduler.calendar import BusinessCalendar
 from scheduler.runner import tick
 from tests.bot.cli_helpers import flat, make_invoke
 from tests.bot.web.harness import OFFICE, WebServer, csrf_of
+from tests.bot.web.test_office_year import Checks
 from tests.conftest import Db
 from tests.factories import build_plan
 from tests.fakes.smtp_server import FakeSmtp, Received, running_smtp
@@ -206,10 +207,13 @@ def test_a_department_with_only_e_mail_answers_by_the_link_in_its_mail(
         page.goto(url)
         expect(page.get_by_role("heading", level=1)).to_have_text(f"{JINKEN}の回答ページ")
         expect(page.get_by_text(f"{last_day.month}月{last_day.day}日まで何度でも")).to_be_visible()
+        checks = Checks()  # axe-core: no serious or critical violation
+        checks.page(page, "answer-link-signin")
         page.get_by_role("button", name="回答ページを開く").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(JINKEN)
         slot_1 = page.locator("#slot-1")
         expect(slot_1).to_contain_text("昨年度は講座を1回開いた")  # last year's answer
+        checks.page(page, "answer-page")
         page.locator("#grade-1").select_option("B")
         page.locator("#comment-1").fill("講座を2回開き、のべ80人が参加した。")
         page.locator("#grade-2").select_option("C")

@@ -3,7 +3,8 @@ databases: the office downloads every department's form in one zip (the files `h
 round forms` writes), fills them as a person would, and uploads many at once; each file
 says what became of it (stored, already stored, refused and why), answers are stored on
 the excel channel as `round collect` stores them, and the upload is bounded and needs the
-CSRF token. A department's member may do neither.
+CSRF token. A department's member may do neither. In Chromium, the same through the
+ダウンロード page's link and its multi-file input, checked with axe-core.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ import re
 import zipfile
 from datetime import date
 from html import unescape
+from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
+from playwright.sync_api import Browser, expect
 from sqlalchemy import func, select
 
 from handlers.organization.directory import find_department
@@ -23,6 +27,7 @@ from handlers.reporting.inquiry import write_forms
 from models import AuditEntry, Report, ReportRevision
 from models.db import transaction
 from tests.bot.web.harness import OFFICE, WebServer, csrf_of
+from tests.bot.web.test_office_year import Checks
 from tests.conftest import Db
 from tests.factories import SMALL_PLAN, build_plan, open_test_round
 
@@ -142,3 +147,47 @@ def test_forms_zip_and_upload_in_the_console(db: Db, web: WebServer) -> None:
         ).status_code
         == 403
     )
+
+
+def test_forms_in_chromium(
+    db: Db,
+    web: WebServer,
+    browser: Browser,
+    browser_context_args: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """The office downloads the zip from ダウンロード and uploads two filled forms at once
+    through the multi-file input; both pages pass axe-core (no serious or critical issue)."""
+    round_id = _round(db)
+    checks = Checks()
+    context = browser.new_context(**browser_context_args)
+    office = context.new_page()
+    office.goto(web.url + web.link(OFFICE, office=True).path)
+    office.get_by_role("button", name="サインインする").click()
+    office.goto(f"{web.url}/web/downloads?round={round_id}")
+    checks.page(office, "forms-downloads")
+    with office.expect_download() as download:
+        office.get_by_role("link", name="全担当課の照会様式をダウンロード（zip）").click()
+    assert download.value.suggested_filename == "照会様式_令和6年度.zip"
+    archive = zipfile.ZipFile(download.value.path())
+    picked = []
+    for name, grade in (
+        ("照会様式_令和6年度_女性センター.xlsx", "A"),
+        ("照会様式_令和6年度_職員課.xlsx", "B"),
+    ):
+        path = tmp_path / name
+        path.write_bytes(_filled(archive.read(name), grade, "実施した"))
+        picked.append(path)
+    office.get_by_label("記入済みの照会様式（.xlsx、複数選べます）").set_input_files(picked)
+    office.get_by_role("button", name="取り込む").click()
+    expect(office.get_by_role("heading", level=1)).to_have_text("照会様式の取り込み結果")
+    expect(office.get_by_role("status")).to_contain_text(
+        "2ファイル中 2ファイルを取り込み、回答 3件"
+    )
+    expect(office.locator("tr", has_text="職員課.xlsx")).to_contain_text(
+        "職員課の回答を取り込みました"
+    )
+    checks.page(office, "forms-collected")
+    context.close()
+    with transaction(db.factory) as s:
+        assert s.scalar(select(func.count()).where(Report.channel == "excel")) == 3

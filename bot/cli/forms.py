@@ -203,19 +203,7 @@ def collect_cmd(
 
 
 def _line(t: Translator, outcome: FileOutcome) -> str:
-    if outcome.refused:
-        reasons = [t.render(p) for p in outcome.problems]
-        if len(reasons) == 1:
-            return t("cli.round.collect.refused", file=outcome.name, reason=reasons[0])
-        head = t("cli.round.collect.refused_cells", file=outcome.name, count=len(reasons))
-        return "\n".join([head, *(f"  {reason}" for reason in reasons)])
-    if not outcome.written and not outcome.unchanged:
-        return t("cli.round.collect.nothing_new", file=outcome.name, department=outcome.department)
-    return t(
-        "cli.round.collect.stored",
-        file=outcome.name,
-        department=outcome.department,
-        stored=outcome.stored,
-        revised=outcome.revised,
-        unchanged=outcome.unchanged,
-    )
+    from handlers.reporting.inquiry.collect import describe
+
+    head, *cells = describe(outcome)
+    return "\n".join([t.render(head), *(f"  {t.render(cell)}" for cell in cells)])

@@ -173,7 +173,7 @@ def revoke_cmd(
             if dept
             else None
         )
-        ended = revoke_sessions(
+        revoked = revoke_sessions(
             session,
             organization_id=rt.organization_id,
             actor=f"cli:{os_user()}",
@@ -183,6 +183,8 @@ def revoke_cmd(
             everyone=everyone,
         )
     if as_json:
-        print_json({"ended": ended})
+        print_json({"ended": revoked.sessions, "links_revoked": revoked.links})
         return
-    console.print(t("cli.web.revoke.done", count=ended), highlight=False, markup=False)
+    console.print(t("cli.web.revoke.done", count=revoked.sessions), highlight=False, markup=False)
+    if revoked.links:
+        console.print(t("cli.web.revoke.links", count=revoked.links), highlight=False, markup=False)

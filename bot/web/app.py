@@ -24,6 +24,7 @@ from bot.web.pages import (
     dashboard,
     departments,
     downloads,
+    forms,
     plans,
     remind,
     rounds,
@@ -70,9 +71,14 @@ def web_routes(runtime: Runtime) -> list[BaseRoute]:
         return Route(path, plumbing.page(console, function, office=office), methods=["GET"])
 
     def post(
-        path: str, function: plumbing.Page, *, office: bool = False, limit: int | None = None
+        path: str,
+        function: plumbing.Page,
+        *,
+        office: bool = False,
+        limit: int | None = None,
+        files: int = 1,
     ) -> Route:
-        endpoint = plumbing.page(console, function, office=office, upload_limit=limit)
+        endpoint = plumbing.page(console, function, office=office, upload_limit=limit, files=files)
         return Route(path, endpoint, methods=["POST"])
 
     async def bare(_request: Request) -> Response:
@@ -100,6 +106,8 @@ def web_routes(runtime: Runtime) -> list[BaseRoute]:
         get("/web/downloads", downloads.page, office=True),
         get("/web/downloads/handout.xlsx", downloads.handout, office=True),
         get("/web/downloads/table.csv", downloads.table_csv, office=True),
+        get("/web/downloads/forms.zip", forms.forms_zip, office=True),
+        post("/web/forms/collect", forms.collect, office=True, limit=upload, files=forms.MAX_FILES),
         get("/web/downloads/handout.pdf", downloads.handout_pdf, office=True),
         get("/web/audit", audit.page, office=True),
         get("/web/settings", settings.page, office=True),

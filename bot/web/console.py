@@ -87,7 +87,7 @@ class Console:
     @cached_property
     def messengers(self) -> dict[str, Messenger]:
         """Every configured platform's messenger ("remind now"), built on first use."""
-        return build_messengers(self.runtime.settings)
+        return build_messengers(self.runtime.settings, factory=self.runtime.factory)
 
     def render(
         self,
@@ -103,9 +103,16 @@ class Console:
         return secured(HTMLResponse(html, status_code=status, headers=dict(headers or {})))
 
     def problem(
-        self, t: Translator, message: Message, *, status: int, web: Web | None = None
+        self,
+        t: Translator,
+        message: Message,
+        *,
+        status: int,
+        web: Web | None = None,
+        hint: str | None = None,
     ) -> HTMLResponse:
-        return self.render(t, "problem.html", status=status, web=web, message=message)
+        """The problem page; `hint` replaces how to sign in (an answer link's reader)."""
+        return self.render(t, "problem.html", status=status, web=web, message=message, hint=hint)
 
 
 R = TypeVar("R", bound=Response)
@@ -241,6 +248,7 @@ def page(
     *,
     office: bool = False,
     upload_limit: int | None = None,
+    files: int = 1,
 ) -> Callable[[Request], Awaitable[Response]]:
     """A Starlette endpoint around a page function (see the module's docstring)."""
     settings = console.runtime.settings
@@ -264,7 +272,7 @@ def page(
         if request.method == "POST":
             try:
                 limit = upload_limit + 64 * 1024 if upload_limit else FORM_LIMIT
-                web.form = await read_form(request, limit=limit, files=1 if upload_limit else 0)
+                web.form = await read_form(request, limit=limit, files=files if upload_limit else 0)
             except BadBody as exc:
                 problem = "web.too_large" if exc.status == 413 else "web.bad_form"
                 return web.problem(msg(problem), status=exc.status)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from handlers.i18n import FiscalYear, Message, Translator
+from handlers.reporting.status import channel_label, describe_channels
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -46,6 +47,8 @@ class Templates:
             iso=lambda value: value.isoformat() if isinstance(value, date) else "",
             when=self._when,
             number=lambda value: f"{value:,}",
+            channel=lambda value: t.render(channel_label(str(value))),
+            channels=lambda counts: describe_channels(t, counts),
             lang=t.language,
             static=lambda path: f"/web/static/{path}?v={self.version}",
             Message=Message,

@@ -2,8 +2,9 @@
 
 A link is a random 256-bit token in a URL (`/web/signin/{token}`) for one department and
 role. `hokoku web link` and the chat's `web` command make links that work once and expire
-after `LINK_TTL`; an answer link mailed to a department (`single_use=False`, its own
-expiry, one round) works until it expires or is revoked. Opening a link starts a session:
+after `LINK_TTL`; an answer link mailed to a department (`issue_answer_link`:
+`single_use=False`, valid until the round's last chase, one round, its token a function of
+the e-mail's purpose key) works until it expires, is revoked, or its round closes. Opening a link starts a session:
 its token goes into the browser's signed cookie, and the session ends after `IDLE` without
 a request, at the link's expiry for answer links, at sign-out or when revoked.
 
@@ -15,7 +16,9 @@ opens nothing. Failed links (unknown, used, expired, revoked) are counted per cl
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Sequence
@@ -25,10 +28,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from handlers.errors import InvalidInput, NotFound, TooManyAttempts
-from handlers.i18n import msg
+from handlers.errors import HokokuError, InvalidInput, NotFound, RoundClosed, TooManyAttempts
+from handlers.i18n import FiscalYear, msg
 from handlers.organization.identities import INVITE_FAILURE_LIMIT, INVITE_FAILURE_WINDOW
-from models import ROLE_OFFICE, AuditEntry, Department, InviteFailure, WebLink, WebSession
+from models import (
+    ROLE_MEMBER,
+    ROLE_OFFICE,
+    AuditEntry,
+    Department,
+    InviteFailure,
+    Round,
+    WebLink,
+    WebSession,
+)
 
 LINK_TTL = timedelta(minutes=15)
 IDLE = timedelta(hours=8)
@@ -43,6 +55,10 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 ENDED_SIGNED_OUT = "signed_out"
 ENDED_REVOKED = "revoked"
+# What answers stored through a session record as their channel: an e-mailed answer link's
+# session answers on "email" (status: メールのリンク), any other on "web".
+CHANNEL_WEB = "web"
+CHANNEL_EMAIL_LINK = "email"
 
 
 def digest(token: str) -> str:
@@ -123,6 +139,92 @@ def create_link(
     return IssuedLink(link.id, token, department.name, role, link.expires_at)
 
 
+def answer_token(secret: str, *, organization_id: int, purpose: str) -> str:
+    """The token of an e-mailed answer link, a function of the message's purpose key.
+
+    HMAC-SHA256 with the server's secret (HOKOKU_SECRET_KEY) over the organization and the
+    outbox's purpose key (and the address it goes to): a message sent again after a crash
+    carries the same URL, and nobody without the secret can compute one. 43 characters of
+    the URL-safe alphabet, like `secrets.token_urlsafe(32)`.
+    """
+    mac = hmac.new(
+        secret.encode(), f"answer-link\n{organization_id}\n{purpose}".encode(), hashlib.sha256
+    ).digest()
+    return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+
+
+def issue_answer_link(
+    session: Session,
+    *,
+    department: Department,
+    round_id: int,
+    person: str,
+    language: str | None,
+    expires_at: datetime,
+    now: datetime,
+    token: str | None = None,
+    created_by: str = "email",
+) -> IssuedLink:
+    """A department's personal answer link for one round, as an e-mail carries it.
+
+    Not single-use (the department saves, comes back, revises), role member, valid until
+    `expires_at` (the round's last chase), revocable. With `token` (`answer_token`), the
+    link of that token is returned again if it exists and is not revoked (a resend after a
+    crash); a revoked one is replaced by a fresh random token. A later link for the same
+    round and address extends the earlier, unrevoked ones to its expiry (a deadline moved
+    later keeps the first mail's link working as long as the last one's).
+    """
+    if expires_at <= now:
+        raise InvalidInput(msg("web.link_ttl"))
+    if token is not None:
+        found = session.scalar(select(WebLink).where(WebLink.token_hash == digest(token)))
+        if found is not None and found.revoked_at is None:
+            return IssuedLink(found.id, token, department.name, found.role, found.expires_at)
+        if found is not None:
+            token = None
+    token = token or secrets.token_urlsafe(TOKEN_BYTES)
+    person = person[:200]
+    session.execute(
+        update(WebLink)
+        .where(
+            WebLink.round_id == round_id,
+            WebLink.department_id == department.id,
+            WebLink.person == person,
+            WebLink.single_use.is_(False),
+            WebLink.revoked_at.is_(None),
+            WebLink.expires_at < expires_at,
+        )
+        .values(expires_at=expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    link = WebLink(
+        organization_id=department.organization_id,
+        token_hash=digest(token),
+        department_id=department.id,
+        role=ROLE_MEMBER,
+        person=person,
+        language=language,
+        round_id=round_id,
+        single_use=False,
+        created_by=created_by[:200],
+        created_at=now,
+        expires_at=expires_at,
+    )
+    session.add(link)
+    session.flush()
+    _audit(
+        session,
+        actor=created_by,
+        action="web_answer_link",
+        link=link.id,
+        department=department.name,
+        round=round_id,
+        person=person,
+        expires_at=expires_at.isoformat(),
+    )
+    return IssuedLink(link.id, token, department.name, ROLE_MEMBER, link.expires_at)
+
+
 @dataclass(frozen=True)
 class WebCaller:
     """Who a signed-in browser is: one department, a role, the person the link was for."""
@@ -151,6 +253,16 @@ class WebCaller:
         """What answers stored from this browser record as their reporter."""
         return self.person or f"web:session{self.session_id}"
 
+    @property
+    def by_answer_link(self) -> bool:
+        """Signed in by an e-mailed answer link (the only links tied to one round)."""
+        return self.round_id is not None and not self.is_office
+
+    @property
+    def channel(self) -> str:
+        """The channel answers stored from this browser record (status says who answered how)."""
+        return CHANNEL_EMAIL_LINK if self.by_answer_link else CHANNEL_WEB
+
 
 @dataclass(frozen=True)
 class StartedSession:
@@ -175,24 +287,72 @@ def _refuse_guessing(session: Session, *, client: str, now: datetime) -> None:
     raise TooManyAttempts(msg("web.too_many", failures=INVITE_FAILURE_LIMIT, minutes=wait))
 
 
-def _problem(link: WebLink | None, now: datetime) -> tuple[str, str]:
-    """(reason for the audit, message id) of a link that does not sign in."""
+def _problem(session: Session, link: WebLink | None, now: datetime) -> HokokuError | None:
+    """Why a link does not sign in (None: it does)."""
     if link is None:
-        return "unknown", "web.link_unknown"
+        return InvalidInput(msg("web.link_unknown"))
     if link.revoked_at is not None:
-        return "revoked", "web.link_revoked"
+        return InvalidInput(msg("web.link_revoked"))
     if link.single_use and link.used_at is not None:
-        return "used", "web.link_used"
+        return InvalidInput(msg("web.link_used"))
     if link.expires_at <= now:
-        return "expired", "web.link_expired"
-    return "", ""
+        return InvalidInput(
+            msg("web.link_expired" if link.single_use else "web.answer_link_expired")
+        )
+    rnd = session.get(Round, link.round_id) if link.round_id is not None else None
+    if rnd is not None and rnd.is_closed and link.role != ROLE_OFFICE:
+        # An answer link after close: the chat's words for a closed round.
+        return RoundClosed(msg("round.closed", year=FiscalYear(rnd.fiscal_year)))
+    return None
+
+
+_REASONS = {
+    "web.link_unknown": "unknown",
+    "web.link_revoked": "revoked",
+    "web.link_used": "used",
+    "web.link_expired": "expired",
+    "web.answer_link_expired": "expired",
+    "round.closed": "round_closed",
+}
+
+
+@dataclass(frozen=True)
+class LinkPreview:
+    """What the sign-in page says of a link before it is used (nothing is counted or used)."""
+
+    language: str | None
+    answer_link: bool  # an e-mailed answer link: reusable until `expires_at`
+    department_name: str
+    expires_at: datetime
+
+
+def preview_link(session: Session, *, token: str, organization_id: int) -> LinkPreview | None:
+    """The link of `token` as the sign-in page shows it (None: unknown): the page and its
+    refusals speak the language the link was made for."""
+    if not well_formed(token):
+        return None
+    row = session.execute(
+        select(WebLink, Department.name)
+        .join(Department, Department.id == WebLink.department_id)
+        .where(WebLink.token_hash == digest(token), WebLink.organization_id == organization_id)
+    ).first()
+    if row is None:
+        return None
+    link, name = row
+    return LinkPreview(
+        language=link.language,
+        answer_link=not link.single_use and link.round_id is not None,
+        department_name=name,
+        expires_at=link.expires_at,
+    )
 
 
 def redeem_link(
     session: Session, *, token: str, client: str, now: datetime, organization_id: int
 ) -> StartedSession:
     """Start a session with a link, or raise saying why not (unknown, used, expired,
-    revoked, or too many failures from this client).
+    revoked, an answer link whose round is closed: RoundClosed with the chat's message, or
+    too many failures from this client).
 
     The caller must commit even when this raises, so that the failure is counted.
     """
@@ -207,17 +367,19 @@ def redeem_link(
         if well_formed(token)
         else None
     )
-    reason, message_id = _problem(link, now)
-    if link is None or reason:
-        session.add(InviteFailure(platform=PLATFORM, sender=client, at=now))
+    problem = _problem(session, link, now)
+    if link is None or problem is not None:
+        problem = problem or InvalidInput(msg("web.link_unknown"))
+        if not isinstance(problem, RoundClosed):  # a closed round is no guess: not counted
+            session.add(InviteFailure(platform=PLATFORM, sender=client, at=now))
         _audit(
             session,
             actor=f"{PLATFORM}:{client}",
             action="web_link_refused",
-            reason=reason,
+            reason=_REASONS.get(problem.msg.id, problem.msg.id),
             link=link.id if link else None,
         )
-        raise InvalidInput(msg(message_id))
+        raise problem
     if link.single_use:
         link.used_at = now
     department = session.get_one(Department, link.department_id)
@@ -381,6 +543,14 @@ def list_sessions(
     return views
 
 
+@dataclass(frozen=True)
+class Revoked:
+    """What `revoke_sessions` ended: live sessions, and answer links that no longer open."""
+
+    sessions: int
+    links: int
+
+
 def revoke_sessions(
     session: Session,
     *,
@@ -390,10 +560,12 @@ def revoke_sessions(
     session_ids: Sequence[int] = (),
     department: Department | None = None,
     everyone: bool = False,
-) -> int:
+) -> Revoked:
     """End live sessions: these ids, every one of a department, or all (audited).
 
-    A session's link is revoked with it, so an answer link cannot start a new one.
+    A session's link is revoked with it, so an answer link cannot start a new one; per
+    department or for all, every answer link still valid is revoked too, opened or not
+    (a mailed link that was forwarded). The next e-mail carries a new link.
     """
     if not (session_ids or department is not None or everyone):
         raise InvalidInput(msg("web.revoke_what"))
@@ -416,22 +588,35 @@ def revoke_sessions(
             .values(ended_at=now, end_reason=ENDED_REVOKED)
             .execution_options(synchronize_session=False)
         )
+    if department is not None or everyone:
+        answer_links = select(WebLink.id).where(
+            WebLink.organization_id == organization_id,
+            WebLink.single_use.is_(False),
+            WebLink.revoked_at.is_(None),
+            WebLink.expires_at > now,
+        )
+        if department is not None:
+            answer_links = answer_links.where(WebLink.department_id == department.id)
+        links |= set(session.scalars(answer_links))
+    revoked = 0
     if links:
-        session.execute(
+        result = session.execute(
             update(WebLink)
             .where(WebLink.id.in_(links), WebLink.revoked_at.is_(None))
             .values(revoked_at=now)
             .execution_options(synchronize_session=False)
         )
+        revoked = int(result.rowcount)  # type: ignore[attr-defined]
     _audit(
         session,
         actor=actor,
         action="web_revoke",
         sessions=ids,
+        links=sorted(links),
         department=department.name if department is not None else None,
         everyone=everyone,
     )
-    return len(ids)
+    return Revoked(sessions=len(ids), links=revoked)
 
 
 def revoke_link(

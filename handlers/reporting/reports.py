@@ -39,6 +39,7 @@ from models import (
 
 MAX_COMMENT = 3000
 MAX_ITEM_NUMBER = 2**31 - 1  # the items.number column is a 32-bit integer
+CHANNEL_PROXY = "office"  # a slot whose current answer the office entered (代理入力)
 
 STORED = "stored"  # first answer for the slot
 REVISED = "revised"  # a new revision replaced an earlier answer
@@ -306,7 +307,8 @@ def submit_answers(
 
     `acting_as_office`: the office (事務局) enters answers it received by mail or on paper.
     It may do so in a closed round too (late entry); every answer it stores is audited
-    (`proxy_answer`, with `late_entry` when the round was closed).
+    (`proxy_answer`, with `late_entry` when the round was closed), and the slot's current
+    channel is `office` (status: 代理入力) while its revision keeps `channel`.
     """
     checked = _check(
         session,
@@ -346,7 +348,9 @@ def submit_answers(
             "grade": letter,
             "comment": new_comment,
             "reporter": reporter,
-            "channel": channel,
+            # Status counts the current answer by how it came in: an office's proxy entry
+            # is 代理入力 whatever it was typed in (the revision keeps the channel used).
+            "channel": CHANNEL_PROXY if acting_as_office else channel,
             "submitted_at": when,
         }
         for name, value in changed.items():  # written below, by the one UPDATE

@@ -5,7 +5,8 @@ The form is the chat's answer form (Slack's modal) on one page: a POST becomes t
 interaction layer's `FormPage` intent, so the same handler validates it, stores it through
 `submit_answers` (revisions, `source_key`, the office's answers audited as proxy answers,
 a closed round refused to departments with the chat's message), and a resubmitted form
-(same `submit_key`) stores nothing twice. Answers are stored on the `web` channel.
+(same `submit_key`) stores nothing twice. Answers are stored on the `web` channel, or on
+`email` when the session was started by an e-mailed answer link.
 """
 
 from __future__ import annotations
@@ -131,9 +132,11 @@ def _values(web: Web) -> dict[int, Entry]:
 
 
 def _actor(web: Web) -> Actor:
+    """The person of this session; an e-mailed answer link's answers are on the "email"
+    channel (status: メールのリンク), any other session's on "web"."""
     return Actor(
         organization_id=web.organization_id,
-        platform=PLATFORM,
+        platform=web.caller.channel,
         person=web.caller.reporter,
         chat_id=f"{PLATFORM}:session{web.caller.session_id}",
         language=web.language,

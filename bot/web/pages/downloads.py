@@ -33,11 +33,16 @@ def page(web: Web) -> Response:
         rnd = chosen_round(session, web)
         rounds = round_choices(session, organization_id=web.organization_id)
     return web.render(
-        "downloads.html", round=rnd, rounds=rounds, pdf=soffice() is not None, kinds=KINDS
+        "downloads.html",
+        round=rnd,
+        rounds=rounds,
+        pdf=soffice() is not None,
+        kinds=KINDS,
+        limit=web.runtime.settings.max_upload_bytes,
     )
 
 
-def _attachment(content: bytes, *, filename: str, media_type: str) -> Response:
+def attachment(content: bytes, *, filename: str, media_type: str) -> Response:
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
@@ -65,14 +70,14 @@ def _export(web: Web, suffix: str) -> Response:
         if suffix == ".csv":
             path = path.with_suffix(".csv")
             write_csv(table, path)
-            return _attachment(path.read_bytes(), filename=path.name, media_type="text/csv")
+            return attachment(path.read_bytes(), filename=path.name, media_type="text/csv")
         from handlers.export.table_xlsx import write_xlsx  # XlsxWriter loads on first export
 
         write_xlsx(table, path, committee=document.committee)
         if suffix == ".pdf":
             pdf = convert_to_pdf(path)
-            return _attachment(pdf.read_bytes(), filename=pdf.name, media_type="application/pdf")
-        return _attachment(path.read_bytes(), filename=path.name, media_type=XLSX)
+            return attachment(pdf.read_bytes(), filename=pdf.name, media_type="application/pdf")
+        return attachment(path.read_bytes(), filename=path.name, media_type=XLSX)
 
 
 def handout(web: Web) -> Response:

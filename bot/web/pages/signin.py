@@ -9,6 +9,9 @@ failed link is counted and audited (`handlers.organization.web_access.redeem_lin
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -18,10 +21,12 @@ from starlette.responses import RedirectResponse, Response
 from bot.http_body import BadBody
 from bot.web.console import Console, Web, read_form, secured
 from bot.web.security import CSRF_FIELD, PRE_COOKIE
-from handlers.errors import HokokuError
+from handlers.errors import HokokuError, RoundClosed, TooManyAttempts
 from handlers.i18n import Message, msg, normalize_language, translator
 from handlers.organization.web_access import (
+    LinkPreview,
     StartedSession,
+    preview_link,
     redeem_link,
     set_language,
     sign_out,
@@ -37,15 +42,48 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _preview(console: Console, token: str) -> LinkPreview | None:
+    with transaction(console.runtime.reader) as session:
+        return preview_link(session, token=token, organization_id=console.runtime.organization_id)
+
+
 def sign_in_page(console: Console):  # type: ignore[no-untyped-def]
-    t = translator(console.runtime.settings.language)
+    """GET /web/signin/{token}: the button, in the language the link was made for (an
+    e-mailed answer link says whose answer page it opens and until when)."""
+    settings = console.runtime.settings
+    zone = ZoneInfo(settings.timezone)
 
     async def endpoint(request: Request) -> Response:
         token = request.path_params["token"]
+        t = translator(settings.language)
         if not well_formed(token):
             return console.problem(t, msg("web.link_unknown"), status=404)
+        try:
+            link = await run_in_threadpool(_preview, console, token)
+        except (DatabaseBusy, DatabaseUnavailable):
+            return console.problem(t, msg("web.busy"), status=503)
+        if link is not None and link.language:
+            t = translator(link.language)
         value = secrets.token_urlsafe(16)
-        response = console.render(t, "signin.html", token=token, csrf=value)
+        if link is not None and link.answer_link:
+            # The last day it opens, in the office's time zone (it stops at that midnight).
+            last = (link.expires_at - timedelta(seconds=1)).astimezone(zone).date()
+            words: dict[str, Any] = {
+                "title": t("web.signin.answer_title", department=link.department_name),
+                "explain": t(
+                    "web.signin.answer_explain",
+                    department=link.department_name,
+                    until=t.date(last),
+                ),
+                "button": t("web.signin.answer_button"),
+            }
+        else:
+            words = {
+                "title": t("web.signin.title"),
+                "explain": t("web.signin.explain"),
+                "button": t("web.signin.button"),
+            }
+        response = console.render(t, "signin.html", token=token, csrf=value, **words)
         console.keys.set_pre(response, value)
         return response
 
@@ -72,25 +110,31 @@ def sign_in(console: Console):  # type: ignore[no-untyped-def]
         now = utcnow()
         client = _client(request)
 
-        def work(session: Session) -> StartedSession | HokokuError:
+        organization_id = console.runtime.organization_id
+
+        def work(session: Session) -> StartedSession | tuple[HokokuError, LinkPreview | None]:
             try:
                 return redeem_link(
                     session,
                     token=token,
                     client=client,
                     now=now,
-                    organization_id=console.runtime.organization_id,
+                    organization_id=organization_id,
                 )
             except HokokuError as exc:  # committed all the same: the failure is counted
-                return exc
+                return exc, preview_link(session, token=token, organization_id=organization_id)
 
         try:
             started = await run_in_threadpool(run_transaction, console.runtime.factory, work)
         except (DatabaseBusy, DatabaseUnavailable):
             return console.problem(t, msg("web.busy"), status=503)
-        if isinstance(started, HokokuError):
-            status = 429 if "too_many" in started.msg.id else 400
-            return console.problem(t, started.msg, status=status)
+        if isinstance(started, tuple):
+            refusal, link = started
+            # In the language the link was made for; an answer link's reader is told where
+            # a working link comes from (the office's mails), not the chat's `web` command.
+            reader = translator(link.language) if link is not None and link.language else t
+            hint = reader("web.answer_link.how") if link is not None and link.answer_link else None
+            return console.problem(reader, refusal.msg, status=_status(refusal), hint=hint)
         target = (
             "/web/"
             if started.caller.is_office
@@ -102,6 +146,12 @@ def sign_in(console: Console):  # type: ignore[no-untyped-def]
         return response
 
     return endpoint
+
+
+def _status(refusal: HokokuError) -> int:
+    if isinstance(refusal, TooManyAttempts):
+        return 429
+    return 409 if isinstance(refusal, RoundClosed) else 400
 
 
 def sign_out_page(web: Web) -> Response:

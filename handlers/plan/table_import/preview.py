@@ -1,5 +1,7 @@
-"""What an import would store, before anything is stored: `hokoku plan import --dry-run` and
-the web console's upload preview show the same `PlanPreview`.
+"""What an import would store, before anything is stored: `hokoku plan import --dry-run`
+shows this `PlanPreview`. (The web console's upload preview, bot/web/plan_preview.py, runs
+the importer itself in a transaction it rolls back instead: it also shows what updating a
+plan with rounds would add and remove, which this preview does not compute.)
 
 The preview is data and messages, no layout: the tree (levels with their labels), every item
 with its number and departments, how each column was read, the rows read as headings, every

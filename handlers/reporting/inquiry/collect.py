@@ -83,6 +83,40 @@ class FileOutcome:
         }
 
 
+def describe(outcome: FileOutcome) -> tuple[Message, ...]:
+    """What to tell the office of one file (`hokoku round collect`, the console's upload):
+    a line, and under a file refused for several cells one line per cell."""
+    if outcome.refused:
+        if len(outcome.problems) == 1:
+            return (
+                msg("cli.round.collect.refused", file=outcome.name, reason=outcome.problems[0]),
+            )
+        # Not a plural entry of the catalogs: `count` is a parameter here, not msg()'s count.
+        head = Message(
+            "cli.round.collect.refused_cells",
+            {"file": outcome.name, "count": len(outcome.problems)},
+        )
+        return (head, *outcome.problems)
+    if not outcome.written and not outcome.unchanged:
+        return (
+            msg(
+                "cli.round.collect.nothing_new",
+                file=outcome.name,
+                department=outcome.department,
+            ),
+        )
+    return (
+        msg(
+            "cli.round.collect.stored",
+            file=outcome.name,
+            department=outcome.department,
+            stored=outcome.stored,
+            revised=outcome.revised,
+            unchanged=outcome.unchanged,
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class CollectResult:
     round_id: int

@@ -1,0 +1,352 @@
+"""`hokoku serve --workers N` and several `hokoku serve` against one database.
+
+On PostgreSQL: real `hokoku serve --workers 2` processes (subprocesses, Slack and LINE
+against the fake APIs): requests are answered by two worker pids, replayed answers are
+stored once, and of all the schedulers in all the workers of two separate `serve`
+processes (two machines) one ticks at a time, so each message is sent once; when its
+process stops, another takes over. On SQLite, `--workers` is refused in one clear line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, select, text
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.line.client import retry_key
+from models import Notification
+from models.db import transaction
+from models.outbox import STATUS_CLAIMED, STATUS_PENDING, STATUS_SENT
+from scheduler.leader import LeaderLock
+from tests.bot.deliveries import (
+    LINE_SECRET,
+    SLACK_SECRET,
+    answers_for,
+    seed_office,
+    stored_comments,
+)
+from tests.conftest import Db
+from tests.fakes.line_api import FakeLineApi
+from tests.fakes.slack_api import FakeSlackApi
+
+SECRET = "workers-test-secret-key-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+class Serve:
+    """One real `hokoku serve` (with its scheduler, ticking every second) on a free port."""
+
+    def __init__(
+        self, db: Db, fake_slack: FakeSlackApi, line_api: FakeLineApi, cwd: Path, *, workers: int
+    ) -> None:
+        self.env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "HOKOKU_", "SLACK_"))
+        }
+        self.env.update(
+            {
+                "HOKOKU_DATABASE_URL": db.url,
+                "HOKOKU_SECRET_KEY": SECRET,
+                "HOKOKU_SCHEDULER_INTERVAL": "1",
+                "SLACK_BOT_TOKEN": "xoxb-intake",
+                "SLACK_SIGNING_SECRET": SLACK_SECRET,
+                "SLACK_API_URL": fake_slack.url,
+                "LINE_CHANNEL_SECRET": LINE_SECRET,
+                "LINE_CHANNEL_ACCESS_TOKEN": "line-intake-token",
+                "LINE_API_URL": line_api.url,
+            }
+        )
+        self.cwd = cwd
+        self.workers = workers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = cwd / f"serve-{self.port}.log"
+
+    def start(self) -> Serve:
+        hokoku = Path(sys.executable).parent / "hokoku"
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [
+                    str(hokoku),
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--host",
+                    "127.0.0.1",
+                    "--workers",
+                    str(self.workers),
+                ],
+                cwd=self.cwd,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its workers with it, to stop them all on failure
+            )
+        return self
+
+    def wait_healthy(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.proc is not None and self.proc.poll() is None, self.output()
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError(f"hokoku serve did not come up:\n{self.output()}")
+
+    def health(self) -> dict[str, Any]:
+        # A new connection each time: the kernel hands it to one of the workers.
+        with httpx.Client(timeout=5) as http:
+            body: dict[str, Any] = http.get(f"{self.url}/healthz").json()
+        return body
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> str:
+        """SIGTERM, as a service manager stops it; the parent stops its workers."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        return self.output()
+
+    def kill_group(self) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):  # the workers left with the parent
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def serves(
+    db: Db, fake_slack: FakeSlackApi, line_api: FakeLineApi, tmp_path: Path
+) -> Iterator[list[Serve]]:
+    if db.url.startswith("sqlite"):
+        pytest.skip("SQLite serves one process: --workers is refused (tested below)")
+    started: list[Serve] = []
+
+    yield started
+    for serve in started:
+        serve.stop()
+        serve.kill_group()
+
+
+def sent_keys(fake_slack: FakeSlackApi, line_api: FakeLineApi) -> list[str]:
+    """The key of every message the platforms were asked to deliver, repeats kept (Slack: the
+    purpose key in the message's metadata; LINE: the X-Line-Retry-Key made from it)."""
+    keys = []
+    for call in fake_slack.of("chat.postMessage"):
+        metadata = call.json_field("metadata") or {}
+        if metadata.get("event_type") == "hokoku_notification":
+            keys.append(metadata["event_payload"]["key"])
+    keys += [c.retry_key for c in line_api.pushes if c.retry_key]
+    return keys
+
+
+def outbox(db: Db) -> Counter[str]:
+    with transaction(db.factory) as session:
+        return Counter(session.scalars(select(Notification.status)))
+
+
+def wait_until_sent(db: Db, timeout: float = 60) -> Counter[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        statuses = outbox(db)
+        if statuses[STATUS_SENT] and not statuses[STATUS_PENDING] + statuses[STATUS_CLAIMED]:
+            return statuses
+        time.sleep(0.2)
+    raise AssertionError(f"the outbox did not drain: {outbox(db)}")
+
+
+def test_two_serve_processes_with_two_workers_each(
+    db: Db,
+    fake_slack: FakeSlackApi,
+    line_api: FakeLineApi,
+    tmp_path: Path,
+    serves: list[Serve],
+) -> None:
+    office = seed_office(db)
+    # Two machines: two `hokoku serve --workers 2` on one PostgreSQL, started together, so
+    # four schedulers reach the first tick (the round's messages all due) at once.
+    one = Serve(db, fake_slack, line_api, tmp_path, workers=2).start()
+    two = Serve(db, fake_slack, line_api, tmp_path, workers=2).start()
+    serves += [one, two]
+    one.wait_healthy()
+    two.wait_healthy()
+
+    # Requests are taken by both workers of a process (each pid is a worker, not the parent).
+    for serve in (one, two):
+        assert serve.proc is not None
+        pids = {serve.health()["pid"] for _ in range(80)}
+        assert len(pids) == 2 and serve.proc.pid not in pids, (pids, serve.proc.pid)
+
+    # Answers split between the two processes, each delivered one to three times: stored once.
+    originals = list(answers_for(office, 120))
+    rng = random.Random(21)
+    deliveries = [
+        d for d in originals for d in [d, d.again(), d.again().again()][: rng.randint(1, 3)]
+    ]
+    rng.shuffle(deliveries)
+    with (
+        httpx.Client(base_url=one.url, timeout=60) as a,
+        httpx.Client(base_url=two.url, timeout=60) as b,
+        ThreadPoolExecutor(16) as pool,
+    ):
+        statuses = Counter(
+            pool.map(
+                lambda n: deliveries[n].send((a, b)[n % 2]).status_code, range(len(deliveries))
+            )
+        )
+    assert statuses == Counter({200: len(deliveries)})
+    stored = Counter(stored_comments(db))
+    assert set(stored) == {d.comment for d in originals} and max(stored.values()) == 1
+
+    # The round's messages (chases of an overdue round): each asked of the platform once.
+    drained = wait_until_sent(db)
+    keys = sent_keys(fake_slack, line_api)
+    assert keys and Counter(keys).most_common(1)[0][1] == 1, Counter(keys).most_common(3)
+    with transaction(db.factory) as session:
+        rows = session.scalars(select(Notification).where(Notification.status == STATUS_SENT))
+        expected = [r.key if r.platform == "slack" else retry_key(r.key) for r in rows]
+    assert sorted(keys) == sorted(expected)
+    assert drained[STATUS_SENT] == len(keys)
+
+    # One leader among the four workers of the two processes; the others stand by.
+    leaders = {
+        (serve.port, body["pid"])
+        for serve in (one, two)
+        for body in (serve.health() for _ in range(40))
+        if body["scheduler"]["leader"]
+    }
+    assert len(leaders) == 1, leaders
+    (leading_port, _pid) = leaders.pop()
+    leading, standing = (one, two) if leading_port == one.port else (two, one)
+
+    # Its machine stops: a worker of the other process takes the lead within a few ticks.
+    output = leading.stop()
+    assert leading.proc is not None and leading.proc.returncode == 0, output
+    assert "Traceback" not in output, output
+    deadline = time.monotonic() + 30
+    while not any(standing.health()["scheduler"]["leader"] for _ in range(20)):
+        assert time.monotonic() < deadline, standing.output()
+        time.sleep(0.5)
+    assert Counter(sent_keys(fake_slack, line_api)).most_common(1)[0][1] == 1
+
+
+def test_leader_lock_is_held_by_one_process_per_organization(db: Db) -> None:
+    """Separate engines (separate sessions, as separate processes have): PostgreSQL lets one
+    hold the lock at a time and hands it on when the holder releases it; SQLite (one
+    process) always leads."""
+    engines = [create_engine(db.url) for _ in range(3)]
+    first = LeaderLock(engines[0], organization_id=1)
+    second = LeaderLock(engines[1], organization_id=1)
+    other_org = LeaderLock(engines[2], organization_id=2)
+    try:
+        assert first.held() and first.held()  # kept while held
+        assert other_org.held()  # another organization leads its own scheduler
+        if db.url.startswith("sqlite"):
+            assert second.held()
+            return
+        assert not second.held()
+        first.release()
+        assert second.held() and not first.held()
+        # The holder's session ends without a release (its process died): the lock goes too.
+        assert second._conn is not None
+        pid = second._conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        second._conn.commit()
+        with engines[0].connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            admin.commit()
+        deadline = time.monotonic() + 10  # the terminated backend ends a moment later
+        while not first.held():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert not second.held()  # the old leader finds its session gone and stands by
+    finally:
+        for lock in (first, second, other_org):
+            lock.release()
+        for engine in engines:
+            engine.dispose()
+
+
+def refused(args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["serve", *args], env=env)
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def bare_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    for key in list(os.environ):
+        if key.startswith(("SLACK_", "LINE_", "HOKOKU_")):
+            monkeypatch.delenv(key)
+    return {"HOKOKU_SECRET_KEY": SECRET}
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("ja", "SQLite は1プロセスで動かす作りです"),
+        ("en", "SQLite serves one process only"),
+    ],
+)
+def test_workers_on_sqlite_are_refused(
+    bare_env: dict[str, str], tmp_path: Path, language: str, says: str
+) -> None:
+    database = tmp_path / "hokoku.db"
+    env = {
+        **bare_env,
+        "HOKOKU_LANGUAGE": language,
+        "HOKOKU_DATABASE_URL": f"sqlite:///{database}",
+    }
+    code, output = refused(["--workers", "2"], env)
+    assert code == 1 and says in output and "PostgreSQL" in output, output
+    assert "Traceback" not in output
+    assert not database.exists()  # refused before anything was opened
+
+
+# The refusals below come before any connection: the URL need not reach a server.
+UNREACHED = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+
+
+def test_workers_without_a_secret_key_are_refused(bare_env: dict[str, str]) -> None:
+    env = {"HOKOKU_DATABASE_URL": UNREACHED, "HOKOKU_LANGUAGE": "en"}
+    code, output = refused(["--workers", "3"], env)
+    assert code == 1 and "--workers 3 needs HOKOKU_SECRET_KEY" in output, output
+    code, output = refused(["--workers", "3"], {**env, "HOKOKU_LANGUAGE": "ja"})
+    assert code == 1 and "HOKOKU_SECRET_KEY が必要です" in output, output
+
+
+def test_workers_with_socket_mode_are_refused(bare_env: dict[str, str]) -> None:
+    env = {**bare_env, "HOKOKU_DATABASE_URL": UNREACHED, "HOKOKU_LANGUAGE": "en"}
+    code, output = refused(["--workers", "2", "--socket-mode"], env)
+    assert code == 1 and "Socket Mode" in output and "Traceback" not in output, output
+    code, output = refused(["--workers", "2"], {**env, "SLACK_APP_TOKEN": "xapp-1"})
+    assert code == 1 and "Socket Mode" in output, output

@@ -9,19 +9,14 @@ process stops, another takes over. On SQLite, `--workers` is refused in one clea
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
-import signal
-import socket
-import subprocess
-import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -30,118 +25,21 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.line.client import retry_key
+from bot.runtime import open_runtime
+from bot.settings import Settings
 from models import Notification
 from models.db import transaction
 from models.outbox import STATUS_CLAIMED, STATUS_PENDING, STATUS_SENT
 from scheduler.leader import LeaderLock
 from tests.bot.deliveries import (
-    LINE_SECRET,
-    SLACK_SECRET,
     answers_for,
     seed_office,
     stored_comments,
 )
+from tests.bot.serving import SECRET, Serve, sent_keys
 from tests.conftest import Db
 from tests.fakes.line_api import FakeLineApi
 from tests.fakes.slack_api import FakeSlackApi
-
-SECRET = "workers-test-secret-key-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-class Serve:
-    """One real `hokoku serve` (with its scheduler, ticking every second) on a free port."""
-
-    def __init__(
-        self, db: Db, fake_slack: FakeSlackApi, line_api: FakeLineApi, cwd: Path, *, workers: int
-    ) -> None:
-        self.env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "HOKOKU_", "SLACK_"))
-        }
-        self.env.update(
-            {
-                "HOKOKU_DATABASE_URL": db.url,
-                "HOKOKU_SECRET_KEY": SECRET,
-                "HOKOKU_SCHEDULER_INTERVAL": "1",
-                "SLACK_BOT_TOKEN": "xoxb-intake",
-                "SLACK_SIGNING_SECRET": SLACK_SECRET,
-                "SLACK_API_URL": fake_slack.url,
-                "LINE_CHANNEL_SECRET": LINE_SECRET,
-                "LINE_CHANNEL_ACCESS_TOKEN": "line-intake-token",
-                "LINE_API_URL": line_api.url,
-            }
-        )
-        self.cwd = cwd
-        self.workers = workers
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = cwd / f"serve-{self.port}.log"
-
-    def start(self) -> Serve:
-        hokoku = Path(sys.executable).parent / "hokoku"
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(
-                [
-                    str(hokoku),
-                    "serve",
-                    "--port",
-                    str(self.port),
-                    "--host",
-                    "127.0.0.1",
-                    "--workers",
-                    str(self.workers),
-                ],
-                cwd=self.cwd,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its workers with it, to stop them all on failure
-            )
-        return self
-
-    def wait_healthy(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc is not None and self.proc.poll() is None, self.output()
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise AssertionError(f"hokoku serve did not come up:\n{self.output()}")
-
-    def health(self) -> dict[str, Any]:
-        # A new connection each time: the kernel hands it to one of the workers.
-        with httpx.Client(timeout=5) as http:
-            body: dict[str, Any] = http.get(f"{self.url}/healthz").json()
-        return body
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self) -> str:
-        """SIGTERM, as a service manager stops it; the parent stops its workers."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        return self.output()
-
-    def kill_group(self) -> None:
-        if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError):  # the workers left with the parent
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -156,18 +54,6 @@ def serves(
     for serve in started:
         serve.stop()
         serve.kill_group()
-
-
-def sent_keys(fake_slack: FakeSlackApi, line_api: FakeLineApi) -> list[str]:
-    """The key of every message the platforms were asked to deliver, repeats kept (Slack: the
-    purpose key in the message's metadata; LINE: the X-Line-Retry-Key made from it)."""
-    keys = []
-    for call in fake_slack.of("chat.postMessage"):
-        metadata = call.json_field("metadata") or {}
-        if metadata.get("event_type") == "hokoku_notification":
-            keys.append(metadata["event_payload"]["key"])
-    keys += [c.retry_key for c in line_api.pushes if c.retry_key]
-    return keys
 
 
 def outbox(db: Db) -> Counter[str]:
@@ -195,8 +81,8 @@ def test_two_serve_processes_with_two_workers_each(
     office = seed_office(db)
     # Two machines: two `hokoku serve --workers 2` on one PostgreSQL, started together, so
     # four schedulers reach the first tick (the round's messages all due) at once.
-    one = Serve(db, fake_slack, line_api, tmp_path, workers=2).start()
-    two = Serve(db, fake_slack, line_api, tmp_path, workers=2).start()
+    one = Serve(db.url, fake_slack, line_api, tmp_path, workers=2).start()
+    two = Serve(db.url, fake_slack, line_api, tmp_path, workers=2).start()
     serves += [one, two]
     one.wait_healthy()
     two.wait_healthy()
@@ -294,6 +180,23 @@ def test_leader_lock_is_held_by_one_process_per_organization(db: Db) -> None:
             lock.release()
         for engine in engines:
             engine.dispose()
+
+
+def test_replicas_starting_together_find_one_organization(db: Db) -> None:
+    """Replicas (or workers) open the runtime at the same moment on a database without the
+    organization yet: one creates it, the others find it; none fails."""
+    name = f"同時に起動{random.randrange(10**6)}"
+    barrier = threading.Barrier(4)
+
+    def start() -> int:
+        barrier.wait()
+        runtime = open_runtime(Settings(database_url=db.url, organization=name), migrate=False)
+        runtime.close()
+        return runtime.organization_id
+
+    with ThreadPoolExecutor(4) as pool:
+        ids = list(pool.map(lambda _: start(), range(4)))
+    assert len(set(ids)) == 1
 
 
 def refused(args: list[str], env: dict[str, str]) -> tuple[int, str]:

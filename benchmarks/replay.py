@@ -14,8 +14,9 @@ chase to every member at the first tick, while the answers come in. Run one afte
 other in one run, each on a fresh database: one process (the floor), then `--processes`
 (default 2) processes; `--workers` per process (default 1). Prints lost, duplicated, 5xx,
 the chases sent and whether any was asked of Slack/LINE twice, how many processes led
-the scheduler, acked/s and ack latency, CPU per acked delivery of the serve processes and
-of this one (the load and the fake APIs: they share the machine's cores), with the load
+the scheduler, acked/s and ack latency, CPU per acked delivery of the serve processes, of
+the database's PostgreSQL backends (when the server runs on this machine) and of this
+process (the load and the fake APIs: all share the machine's cores), with the load
 average before and after each.
 
     .venv/bin/python benchmarks/replay.py                      # SQLite and PostgreSQL
@@ -158,6 +159,7 @@ class ServeFigures:
     leaders: int  # processes seen leading the scheduler at the end
     server_cpu_ms: float  # CPU of every serve process and worker per timed delivery
     client_cpu_ms: float  # CPU of this process (the load, the fake APIs) per timed delivery
+    database_cpu_ms: float  # CPU of the PostgreSQL backends of the database per timed delivery
     load_before: float
     load_after: float
 
@@ -177,6 +179,18 @@ def _cpu_seconds(pid: int) -> float:
         total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
         pending += [int(child) for child in children]
     return total
+
+
+def _backends_cpu(engine: Any) -> dict[int, float]:
+    """CPU so far of each PostgreSQL backend serving this database (same machine only)."""
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        return {pid: _cpu_seconds(pid) for pid in pids}
 
 
 def _drained(factory: Any, timeout: float = 120) -> int:
@@ -249,6 +263,7 @@ def run_serve(
                 pids = [serve.proc.pid for serve in serves if serve.proc is not None]
                 server_cpu = sum(_cpu_seconds(pid) for pid in pids)
                 client_cpu = time.process_time()
+                backends = _backends_cpu(engine)
                 load_before = os.getloadavg()[0]
                 began = time.perf_counter()
                 with ThreadPoolExecutor(in_flight) as pool:
@@ -256,8 +271,12 @@ def run_serve(
                 seconds = time.perf_counter() - began
                 server_cpu = sum(_cpu_seconds(pid) for pid in pids) - server_cpu
                 client_cpu = time.process_time() - client_cpu
+                after = _backends_cpu(engine)
+                database_cpu = sum(cpu - backends.get(pid, 0.0) for pid, cpu in after.items())
                 server_cpu = sum(_cpu_seconds(pid) for pid in pids) - server_cpu
                 client_cpu = time.process_time() - client_cpu
+                after = _backends_cpu(engine)
+                database_cpu = sum(cpu - backends.get(pid, 0.0) for pid, cpu in after.items())
                 results += [(status, 0.0) for status in warmed]  # statuses only
                 load_after = os.getloadavg()[0]
                 for client in clients:
@@ -306,6 +325,7 @@ def run_serve(
         leaders=len(leaders),
         server_cpu_ms=server_cpu * 1000 / (len(deliveries) - warm),
         client_cpu_ms=client_cpu * 1000 / (len(deliveries) - warm),
+        database_cpu_ms=database_cpu * 1000 / (len(deliveries) - warm),
         load_before=load_before,
         load_after=load_after,
     )
@@ -344,7 +364,7 @@ def main_serve(args: argparse.Namespace, console: Console) -> None:
         "× 1 process",
         "ack p50",
         "ack p99",
-        "CPU/ack serve | load",
+        "CPU/ack serve | db | load",
         "load before → after",
     ):
         table.add_column(column, justify="right")
@@ -364,7 +384,7 @@ def main_serve(args: argparse.Namespace, console: Console) -> None:
             f"{f.acked_per_s / floor:.2f}×",
             f"{f.p50_ms:.0f} ms",
             f"{f.p99_ms:.0f} ms",
-            f"{f.server_cpu_ms:.1f} | {f.client_cpu_ms:.1f} ms",
+            f"{f.server_cpu_ms:.1f} | {f.database_cpu_ms:.1f} | {f.client_cpu_ms:.1f} ms",
             f"{f.load_before:.2f} → {f.load_after:.2f}",
         )
     console.print(table)

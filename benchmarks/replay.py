@@ -8,16 +8,16 @@ flight, answers expected, stored, lost, duplicated, HTTP status counts and ack l
 
 `--serve`: the same replay against real `hokoku serve` processes on PostgreSQL, each on
 a port of its own, the deliveries dealt out between them in turn (as a proxy in front of
-replicas on several machines would), every process with its scheduler (ticking every
-second; one of them leads, scheduler.leader). The round is overdue, so the leader sends a
-chase to every member at the first tick, while the answers come in. Run one after the
-other in one run, each on a fresh database: one process (the floor), then `--processes`
-(default 2) processes; `--workers` per process (default 1). Prints lost, duplicated, 5xx,
-the chases sent and whether any was asked of Slack/LINE twice, how many processes led
-the scheduler, acked/s and ack latency, CPU per acked delivery of the serve processes, of
-the database's PostgreSQL backends (when the server runs on this machine) and of this
-process (the load and the fake APIs: all share the machine's cores), with the load
-average before and after each.
+replicas on several machines would), every process with its scheduler (one of them
+leads, scheduler.leader). The round is overdue, so the leader sends a chase to every
+member at its first tick, when the processes start. Run one after the other in one run,
+each on a fresh database: one process (the floor), then one with `--workers` if more
+than 1, then `--processes` (default 2) processes of `--workers` (default 1) each. Prints
+lost, duplicated, 5xx, the chases sent and whether any was asked of Slack/LINE twice, how
+many processes led the scheduler, acked/s and ack latency, CPU per acked delivery of the
+serve processes, of the database's PostgreSQL backends (when the server runs on this
+machine) and of this process (the load and the fake APIs: all share the machine's
+cores), with the load average before and after each.
 
     .venv/bin/python benchmarks/replay.py                      # SQLite and PostgreSQL
     .venv/bin/python benchmarks/replay.py --answers 3000 --in-flight 50 --only sqlite
@@ -229,7 +229,14 @@ def run_serve(
                 tempfile.TemporaryDirectory() as folder,
             ):
                 serves = [
-                    Serve(url, fake_slack, line_api, Path(folder), workers=workers).start()
+                    Serve(
+                        url,
+                        fake_slack,
+                        line_api,
+                        Path(folder),
+                        workers=workers,
+                        scheduler_interval=60,  # the default; the first tick is at start
+                    ).start()
                     for _ in range(processes)
                 ]
                 for serve in serves:
@@ -333,12 +340,16 @@ def run_serve(
 
 def main_serve(args: argparse.Namespace, console: Console) -> None:
     figures: list[ServeFigures] = []
-    for processes in (1, args.processes):
+    scenarios = [(1, 1)]  # the floor: one process, as `hokoku serve` runs by default
+    if args.workers > 1:
+        scenarios.append((1, args.workers))
+    scenarios.append((args.processes, args.workers))
+    for processes, workers in scenarios:
         figures.append(
             run_serve(
                 args.database_url,
                 processes=processes,
-                workers=args.workers,
+                workers=workers,
                 answers=args.answers,
                 in_flight=args.in_flight,
                 seed=args.seed,
@@ -361,7 +372,7 @@ def main_serve(args: argparse.Namespace, console: Console) -> None:
         "asked twice",
         "leaders",
         "acked/s",
-        "× 1 process",
+        "× the floor",
         "ack p50",
         "ack p99",
         "CPU/ack serve | db | load",

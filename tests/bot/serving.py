@@ -31,7 +31,8 @@ def free_port() -> int:
 
 class Serve:
     """One real `hokoku serve --workers N` (Slack and LINE against the fake APIs, its
-    scheduler ticking every second) on a free port; its output goes to a log file in `cwd`."""
+    scheduler ticking every `scheduler_interval` seconds, the first tick at start) on a free
+    port; its output goes to a log file in `cwd`."""
 
     def __init__(
         self,
@@ -41,6 +42,7 @@ class Serve:
         cwd: Path,
         *,
         workers: int,
+        scheduler_interval: int = 1,
     ) -> None:
         self.env = {
             k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "HOKOKU_", "SLACK_"))
@@ -49,7 +51,7 @@ class Serve:
             {
                 "HOKOKU_DATABASE_URL": database_url,
                 "HOKOKU_SECRET_KEY": SECRET,
-                "HOKOKU_SCHEDULER_INTERVAL": "1",
+                "HOKOKU_SCHEDULER_INTERVAL": str(scheduler_interval),
                 "SLACK_BOT_TOKEN": "xoxb-intake",
                 "SLACK_SIGNING_SECRET": SLACK_SECRET,
                 "SLACK_API_URL": fake_slack.url,

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import os
 import random
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -180,6 +183,68 @@ def test_leader_lock_is_held_by_one_process_per_organization(db: Db) -> None:
             lock.release()
         for engine in engines:
             engine.dispose()
+
+
+class Lines:
+    """The output of a process, line by line, waited for with a deadline."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self.cond:
+                self.lines.append(line)
+                self.cond.notify_all()
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        with self.cond:
+            found = self.cond.wait_for(
+                lambda: any(text in line for line in self.lines), timeout=timeout
+            )
+            assert found, f"{text!r} not in {self.lines}"
+
+
+def test_a_second_hokoku_scheduler_stands_by_and_takes_over(db: Db, tmp_path: Path) -> None:
+    """Two `hokoku scheduler` processes on one PostgreSQL: the first runs the sends, the
+    second says it stands by, and takes over when the first is stopped. (SQLite: one
+    process, nothing to elect.)"""
+    if db.url.startswith("sqlite"):
+        pytest.skip("SQLite serves one process: the lock is always held (tested above)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "HOKOKU_", "SLACK_"))}
+    env.update({"HOKOKU_DATABASE_URL": db.url, "HOKOKU_LANGUAGE": "en", "COLUMNS": "400"})
+    hokoku = str(Path(sys.executable).parent / "hokoku")
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        for _ in range(2):
+            procs.append(
+                subprocess.Popen(
+                    [hokoku, "scheduler", "--interval", "1"],
+                    cwd=tmp_path,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            )
+            if len(procs) == 1:
+                first = Lines(procs[0])
+                first.wait_for("This scheduler runs the sends now")
+        second = Lines(procs[1])
+        second.wait_for("this one stands by")
+        procs[0].send_signal(signal.SIGTERM)
+        assert procs[0].wait(timeout=30) == 0
+        second.wait_for("This scheduler runs the sends now")
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=30)
+    assert not any("Traceback" in line for line in first.lines + second.lines)
 
 
 def test_replicas_starting_together_find_one_organization(db: Db) -> None:

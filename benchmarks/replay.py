@@ -332,7 +332,7 @@ def run_serve(
     wanted = {d.comment for d in originals}
     latencies = sorted(ms for _, ms in results[: len(deliveries) - warm])
     return ServeFigures(
-        label=f"{processes} × serve" + (f" --workers {workers}" if workers > 1 else ""),
+        label=f"{processes} serve" + (f" ×{workers} workers" if workers > 1 else ""),
         processes=processes,
         workers=workers,
         sent=len(deliveries),
@@ -375,7 +375,8 @@ def main_serve(args: argparse.Namespace, console: Console) -> None:
     table = Table(
         title=(
             f"replay over real hokoku serve processes on PostgreSQL: {args.answers} answers, "
-            f"{args.in_flight} in flight, deliveries dealt out in turn ({os.cpu_count()} cores)"
+            f"{args.in_flight} in flight, deliveries dealt out in turn ({os.cpu_count()} cores); "
+            "HTTP 0 = no answer (sent again)"
         )
     )
     for column in (
@@ -383,17 +384,17 @@ def main_serve(args: argparse.Namespace, console: Console) -> None:
         "sent",
         "lost",
         "duplicated",
-        "HTTP (0: no answer)",
+        "HTTP",
         "5xx",
-        "chases sent",
+        "chases sent/asked",
         "asked twice",
         "leaders",
         "acked/s",
         "× the floor",
         "ack p50",
         "ack p99",
-        "CPU/ack serve | db | load",
-        "load before → after",
+        "CPU/ack: serve|db|load",
+        "load before→after",
     ):
         table.add_column(column, justify="right")
     floor = figures[0].acked_per_s
@@ -405,15 +406,15 @@ def main_serve(args: argparse.Namespace, console: Console) -> None:
             str(f.duplicated),
             " ".join(f"{code}×{n}" for code, n in sorted(f.statuses.items())),
             str(sum(n for code, n in f.statuses.items() if code >= 500)),
-            f"{f.chases} ({f.asked} asked)",
+            f"{f.chases}/{f.asked}",
             str(f.asked_twice),
             str(f.leaders),
             f"{f.acked_per_s:.0f}",
             f"{f.acked_per_s / floor:.2f}×",
             f"{f.p50_ms:.0f} ms",
             f"{f.p99_ms:.0f} ms",
-            f"{f.server_cpu_ms:.1f} | {f.database_cpu_ms:.1f} | {f.client_cpu_ms:.1f} ms",
-            f"{f.load_before:.2f} → {f.load_after:.2f}",
+            f"{f.server_cpu_ms:.1f}|{f.database_cpu_ms:.1f}|{f.client_cpu_ms:.1f} ms",
+            f"{f.load_before:.1f}→{f.load_after:.1f}",
         )
     console.print(table)
 
@@ -437,7 +438,7 @@ def main() -> None:
         "--workers", type=int, default=1, help="--workers of each serve (default 1)"
     )
     args = parser.parse_args()
-    console = Console(width=200)
+    console = Console(width=240)
     if args.serve:
         main_serve(args, console)
         return

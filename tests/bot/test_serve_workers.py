@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -59,6 +60,18 @@ def serves(
         serve.kill_group()
 
 
+def workers_of(serve: Serve, count: int = 2) -> dict[int, dict[str, Any]]:
+    """Each worker's /healthz, by pid: the kernel picks a worker per connection, so ask, 8 at
+    a time, until `count` of them have answered."""
+    seen: dict[int, dict[str, Any]] = {}
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(50):
+            seen.update((body["pid"], body) for body in pool.map(Serve.health, [serve] * 8))
+            if len(seen) >= count:
+                break
+    return seen
+
+
 def outbox(db: Db) -> Counter[str]:
     with transaction(db.factory) as session:
         return Counter(session.scalars(select(Notification.status)))
@@ -91,15 +104,9 @@ def test_two_serve_processes_with_two_workers_each(
     two.wait_healthy()
 
     # Requests are taken by both workers of a process (each pid is a worker, not the parent).
-    # The kernel picks a worker per connection: ask, 8 at a time, until both have answered.
     for serve in (one, two):
         assert serve.proc is not None
-        pids: set[int] = set()
-        with ThreadPoolExecutor(8) as pool:
-            for _ in range(50):
-                pids |= {body["pid"] for body in pool.map(Serve.health, [serve] * 8)}
-                if len(pids) == 2:
-                    break
+        pids = set(workers_of(serve))
         assert len(pids) == 2 and serve.proc.pid not in pids, (pids, serve.proc.pid)
 
     # Answers split between the two processes, each delivered one to three times: stored once.
@@ -135,9 +142,9 @@ def test_two_serve_processes_with_two_workers_each(
 
     # One leader among the four workers of the two processes; the others stand by.
     leaders = {
-        (serve.port, body["pid"])
+        (serve.port, pid)
         for serve in (one, two)
-        for body in (serve.health() for _ in range(40))
+        for pid, body in workers_of(serve).items()
         if body["scheduler"]["leader"]
     }
     assert len(leaders) == 1, leaders
@@ -149,7 +156,7 @@ def test_two_serve_processes_with_two_workers_each(
     assert leading.proc is not None and leading.proc.returncode == 0, output
     assert "Traceback" not in output, output
     deadline = time.monotonic() + 30
-    while not any(standing.health()["scheduler"]["leader"] for _ in range(20)):
+    while not any(body["scheduler"]["leader"] for body in workers_of(standing).values()):
         assert time.monotonic() < deadline, standing.output()
         time.sleep(0.5)
     assert Counter(sent_keys(fake_slack, line_api)).most_common(1)[0][1] == 1

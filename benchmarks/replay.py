@@ -56,7 +56,7 @@ from models.db import make_engine, make_session_factory, transaction, upgrade
 from models.outbox import STATUS_CLAIMED, STATUS_PENDING, STATUS_SENT
 from tests.asgi_server import running_asgi
 from tests.bot.deliveries import Delivery, answers_for, both_platforms, seed_office
-from tests.bot.serving import Serve, sent_keys
+from tests.bot.serving import Serve, sent_keys, workers_of
 from tests.conftest import Db
 from tests.fakes.line_api import running_fake_line_api
 from tests.fakes.slack_api import FakeSlackApi
@@ -307,9 +307,9 @@ def run_serve(
                     client.close()
                 chases = _drained(factory)
                 leaders = {
-                    (serve.port, body["pid"])
+                    (serve.port, pid)
                     for serve in serves
-                    for body in (serve.health() for _ in range(10 * workers))
+                    for pid, body in workers_of(serve, workers).items()
                     if body["scheduler"]["leader"]
                 }
                 keys = Counter(sent_keys(fake_slack, line_api))

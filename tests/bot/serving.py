@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,15 @@ def sent_keys(fake_slack: FakeSlackApi, line_api: FakeLineApi) -> list[str]:
             keys.append(metadata["event_payload"]["key"])
     keys += [c.retry_key for c in line_api.pushes if c.retry_key]
     return keys
+
+
+def workers_of(serve: Serve, count: int = 2) -> dict[int, dict[str, Any]]:
+    """Each worker's /healthz, by pid: the kernel picks a worker per connection, so ask, 8 at
+    a time, until `count` of them have answered."""
+    seen: dict[int, dict[str, Any]] = {}
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(50):
+            seen.update((body["pid"], body) for body in pool.map(Serve.health, [serve] * 8))
+            if len(seen) >= count:
+                break
+    return seen

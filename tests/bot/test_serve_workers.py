@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -40,7 +39,7 @@ from tests.bot.deliveries import (
     seed_office,
     stored_comments,
 )
-from tests.bot.serving import SECRET, Serve, sent_keys
+from tests.bot.serving import SECRET, Serve, sent_keys, workers_of
 from tests.conftest import Db
 from tests.fakes.line_api import FakeLineApi
 from tests.fakes.slack_api import FakeSlackApi
@@ -58,18 +57,6 @@ def serves(
     for serve in started:
         serve.stop()
         serve.kill_group()
-
-
-def workers_of(serve: Serve, count: int = 2) -> dict[int, dict[str, Any]]:
-    """Each worker's /healthz, by pid: the kernel picks a worker per connection, so ask, 8 at
-    a time, until `count` of them have answered."""
-    seen: dict[int, dict[str, Any]] = {}
-    with ThreadPoolExecutor(8) as pool:
-        for _ in range(50):
-            seen.update((body["pid"], body) for body in pool.map(Serve.health, [serve] * 8))
-            if len(seen) >= count:
-                break
-    return seen
 
 
 def outbox(db: Db) -> Counter[str]:

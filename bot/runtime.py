@@ -8,6 +8,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
@@ -49,6 +50,11 @@ def open_runtime(settings: Settings, *, migrate: bool = True, serving: bool = Fa
     if migrate:
         ensure_schema(engine)
     factory = make_session_factory(engine)
-    with transaction(factory) as session:
-        org_id = get_or_create_organization(session, name=settings.organization).id
+    try:
+        with transaction(factory) as session:
+            org_id = get_or_create_organization(session, name=settings.organization).id
+    except IntegrityError:
+        # Replicas starting together on a new database: another one created it just now.
+        with transaction(factory) as session:
+            org_id = get_or_create_organization(session, name=settings.organization).id
     return Runtime(settings=settings, engine=engine, factory=factory, organization_id=org_id)

@@ -16,6 +16,7 @@ from handlers.ports import Messenger
 from models import utcnow
 from models.db import DatabaseBusy, DatabaseUnavailable, transaction
 from scheduler.housekeeping import prune
+from scheduler.leader import LeaderLock
 from scheduler.runner import Clock, TickResult, start_scheduler
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,11 @@ def _utcnow() -> datetime:
 
 class SchedulerService:
     """Ticks every HOKOKU_SCHEDULER_INTERVAL seconds in this process (in-memory job store).
+
+    Every worker of `hokoku serve --workers N`, and every replica, starts one; only the
+    holder of the leader lock (scheduler.leader) ticks and keeps house, the others stand
+    by and take over within one interval when it stops. `/healthz` says which it is
+    (`leader`).
 
     Remembers when its last tick finished, so `/healthz` can tell a live scheduler from a
     stuck or crashed one (`wall_clock` is the real time, injectable for tests; `clock` is
@@ -62,6 +68,14 @@ class SchedulerService:
         self._last_tick: datetime | None = None
         self._last_error: str | None = None
         self._lock = threading.Lock()
+        self.leader = LeaderLock(runtime.engine, organization_id=runtime.organization_id)
+        self._leading = False
+
+    def _leads(self) -> bool:
+        leading = self.leader.held()
+        with self._lock:
+            self._leading = leading
+        return leading
 
     def start(self) -> None:
         self._scheduler = start_scheduler(
@@ -73,6 +87,7 @@ class SchedulerService:
             interval_seconds=self.interval,
             on_tick=self._log,
             workers=self.runtime.settings.send_workers,
+            lead=self._leads,
         )
         self._started_at = self.wall_clock()
         self._scheduler.add_listener(self._on_job_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
@@ -87,6 +102,8 @@ class SchedulerService:
 
     def _housekeeping(self) -> None:
         """Hourly: prune dedupe keys, expired states and old outbox rows (scheduler/housekeeping)."""
+        if not self._leads():
+            return
         retention = timedelta(days=self.runtime.settings.retention_days)
         try:
             with transaction(self.runtime.factory) as session:
@@ -101,6 +118,7 @@ class SchedulerService:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
+        self.leader.release()
 
     def _on_job_event(self, event: JobExecutionEvent) -> None:
         with self._lock:
@@ -112,7 +130,7 @@ class SchedulerService:
     def health(self) -> dict[str, object]:
         """`alive` while ticks keep finishing: the last one (or the start) is recent enough."""
         with self._lock:
-            last_tick, last_error = self._last_tick, self._last_error
+            last_tick, last_error, leading = self._last_tick, self._last_error, self._leading
         running = self._scheduler is not None and self._scheduler.running
         since = last_tick or self._started_at
         fresh = since is not None and self.wall_clock() - since <= timedelta(
@@ -123,6 +141,7 @@ class SchedulerService:
             "last_tick": last_tick.isoformat() if last_tick else None,
             "interval_seconds": self.interval,
             "last_error": last_error,
+            "leader": leading,
         }
 
     @staticmethod

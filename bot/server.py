@@ -11,6 +11,7 @@ lifespan.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager
@@ -147,7 +148,8 @@ def build_app(
     async def healthz(_request: Request) -> Response:
         if not await run_in_threadpool(database_ok):
             return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)
-        body: dict[str, object] = {"ok": True, "platforms": mounted.names}
+        # `pid`: which process answered (`hokoku serve --workers N`, replicas).
+        body: dict[str, object] = {"ok": True, "platforms": mounted.names, "pid": os.getpid()}
         for service in services:
             if isinstance(service, ReportsHealth):
                 body[service.name] = service.health()

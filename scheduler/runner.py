@@ -2,7 +2,8 @@
 
 `tick` is the whole scheduler; APScheduler only calls it every minute. Its job store is
 the in-memory one of this process and is never shared: the database outbox is what
-several processes agree on, so running two schedulers is safe (and pointless).
+several processes agree on, so running two schedulers is safe (and pointless: with a
+`lead` gate, scheduler.leader, only one of them ticks).
 """
 
 from __future__ import annotations
@@ -183,13 +184,20 @@ def start_scheduler(
     interval_seconds: int = TICK_SECONDS,
     on_tick: Callable[[TickResult], None] | None = None,
     workers: int = DEFAULT_WORKERS,
+    lead: Callable[[], bool] | None = None,
 ) -> BackgroundScheduler:
-    """Start a BackgroundScheduler (in-memory job store, one thread) that only calls `tick`."""
+    """Start a BackgroundScheduler (in-memory job store, one thread) that only calls `tick`.
+
+    `lead` (scheduler.leader.LeaderLock.held): asked before each tick; a process that does
+    not lead skips the tick and stands by.
+    """
     source = clock or SystemClock()
     worker = default_worker()
     freeze_startup_heap()
 
     def run_tick() -> None:
+        if lead is not None and not lead():
+            return
         result = tick(
             factory,
             messengers,

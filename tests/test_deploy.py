@@ -182,3 +182,78 @@ def test_caddyfile_validates_and_proxies_only_hokoku_paths(tmp_path: Path) -> No
         check=False,
     )
     assert done.returncode == 0 and "Valid configuration" in done.stdout + done.stderr, done.stderr
+
+
+def test_replicas_compose_runs_replicas_one_scheduler_and_one_proxy() -> None:
+    """deploy/compose.replicas.yaml: the schema is upgraded once before anything starts; N
+    replicas of `serve --workers` without a scheduler, unpublished; one `hokoku scheduler`;
+    Caddy in front; one signing key for all, required."""
+    compose = yaml.safe_load((REPO / "deploy" / "compose.replicas.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"db", "migrate", "hokoku", "scheduler", "proxy"}
+    db = services["db"]
+    assert db["image"].startswith("postgres:") and "pg_isready" in " ".join(
+        db["healthcheck"]["test"]
+    )
+    for name in ("migrate", "hokoku", "scheduler"):
+        service = services[name]
+        assert service["build"] == ".." and service["image"] == "hokoku:local"
+        assert service["env_file"] == "../.env"
+        assert service["entrypoint"] == ["hokoku"]
+        env = service["environment"]
+        assert "@db:5432/hokoku" in env["HOKOKU_DATABASE_URL"]
+        assert env["HOKOKU_SECRET_KEY"].startswith("${HOKOKU_SECRET_KEY:?")
+    migrate, replicas, scheduler = services["migrate"], services["hokoku"], services["scheduler"]
+    assert migrate["command"] == ["db", "upgrade"] and migrate["restart"] == "no"
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    command = replicas["command"]
+    assert command[0] == "serve" and "--no-scheduler" in command
+    assert command[command.index("--workers") + 1] == "${HOKOKU_WORKERS:-2}"
+    assert command[command.index("--port") + 1] == "3000"
+    assert replicas["deploy"]["replicas"] == "${HOKOKU_REPLICAS:-2}"
+    assert "ports" not in replicas  # only the proxy reaches them
+    assert scheduler["command"] == ["scheduler"] and "deploy" not in scheduler
+    for service in (replicas, scheduler):
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("caddy:")
+    assert proxy["ports"] == ["80:80", "443:443"]
+    assert "./Caddyfile.replicas:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    assert proxy["depends_on"]["hokoku"]["condition"] == "service_healthy"
+    assert {"pgdata", "caddy_data"} <= set(compose["volumes"])
+    # Every command the file runs is one hokoku has.
+    from bot.cli import COMMANDS
+
+    assert {migrate["command"][0], command[0], scheduler["command"][0]} <= set(COMMANDS)
+
+
+def test_replicas_caddyfile_spreads_requests_over_every_replica(tmp_path: Path) -> None:
+    text = (REPO / "deploy" / "Caddyfile.replicas").read_text()
+    assert "@hokoku path /line/callback /slack/events /healthz /charts/* /web /web/*" in text
+    for line in ("dynamic a {", "name hokoku", "port 3000", "lb_policy round_robin"):
+        assert line in text
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        pytest.skip("caddy is not installed on this machine (apt-get install caddy)")
+    done = subprocess.run(
+        [
+            caddy,
+            "validate",
+            "--adapter",
+            "caddyfile",
+            "--config",
+            str(REPO / "deploy" / "Caddyfile.replicas"),
+        ],
+        env={
+            **os.environ,
+            "HOME": str(tmp_path),
+            "XDG_DATA_HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path),
+            "HOKOKU_HOST": "hokoku.example.jp",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr

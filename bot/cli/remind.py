@@ -28,6 +28,7 @@ from handlers.renderers import unconfigured_notice
 from handlers.reporting.rounds import ANSWER
 from scheduler.calendar import BusinessCalendar, parse_send_time
 from scheduler.due import due_sends
+from scheduler.leader import LeaderLock
 from scheduler.runner import (
     TickResult,
     freeze_startup_heap,
@@ -194,6 +195,18 @@ def scheduler_cmd(
     )
     console.print(started, markup=False)
     report_unconfigured(rt, configured=messengers.keys())
+    # Several schedulers (and `hokoku serve` workers) on one PostgreSQL: one ticks.
+    leader = LeaderLock(rt.engine, organization_id=rt.organization_id)
+    leading: list[bool] = []  # what was said last (said again only when it changes)
+
+    def lead() -> bool:
+        held = leader.held()
+        if leading[-1:] != [held]:
+            leading.append(held)
+            key = "cli.remind.scheduler_leading" if held else "cli.remind.scheduler_standby"
+            console.print(t(key), markup=False)
+        return held
+
     scheduler = start_scheduler(
         rt.factory,
         messengers,
@@ -205,9 +218,11 @@ def scheduler_cmd(
             markup=False,
         ),
         workers=rt.settings.send_workers,
+        lead=lead,
     )
     stop.wait()
     scheduler.shutdown(wait=True)
+    leader.release()
 
 
 def notify_round_now(ctx: typer.Context, round_id: int, *, quiet: bool = False) -> TickResult:

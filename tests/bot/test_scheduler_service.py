@@ -79,6 +79,7 @@ def test_healthz_reports_whether_the_scheduler_is_alive(db: Db) -> None:
                 "last_tick": real_now.isoformat(),
                 "interval_seconds": 1,
                 "last_error": None,
+                "leader": True,
             }
             assert service._scheduler is not None
             service._scheduler.pause()  # stuck: no new tick starts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from tests.conftest import Db
 def test_healthz_reports_platforms(db: Db, slack: SlackHarness) -> None:
     response = slack.http.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "platforms": ["slack"]}
+    assert response.json() == {"ok": True, "platforms": ["slack"], "pid": os.getpid()}
 
 
 def _nothing_happened(db: Db, slack: SlackHarness) -> None:

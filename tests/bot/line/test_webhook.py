@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import httpx
 from sqlalchemy import func, select
 
@@ -97,5 +99,5 @@ def test_console_verify_request_without_events_is_ok(line_bot: LineBot) -> None:
 def test_line_only_server_mounts_the_callback_and_health(line_bot: LineBot) -> None:
     response = httpx.get(f"{line_bot.url}/healthz")
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "platforms": ["line"]}
+    assert response.json() == {"ok": True, "platforms": ["line"], "pid": os.getpid()}
     assert httpx.post(f"{line_bot.url}/slack/events", content=b"{}").status_code == 404

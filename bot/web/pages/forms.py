@@ -20,9 +20,6 @@ from bot.web.uploads import clean_name
 from handlers.errors import InvalidInput, NotFound
 from handlers.i18n import msg
 from handlers.interaction.access import require_office
-from handlers.reporting.inquiry.collect import collect_forms, describe
-from handlers.reporting.inquiry.read import MAX_FORM_BYTES
-from handlers.reporting.inquiry.write import write_forms, zip_forms
 from handlers.reporting.rounds import ANSWER, resolve_round, round_caption
 from models.db import transaction
 
@@ -32,6 +29,8 @@ ZIP = "application/zip"
 
 def forms_zip(web: Web) -> Response:
     """GET: every department's 照会様式 of the round, in one zip."""
+    from handlers.reporting.inquiry.write import write_forms, zip_forms  # XlsxWriter loads here
+
     require_office(web.access)
     with transaction(web.runtime.reader) as session:
         rnd = chosen_round(session, web)
@@ -50,6 +49,10 @@ def forms_zip(web: Web) -> Response:
 
 def collect(web: Web) -> Response:
     """POST: read the uploaded forms and store their answers; a line per file."""
+    # openpyxl loads with the first upload, not with `serve` (tests/bot/cli/test_imports.py)
+    from handlers.reporting.inquiry.collect import collect_forms, describe
+    from handlers.reporting.inquiry.read import MAX_FORM_BYTES
+
     require_office(web.access)
     uploads = [
         value

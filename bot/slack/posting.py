@@ -41,7 +41,8 @@ def dm_channel(client: WebClient, user_id: str) -> str:
 
 def post(runtime: Runtime, client: WebClient, posting: Posting | None) -> None:
     """Post a committed reply (nothing for a redelivery or ignored chatter), then refresh
-    the Home tab when answers changed; then learn the names of the people involved."""
+    the Home tab when answers changed and the person has opened it; then learn the names
+    of the people involved."""
     if posting is None:
         return
     if posting.reply is not None:
@@ -64,7 +65,7 @@ def _post(runtime: Runtime, client: WebClient, posting: Posting) -> None:
     if error is not None:
         failed = translator(reply.language)("chart.upload_failed", error=error)
         client.chat_postMessage(channel=channel, text=failed, thread_ts=posting.thread_ts)
-    if home.answers_changed(reply.stored):
+    if reply.home_opened and home.answers_changed(reply.stored):
         home.refresh_home(runtime, client, posting.user_id)
 
 

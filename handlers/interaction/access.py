@@ -42,6 +42,11 @@ class Caller:
         return next((m for m in self.memberships if m.department_id == department_id), None)
 
     @property
+    def home_opened(self) -> bool:
+        """The chat has opened its Home tab (an adapter republishes it after answers)."""
+        return any(m.home_opened for m in self.memberships)
+
+    @property
     def language(self) -> str | None:
         return next((m.language for m in self.memberships if m.language), None)
 

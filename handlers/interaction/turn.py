@@ -48,7 +48,12 @@ class Turn:
     # --- replies ----------------------------------------------------------------------
 
     def reply(self, *parts: Part, stored: tuple[SubmitOutcome, ...] = ()) -> Reply:
-        return Reply(parts=parts, language=self.language, stored=stored)
+        return Reply(
+            parts=parts,
+            language=self.language,
+            stored=stored,
+            home_opened=self.caller.home_opened,
+        )
 
     def say(self, message: Message, *more: Part) -> Reply:
         return self.reply(Say(message), *more)

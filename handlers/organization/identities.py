@@ -40,6 +40,7 @@ class Membership:
     role: str
     kind: str
     language: str | None = None  # chosen with the `language` command (None: not chosen)
+    home_opened: bool = False  # the identity has opened its Home tab (republished on answers)
 
     @property
     def is_office(self) -> bool:
@@ -172,10 +173,29 @@ def memberships(session: Session, *, platform: str, external_id: str) -> list[Me
             role=ident.role,
             kind=ident.kind,
             language=ident.language,
+            home_opened=ident.home_opened_at is not None,
         )
         for ident, dept in rows
     ]
     return sorted(result, key=lambda m: not m.is_office)
+
+
+def note_home_opened(
+    session: Session, *, platform: str, external_id: str, now: datetime | None = None
+) -> int:
+    """Remember that this chat identity opened its Home tab (once: later openings change
+    nothing); from now on its Home is republished after its answers."""
+    result = session.execute(
+        update(ChatIdentity)
+        .where(
+            ChatIdentity.platform == platform,
+            ChatIdentity.external_id == external_id,
+            ChatIdentity.home_opened_at.is_(None),
+        )
+        .values(home_opened_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def set_language(session: Session, *, platform: str, external_id: str, language: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from handlers.committee.compare import compare_rounds
 from handlers.committee.indicator_values import parse_indicator_argument
@@ -44,9 +45,9 @@ from handlers.organization.directory import find_department
 from handlers.organization.identities import redeem_invite, set_language
 from handlers.organization.web_access import LINK_TTL, create_link
 from handlers.reporting.reports import department_slots
-from handlers.reporting.status import summarize
+from handlers.reporting.status import StampedCache, progress_stamp, summarize
 from handlers.scale import GradeScale
-from models import Department
+from models import Department, Round
 
 Run = Callable[[Turn, str], Reply]
 
@@ -59,16 +60,29 @@ class Command:
     linked_only: bool = True  # before the chat is linked it answers how to link instead
 
 
+# The office's whole-round status (every department, last year beside it) is the costliest
+# answer in chat; people ask for it again and again while answers trickle in. It is kept
+# per process and used again while the round's answers (and last year's) are unchanged.
+_OFFICE_STATUS: StampedCache[tuple[Status, YearOverYear]] = StampedCache(ttl=timedelta(seconds=60))
+
+
+def _office_status(turn: Turn, rnd: Round) -> tuple[Status, YearOverYear]:
+    def make() -> tuple[Status, YearOverYear]:
+        summary = summarize(turn.session, round_id=rnd.id, today=turn.today)
+        comparison = compare_rounds(turn.session, round_id=rnd.id, per_department=False)
+        return Status(summary, office=True), YearOverYear(comparison, summary_text(comparison))
+
+    stamp = progress_stamp(turn.session, rnd=rnd)
+    return _OFFICE_STATUS.get((rnd.id, turn.today), stamp, turn.now, make)
+
+
 def _status(turn: Turn, _arg: str) -> Reply:
     rnd = turn.view_round()
     if turn.caller.office:
-        summary = summarize(turn.session, round_id=rnd.id, today=turn.today)
-        comparison = compare_rounds(turn.session, round_id=rnd.id, per_department=False)
+        status, year_over_year = _office_status(turn, rnd)
         indicators = indicator_status(turn.session, round_id=rnd.id)
         return turn.reply(
-            Status(summary, office=True),
-            YearOverYear(comparison, summary_text(comparison)),
-            *((Indicators(indicators),) if indicators else ()),
+            status, year_over_year, *((Indicators(indicators),) if indicators else ())
         )
     return turn.reply(
         *(

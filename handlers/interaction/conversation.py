@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from models import ConversationState, utcnow
@@ -92,12 +92,17 @@ def recall(
     return None if data is None else dict(data)
 
 
+_STATES = ConversationState.__table__
+assert isinstance(_STATES, Table)
+# Every stored answer ends a question a grade button left open: built once.
+_FORGET = delete(_STATES).where(
+    _STATES.c.platform == bindparam("platform"),
+    _STATES.c.chat_id == bindparam("chat_id"),
+    _STATES.c.user_id == bindparam("user_id"),
+    _STATES.c.kind == bindparam("kind"),
+)
+
+
 def forget(session: Session, *, platform: str, chat_id: str, user_id: str, kind: str) -> None:
-    session.execute(
-        delete(ConversationState).where(
-            ConversationState.platform == platform,
-            ConversationState.chat_id == chat_id,
-            ConversationState.user_id == user_id,
-            ConversationState.kind == kind,
-        )
-    )
+    params = {"platform": platform, "chat_id": chat_id, "user_id": user_id, "kind": kind}
+    session.execute(_FORGET, params)

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput, TooManyAttempts
@@ -155,29 +155,44 @@ def unlink_identity(
 
 def memberships(session: Session, *, platform: str, external_id: str) -> list[Membership]:
     """Active links of one chat identity, office first then by department name."""
-    rows = session.execute(
-        select(ChatIdentity, Department)
-        .join(Department, Department.id == ChatIdentity.department_id)
-        .where(
-            ChatIdentity.platform == platform,
-            ChatIdentity.external_id == external_id,
-            ChatIdentity.active.is_(True),
-        )
-        .order_by(Department.name)
-    )
+    rows = session.execute(_MEMBERSHIPS, {"platform": platform, "external_id": external_id})
     result = [
         Membership(
-            identity_id=ident.id,
-            department_id=dept.id,
-            department_name=dept.name,
-            role=ident.role,
-            kind=ident.kind,
-            language=ident.language,
-            home_opened=ident.home_opened_at is not None,
+            identity_id=row.id,
+            department_id=row.department_id,
+            department_name=row.name,
+            role=row.role,
+            kind=row.kind,
+            language=row.language,
+            home_opened=row.home_opened_at is not None,
         )
-        for ident, dept in rows
+        for row in rows
     ]
     return sorted(result, key=lambda m: not m.is_office)
+
+
+# Who is asking: read with every inbound message, so built once (plain columns).
+_IDENTITIES = ChatIdentity.__table__
+_DEPARTMENTS = Department.__table__
+assert isinstance(_IDENTITIES, Table) and isinstance(_DEPARTMENTS, Table)
+_MEMBERSHIPS = (
+    select(
+        _IDENTITIES.c.id,
+        _IDENTITIES.c.department_id,
+        _DEPARTMENTS.c.name,
+        _IDENTITIES.c.role,
+        _IDENTITIES.c.kind,
+        _IDENTITIES.c.language,
+        _IDENTITIES.c.home_opened_at,
+    )
+    .join(_DEPARTMENTS, _DEPARTMENTS.c.id == _IDENTITIES.c.department_id)
+    .where(
+        _IDENTITIES.c.platform == bindparam("platform"),
+        _IDENTITIES.c.external_id == bindparam("external_id"),
+        _IDENTITIES.c.active.is_(True),
+    )
+    .order_by(_DEPARTMENTS.c.name)
+)
 
 
 def note_home_opened(

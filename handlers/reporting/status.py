@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from handlers.fiscal import reiwa_label
@@ -282,16 +282,25 @@ def progress_stamp(session: Session, *, rnd: Round) -> tuple[object, ...]:
     plans = [rnd.plan_id]
     if rnd.plan.predecessor_id is not None:
         plans.append(rnd.plan.predecessor_id)
-    rounds = select(Round.id).where(Round.plan_id.in_(plans), Round.fiscal_year <= rnd.fiscal_year)
-    row = session.execute(
-        select(
-            func.count(Report.id),
-            func.count(Report.grade),
-            func.sum(Report.revision),
-            func.max(Report.submitted_at),
-        ).where(Report.round_id.in_(rounds.scalar_subquery()))
-    ).one()
+    row = session.execute(_PROGRESS, {"plans": plans, "year": rnd.fiscal_year}).one()
     return (*row, rnd.created_at, rnd.deadline, rnd.closed_at, rnd.scale)
+
+
+_PROGRESS = select(
+    func.count(Report.id),
+    func.count(Report.grade),
+    func.sum(Report.revision),
+    func.max(Report.submitted_at),
+).where(
+    Report.round_id.in_(
+        select(Round.id)
+        .where(
+            Round.plan_id.in_(bindparam("plans", expanding=True)),
+            Round.fiscal_year <= bindparam("year"),
+        )
+        .scalar_subquery()
+    )
+)
 
 
 V = TypeVar("V")

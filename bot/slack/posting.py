@@ -32,11 +32,19 @@ class Posting:
     people: tuple[str, ...] = ()  # users mentioned in the message: names to look up
 
 
-def dm_channel(client: WebClient, user_id: str) -> str:
-    """The bot's DM with this user (conversations.open is idempotent)."""
+def dm_channel(runtime: Runtime, client: WebClient, user_id: str) -> str:
+    """The bot's DM with this user (conversations.open is idempotent, and a DM's id never
+    changes: asked once per user and process)."""
+    known = runtime.memo_of("slack_dm_channel")
+    if user_id in known:
+        return str(known[user_id])
     opened = client.conversations_open(users=user_id)
     channel = opened.get("channel") or {}
-    return str(channel.get("id") or user_id)
+    found = channel.get("id")
+    if not found:
+        return user_id
+    known[user_id] = str(found)
+    return str(found)
 
 
 def post(runtime: Runtime, client: WebClient, posting: Posting | None) -> None:
@@ -56,7 +64,7 @@ def _post(runtime: Runtime, client: WebClient, posting: Posting) -> None:
     reply = posting.reply
     channel = posting.channel
     if channel is None:
-        channel = dm_channel(client, posting.user_id)
+        channel = dm_channel(runtime, client, posting.user_id)
     text, payload = blocks.message(translator(reply.language), reply)
     client.chat_postMessage(channel=channel, text=text, blocks=payload, thread_ts=posting.thread_ts)
     error = charting.upload_chart(

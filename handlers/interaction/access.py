@@ -14,14 +14,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from handlers.errors import NotFound, PermissionDenied
 from handlers.i18n import Message, msg
 from handlers.interaction.intents import Actor
 from handlers.organization.identities import Membership, memberships
-from models import ROLE_MEMBER, ROLE_OFFICE, Department, Plan, Round
+from models import ROLE_MEMBER, ROLE_OFFICE, Assignment, Department, Plan, Report, Round
 
 
 @dataclass(frozen=True)
@@ -152,19 +152,35 @@ def department_in(session: Session, *, organization_id: int, department_id: int)
 
 def round_and_department(
     session: Session, *, organization_id: int, round_id: int, department_id: int
-) -> tuple[Round, Department]:
-    """A round and a department of this organization, in one query (form pages)."""
+) -> tuple[Round, Department, int]:
+    """A round and a department of this organization with the number of the department's
+    slots in the round, in one query (form pages: is this page the last?)."""
     row = session.execute(
-        select(Round, Department)
-        .join(Plan, Plan.id == Round.plan_id)
-        .options(contains_eager(Round.plan))
-        .join(Department, Department.organization_id == Plan.organization_id)
-        .where(
-            Round.id == round_id,
-            Department.id == department_id,
-            Plan.organization_id == organization_id,
-        )
+        _ROUND_AND_DEPARTMENT,
+        {"organization_id": organization_id, "round_id": round_id, "department_id": department_id},
     ).first()
     if row is None:
         raise NotFound(msg("button.stale"))
-    return row[0], row[1]
+    return row[0], row[1], int(row[2])
+
+
+# Read with every page of a form: built once.
+_ROUND_AND_DEPARTMENT = (
+    select(
+        Round,
+        Department,
+        select(func.count(Report.id))
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .where(Report.round_id == Round.id, Assignment.department_id == Department.id)
+        .correlate(Round, Department)
+        .scalar_subquery(),
+    )
+    .join(Plan, Plan.id == Round.plan_id)
+    .options(contains_eager(Round.plan))
+    .join(Department, Department.organization_id == Plan.organization_id)
+    .where(
+        Round.id == bindparam("round_id"),
+        Department.id == bindparam("department_id"),
+        Plan.organization_id == bindparam("organization_id"),
+    )
+)

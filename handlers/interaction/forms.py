@@ -34,7 +34,6 @@ from handlers.reporting.reports import (
     SlotView,
     answerable_round,
     department_slots,
-    slot_count,
 )
 from handlers.reporting.status import summarize
 from handlers.scale import GradeScale
@@ -145,7 +144,7 @@ def form_page(turn: Turn, intent: FormPage) -> Reply:
 
 def _form_page(turn: Turn, intent: FormPage) -> Reply:
     session = turn.session
-    rnd, department = round_and_department(
+    rnd, department, count = round_and_department(
         session,
         organization_id=turn.actor.organization_id,
         round_id=intent.round_id,
@@ -164,7 +163,6 @@ def _form_page(turn: Turn, intent: FormPage) -> Reply:
     errors = validate(intent.values, GradeScale.from_json(rnd.scale))
     if errors:
         return turn.reply(FormErrors(errors))
-    count = slot_count(session, round_id=rnd.id, department_id=department.id)
     if intent.page < page_count(count, turn.actor.surface.form_page_size) - 1:
         draft = _save_draft(turn, intent.form_id, intent.values)
         slots = department_slots(session, round_id=rnd.id, department_id=department.id)

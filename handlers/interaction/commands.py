@@ -32,6 +32,7 @@ from handlers.interaction.reply import (
     IndicatorReported,
     Indicators,
     MissingDepartments,
+    Part,
     Pending,
     Reply,
     Say,
@@ -60,17 +61,25 @@ class Command:
     linked_only: bool = True  # before the chat is linked it answers how to link instead
 
 
-# The office's whole-round status (every department, last year beside it) is the costliest
-# answer in chat; people ask for it again and again while answers trickle in. It is kept
-# per process and used again while the round's answers (and last year's) are unchanged.
-_OFFICE_STATUS: StampedCache[tuple[Status, YearOverYear]] = StampedCache(ttl=timedelta(seconds=60))
+# The office's whole-round status (every department, last year beside it, the indicators)
+# is the costliest answer in chat; people ask for it again and again while answers trickle
+# in. It is kept per process and used again while the round's answers (and last year's)
+# and indicator values are unchanged: the same parts, the same objects, so an adapter may
+# keep what it rendered of them too.
+_OFFICE_STATUS: StampedCache[tuple[Part, ...]] = StampedCache(ttl=timedelta(seconds=60))
 
 
-def _office_status(turn: Turn, rnd: Round) -> tuple[Status, YearOverYear]:
-    def make() -> tuple[Status, YearOverYear]:
-        summary = summarize(turn.session, round_id=rnd.id, today=turn.today)
-        comparison = compare_rounds(turn.session, round_id=rnd.id, per_department=False)
-        return Status(summary, office=True), YearOverYear(comparison, summary_text(comparison))
+def _office_status(turn: Turn, rnd: Round) -> tuple[Part, ...]:
+    def make() -> tuple[Part, ...]:
+        session = turn.session
+        summary = summarize(session, round_id=rnd.id, today=turn.today)
+        comparison = compare_rounds(session, round_id=rnd.id, per_department=False)
+        indicators = indicator_status(session, round_id=rnd.id)
+        return (
+            Status(summary, office=True),
+            YearOverYear(comparison, summary_text(comparison)),
+            *((Indicators(indicators),) if indicators else ()),
+        )
 
     stamp = progress_stamp(turn.session, rnd=rnd)
     return _OFFICE_STATUS.get((rnd.id, turn.today), stamp, turn.now, make)
@@ -79,11 +88,7 @@ def _office_status(turn: Turn, rnd: Round) -> tuple[Status, YearOverYear]:
 def _status(turn: Turn, _arg: str) -> Reply:
     rnd = turn.view_round()
     if turn.caller.office:
-        status, year_over_year = _office_status(turn, rnd)
-        indicators = indicator_status(turn.session, round_id=rnd.id)
-        return turn.reply(
-            status, year_over_year, *((Indicators(indicators),) if indicators else ())
-        )
+        return turn.reply(*_office_status(turn, rnd))
     return turn.reply(
         *(
             Status(

@@ -19,7 +19,7 @@ from handlers.organization.departments import named_departments
 from handlers.plan.nodes import top_ancestors
 from handlers.reporting.rounds import get_round
 from handlers.scale import GradeScale
-from models import Assignment, Item, Report, Round
+from models import Assignment, IndicatorValue, Item, Report, Round
 
 # Where answers come from (Report.channel), as people name it: chat (Slack, LINE, the
 # console), the web page, the e-mail link, the Excel form, the office's proxy entry, or last
@@ -273,7 +273,8 @@ def answer_stamp(session: Session, *, round_id: int) -> str:
 def progress_stamp(session: Session, *, rnd: Round) -> tuple[object, ...]:
     """What changes whenever an answer of this round or of an earlier round of its plan
     (or of the plan it continues: last year's round is one of them) is stored, revised or
-    withdrawn, or when such a round is added, closed or moved: one indexed aggregate.
+    withdrawn, when such a round is added, closed or moved, or when an indicator value of
+    this round is reported: one statement of indexed aggregates.
 
     Every write of a slot raises its `revision` (a withdrawal too, even when it restores
     an older grade and time), so the sum of revisions tells apart states that the count
@@ -282,7 +283,8 @@ def progress_stamp(session: Session, *, rnd: Round) -> tuple[object, ...]:
     plans = [rnd.plan_id]
     if rnd.plan.predecessor_id is not None:
         plans.append(rnd.plan.predecessor_id)
-    row = session.execute(_PROGRESS, {"plans": plans, "year": rnd.fiscal_year}).one()
+    params = {"plans": plans, "year": rnd.fiscal_year, "round_id": rnd.id}
+    row = session.execute(_PROGRESS, params).one()
     return (*row, rnd.created_at, rnd.deadline, rnd.closed_at, rnd.scale)
 
 
@@ -291,6 +293,13 @@ _PROGRESS = select(
     func.count(Report.grade),
     func.sum(Report.revision),
     func.max(Report.submitted_at),
+    # the round's indicator values: each report of one adds a value or raises its revision
+    select(func.count(IndicatorValue.id))
+    .where(IndicatorValue.round_id == bindparam("round_id"))
+    .scalar_subquery(),
+    select(func.sum(IndicatorValue.revision))
+    .where(IndicatorValue.round_id == bindparam("round_id"))
+    .scalar_subquery(),
 ).where(
     Report.round_id.in_(
         select(Round.id)

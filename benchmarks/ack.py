@@ -220,7 +220,7 @@ def served(
     spy = None
     if profile is not None and kind == "hokoku":
         py_spy = str(Path(sys.executable).with_name("py-spy"))
-        options = ["--format", "raw", "--rate", "200", "--nonblocking", "--gil"]
+        options = ["--format", "raw", "--rate", "200", "--nonblocking"] + ([] if os.environ.get("HOKOKU_ACK_WALL") else ["--gil"])
         spy = subprocess.Popen(
             [py_spy, "record", *options, "-p", str(process.pid), "-o", profile],
             stdout=subprocess.DEVNULL,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, insert, null, select, update
+from sqlalchemy import Select, Table, bindparam, exists, func, insert, null, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -185,7 +185,7 @@ class _Slot:
     loading 10–60 reports, items and departments as mapped objects cost more than the
     statement), updated in place as the batch's answers are applied."""
 
-    __slots__ = ("comment", "display", "grade", "number", "report_id", "revision")
+    __slots__ = ("comment", "display", "grade", "number", "report_id", "revision", "seen")
 
     def __init__(self, row: Any) -> None:
         self.report_id: int = row.report_id
@@ -194,6 +194,7 @@ class _Slot:
         self.grade: str | None = row.grade
         self.comment: str = row.comment
         self.revision: int = row.revision
+        self.seen: bool = bool(row.seen)  # holds an answer of the batch's deliveries already
 
 
 _ITEMS = Item.__table__
@@ -202,8 +203,12 @@ _DEPARTMENTS = Department.__table__
 assert isinstance(_ITEMS, Table)
 assert isinstance(_ASSIGNMENTS, Table)
 assert isinstance(_DEPARTMENTS, Table)
-# The department's slots of the round, locked (FOR UPDATE on PostgreSQL), built once: the
-# same statement for every answer.
+_REVISIONS = ReportRevision.__table__
+assert isinstance(_REVISIONS, Table)
+# The department's slots of the round, locked (FOR UPDATE on PostgreSQL), each with whether
+# it already holds an answer carrying one of the batch's source keys (a redelivery: source
+# keys are unique, and a delivery's answers are stored together, on their own slots), in
+# one statement built once: the same statement for every answer.
 _LOCK_SLOTS = (
     select(
         Report.__table__.c.id.label("report_id"),
@@ -216,6 +221,12 @@ _LOCK_SLOTS = (
         _ITEMS.c.title,
         _ITEMS.c.code_spaced,
         _DEPARTMENTS.c.name.label("department_name"),
+        exists()
+        .where(
+            _REVISIONS.c.report_id == Report.__table__.c.id,
+            _REVISIONS.c.source_key.in_(bindparam("keys", expanding=True)),
+        )
+        .label("seen"),
     )
     .select_from(Report.__table__)
     .join(_ASSIGNMENTS, _ASSIGNMENTS.c.id == Report.__table__.c.assignment_id)
@@ -227,9 +238,6 @@ _LOCK_SLOTS = (
     )
     .order_by(_ITEMS.c.position, Report.__table__.c.id)
     .with_for_update(of=Report.__table__)
-)
-_SEEN_KEYS = select(ReportRevision.__table__.c.source_key).where(
-    ReportRevision.__table__.c.source_key.in_(bindparam("keys", expanding=True))
 )
 
 
@@ -254,8 +262,9 @@ def _check(
 ) -> _Checked:
     rnd = answerable_round(session, round_id=round_id, acting_as_office=acting_as_office)
     scale = GradeScale.from_json(rnd.scale)
+    keys = [a.source_key for a in answers if a.source_key]
     found = session.execute(
-        _LOCK_SLOTS, {"round_id": round_id, "department_id": department_id}
+        _LOCK_SLOTS, {"round_id": round_id, "department_id": department_id, "keys": keys}
     ).all()
     if found:
         department_name = found[0].department_name
@@ -372,15 +381,14 @@ def submit_answers(
     )
     department = checked.department_name
     slots = {slot.number: slot for slot in checked.slots}
-    keys = [a.source_key for a, _, _ in checked.answers if a.source_key]
-    seen = set(session.scalars(_SEEN_KEYS, {"keys": keys})) if keys else set()
+    seen: set[str] = set()  # source keys stored by this batch
     when = now or utcnow()
     outcomes: list[SubmitOutcome] = []
     revisions: list[dict[str, object]] = []
     updates: dict[int, dict[str, object]] = {}  # report id → its new values (the last wins)
     for answer, letter, comment in checked.answers:
         report = slots[answer.item_number]
-        if answer.source_key in seen:
+        if answer.source_key and (report.seen or answer.source_key in seen):
             outcomes.append(_outcome(DUPLICATE, report, department))
             continue
         new_comment = with_note(report.comment if comment is None else comment, answer.note)
@@ -447,8 +455,6 @@ def submit_answers(
     )
 
 
-_REVISIONS = ReportRevision.__table__
-assert isinstance(_REVISIONS, Table)
 _INSERT_REVISION = insert(_REVISIONS)
 
 

@@ -25,6 +25,7 @@ connections, opened before the clock starts): an httpx client spends millisecond
 per request at 50 connections, which the servers on the same 2 cores would pay for.
 HOKOKU_ACK_TRACE=FILE writes the server's own time per request (ASGI call to last byte)
 to FILE and prints the client's CPU time per point, to tell the two apart.
+HOKOKU_ACK_WALL=1 makes --profile sample wall-clock time instead of time holding the GIL.
 """
 
 from __future__ import annotations
@@ -220,7 +221,9 @@ def served(
     spy = None
     if profile is not None and kind == "hokoku":
         py_spy = str(Path(sys.executable).with_name("py-spy"))
-        options = ["--format", "raw", "--rate", "200", "--nonblocking"] + ([] if os.environ.get("HOKOKU_ACK_WALL") else ["--gil"])
+        options = ["--format", "raw", "--rate", "200", "--nonblocking"] + (
+            [] if os.environ.get("HOKOKU_ACK_WALL") else ["--gil"]
+        )
         spy = subprocess.Popen(
             [py_spy, "record", *options, "-p", str(process.pid), "-o", profile],
             stdout=subprocess.DEVNULL,

@@ -173,8 +173,10 @@ def _form_page(turn: Turn, intent: FormPage) -> Reply:
         )
     if not claim_event(session, platform=turn.actor.platform, event_key=intent.submit_key):
         return turn.reply()  # the same submission again: already stored and confirmed
-    # The draft is left to expire: housekeeping prunes it.
-    merged = {**_draft(turn, intent.form_id), **intent.values}
+    # The draft is left to expire: housekeeping prunes it. A page that holds every slot of
+    # the department (a form of one page) replaces whatever a draft could hold: not read.
+    draft = _draft(turn, intent.form_id) if len(intent.values) < count else {}
+    merged = {**draft, **intent.values}
     answers = [
         AnswerInput(number, grade, comment, f"{turn.actor.platform}:form:{intent.form_id}:{number}")
         for number, (grade, comment) in sorted(merged.items())

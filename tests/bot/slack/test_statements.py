@@ -127,7 +127,8 @@ def test_a_modal_page_submission_runs_at_most_7_statements(db: Db, items: int) -
     # A page turned: who, the round and department with the slot count, the draft read and
     # saved, the slots of the next page and last year's round (and its paths).
     assert max(counts[:-1], default=0) <= 7, counts
-    assert counts[-1] <= 7, counts  # the last page: every answer stored
+    # The last page: every answer stored (a form of one page reads no draft: 6).
+    assert counts[-1] <= (6 if pages == 1 else 7), counts
     # Revisions of the last page: some change only the comment, some the grade too (the
     # ORM's flush would write them as two UPDATEs).
     last = pages - 1

@@ -13,22 +13,35 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, exists, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from handlers.errors import NotFound, PermissionDenied
 from handlers.i18n import Message, msg
 from handlers.interaction.intents import Actor
-from handlers.organization.identities import Membership, memberships
-from models import ROLE_MEMBER, ROLE_OFFICE, Assignment, Department, Plan, Report, Round
+from handlers.organization.identities import MEMBERSHIPS, Membership, memberships, memberships_of
+from models import (
+    ROLE_MEMBER,
+    ROLE_OFFICE,
+    Assignment,
+    ConversationState,
+    Department,
+    Plan,
+    Report,
+    Round,
+)
 
 
 @dataclass(frozen=True)
 class Caller:
-    """The links of the chat that acts (with the console's pinned department and role)."""
+    """The links of the chat that acts (with the console's pinned department and role).
+    `live_states`: the person may have conversation state in this chat (False: read
+    with the links and found none, so a turn neither reads nor clears any)."""
 
     memberships: tuple[Membership, ...]
+    live_states: bool = True
 
     @property
     def linked(self) -> bool:
@@ -51,12 +64,25 @@ class Caller:
         return next((m.language for m in self.memberships if m.language), None)
 
 
-def caller_of(session: Session, actor: Actor) -> Caller:
+def caller_of(session: Session, actor: Actor, *, now: datetime | None = None) -> Caller:
     """The chat's active links (one query), office first, then by department name; the
-    web console's session vouches for its own."""
+    web console's session vouches for its own. With `now`, the same statement says
+    whether the person has live conversation state in this chat."""
     if actor.links is not None:
         return Caller(actor.links)
-    found = memberships(session, platform=actor.platform, external_id=actor.chat_id)
+    live = True
+    if now is None:
+        found = memberships(session, platform=actor.platform, external_id=actor.chat_id)
+    else:
+        params = {
+            "platform": actor.platform,
+            "external_id": actor.chat_id,
+            "person": actor.person,
+            "now": now,
+        }
+        rows = session.execute(_LINKS_AND_STATES, params).all()
+        found = memberships_of(rows)
+        live = bool(rows[0].live_states) if rows else True  # unlinked: not asked
     if actor.department_id is not None:  # the console speaks as one department only
         role = ROLE_OFFICE if actor.office else ROLE_MEMBER
         found = [
@@ -64,7 +90,24 @@ def caller_of(session: Session, actor: Actor) -> Caller:
             for m in found
             if m.department_id == actor.department_id
         ]
-    return Caller(tuple(found))
+    return Caller(tuple(found), live_states=live)
+
+
+_STATES = ConversationState.__table__
+assert isinstance(_STATES, Table)
+# Who asks, with whether they have any live conversation state in this chat (a question a
+# grade button left open, a department chosen, a message waiting for that choice): most
+# answers have none, and then the turn does not clear one.
+_LINKS_AND_STATES = MEMBERSHIPS.add_columns(
+    exists()
+    .where(
+        _STATES.c.platform == bindparam("platform"),
+        _STATES.c.chat_id == bindparam("external_id"),
+        _STATES.c.user_id == bindparam("person"),
+        _STATES.c.expires_at > bindparam("now"),
+    )
+    .label("live_states")
+)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -155,7 +157,13 @@ def unlink_identity(
 
 def memberships(session: Session, *, platform: str, external_id: str) -> list[Membership]:
     """Active links of one chat identity, office first then by department name."""
-    rows = session.execute(_MEMBERSHIPS, {"platform": platform, "external_id": external_id})
+    rows = session.execute(MEMBERSHIPS, {"platform": platform, "external_id": external_id})
+    return memberships_of(rows)
+
+
+def memberships_of(rows: Iterable[Any]) -> list[Membership]:
+    """The links of rows of MEMBERSHIPS (or a statement that adds columns to it), office
+    first, then by department name."""
     result = [
         Membership(
             identity_id=row.id,
@@ -171,11 +179,12 @@ def memberships(session: Session, *, platform: str, external_id: str) -> list[Me
     return sorted(result, key=lambda m: not m.is_office)
 
 
-# Who is asking: read with every inbound message, so built once (plain columns).
+# Who is asking: read with every inbound message, so built once (plain columns). Binds
+# `platform` and `external_id`.
 _IDENTITIES = ChatIdentity.__table__
 _DEPARTMENTS = Department.__table__
 assert isinstance(_IDENTITIES, Table) and isinstance(_DEPARTMENTS, Table)
-_MEMBERSHIPS = (
+MEMBERSHIPS = (
     select(
         _IDENTITIES.c.id,
         _IDENTITIES.c.department_id,

@@ -9,7 +9,8 @@ and `hokoku` (the real app). Lazy listeners call a fake Slack Web API in this pr
 Scenarios: a DM answer (`12 B comment`), a modal page submission (view_submission of a
 10-item page, stored) and `/hokoku status` (office member, whole round), each at 1, 10
 and 50 requests in flight, on SQLite and PostgreSQL (a scratch database). Prints per
-point: ack p50/p99 of each app, hokoku's p99 over bare's, acks past Slack's 3 s, and for
+point: ack p50/p99 of each app, hokoku's p99 over bare+commit's (the floor for an app that
+acks only what it stored) and over bare's, the load average, acks past Slack's 3 s, and for
 DM answers acks per second beside answers stored per second (rows in the database when
 the last ack returned) and replies per second (the lazy listener's chat.postMessage,
 counted when they have all arrived; the Home tab refreshes after it, coalesced per user).
@@ -24,6 +25,7 @@ connections, opened before the clock starts): an httpx client spends millisecond
 per request at 50 connections, which the servers on the same 2 cores would pay for.
 HOKOKU_ACK_TRACE=FILE writes the server's own time per request (ASGI call to last byte)
 to FILE and prints the client's CPU time per point, to tell the two apart.
+HOKOKU_ACK_WALL=1 makes --profile sample wall-clock time instead of time holding the GIL.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -219,7 +221,9 @@ def served(
     spy = None
     if profile is not None and kind == "hokoku":
         py_spy = str(Path(sys.executable).with_name("py-spy"))
-        options = ["--format", "raw", "--rate", "200", "--nonblocking", "--gil"]
+        options = ["--format", "raw", "--rate", "200", "--nonblocking"] + (
+            [] if os.environ.get("HOKOKU_ACK_WALL") else ["--gil"]
+        )
         spy = subprocess.Popen(
             [py_spy, "record", *options, "-p", str(process.pid), "-o", profile],
             stdout=subprocess.DEVNULL,
@@ -487,6 +491,7 @@ class Point:
     scenario: str
     in_flight: int
     timings: dict[str, Timing]
+    loads: dict[str, float] = field(default_factory=dict)  # 1-minute load average per app
     acked_per_s: float = 0.0
     stored_per_s: float = 0.0
     replied_per_s: float = 0.0
@@ -557,6 +562,7 @@ def run_database(
                         timing = load(base, requests, in_flight)
                         point = points[scenario, in_flight]
                         point.timings[app] = timing
+                        point.loads[app] = os.getloadavg()[0]
                         console.print(
                             f"  {label} {app:11} {scenario:6} ×{in_flight:<3} "
                             f"p50 {timing.p50:7.1f} ms  p99 {timing.p99:7.1f} ms  "
@@ -589,7 +595,8 @@ def print_table(console: Console, points: list[Point], apps: list[str]) -> None:
     )
     columns = ["scenario", "in flight", "DB"]
     columns += [f"{app} p50/p99" for app in apps]
-    columns += ["p99 ÷ bare", "past 3 s", "DM acked/s · stored/s · replied/s"]
+    columns += ["p99 ÷ bare+commit", "p99 ÷ bare", "load", "past 3 s"]
+    columns += ["DM acked/s · stored/s · replied/s"]
     for column in columns:
         table.add_column(column, justify="right")
     for p in points:
@@ -598,7 +605,14 @@ def print_table(console: Console, points: list[Point], apps: list[str]) -> None:
             t = p.timings.get(app)
             cells.append(f"{_ms(t.p50)} / {_ms(t.p99)}" if t else "–")
         bare, hokoku = p.timings.get("bare"), p.timings.get("hokoku")
+        floor = p.timings.get("bare+commit")
+        cells.append(f"{hokoku.p99 / floor.p99:.1f}×" if floor and hokoku else "–")
         cells.append(f"{hokoku.p99 / bare.p99:.1f}×" if bare and hokoku else "–")
+        cells.append(
+            "–".join(f"{x:.1f}" for x in sorted({min(p.loads.values()), max(p.loads.values())}))
+            if p.loads
+            else "–"
+        )
         cells.append(str(hokoku.late) if hokoku else "–")
         cells.append(
             f"{p.acked_per_s:.0f} · {p.stored_per_s:.0f} · {p.replied_per_s:.0f}"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from handlers.organization.directory import get_or_create_organization
 from models.db import ensure_schema, make_engine, make_session_factory, transaction
+
+MEMO_KEPT = 10_000
 
 
 def today_in(timezone: str) -> date:
@@ -27,6 +30,17 @@ class Runtime:
     engine: Engine
     factory: sessionmaker[Session]
     organization_id: int
+    # What adapters remember per process about the outside world, by name (a DM's channel
+    # id, whose name was found fresh): facts that do not change, or whose worst case when
+    # stale is one more lookup; never what the database decides.
+    memo: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo_of(self, name: str) -> dict[str, Any]:
+        """One named memo (kept under 10,000 entries: cleared when full)."""
+        found = self.memo.setdefault(name, {})
+        if len(found) >= MEMO_KEPT:
+            found.clear()
+        return found
 
     @cached_property
     def reader(self) -> sessionmaker[Session]:

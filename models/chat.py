@@ -38,6 +38,9 @@ class ChatIdentity(Base):
     language: Mapped[str | None] = mapped_column(String(8), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     unlinked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When this identity first opened its Home tab (Slack's App Home); NULL: never. Only
+    # then is the Home republished after an answer (opening it publishes it afresh anyway).
+    home_opened_at: Mapped[datetime | None] = mapped_column(default=None)
 
     department: Mapped[Department] = relationship()
 

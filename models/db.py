@@ -169,7 +169,18 @@ def make_engine(url: str, pool: PoolSettings | None = None, **kwargs: Any) -> En
             if conn.info.pop(holding, False):
                 writer.release()
 
-        event.listen(engine, "commit", _release)
+        def _commit_then_release(conn: Any) -> None:
+            # SQLAlchemy's "commit" event comes before the COMMIT itself: the next writer,
+            # handed the lock then, would find the file still locked and sleep in SQLite's
+            # busy handler (1 ms and more) while holding everyone's turn. Commit here, then
+            # hand over; the dialect's own commit that follows finds nothing to commit.
+            if conn.info.get(holding, False):
+                try:
+                    conn.connection.dbapi_connection.commit()
+                finally:
+                    _release(conn)
+
+        event.listen(engine, "commit", _commit_then_release)
         event.listen(engine, "rollback", _release)
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -54,9 +54,15 @@ def make_client(settings: Settings) -> WebClient:
 
 
 def build_slack_app(
-    settings: Settings, runtime: Runtime, *, listener_executor: Executor | None = None
+    settings: Settings,
+    runtime: Runtime,
+    *,
+    listener_executor: Executor | None = None,
+    verified_before: bool = False,
 ) -> App:
-    """The bolt App with every listener registered (signature checks are bolt's own)."""
+    """The bolt App with every listener registered. Signatures are checked by bolt, or,
+    with `verified_before`, by the route before bolt sees the request (bot.slack.http
+    checks each one there, with the same verifier, and refuses what fails)."""
     if settings.slack_bot_token is None or settings.slack_signing_secret is None:
         missing = [
             name
@@ -74,6 +80,7 @@ def build_slack_app(
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=make_client(settings),
         process_before_response=True,
+        request_verification_enabled=not verified_before,
         **kwargs,  # type: ignore[arg-type]
     )
     app.error(error_response)

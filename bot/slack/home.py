@@ -1,7 +1,9 @@
 """The App Home tab: a member's pending and answered items, the office's progress.
 
-Published when the tab is opened and again after the person answers, so the lists are
-current without reopening it.
+Published when the tab is opened and, once a person has opened it, again after each of
+their answers, so the lists are current when they come back to it. A Home tab never
+opened is not rebuilt after answers: opening it publishes it afresh (`app_home_opened`
+comes every time the tab is opened), and the rebuild cost as much CPU as the answer.
 """
 
 from __future__ import annotations
@@ -18,16 +20,31 @@ from bot import intake
 from bot.runtime import Runtime
 from bot.slack import blocks
 from bot.slack.actors import actor
+from bot.slack.ids import PLATFORM
 from handlers.i18n import translator
 from handlers.interaction.intents import ShowHome
+from handlers.organization.identities import note_home_opened
 from handlers.reporting.reports import REVISED, STORED, SubmitOutcome
+from models.db import transaction
 
 logger = logging.getLogger(__name__)
 
 
-def home_view(runtime: Runtime, user_id: str) -> dict[str, Any]:
+def home_view(runtime: Runtime, user_id: str, *, opened: bool = False) -> dict[str, Any]:
+    """The user's Home tab; `opened`: they opened it (the first time is remembered, and
+    from then on answers republish it)."""
     reply = intake.show(runtime, actor(runtime, user_id=user_id), ShowHome())
+    if opened and not reply.home_opened:
+        _note_opened(runtime, user_id)
     return blocks.home_view(translator(reply.language), reply)
+
+
+def _note_opened(runtime: Runtime, user_id: str) -> None:
+    try:
+        with transaction(runtime.factory) as session:
+            note_home_opened(session, platform=PLATFORM, external_id=user_id)
+    except intake.UNAVAILABLE as exc:  # asked again the next time the tab is opened
+        logger.info("Home tab opening of %s not remembered now: %s", user_id, exc)
 
 
 def answers_changed(outcomes: Iterable[SubmitOutcome]) -> bool:

@@ -3,6 +3,8 @@
 Before bolt sees a request it must be small enough, UTF-8, carry well-formed signature
 headers with a valid signature (slack_sdk's SignatureVerifier, the same check bolt makes)
 and a JSON payload of bounded depth: anything else is a 4xx here, never a traceback.
+The body parsed for that check is what bolt gets: a request is verified and parsed once
+here, and bolt does not verify it again (`request_verification_enabled=False`).
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ EVENTS_PATH = "/slack/events"
 _MAX_TIMESTAMP_DIGITS = 12
 
 
-def check_request(body: bytes, headers: Headers, verifier: SignatureVerifier) -> None:
-    """Raise BadBody unless this is a signed, well-formed Slack request."""
+def check_request(body: bytes, headers: Headers, verifier: SignatureVerifier) -> dict[str, Any]:
+    """The request's payload, as bolt reads it; BadBody unless this is a signed,
+    well-formed Slack request."""
     timestamp = headers.get("x-slack-request-timestamp", "")
     signature = headers.get("x-slack-signature", "")
     if not (
@@ -47,22 +50,22 @@ def check_request(body: bytes, headers: Headers, verifier: SignatureVerifier) ->
         raise BadBody(401, "invalid signature")
     # The same choice of parser bolt makes (slack_bolt.request.internals.parse_body).
     if headers.get("content-type") == "application/json" or text.startswith("{"):
-        _check_shape(parse_json_object(text))
-        return
+        return _check_shape(parse_json_object(text))
     form = parse_qs(text, keep_blank_values=True)
     if any(len(values) != 1 for values in form.values()):
         raise BadBody(400, "repeated form field")
-    if "payload" in text:
-        payload = form.get("payload")
-        if payload is not None:
-            _check_shape(parse_json_object(payload[0]))
+    payload = form.get("payload")
+    if payload is not None:  # an interaction
+        return _check_shape(parse_json_object(payload[0]))
+    return {name: values[0] for name, values in form.items()}  # a slash command
 
 
-def _check_shape(payload: dict[str, object]) -> None:
+def _check_shape(payload: dict[str, Any]) -> dict[str, Any]:
     try:
         envelope.check_payload(payload)
     except envelope.WrongShape as exc:
         raise BadBody(400, f"malformed payload ({exc})") from None
+    return payload
 
 
 class FormRequest(BoltRequest):
@@ -71,41 +74,64 @@ class FormRequest(BoltRequest):
     bolt decides "this is an interaction" when the word `payload` occurs anywhere in a form
     body, then finds no `payload` field and dispatches an empty body: a slash command from
     a channel named `payload-kanri` (its `channel_name` field) got 404. The body is parsed
-    again here the way Slack sends it: an interaction has a `payload` field, a slash command
-    has none. Lazy listeners get a copy of the request made the same way.
+    here the way Slack sends it: an interaction has a `payload` field, a slash command has
+    none. `parsed`: the payload `check_request` already read (then it is not read again).
+
+    Lazy listeners get a copy that shares the parsed body, query and headers instead of
+    parsing the body again and deep-copying it all (bolt's way; for a modal's page of
+    answers that cost more than storing them): hokoku's listeners never change them, and
+    what an ack listener hands its lazy ones is immutable (bot.slack.handoff). The copy's
+    context is its own (`BoltContext.to_copyable`).
     """
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if self.mode == "http" and not self.body and "payload" in self.raw_body:
-            form = dict(parse_qsl(self.raw_body, keep_blank_values=True))
-            if "payload" not in form and not self.raw_body.startswith("{"):
-                self.body = form
-                self.context = build_context(self.context, self.body)
+    def __init__(self, *, parsed: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        if parsed is None:
+            super().__init__(**kwargs)
+            if self.mode == "http" and not self.body and "payload" in self.raw_body:
+                form = dict(parse_qsl(self.raw_body, keep_blank_values=True))
+                if "payload" not in form and not self.raw_body.startswith("{"):
+                    self.body = form
+                    self.context = build_context(self.context, self.body)
+            return
+        raw = kwargs.pop("body")
+        super().__init__(body="", **kwargs)
+        self.raw_body = raw
+        self.body = parsed
+        self.context = build_context(self.context, parsed)
 
     def to_copyable(self) -> FormRequest:
-        return FormRequest(
-            body=self.raw_body,
-            query=self.query,
-            headers=self.headers,
-            context=self.context.to_copyable(),
-            mode=self.mode,
-        )
+        copied = object.__new__(_LazyCopy)
+        copied.__dict__.update(self.__dict__)
+        copied.context = self.context.to_copyable()
+        return copied
 
 
-def bolt_request(request: Request, body: bytes) -> BoltRequest:
+class _LazyCopy(FormRequest):
+    """`FormRequest.to_copyable`'s result: already the lazy listeners' own copy, so bolt's
+    deep copy of it that follows is itself."""
+
+    def __deepcopy__(self, _memo: dict[int, Any]) -> _LazyCopy:
+        return self
+
+
+def bolt_request(
+    request: Request, body: bytes, parsed: dict[str, Any] | None = None
+) -> BoltRequest:
     """The Starlette request as bolt's (its own adapter's fields), read as Slack sent it."""
     return FormRequest(
         body=body.decode("utf-8"),
         query=dict(request.query_params),
         headers=dict(request.headers),
+        parsed=parsed,
     )
 
 
 def slack_http_routes(
     settings: Settings, runtime: Runtime, *, listener_executor: Executor | None = None
 ) -> list[BaseRoute]:
-    bolt: App = build_slack_app(settings, runtime, listener_executor=listener_executor)
+    bolt: App = build_slack_app(
+        settings, runtime, listener_executor=listener_executor, verified_before=True
+    )
     assert settings.slack_signing_secret is not None  # build_slack_app checked it
     verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value())
     # As many dispatches at once as the pool has connections: the rest wait their turn here,
@@ -117,12 +143,12 @@ def slack_http_routes(
     async def slack_events(request: Request) -> Response:
         try:
             body = await read_limited(request, settings.max_body_bytes)
-            check_request(body, request.headers, verifier)
+            parsed = check_request(body, request.headers, verifier)
         except BadBody as bad:
             return PlainTextResponse(bad.reason, status_code=bad.status)
         # bolt's dispatch is synchronous (listeners run before the answer): keep it off the loop.
         response = await anyio.to_thread.run_sync(
-            bolt.dispatch, bolt_request(request, body), limiter=dispatching
+            bolt.dispatch, bolt_request(request, body, parsed), limiter=dispatching
         )
         return to_starlette_response(response)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -25,6 +26,12 @@ from models.db import DatabaseBusy, DatabaseUnavailable, transaction
 logger = logging.getLogger(__name__)
 MAX_LOOKUPS = 5  # per message: a message mentioning twenty people costs five calls
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{6,30}$")
+
+
+# Per process: users whose cached name was found fresh (or just fetched), until when not
+# to look again. Several processes each keep their own; the worst is one more lookup.
+CHECKED_FOR = timedelta(minutes=10)
+CHECKED = "slack_name_checked"
 
 
 def names_of(runtime: Runtime, user_ids: Iterable[str]) -> dict[str, str]:
@@ -52,16 +59,25 @@ def shown_name(user: dict[str, Any]) -> str:
 
 
 def learn_names(runtime: Runtime, client: WebClient, user_ids: Iterable[str]) -> None:
-    """Look up the users whose name is not cached (after the ack: never delays an answer)."""
+    """Look up the users whose name is not cached (after the ack: never delays an answer).
+    Whom this process found known is not asked about again for CHECKED_FOR (a reply
+    after every answer would read the cache each time)."""
     now = utcnow()
+    checked: dict[str, datetime] = runtime.memo_of(CHECKED)
+    candidates = [
+        u for u in sorted(set(user_ids)) if _USER_ID.match(u) and checked.get(u, now) <= now
+    ]
+    if not candidates:
+        return
     try:
         with transaction(runtime.reader) as session:
-            wanted = [
-                u
-                for u in sorted(set(user_ids))
-                if _USER_ID.match(u)
-                and needs_lookup(session, platform=PLATFORM, external_id=u, now=now)
-            ][:MAX_LOOKUPS]
+            wanted = []
+            for u in candidates:
+                if needs_lookup(session, platform=PLATFORM, external_id=u, now=now):
+                    wanted.append(u)
+                else:
+                    checked[u] = now + CHECKED_FOR
+            wanted = wanted[:MAX_LOOKUPS]
         for user_id in wanted:
             try:
                 user = client.users_info(user=user_id).get("user") or {}
@@ -71,5 +87,6 @@ def learn_names(runtime: Runtime, client: WebClient, user_ids: Iterable[str]) ->
                 name = ""  # missing_scope, user_not_found: remembered, asked again later
             with transaction(runtime.factory) as session:
                 remember_name(session, platform=PLATFORM, external_id=user_id, name=name, now=now)
+            checked[user_id] = now + CHECKED_FOR
     except (DatabaseBusy, DatabaseUnavailable) as exc:
         logger.info("names not cached now (database busy): %s", exc)

@@ -32,16 +32,25 @@ class Posting:
     people: tuple[str, ...] = ()  # users mentioned in the message: names to look up
 
 
-def dm_channel(client: WebClient, user_id: str) -> str:
-    """The bot's DM with this user (conversations.open is idempotent)."""
+def dm_channel(runtime: Runtime, client: WebClient, user_id: str) -> str:
+    """The bot's DM with this user (conversations.open is idempotent, and a DM's id never
+    changes: asked once per user and process)."""
+    known = runtime.memo_of("slack_dm_channel")
+    if user_id in known:
+        return str(known[user_id])
     opened = client.conversations_open(users=user_id)
     channel = opened.get("channel") or {}
-    return str(channel.get("id") or user_id)
+    found = channel.get("id")
+    if not found:
+        return user_id
+    known[user_id] = str(found)
+    return str(found)
 
 
 def post(runtime: Runtime, client: WebClient, posting: Posting | None) -> None:
     """Post a committed reply (nothing for a redelivery or ignored chatter), then refresh
-    the Home tab when answers changed; then learn the names of the people involved."""
+    the Home tab when answers changed and the person has opened it; then learn the names
+    of the people involved."""
     if posting is None:
         return
     if posting.reply is not None:
@@ -55,7 +64,7 @@ def _post(runtime: Runtime, client: WebClient, posting: Posting) -> None:
     reply = posting.reply
     channel = posting.channel
     if channel is None:
-        channel = dm_channel(client, posting.user_id)
+        channel = dm_channel(runtime, client, posting.user_id)
     text, payload = blocks.message(translator(reply.language), reply)
     client.chat_postMessage(channel=channel, text=text, blocks=payload, thread_ts=posting.thread_ts)
     error = charting.upload_chart(
@@ -64,7 +73,7 @@ def _post(runtime: Runtime, client: WebClient, posting: Posting) -> None:
     if error is not None:
         failed = translator(reply.language)("chart.upload_failed", error=error)
         client.chat_postMessage(channel=channel, text=failed, thread_ts=posting.thread_ts)
-    if home.answers_changed(reply.stored):
+    if reply.home_opened and home.answers_changed(reply.stored):
         home.refresh_home(runtime, client, posting.user_id)
 
 

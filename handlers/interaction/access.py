@@ -13,22 +13,35 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, exists, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from handlers.errors import NotFound, PermissionDenied
 from handlers.i18n import Message, msg
 from handlers.interaction.intents import Actor
-from handlers.organization.identities import Membership, memberships
-from models import ROLE_MEMBER, ROLE_OFFICE, Department, Plan, Round
+from handlers.organization.identities import MEMBERSHIPS, Membership, memberships, memberships_of
+from models import (
+    ROLE_MEMBER,
+    ROLE_OFFICE,
+    Assignment,
+    ConversationState,
+    Department,
+    Plan,
+    Report,
+    Round,
+)
 
 
 @dataclass(frozen=True)
 class Caller:
-    """The links of the chat that acts (with the console's pinned department and role)."""
+    """The links of the chat that acts (with the console's pinned department and role).
+    `live_states`: the person may have conversation state in this chat (False: read
+    with the links and found none, so a turn neither reads nor clears any)."""
 
     memberships: tuple[Membership, ...]
+    live_states: bool = True
 
     @property
     def linked(self) -> bool:
@@ -42,16 +55,34 @@ class Caller:
         return next((m for m in self.memberships if m.department_id == department_id), None)
 
     @property
+    def home_opened(self) -> bool:
+        """The chat has opened its Home tab (an adapter republishes it after answers)."""
+        return any(m.home_opened for m in self.memberships)
+
+    @property
     def language(self) -> str | None:
         return next((m.language for m in self.memberships if m.language), None)
 
 
-def caller_of(session: Session, actor: Actor) -> Caller:
+def caller_of(session: Session, actor: Actor, *, now: datetime | None = None) -> Caller:
     """The chat's active links (one query), office first, then by department name; the
-    web console's session vouches for its own."""
+    web console's session vouches for its own. With `now`, the same statement says
+    whether the person has live conversation state in this chat."""
     if actor.links is not None:
         return Caller(actor.links)
-    found = memberships(session, platform=actor.platform, external_id=actor.chat_id)
+    live = True
+    if now is None:
+        found = memberships(session, platform=actor.platform, external_id=actor.chat_id)
+    else:
+        params = {
+            "platform": actor.platform,
+            "external_id": actor.chat_id,
+            "person": actor.person,
+            "now": now,
+        }
+        rows = session.execute(_LINKS_AND_STATES, params).all()
+        found = memberships_of(rows)
+        live = bool(rows[0].live_states) if rows else True  # unlinked: not asked
     if actor.department_id is not None:  # the console speaks as one department only
         role = ROLE_OFFICE if actor.office else ROLE_MEMBER
         found = [
@@ -59,7 +90,24 @@ def caller_of(session: Session, actor: Actor) -> Caller:
             for m in found
             if m.department_id == actor.department_id
         ]
-    return Caller(tuple(found))
+    return Caller(tuple(found), live_states=live)
+
+
+_STATES = ConversationState.__table__
+assert isinstance(_STATES, Table)
+# Who asks, with whether they have any live conversation state in this chat (a question a
+# grade button left open, a department chosen, a message waiting for that choice): most
+# answers have none, and then the turn does not clear one.
+_LINKS_AND_STATES = MEMBERSHIPS.add_columns(
+    exists()
+    .where(
+        _STATES.c.platform == bindparam("platform"),
+        _STATES.c.chat_id == bindparam("external_id"),
+        _STATES.c.user_id == bindparam("person"),
+        _STATES.c.expires_at > bindparam("now"),
+    )
+    .label("live_states")
+)
 
 
 @dataclass(frozen=True)
@@ -147,19 +195,35 @@ def department_in(session: Session, *, organization_id: int, department_id: int)
 
 def round_and_department(
     session: Session, *, organization_id: int, round_id: int, department_id: int
-) -> tuple[Round, Department]:
-    """A round and a department of this organization, in one query (form pages)."""
+) -> tuple[Round, Department, int]:
+    """A round and a department of this organization with the number of the department's
+    slots in the round, in one query (form pages: is this page the last?)."""
     row = session.execute(
-        select(Round, Department)
-        .join(Plan, Plan.id == Round.plan_id)
-        .options(contains_eager(Round.plan))
-        .join(Department, Department.organization_id == Plan.organization_id)
-        .where(
-            Round.id == round_id,
-            Department.id == department_id,
-            Plan.organization_id == organization_id,
-        )
+        _ROUND_AND_DEPARTMENT,
+        {"organization_id": organization_id, "round_id": round_id, "department_id": department_id},
     ).first()
     if row is None:
         raise NotFound(msg("button.stale"))
-    return row[0], row[1]
+    return row[0], row[1], int(row[2])
+
+
+# Read with every page of a form: built once.
+_ROUND_AND_DEPARTMENT = (
+    select(
+        Round,
+        Department,
+        select(func.count(Report.id))
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .where(Report.round_id == Round.id, Assignment.department_id == Department.id)
+        .correlate(Round, Department)
+        .scalar_subquery(),
+    )
+    .join(Plan, Plan.id == Round.plan_id)
+    .options(contains_eager(Round.plan))
+    .join(Department, Department.organization_id == Plan.organization_id)
+    .where(
+        Round.id == bindparam("round_id"),
+        Department.id == bindparam("department_id"),
+        Plan.organization_id == bindparam("organization_id"),
+    )
+)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from handlers.committee.compare import compare_rounds
 from handlers.committee.indicator_values import parse_indicator_argument
@@ -31,6 +32,7 @@ from handlers.interaction.reply import (
     IndicatorReported,
     Indicators,
     MissingDepartments,
+    Part,
     Pending,
     Reply,
     Say,
@@ -44,9 +46,9 @@ from handlers.organization.directory import find_department
 from handlers.organization.identities import redeem_invite, set_language
 from handlers.organization.web_access import LINK_TTL, create_link
 from handlers.reporting.reports import department_slots
-from handlers.reporting.status import summarize
+from handlers.reporting.status import StampedCache, progress_stamp, summarize
 from handlers.scale import GradeScale
-from models import Department
+from models import Department, Round
 
 Run = Callable[[Turn, str], Reply]
 
@@ -59,17 +61,34 @@ class Command:
     linked_only: bool = True  # before the chat is linked it answers how to link instead
 
 
-def _status(turn: Turn, _arg: str) -> Reply:
-    rnd = turn.view_round()
-    if turn.caller.office:
-        summary = summarize(turn.session, round_id=rnd.id, today=turn.today)
-        comparison = compare_rounds(turn.session, round_id=rnd.id, per_department=False)
-        indicators = indicator_status(turn.session, round_id=rnd.id)
-        return turn.reply(
+# The office's whole-round status (every department, last year beside it, the indicators)
+# is the costliest answer in chat; people ask for it again and again while answers trickle
+# in. It is kept per process and used again while the round's answers (and last year's)
+# and indicator values are unchanged: the same parts, the same objects, so an adapter may
+# keep what it rendered of them too.
+_OFFICE_STATUS: StampedCache[tuple[Part, ...]] = StampedCache(ttl=timedelta(seconds=60))
+
+
+def _office_status(turn: Turn, rnd: Round) -> tuple[Part, ...]:
+    def make() -> tuple[Part, ...]:
+        session = turn.session
+        summary = summarize(session, round_id=rnd.id, today=turn.today)
+        comparison = compare_rounds(session, round_id=rnd.id, per_department=False)
+        indicators = indicator_status(session, round_id=rnd.id)
+        return (
             Status(summary, office=True),
             YearOverYear(comparison, summary_text(comparison)),
             *((Indicators(indicators),) if indicators else ()),
         )
+
+    stamp = progress_stamp(turn.session, rnd=rnd)
+    return _OFFICE_STATUS.get((rnd.id, turn.today), stamp, turn.now, make)
+
+
+def _status(turn: Turn, _arg: str) -> Reply:
+    rnd = turn.view_round()
+    if turn.caller.office:
+        return turn.reply(*_office_status(turn, rnd))
     return turn.reply(
         *(
             Status(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from models import ConversationState, utcnow
@@ -59,14 +59,8 @@ def recall_all(
     session: Session, *, platform: str, chat_id: str, user_id: str, now: datetime | None = None
 ) -> dict[str, dict[str, Any]]:
     """Every live (unexpired) state of this person in this chat, by kind (one query)."""
-    rows = session.execute(
-        select(ConversationState.kind, ConversationState.data).where(
-            ConversationState.platform == platform,
-            ConversationState.chat_id == chat_id,
-            ConversationState.user_id == user_id,
-            ConversationState.expires_at > (now or utcnow()),
-        )
-    )
+    params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
+    rows = session.execute(_RECALL_ALL, {**params, "now": now or utcnow()})
     return {kind: dict(data) for kind, data in rows}
 
 
@@ -80,24 +74,33 @@ def recall(
     now: datetime | None = None,
 ) -> dict[str, Any] | None:
     """The data of a live state of `kind`, or None."""
-    data = session.scalar(
-        select(ConversationState.data).where(
-            ConversationState.platform == platform,
-            ConversationState.chat_id == chat_id,
-            ConversationState.user_id == user_id,
-            ConversationState.kind == kind,
-            ConversationState.expires_at > (now or utcnow()),
-        )
-    )
+    params = {"platform": platform, "chat_id": chat_id, "user_id": user_id, "kind": kind}
+    data = session.scalar(_RECALL, {**params, "now": now or utcnow()})
     return None if data is None else dict(data)
 
 
+_STATES = ConversationState.__table__
+assert isinstance(_STATES, Table)
+# Every stored answer ends a question a grade button left open: built once.
+_FORGET = delete(_STATES).where(
+    _STATES.c.platform == bindparam("platform"),
+    _STATES.c.chat_id == bindparam("chat_id"),
+    _STATES.c.user_id == bindparam("user_id"),
+    _STATES.c.kind == bindparam("kind"),
+)
+
+
+# Read with many inbound messages and every page of a form: built once.
+_LIVE = (
+    _STATES.c.platform == bindparam("platform"),
+    _STATES.c.chat_id == bindparam("chat_id"),
+    _STATES.c.user_id == bindparam("user_id"),
+    _STATES.c.expires_at > bindparam("now"),
+)
+_RECALL_ALL = select(_STATES.c.kind, _STATES.c.data).where(*_LIVE)
+_RECALL = select(_STATES.c.data).where(*_LIVE, _STATES.c.kind == bindparam("kind"))
+
+
 def forget(session: Session, *, platform: str, chat_id: str, user_id: str, kind: str) -> None:
-    session.execute(
-        delete(ConversationState).where(
-            ConversationState.platform == platform,
-            ConversationState.chat_id == chat_id,
-            ConversationState.user_id == user_id,
-            ConversationState.kind == kind,
-        )
-    )
+    params = {"platform": platform, "chat_id": chat_id, "user_id": user_id, "kind": kind}
+    session.execute(_FORGET, params)

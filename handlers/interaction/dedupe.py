@@ -8,7 +8,9 @@ failed attempt leaves no claim behind and the retry is handled normally.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Table, bindparam
 from sqlalchemy.orm import Session
 
 from models import ProcessedEvent, utcnow
@@ -26,9 +28,26 @@ def claim_event(
     event waits on the unique index until the first transaction ends, then inserts nothing
     (or, if the first one rolled back, claims it itself).
     """
-    statement = (
-        insert_ignoring_conflict(session, ProcessedEvent, index_elements=["platform", "event_key"])
-        .values(platform=platform, event_key=event_key[:MAX_KEY], received_at=now or utcnow())
-        .returning(ProcessedEvent.id)
-    )
-    return session.execute(statement).first() is not None
+    dialect = session.get_bind().dialect.name
+    statement = _CLAIMS.get(dialect)
+    if statement is None:  # built once per database kind: the same statement every time
+        table = ProcessedEvent.__table__
+        assert isinstance(table, Table)
+        statement = _CLAIMS[dialect] = (
+            insert_ignoring_conflict(session, table, index_elements=["platform", "event_key"])
+            .values(
+                platform=bindparam("platform"),
+                event_key=bindparam("event_key"),
+                received_at=bindparam("received_at"),
+            )
+            .returning(table.c.id)
+        )
+    params = {
+        "platform": platform,
+        "event_key": event_key[:MAX_KEY],
+        "received_at": now or utcnow(),
+    }
+    return session.execute(statement, params).first() is not None
+
+
+_CLAIMS: dict[str, Any] = {}

@@ -34,7 +34,6 @@ from handlers.reporting.reports import (
     SlotView,
     answerable_round,
     department_slots,
-    slot_count,
 )
 from handlers.reporting.status import summarize
 from handlers.scale import GradeScale
@@ -145,7 +144,7 @@ def form_page(turn: Turn, intent: FormPage) -> Reply:
 
 def _form_page(turn: Turn, intent: FormPage) -> Reply:
     session = turn.session
-    rnd, department = round_and_department(
+    rnd, department, count = round_and_department(
         session,
         organization_id=turn.actor.organization_id,
         round_id=intent.round_id,
@@ -164,7 +163,6 @@ def _form_page(turn: Turn, intent: FormPage) -> Reply:
     errors = validate(intent.values, GradeScale.from_json(rnd.scale))
     if errors:
         return turn.reply(FormErrors(errors))
-    count = slot_count(session, round_id=rnd.id, department_id=department.id)
     if intent.page < page_count(count, turn.actor.surface.form_page_size) - 1:
         draft = _save_draft(turn, intent.form_id, intent.values)
         slots = department_slots(session, round_id=rnd.id, department_id=department.id)
@@ -175,8 +173,10 @@ def _form_page(turn: Turn, intent: FormPage) -> Reply:
         )
     if not claim_event(session, platform=turn.actor.platform, event_key=intent.submit_key):
         return turn.reply()  # the same submission again: already stored and confirmed
-    # The draft is left to expire: housekeeping prunes it.
-    merged = {**_draft(turn, intent.form_id), **intent.values}
+    # The draft is left to expire: housekeeping prunes it. A page that holds every slot of
+    # the department (a form of one page) replaces whatever a draft could hold: not read.
+    draft = _draft(turn, intent.form_id) if len(intent.values) < count else {}
+    merged = {**draft, **intent.values}
     answers = [
         AnswerInput(number, grade, comment, f"{turn.actor.platform}:form:{intent.form_id}:{number}")
         for number, (grade, comment) in sorted(merged.items())

@@ -52,7 +52,7 @@ def handle(session: Session, inbound: Inbound) -> Reply | None:
         session, platform=actor.platform, event_key=inbound.delivery, now=inbound.now
     ):
         return None
-    caller = caller_of(session, actor)
+    caller = caller_of(session, actor, now=inbound.now)
     turn = Turn(session, inbound, caller, language_of(caller, actor))
     handler = HANDLERS[type(inbound.intent)]
     try:

@@ -274,11 +274,13 @@ Part = (
 @dataclass(frozen=True)
 class Reply:
     """The answer to one inbound, in `language`. `stored`: answers written by it (an
-    adapter refreshes views that show them)."""
+    adapter refreshes views that show them); `home_opened`: the chat has opened its Home
+    tab, the one such view (a Home never opened is built afresh when it is opened)."""
 
     parts: tuple[Part, ...] = ()
     language: str = DEFAULT_LANGUAGE
     stored: tuple[SubmitOutcome, ...] = field(default_factory=tuple)
+    home_opened: bool = False
 
     def find(self, kind: type[P]) -> P | None:
         return next((p for p in self.parts if isinstance(p, kind)), None)

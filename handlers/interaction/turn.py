@@ -48,24 +48,37 @@ class Turn:
     # --- replies ----------------------------------------------------------------------
 
     def reply(self, *parts: Part, stored: tuple[SubmitOutcome, ...] = ()) -> Reply:
-        return Reply(parts=parts, language=self.language, stored=stored)
+        return Reply(
+            parts=parts,
+            language=self.language,
+            stored=stored,
+            home_opened=self.caller.home_opened,
+        )
 
     def say(self, message: Message, *more: Part) -> Reply:
         return self.reply(Say(message), *more)
 
     # --- conversation state ----------------------------------------------------------
 
+    def _known_states(self) -> dict[str, dict[str, Any]] | None:
+        """The states when known without a query (read already, or none found with the
+        links); None when they would have to be read."""
+        if self._states is None and not self.caller.live_states:
+            self._states = {}
+        return self._states
+
     def states(self) -> dict[str, dict[str, Any]]:
         """This person's live states in this chat, read once per turn."""
-        if self._states is None:
-            self._states = conversation.recall_all(
+        known = self._known_states()
+        if known is None:
+            known = self._states = conversation.recall_all(
                 self.session,
                 platform=self.actor.platform,
                 chat_id=self.actor.chat_id,
                 user_id=self.actor.person,
                 now=self.now,
             )
-        return self._states
+        return known
 
     def remember(self, kind: str, data: dict[str, Any], *, ttl: timedelta) -> None:
         conversation.remember(
@@ -78,10 +91,14 @@ class Turn:
             now=self.now,
             ttl=ttl,
         )
-        if self._states is not None:
-            self._states[kind] = data
+        known = self._known_states()
+        if known is not None:
+            known[kind] = data
 
     def forget(self, kind: str) -> None:
+        known = self._known_states()
+        if known is not None and kind not in known:
+            return  # nothing to clear
         conversation.forget(
             self.session,
             platform=self.actor.platform,

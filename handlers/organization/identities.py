@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from handlers.errors import InvalidInput, TooManyAttempts
@@ -40,6 +42,7 @@ class Membership:
     role: str
     kind: str
     language: str | None = None  # chosen with the `language` command (None: not chosen)
+    home_opened: bool = False  # the identity has opened its Home tab (republished on answers)
 
     @property
     def is_office(self) -> bool:
@@ -154,28 +157,69 @@ def unlink_identity(
 
 def memberships(session: Session, *, platform: str, external_id: str) -> list[Membership]:
     """Active links of one chat identity, office first then by department name."""
-    rows = session.execute(
-        select(ChatIdentity, Department)
-        .join(Department, Department.id == ChatIdentity.department_id)
+    rows = session.execute(MEMBERSHIPS, {"platform": platform, "external_id": external_id})
+    return memberships_of(rows)
+
+
+def memberships_of(rows: Iterable[Any]) -> list[Membership]:
+    """The links of rows of MEMBERSHIPS (or a statement that adds columns to it), office
+    first, then by department name."""
+    result = [
+        Membership(
+            identity_id=row.id,
+            department_id=row.department_id,
+            department_name=row.name,
+            role=row.role,
+            kind=row.kind,
+            language=row.language,
+            home_opened=row.home_opened_at is not None,
+        )
+        for row in rows
+    ]
+    return sorted(result, key=lambda m: not m.is_office)
+
+
+# Who is asking: read with every inbound message, so built once (plain columns). Binds
+# `platform` and `external_id`.
+_IDENTITIES = ChatIdentity.__table__
+_DEPARTMENTS = Department.__table__
+assert isinstance(_IDENTITIES, Table) and isinstance(_DEPARTMENTS, Table)
+MEMBERSHIPS = (
+    select(
+        _IDENTITIES.c.id,
+        _IDENTITIES.c.department_id,
+        _DEPARTMENTS.c.name,
+        _IDENTITIES.c.role,
+        _IDENTITIES.c.kind,
+        _IDENTITIES.c.language,
+        _IDENTITIES.c.home_opened_at,
+    )
+    .join(_DEPARTMENTS, _DEPARTMENTS.c.id == _IDENTITIES.c.department_id)
+    .where(
+        _IDENTITIES.c.platform == bindparam("platform"),
+        _IDENTITIES.c.external_id == bindparam("external_id"),
+        _IDENTITIES.c.active.is_(True),
+    )
+    .order_by(_DEPARTMENTS.c.name)
+)
+
+
+def note_home_opened(
+    session: Session, *, platform: str, external_id: str, now: datetime | None = None
+) -> int:
+    """Remember that this chat identity opened its Home tab (once: later openings change
+    nothing); from now on its Home is republished after its answers."""
+    result = session.execute(
+        update(ChatIdentity)
         .where(
             ChatIdentity.platform == platform,
             ChatIdentity.external_id == external_id,
-            ChatIdentity.active.is_(True),
+            ChatIdentity.home_opened_at.is_(None),
         )
-        .order_by(Department.name)
+        .values(home_opened_at=now or utcnow())
+        .execution_options(synchronize_session=False)
     )
-    result = [
-        Membership(
-            identity_id=ident.id,
-            department_id=dept.id,
-            department_name=dept.name,
-            role=ident.role,
-            kind=ident.kind,
-            language=ident.language,
-        )
-        for ident, dept in rows
-    ]
-    return sorted(result, key=lambda m: not m.is_office)
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def set_language(session: Session, *, platform: str, external_id: str, language: str) -> int:

@@ -10,12 +10,12 @@ revision, in the order their transactions took the lock, and the later one is cu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, insert, null, select, update
+from sqlalchemy import Select, Table, bindparam, exists, func, insert, null, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,6 +36,7 @@ from models import (
     Round,
     utcnow,
 )
+from models.plan import join_code
 
 MAX_COMMENT = 3000
 MAX_ITEM_NUMBER = 2**31 - 1  # the items.number column is a 32-bit integer
@@ -180,13 +181,75 @@ def _check_values(answer: AnswerInput, scale: GradeScale) -> tuple[str, str | No
     return letter, comment
 
 
+class _Slot:
+    """One slot of the department as the batch finds it (plain columns, no ORM objects:
+    loading 10–60 reports, items and departments as mapped objects cost more than the
+    statement), updated in place as the batch's answers are applied."""
+
+    __slots__ = ("comment", "display", "grade", "number", "report_id", "revision", "seen")
+
+    def __init__(self, row: Any) -> None:
+        self.report_id: int = row.report_id
+        self.number: int = row.number
+        self.display = join_code(row.code, row.is_priority, row.title, row.code_spaced, node=False)
+        self.grade: str | None = row.grade
+        self.comment: str = row.comment
+        self.revision: int = row.revision
+        self.seen: bool = bool(row.seen)  # holds an answer of the batch's deliveries already
+
+
+_ITEMS = Item.__table__
+_ASSIGNMENTS = Assignment.__table__
+_DEPARTMENTS = Department.__table__
+assert isinstance(_ITEMS, Table)
+assert isinstance(_ASSIGNMENTS, Table)
+assert isinstance(_DEPARTMENTS, Table)
+_REVISIONS = ReportRevision.__table__
+assert isinstance(_REVISIONS, Table)
+# The department's slots of the round, locked (FOR UPDATE on PostgreSQL), each with whether
+# it already holds an answer carrying one of the batch's source keys (a redelivery: source
+# keys are unique, and a delivery's answers are stored together, on their own slots), in
+# one statement built once: the same statement for every answer.
+_LOCK_SLOTS = (
+    select(
+        Report.__table__.c.id.label("report_id"),
+        Report.__table__.c.grade,
+        Report.__table__.c.comment,
+        Report.__table__.c.revision,
+        _ITEMS.c.number,
+        _ITEMS.c.code,
+        _ITEMS.c.is_priority,
+        _ITEMS.c.title,
+        _ITEMS.c.code_spaced,
+        _DEPARTMENTS.c.name.label("department_name"),
+        exists()
+        .where(
+            _REVISIONS.c.report_id == Report.__table__.c.id,
+            _REVISIONS.c.source_key.in_(bindparam("keys", expanding=True)),
+        )
+        .label("seen"),
+    )
+    .select_from(Report.__table__)
+    .join(_ASSIGNMENTS, _ASSIGNMENTS.c.id == Report.__table__.c.assignment_id)
+    .join(_ITEMS, _ITEMS.c.id == _ASSIGNMENTS.c.item_id)
+    .join(_DEPARTMENTS, _DEPARTMENTS.c.id == _ASSIGNMENTS.c.department_id)
+    .where(
+        Report.__table__.c.round_id == bindparam("round_id"),
+        _ASSIGNMENTS.c.department_id == bindparam("department_id"),
+    )
+    .order_by(_ITEMS.c.position, Report.__table__.c.id)
+    .with_for_update(of=Report.__table__)
+)
+
+
 @dataclass
 class _Checked:
     """A validated batch: the department's slots (locked) and each answer's letter and comment."""
 
     round: Round
-    department: Department
-    rows: list[tuple[Report, Item]]
+    department_id: int
+    department_name: str
+    slots: list[_Slot]
     answers: list[tuple[AnswerInput, str, str | None]]
 
 
@@ -200,20 +263,19 @@ def _check(
 ) -> _Checked:
     rnd = answerable_round(session, round_id=round_id, acting_as_office=acting_as_office)
     scale = GradeScale.from_json(rnd.scale)
+    keys = [a.source_key for a in answers if a.source_key]
     found = session.execute(
-        select(Report, Item, Department)
-        .join(Assignment, Assignment.id == Report.assignment_id)
-        .join(Item, Item.id == Assignment.item_id)
-        .join(Department, Department.id == Assignment.department_id)
-        .where(Report.round_id == round_id, Assignment.department_id == department_id)
-        .order_by(Item.position, Report.id)
-        .with_for_update(of=Report)
-        .execution_options(populate_existing=True)
+        _LOCK_SLOTS, {"round_id": round_id, "department_id": department_id, "keys": keys}
     ).all()
-    department = found[0][2] if found else session.get(Department, department_id)
-    if department is None:
-        raise NotFound(msg("department.not_found_id", department=department_id))
-    numbers = {item.number for _, item, _ in found}
+    if found:
+        department_name = found[0].department_name
+    else:
+        department = session.get(Department, department_id)
+        if department is None:
+            raise NotFound(msg("department.not_found_id", department=department_id))
+        department_name = department.name
+    slots = [_Slot(row) for row in found]
+    numbers = {slot.number for slot in slots}
     answers = _to_originals(session, plan_id=rnd.plan_id, answers=answers, known=numbers)
     errors: list[AnswerError] = []
     checked: list[tuple[AnswerInput, str, str | None]] = []
@@ -228,11 +290,13 @@ def _check(
             unknown.append(answer)
         checked.append((answer, letter, comment))
     if unknown:
-        errors.extend(_unknown_items(session, rnd=rnd, department=department, answers=unknown))
+        errors.extend(
+            _unknown_items(session, rnd=rnd, department_name=department_name, answers=unknown)
+        )
     if errors:
         errors.sort(key=lambda e: (e.line_no or 0, e.item_number))
         raise AnswersRejected(errors)
-    return _Checked(rnd, department, [(report, item) for report, item, _ in found], checked)
+    return _Checked(rnd, department_id, department_name, slots, checked)
 
 
 def _to_originals(
@@ -317,30 +381,21 @@ def submit_answers(
         answers=answers,
         acting_as_office=acting_as_office,
     )
-    department = checked.department
-    slots = {item.number: (report, item) for report, item in checked.rows}
-    keys = [a.source_key for a, _, _ in checked.answers if a.source_key]
-    seen = (
-        set(
-            session.scalars(
-                select(ReportRevision.source_key).where(ReportRevision.source_key.in_(keys))
-            )
-        )
-        if keys
-        else set()
-    )
+    department = checked.department_name
+    slots = {slot.number: slot for slot in checked.slots}
+    seen: set[str] = set()  # source keys stored by this batch
     when = now or utcnow()
     outcomes: list[SubmitOutcome] = []
     revisions: list[dict[str, object]] = []
     updates: dict[int, dict[str, object]] = {}  # report id → its new values (the last wins)
     for answer, letter, comment in checked.answers:
-        report, item = slots[answer.item_number]
-        if answer.source_key in seen:
-            outcomes.append(_outcome(DUPLICATE, report, item, department))
+        report = slots[answer.item_number]
+        if answer.source_key and (report.seen or answer.source_key in seen):
+            outcomes.append(_outcome(DUPLICATE, report, department))
             continue
         new_comment = with_note(report.comment if comment is None else comment, answer.note)
         if report.grade == letter and report.comment == new_comment:
-            outcomes.append(_outcome(UNCHANGED, report, item, department))
+            outcomes.append(_outcome(UNCHANGED, report, department))
             continue
         status = STORED if report.grade is None else REVISED
         changed = {
@@ -353,12 +408,14 @@ def submit_answers(
             "channel": CHANNEL_PROXY if acting_as_office else channel,
             "submitted_at": when,
         }
-        for name, value in changed.items():  # written below, by the one UPDATE
-            set_committed_value(report, name, value)
-        updates[report.id] = {"report_id": report.id, **{f"new_{k}": v for k, v in changed.items()}}
+        report.revision, report.grade, report.comment = report.revision + 1, letter, new_comment
+        updates[report.report_id] = {
+            "report_id": report.report_id,
+            **{f"new_{k}": v for k, v in changed.items()},
+        }
         revisions.append(
             {
-                "report_id": report.id,
+                "report_id": report.report_id,
                 "revision": report.revision,
                 "grade": letter,
                 "comment": new_comment,
@@ -381,30 +438,43 @@ def submit_answers(
                     action="proxy_answer",
                     detail={
                         "round": checked.round.id,
-                        "department": department.name,
-                        "item": item.number,
+                        "department": department,
+                        "item": report.number,
                         "grade": letter,
                         "revision": report.revision,
                         "late_entry": checked.round.is_closed,
                     },
                 )
             )
-        outcomes.append(_outcome(status, report, item, department))
+        outcomes.append(_outcome(status, report, department))
     if updates:  # one UPDATE of every column, whatever changed: one executemany
         session.execute(_UPDATE_REPORT, list(updates.values()))
+        _refresh_loaded(session, updates.values())
     if revisions:  # one executemany, whatever the number of answers
-        session.execute(insert(ReportRevision), revisions)
+        session.execute(_INSERT_REVISION, revisions)
     return BatchResult(
         outcomes=tuple(outcomes),
-        department_name=department.name,
-        slots=tuple(
-            SlotState(item.number, item.display, report.grade) for report, item in checked.rows
-        ),
+        department_name=department,
+        slots=tuple(SlotState(slot.number, slot.display, slot.grade) for slot in checked.slots),
     )
 
 
+_INSERT_REVISION = insert(_REVISIONS)
+
+
+def _refresh_loaded(session: Session, updates: Iterable[dict[str, object]]) -> None:
+    """Reports this session already holds as objects show what the UPDATE wrote (the
+    batch itself reads plain columns)."""
+    for values in updates:
+        key = session.identity_key(Report, values["report_id"])
+        loaded = session.identity_map.get(key)
+        if loaded is not None:
+            for name in _REPORT_COLUMNS:
+                set_committed_value(loaded, name, values[f"new_{name}"])
+
+
 def _unknown_items(
-    session: Session, *, rnd: Round, department: Department, answers: Sequence[AnswerInput]
+    session: Session, *, rnd: Round, department_name: str, answers: Sequence[AnswerInput]
 ) -> list[AnswerError]:
     """Say for each answer whether its item is not in the plan or not this department's."""
     numbers = {a.item_number for a in answers if 0 < a.item_number <= MAX_ITEM_NUMBER}
@@ -417,7 +487,7 @@ def _unknown_items(
     for answer in answers:
         if answer.item_number in in_plan:
             error: HokokuError = PermissionDenied(
-                msg("answer.not_your_item", item=answer.item_number, department=department.name)
+                msg("answer.not_your_item", item=answer.item_number, department=department_name)
             )
         else:
             error = NotFound(msg("answer.no_such_item", item=answer.item_number))
@@ -459,15 +529,15 @@ def submit_answer(
     return result.outcomes[0]
 
 
-def _outcome(status: str, report: Report, item: Item, department: Department) -> SubmitOutcome:
+def _outcome(status: str, slot: _Slot, department_name: str) -> SubmitOutcome:
     return SubmitOutcome(
         status=status,
-        item_number=item.number,
-        item_display=item.display,
-        department_name=department.name,
-        grade=report.grade or "",
-        comment=report.comment,
-        revision=report.revision,
+        item_number=slot.number,
+        item_display=slot.display,
+        department_name=department_name,
+        grade=slot.grade or "",
+        comment=slot.comment,
+        revision=slot.revision,
     )
 
 

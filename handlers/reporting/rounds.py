@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, literal, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from handlers.errors import InvalidInput, NotFound
@@ -165,23 +165,29 @@ def resolve_round(
         if not text.isdigit():
             raise InvalidInput(msg("round.ref_not_number", ref=str(ref)[:20]))
         return get_round(session, round_id=int(text), organization_id=organization_id)
-    # The plan comes with the round (its title is shown, its predecessor finds last year).
-    query = (
-        select(Round)
-        .join(Plan)
-        .options(contains_eager(Round.plan))
-        .where(Plan.organization_id == organization_id)
-    )
-    rnd = session.scalar(
-        query.where(Round.closed_at.is_(None)).order_by(Round.created_at.desc(), Round.id.desc())
-    )
+    org = {"organization_id": organization_id}
+    rnd = session.scalar(_OPEN_ROUND, org)
     if rnd is None and purpose == VIEW:
-        rnd = session.scalar(query.order_by(Round.closed_at.desc(), Round.id.desc()))
+        rnd = session.scalar(_LAST_CLOSED_ROUND, org)
         if rnd is None:
             raise NotFound(msg("round.none_yet"))
     if rnd is None:
         raise NotFound(msg("round.none_open"))
     return rnd
+
+
+# The plan comes with the round (its title is shown, its predecessor finds last year). Read
+# with nearly every inbound message: built once.
+_ORGANIZATION_ROUNDS = (
+    select(Round)
+    .join(Plan)
+    .options(contains_eager(Round.plan))
+    .where(Plan.organization_id == bindparam("organization_id"))
+)
+_OPEN_ROUND = _ORGANIZATION_ROUNDS.where(Round.closed_at.is_(None)).order_by(
+    Round.created_at.desc(), Round.id.desc()
+)
+_LAST_CLOSED_ROUND = _ORGANIZATION_ROUNDS.order_by(Round.closed_at.desc(), Round.id.desc())
 
 
 def list_rounds(session: Session, *, organization_id: int) -> list[RoundInfo]:

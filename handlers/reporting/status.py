@@ -4,10 +4,13 @@ round's own rows. "Better than last year?" is `handlers.committee.compare`."""
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from typing import Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from handlers.fiscal import reiwa_label
@@ -16,7 +19,7 @@ from handlers.organization.departments import named_departments
 from handlers.plan.nodes import top_ancestors
 from handlers.reporting.rounds import get_round
 from handlers.scale import GradeScale
-from models import Assignment, Item, Report, Round
+from models import Assignment, IndicatorValue, Item, Report, Round
 
 # Where answers come from (Report.channel), as people name it: chat (Slack, LINE, the
 # console), the web page, the e-mail link, the Excel form, the office's proxy entry, or last
@@ -265,3 +268,77 @@ def answer_stamp(session: Session, *, round_id: int) -> str:
     moments = (latest, closed)
     parts = [str(answered), *(m.isoformat() if m else "-" for m in moments), deadline.isoformat()]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def progress_stamp(session: Session, *, rnd: Round) -> tuple[object, ...]:
+    """What changes whenever an answer of this round or of an earlier round of its plan
+    (or of the plan it continues: last year's round is one of them) is stored, revised or
+    withdrawn, when such a round is added, closed or moved, or when an indicator value of
+    this round is reported: one statement of indexed aggregates.
+
+    Every write of a slot raises its `revision` (a withdrawal too, even when it restores
+    an older grade and time), so the sum of revisions tells apart states that the count
+    of answers and the latest time alone would not.
+    """
+    plans = [rnd.plan_id]
+    if rnd.plan.predecessor_id is not None:
+        plans.append(rnd.plan.predecessor_id)
+    params = {"plans": plans, "year": rnd.fiscal_year, "round_id": rnd.id}
+    row = session.execute(_PROGRESS, params).one()
+    return (*row, rnd.created_at, rnd.deadline, rnd.closed_at, rnd.scale)
+
+
+_PROGRESS = select(
+    func.count(Report.id),
+    func.count(Report.grade),
+    func.sum(Report.revision),
+    func.max(Report.submitted_at),
+    # the round's indicator values: each report of one adds a value or raises its revision
+    select(func.count(IndicatorValue.id))
+    .where(IndicatorValue.round_id == bindparam("round_id"))
+    .scalar_subquery(),
+    select(func.sum(IndicatorValue.revision))
+    .where(IndicatorValue.round_id == bindparam("round_id"))
+    .scalar_subquery(),
+).where(
+    Report.round_id.in_(
+        select(Round.id)
+        .where(
+            Round.plan_id.in_(bindparam("plans", expanding=True)),
+            Round.fiscal_year <= bindparam("year"),
+        )
+        .scalar_subquery()
+    )
+)
+
+
+V = TypeVar("V")
+
+
+class StampedCache(Generic[V]):
+    """Per-process results keyed by what they were computed from, checked against a stamp
+    read from the database on every use (so several processes each keep a correct copy);
+    `ttl` bounds how long a result may miss a change the stamp does not see (a department
+    renamed, a plan's settings edited).
+    """
+
+    def __init__(self, *, ttl: timedelta, size: int = 64) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._entries: dict[Hashable, tuple[Hashable, datetime, V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, stamp: Hashable, now: datetime, make: Callable[[], V]) -> V:
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == stamp and entry[1] > now:
+            return entry[2]
+        value = make()
+        with self._lock:
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            self._entries[key] = (stamp, now + self._ttl, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

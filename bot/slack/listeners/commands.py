@@ -42,8 +42,27 @@ def answer(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     if reply.find(FormView) is not None:
         ack()  # the form opens from the lazy listener, within the trigger's 3 seconds
         return
-    text, payload = blocks.message(translator(reply.language), reply)
+    text, payload = _message(reply)
     ack(text=text, blocks=payload, response_type="ephemeral")
+
+
+# What replies made of the same part objects rendered to (the office's status is kept and
+# answered again with the same parts while the round is unchanged: see
+# handlers.interaction.commands). Each entry holds its parts, so their ids stay theirs.
+_RENDERED: dict[tuple[str, tuple[int, ...]], tuple[tuple[Any, ...], tuple[str, Any]]] = {}
+_RENDERED_KEPT = 64
+
+
+def _message(reply: Reply) -> tuple[str, Any]:
+    key = (reply.language, tuple(id(part) for part in reply.parts))
+    found = _RENDERED.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], reply.parts, strict=True)):
+        return found[1]
+    rendered = blocks.message(translator(reply.language), reply)
+    if len(_RENDERED) >= _RENDERED_KEPT:
+        _RENDERED.clear()
+    _RENDERED[key] = (reply.parts, rendered)
+    return rendered
 
 
 def after_ack(

@@ -237,7 +237,7 @@ def publish_home(event: dict[str, Any], context: BoltContext, client: WebClient)
     if payloads.optional_text(event, "tab", default="home") != "home":
         return
     user = payloads.text(event, "user")
-    client.views_publish(user_id=user, view=home.home_view(runtime_of(context), user))
+    client.views_publish(user_id=user, view=home.home_view(runtime_of(context), user, opened=True))
 
 
 def register(app: App) -> None:

@@ -1,4 +1,5 @@
-"""The App Home tab is republished after the person answers (DM text, modal, department choice)."""
+"""The App Home tab is republished after the person answers (DM text, modal, department
+choice), once they have opened it; a Home tab never opened is built when it is opened."""
 
 from __future__ import annotations
 
@@ -51,12 +52,13 @@ def test_dm_answer_republishes_the_home_tab(db: Db, slack: SlackHarness) -> None
 
 def test_modal_submission_republishes_the_home_tab(db: Db, slack: SlackHarness) -> None:
     data = seed(db, items=ITEMS, links={"U1": [("女性センター", "member")]})
+    slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"}, event_id="EvH0")
     slack.click("U1", ids.ACTION_OPEN_REPORT, data.button("女性センター"))
     response = slack.submit(
         "U1", opened_view(slack), state({1: ("C", "予定の半分"), 2: ("A", "研修3回")})
     )
     assert response.status_code == 200 and response.content in (b"", b"{}")
-    [home] = slack.api.of("views.publish")
+    _, home = slack.api.of("views.publish")
     assert home.body["user_id"] == "U1"
     text = home_text(home)
     assert "回答 2/2件" in text and "*未回答*" not in text
@@ -69,12 +71,13 @@ def test_department_choice_answer_republishes_the_home_tab(db: Db, slack: SlackH
         items=[("広報", ["女性センター", "人権課"])],
         links={"U1": [("女性センター", "member"), ("人権課", "member")]},
     )
+    slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"}, event_id="EvH0")
     slack.dm("U1", "1 A 研修を実施", event_id="EvC1")
-    assert slack.api.of("views.publish") == []  # nothing stored yet: asked which department
+    assert len(slack.api.of("views.publish")) == 1  # nothing stored yet: asked which department
     buttons = slack.api.of("chat.postMessage")[0].json_field("blocks")[1]["elements"]
     chosen = next(b for b in buttons if b["text"]["text"] == "人権課")
     slack.click("U1", chosen["action_id"], chosen["value"])
-    [home] = slack.api.of("views.publish")
+    _, home = slack.api.of("views.publish")
     text = home_text(home)
     assert "*人権課*  回答 1/1件" in text and "*女性センター*  回答 0/1件" in text
 
@@ -83,13 +86,14 @@ def test_home_publish_failure_keeps_the_answer_and_is_only_logged(
     db: Db, slack: SlackHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     seed(db, items=ITEMS, links={"U1": [("女性センター", "member")]})
+    slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"}, event_id="EvH0")
     slack.api.fail_once("views.publish", error="not_enabled")
     with caplog.at_level(logging.WARNING, logger="bot.slack.home"):
         slack.dm("U1", "1 B 市広報紙で周知した", event_id="EvF1")
     assert graded(db) == 1
     [reply] = slack.api.of("chat.postMessage")
     assert "保存" in reply.body["text"]
-    assert len(slack.api.of("views.publish")) == 1
+    assert len(slack.api.of("views.publish")) == 2
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("App Home not refreshed for U1" in m and "not_enabled" in m for m in warnings)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # bolt saw no error
@@ -110,3 +114,22 @@ def test_home_refreshes_asked_for_while_one_runs_coalesce_into_one_more() -> Non
     assert refreshing.enter(key)  # the next answer refreshes again
     refreshing.leave(key)
     assert refreshing.enter(key)
+
+
+def test_a_home_tab_never_opened_is_not_rebuilt_after_answers(db: Db, slack: SlackHarness) -> None:
+    """Opening the tab publishes it afresh, so rebuilding it for someone who never looked
+    at it is work for nobody: after the first opening, answers republish it."""
+    seed(db, items=ITEMS, links={"U1": [("女性センター", "member")]})
+    slack.dm("U1", "1 B 市広報紙で周知した", event_id="EvN1")
+    [reply] = slack.api.of("chat.postMessage")
+    assert "保存" in reply.body["text"]
+    assert slack.api.of("views.publish") == []
+
+    slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"}, event_id="EvN2")
+    [opened] = slack.api.of("views.publish")
+    assert "回答 1/2件" in home_text(opened)  # built afresh: the answer is there
+    slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"}, event_id="EvN3")
+    slack.dm("U1", "2 A 研修3回", event_id="EvN4")
+    *_, refreshed = slack.api.of("views.publish")
+    assert len(slack.api.of("views.publish")) == 3
+    assert "回答 2/2件" in home_text(refreshed)

@@ -153,3 +153,29 @@ def test_language_is_chosen_per_identity(session: Session, org: int) -> None:
     assert "deadline" in say(session, org, "u1", "status")
     assert "日本語" in say(session, org, "u1", "言語 ja")
     assert "未回答 1件" in say(session, org, "u1", "pending")
+
+
+def test_office_status_follows_every_answer_revision_and_withdrawal(
+    session: Session, org: int
+) -> None:
+    """The office's status is kept between asks (it is the costliest reply) and computed
+    again whenever an answer of the round is stored, revised or withdrawn."""
+    from handlers.interaction.intents import Unsent
+
+    join(session, org, "boss", "女性センター", role=ROLE_OFFICE)
+    join(session, org, "u1", "秘書広報課")
+    actor = Actor(organization_id=org, platform="console", person="u1", chat_id="u1")
+
+    def member(intent: Text | Unsent) -> None:
+        assert handle(session, Inbound(actor, intent, NOW, date(2024, 5, 1))) is not None
+
+    assert "回答 0/4件" in say(session, org, "boss", "status")
+    assert "回答 0/4件" in say(session, org, "boss", "status")  # the same, kept
+    member(Text("1 B 周知", message="m1"))
+    first = say(session, org, "boss", "status")
+    assert "回答 1/4件" in first and "A:0  B:1" in first
+    member(Text("1 A 年4回", message="m2"))  # a revision: same count, another grade
+    revised = say(session, org, "boss", "status")
+    assert "回答 1/4件" in revised and "A:1  B:0" in revised
+    member(Unsent("m2"))  # withdrawn: back to B, with B's time
+    assert say(session, org, "boss", "status") == first

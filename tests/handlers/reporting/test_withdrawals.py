@@ -13,6 +13,7 @@ from handlers.organization.directory import find_department
 from handlers.reporting.history import slot_history
 from handlers.reporting.reports import AnswerInput, department_slots, submit_answers
 from handlers.reporting.rounds import close_round
+from handlers.reporting.status import answer_stamp
 from handlers.reporting.withdrawals import message_answered, withdraw_message
 from models import WITHDRAWAL, Round, utcnow
 from tests.factories import build_plan, open_test_round
@@ -115,3 +116,16 @@ def test_a_closed_rounds_answers_are_not_withdrawn(
     )
     assert result.withdrawn == () and [c.item_number for c in result.closed] == [1]
     assert grades(session, slots)[1] == "C"
+
+
+def test_the_dashboards_stamp_changes_when_a_withdrawal_restores_an_older_answer(
+    session: Session, slots: tuple[int, int]
+) -> None:
+    """Same number of answers, same latest time after the withdrawal: only the revisions
+    tell the states apart, and the console's dashboard must redraw."""
+    say(session, slots, "m1", (1, "C"))
+    say(session, slots, "m2", (1, "A"))
+    say(session, slots, "m3", (2, "B"))
+    before = answer_stamp(session, round_id=slots[0])
+    assert withdraw(session, "m2") == [(1, "C", True)]
+    assert answer_stamp(session, round_id=slots[0]) != before

@@ -158,30 +158,7 @@ def test_caddyfile_validates_and_proxies_only_hokoku_paths(tmp_path: Path) -> No
     text = (REPO / "deploy" / "Caddyfile").read_text()
     assert "@hokoku path /line/callback /slack/events /healthz /charts/* /web /web/*" in text
     assert "reverse_proxy 127.0.0.1:3000" in text
-    caddy = shutil.which("caddy")
-    if caddy is None:
-        pytest.skip("caddy is not installed on this machine (apt-get install caddy)")
-    done = subprocess.run(
-        [
-            caddy,
-            "validate",
-            "--adapter",
-            "caddyfile",
-            "--config",
-            str(REPO / "deploy" / "Caddyfile"),
-        ],
-        env={
-            **os.environ,
-            "HOME": str(tmp_path),
-            "XDG_DATA_HOME": str(tmp_path),
-            "XDG_CONFIG_HOME": str(tmp_path),
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0 and "Valid configuration" in done.stdout + done.stderr, done.stderr
+    caddy_validates(REPO / "deploy" / "Caddyfile", tmp_path)
 
 
 def test_replicas_compose_runs_replicas_one_scheduler_and_one_proxy() -> None:
@@ -232,28 +209,28 @@ def test_replicas_caddyfile_spreads_requests_over_every_replica(tmp_path: Path) 
     assert "@hokoku path /line/callback /slack/events /healthz /charts/* /web /web/*" in text
     for line in ("dynamic a {", "name hokoku", "port 3000", "lb_policy round_robin"):
         assert line in text
+    caddy_validates(
+        REPO / "deploy" / "Caddyfile.replicas", tmp_path, HOKOKU_HOST="hokoku.example.jp"
+    )
+
+
+def caddy_validates(caddyfile: Path, home: Path, **env: str) -> None:
+    """`caddy validate` accepts the file (skipped where caddy is not installed; CI has it)."""
     caddy = shutil.which("caddy")
     if caddy is None:
         pytest.skip("caddy is not installed on this machine (apt-get install caddy)")
     done = subprocess.run(
-        [
-            caddy,
-            "validate",
-            "--adapter",
-            "caddyfile",
-            "--config",
-            str(REPO / "deploy" / "Caddyfile.replicas"),
-        ],
+        [caddy, "validate", "--adapter", "caddyfile", "--config", str(caddyfile)],
         env={
             **os.environ,
-            "HOME": str(tmp_path),
-            "XDG_DATA_HOME": str(tmp_path),
-            "XDG_CONFIG_HOME": str(tmp_path),
-            "HOKOKU_HOST": "hokoku.example.jp",
+            "HOME": str(home),
+            "XDG_DATA_HOME": str(home),
+            "XDG_CONFIG_HOME": str(home),
+            **env,
         },
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0 and "Valid configuration" in done.stdout + done.stderr, done.stderr

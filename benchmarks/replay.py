@@ -55,7 +55,7 @@ from models import Notification
 from models.db import make_engine, make_session_factory, transaction, upgrade
 from models.outbox import STATUS_CLAIMED, STATUS_PENDING, STATUS_SENT
 from tests.asgi_server import running_asgi
-from tests.bot.deliveries import Delivery, answers_for, both_platforms, seed_office
+from tests.bot.deliveries import Delivery, Office, answers_for, both_platforms, seed_office
 from tests.bot.serving import Serve, sent_keys, workers_of
 from tests.conftest import Db
 from tests.fakes.line_api import running_fake_line_api
@@ -81,7 +81,11 @@ class Figures:
     seconds: float
 
 
-def run(url: str, label: str, *, answers: int, in_flight: int, seed: int) -> Figures:
+def replayed_office(
+    url: str, *, answers: int, seed: int
+) -> tuple[Db, Office, list[Delivery], list[Delivery]]:
+    """A fresh office on `url`, its `answers` answers, and the deliveries to send: each answer
+    once to three times (the platforms' retries), shuffled the same way for the same seed."""
     engine = make_engine(url)
     upgrade(engine)
     db = Db(url=url, engine=engine, factory=make_session_factory(engine))
@@ -92,6 +96,12 @@ def run(url: str, label: str, *, answers: int, in_flight: int, seed: int) -> Fig
         d for d in originals for d in [d, d.again(), d.again().again()][: rng.randint(1, 3)]
     ]
     rng.shuffle(deliveries)
+    return db, office, originals, deliveries
+
+
+def run(url: str, label: str, *, answers: int, in_flight: int, seed: int) -> Figures:
+    db, office, originals, deliveries = replayed_office(url, answers=answers, seed=seed)
+    engine = db.engine
     fake_slack = FakeSlackApi().start()
     try:
         with running_fake_line_api() as line_api:
@@ -211,17 +221,8 @@ def run_serve(
 ) -> ServeFigures:
     """The replay against `processes` real `hokoku serve --workers N` on one fresh database."""
     with scratch_database(server_url, prefix="hokoku_bench") as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        factory = make_session_factory(engine)
-        db = Db(url=url, engine=engine, factory=factory)
-        office = seed_office(db, departments=8, items_each=6, people_each=3)
-        originals = list(answers_for(office, answers))
-        rng = random.Random(seed)
-        deliveries = [
-            d for d in originals for d in [d, d.again(), d.again().again()][: rng.randint(1, 3)]
-        ]
-        rng.shuffle(deliveries)
+        db, _office, originals, deliveries = replayed_office(url, answers=answers, seed=seed)
+        engine, factory = db.engine, db.factory
         fake_slack = FakeSlackApi().start()
         serves: list[Serve] = []
         try:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.organization.directory import get_or_create_department, get_or_create_organization
+from handlers.reporting.reports import submit_answer
 from handlers.reporting.rounds import RoundInfo, open_round
-from models import Assignment, Item, Plan, PlanNode
+from models import Assignment, Item, Plan, PlanNode, Report
 
 # The small plan most chat tests share: items 1–2 女性センター (1 also 秘書広報課), 3 職員課.
 SMALL_PLAN: list[tuple[str, list[str]]] = [
@@ -66,6 +69,37 @@ def open_test_round(
     return open_round(
         session, plan=plan, fiscal_year=year, deadline=deadline, opens_on=date(2024, 4, 1)
     )
+
+
+def answer_every_slot(
+    session: Session,
+    *,
+    round_id: int,
+    grade: Callable[[int], str],
+    comment: Callable[[int], str],
+    reporter: str,
+    channel: str,
+) -> None:
+    """Answer each slot of the round, the n-th (in slot order) with `grade(n)` and
+    `comment(n)`: a round filled in as a whole, for tests of what reads it back."""
+    slots = session.execute(
+        select(Assignment.department_id, Item.number)
+        .join(Report, Report.assignment_id == Assignment.id)
+        .join(Item, Item.id == Assignment.item_id)
+        .where(Report.round_id == round_id)
+        .order_by(Report.id)
+    ).all()
+    for n, (department_id, number) in enumerate(slots):
+        submit_answer(
+            session,
+            round_id=round_id,
+            department_id=department_id,
+            item_number=number,
+            grade=grade(n),
+            comment=comment(n),
+            reporter=reporter,
+            channel=channel,
+        )
 
 
 def build_goals_plan(

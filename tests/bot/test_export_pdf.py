@@ -23,7 +23,6 @@ from typing import Any
 
 import pdfplumber
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.export_pdf import PdfUnavailable, convert_to_pdf, soffice
@@ -38,10 +37,10 @@ from handlers.organization.directory import find_department, get_or_create_organ
 from handlers.plan.nodes import PlanTree
 from handlers.plan.settings import edit_plan
 from handlers.plan.table_import import import_plan
-from handlers.reporting.reports import submit_answer
 from handlers.reporting.rounds import open_round
-from models import Assignment, Item, Plan, Report
+from models import Plan
 from models.db import make_engine, make_session_factory, transaction, upgrade
+from tests.factories import answer_every_slot
 
 COMMENTS = (
     "情報誌を年4回発行し、市内公共施設で配布した。",
@@ -70,24 +69,14 @@ def _flat(text: str | None) -> str:
 
 
 def _answer_all(s: Session, round_id: int, shift: int) -> None:
-    slots = s.execute(
-        select(Assignment.department_id, Item.number)
-        .join(Report, Report.assignment_id == Assignment.id)
-        .join(Item, Item.id == Assignment.item_id)
-        .where(Report.round_id == round_id)
-        .order_by(Report.id)
-    ).all()
-    for n, (department_id, number) in enumerate(slots):
-        submit_answer(
-            s,
-            round_id=round_id,
-            department_id=department_id,
-            item_number=number,
-            grade=GRADES[(n + shift) % len(GRADES)],
-            comment=COMMENTS[n % len(COMMENTS)],
-            reporter="test",
-            channel="test",
-        )
+    answer_every_slot(
+        s,
+        round_id=round_id,
+        grade=lambda n: GRADES[(n + shift) % len(GRADES)],
+        comment=lambda n: COMMENTS[n % len(COMMENTS)],
+        reporter="test",
+        channel="test",
+    )
 
 
 def _nishitokyo(samples_dir: Path, tmp_path: Path) -> tuple[ExportTable, CommitteeSheets]:

@@ -31,10 +31,10 @@ from typer.testing import CliRunner, Result
 from bot.cli import app
 from bot.export_pdf import convert_to_pdf, soffice
 from handlers.reporting.handout import merge_comments
-from handlers.reporting.reports import submit_answer
-from models import Assignment, Item, Report, ReportRevision
+from models import ReportRevision
 from models.db import transaction
 from tests.conftest import Db
+from tests.factories import answer_every_slot
 
 pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
 
@@ -69,24 +69,14 @@ class Cli:
 
 def _answer_last_year(db: Db, round_id: int) -> None:
     with transaction(db.factory) as s:
-        slots = s.execute(
-            select(Assignment.department_id, Item.number)
-            .join(Report, Report.assignment_id == Assignment.id)
-            .join(Item, Item.id == Assignment.item_id)
-            .where(Report.round_id == round_id)
-            .order_by(Report.id)
-        ).all()
-        for n, (department_id, number) in enumerate(slots):
-            submit_answer(
-                s,
-                round_id=round_id,
-                department_id=department_id,
-                item_number=number,
-                grade="ABCD"[n % 4],
-                comment="前年度に引き続き実施した。" * (1 + n % 3),
-                reporter="t",
-                channel="slack",
-            )
+        answer_every_slot(
+            s,
+            round_id=round_id,
+            grade=lambda n: "ABCD"[n % 4],
+            comment=lambda n: "前年度に引き続き実施した。" * (1 + n % 3),
+            reporter="t",
+            channel="slack",
+        )
 
 
 def _revisions(db: Db) -> int:

@@ -140,10 +140,21 @@ def test_every_export_reads_back(
 
 
 def _sample_with(
-    samples_dir: Path, tmp_path: Path, headers: list[str], name: str = "r.csv"
+    samples_dir: Path,
+    tmp_path: Path,
+    headers: list[str],
+    name: str = "r.csv",
+    *,
+    grade_before: str | None = None,
 ) -> Path:
+    """The sample under other headers for its grade and comment columns; `grade_before`:
+    with one more grade column before the sample's, holding that grade on every row (last
+    year's, as offices keep it beside this year's)."""
     rows = _read(samples_dir / SAMPLE)
     rows[0] = [*rows[0][:4], *headers]
+    if grade_before is not None:
+        for row in rows[1:]:
+            row[4:] = [grade_before, row[4], row[5]]
     return _write(tmp_path / name, rows)
 
 
@@ -192,11 +203,13 @@ def test_two_grade_columns_take_the_rounds_year(
 ) -> None:
     """Office practice: last year's 評価 kept beside this year's (評価(H18), 評価(H19))."""
     _, b = _plans(session, samples_dir)
-    rows = _read(samples_dir / SAMPLE)
-    rows[0] = [*rows[0][:4], "評価(H18)", "評価(H19)", "取組状況(H19)"]
-    for row in rows[1:]:
-        row[4:] = ["D", row[4], row[5]]  # last year's column holds D everywhere
-    path = _write(tmp_path / "h19.csv", rows)
+    path = _sample_with(  # last year's column holds D everywhere
+        samples_dir,
+        tmp_path,
+        ["評価(H18)", "評価(H19)", "取組状況(H19)"],
+        "h19.csv",
+        grade_before="D",
+    )
     result = _import(session, b, path, 2007)
     assert result.grade_column == "F:評価(H19)"
     assert session.scalar(
@@ -218,11 +231,10 @@ def test_previous_and_this_years_grades_without_years(
     session: Session, samples_dir: Path, tmp_path: Path
 ) -> None:
     _, b = _plans(session, samples_dir)
-    rows = _read(samples_dir / SAMPLE)
-    rows[0] = [*rows[0][:4], "前年度達成度", "達成度", "取組計画と達成状況"]
-    for row in rows[1:]:
-        row[4:] = ["D", row[4], row[5]]
-    result = _import(session, b, _write(tmp_path / "p.csv", rows), 2023)
+    path = _sample_with(
+        samples_dir, tmp_path, ["前年度達成度", "達成度", "取組計画と達成状況"], grade_before="D"
+    )
+    result = _import(session, b, path, 2023)
     assert result.grade_column == "F:達成度"
 
 
@@ -230,11 +242,9 @@ def test_two_undated_grade_columns_are_refused_naming_both_and_the_option_decide
     session: Session, samples_dir: Path, tmp_path: Path
 ) -> None:
     _, b = _plans(session, samples_dir)
-    rows = _read(samples_dir / SAMPLE)
-    rows[0] = [*rows[0][:4], "評価", "達成度", "取組状況"]
-    for row in rows[1:]:
-        row[4:] = ["D", row[4], row[5]]
-    path = _write(tmp_path / "two.csv", rows)
+    path = _sample_with(
+        samples_dir, tmp_path, ["評価", "達成度", "取組状況"], "two.csv", grade_before="D"
+    )
     with (
         pytest.raises(InvalidInput, match="E:評価、F:達成度。--grade-column"),
         session.begin_nested(),

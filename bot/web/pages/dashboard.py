@@ -70,8 +70,12 @@ def ordered(summary: StatusSummary) -> tuple[DepartmentStatus, ...]:
     )
 
 
-def dashboard(session: Session, web: Web) -> Dashboard:
-    rnd = chosen_round(session, web)
+def dashboard(
+    session: Session, web: Web, *, rnd: Round | None = None, stamp: str | None = None
+) -> Dashboard:
+    """The dashboard of `rnd` (default: the chosen round); `stamp`: its answer stamp when
+    the caller has just read it (the live poll), so it is not read twice."""
+    rnd = rnd if rnd is not None else chosen_round(session, web)
     summary = summarize(session, round_id=rnd.id, today=web.today)
     comparison = compare_rounds(session, round_id=rnd.id, per_department=False)
     previous = (
@@ -86,7 +90,7 @@ def dashboard(session: Session, web: Web) -> Dashboard:
         previous_year=previous.fiscal_year if previous is not None else None,
         indicators=tuple(indicator_status(session, round_id=rnd.id)),
         departments=ordered(summary),
-        stamp=answer_stamp(session, round_id=rnd.id),
+        stamp=stamp if stamp is not None else answer_stamp(session, round_id=rnd.id),
         rounds=tuple(round_choices(session, organization_id=web.organization_id)),
     )
 
@@ -113,7 +117,7 @@ def live(web: Web) -> Response:
         stamp = answer_stamp(session, round_id=rnd.id)
         if stamp == web.query("stamp"):
             return Response(status_code=204, headers={"Cache-Control": "no-store"})
-        data = dashboard(session, web)
+        data = dashboard(session, web, rnd=rnd, stamp=stamp)
     response = web.render("dashboard_live.html", data=data, kinds=KINDS)
     response.headers["X-Hokoku-Stamp"] = data.stamp
     return response

@@ -109,7 +109,41 @@ def create_link(
     """A new sign-in link for `department` with `role` (audited; the token is returned once)."""
     if ttl <= timedelta(0):
         raise InvalidInput(msg("web.link_ttl"))
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    return _store_link(
+        session,
+        token=secrets.token_urlsafe(TOKEN_BYTES),
+        department=department,
+        role=role,
+        person=person,
+        language=language,
+        round_id=round_id,
+        single_use=single_use,
+        created_by=created_by,
+        now=now,
+        expires_at=now + ttl,
+        action="web_link",
+        audit={"role": role, "single_use": single_use},
+    )
+
+
+def _store_link(
+    session: Session,
+    *,
+    token: str,
+    department: Department,
+    role: str,
+    person: str,
+    language: str | None,
+    round_id: int | None,
+    single_use: bool,
+    created_by: str,
+    now: datetime,
+    expires_at: datetime,
+    action: str,
+    audit: dict[str, object],
+) -> IssuedLink:
+    """Store the link of `token` (only its hash) and audit it as `action`: the link, the
+    department, the person and the expiry, and what `audit` adds."""
     link = WebLink(
         organization_id=department.organization_id,
         token_hash=digest(token),
@@ -121,20 +155,19 @@ def create_link(
         single_use=single_use,
         created_by=created_by[:200],
         created_at=now,
-        expires_at=now + ttl,
+        expires_at=expires_at,
     )
     session.add(link)
     session.flush()
     _audit(
         session,
         actor=created_by,
-        action="web_link",
+        action=action,
         link=link.id,
         department=department.name,
-        role=role,
+        **audit,
         person=person,
         expires_at=link.expires_at.isoformat(),
-        single_use=single_use,
     )
     return IssuedLink(link.id, token, department.name, role, link.expires_at)
 
@@ -197,32 +230,21 @@ def issue_answer_link(
         .values(expires_at=expires_at)
         .execution_options(synchronize_session=False)
     )
-    link = WebLink(
-        organization_id=department.organization_id,
-        token_hash=digest(token),
-        department_id=department.id,
+    return _store_link(
+        session,
+        token=token,
+        department=department,
         role=ROLE_MEMBER,
         person=person,
         language=language,
         round_id=round_id,
         single_use=False,
-        created_by=created_by[:200],
-        created_at=now,
+        created_by=created_by,
+        now=now,
         expires_at=expires_at,
-    )
-    session.add(link)
-    session.flush()
-    _audit(
-        session,
-        actor=created_by,
         action="web_answer_link",
-        link=link.id,
-        department=department.name,
-        round=round_id,
-        person=person,
-        expires_at=expires_at.isoformat(),
+        audit={"round": round_id},
     )
-    return IssuedLink(link.id, token, department.name, ROLE_MEMBER, link.expires_at)
 
 
 @dataclass(frozen=True)

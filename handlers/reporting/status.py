@@ -254,29 +254,10 @@ def summarize(
     )
 
 
-def answer_stamp(session: Session, *, round_id: int) -> str:
-    """What changes whenever an answer of the round is stored, revised or withdrawn, or the
-    round is edited: the console's dashboard polls it and redraws only when it changed (one
-    indexed query). The sum of revisions tells a withdrawal that restores an older answer
-    (same count, same latest time) from the state before it (see `progress_stamp`)."""
-    answered, latest, revisions = session.execute(
-        select(
-            func.count(Report.grade),
-            func.max(Report.submitted_at),
-            func.coalesce(func.sum(Report.revision), 0),
-        ).where(Report.round_id == round_id)
-    ).one()
-    closed, deadline = session.execute(
-        select(Round.closed_at, Round.deadline).where(Round.id == round_id)
-    ).one()
-    moments = (latest, closed)
-    parts = [
-        str(answered),
-        str(revisions),
-        *(m.isoformat() if m else "-" for m in moments),
-        deadline.isoformat(),
-    ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+def answer_stamp(session: Session, *, rnd: Round) -> str:
+    """`progress_stamp` as a short string, for the console's dashboard: it polls it and
+    redraws only when it changed (the same statement as the kept chat status)."""
+    return hashlib.sha256(repr(progress_stamp(session, rnd=rnd)).encode()).hexdigest()[:16]
 
 
 def progress_stamp(session: Session, *, rnd: Round) -> tuple[object, ...]:

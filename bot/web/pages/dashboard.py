@@ -90,7 +90,7 @@ def dashboard(
         previous_year=previous.fiscal_year if previous is not None else None,
         indicators=tuple(indicator_status(session, round_id=rnd.id)),
         departments=ordered(summary),
-        stamp=stamp if stamp is not None else answer_stamp(session, round_id=rnd.id),
+        stamp=stamp if stamp is not None else answer_stamp(session, rnd=rnd),
         rounds=tuple(round_choices(session, organization_id=web.organization_id)),
     )
 
@@ -114,7 +114,7 @@ def live(web: Web) -> Response:
     require_office(web.access)
     with transaction(web.runtime.reader) as session:
         rnd = chosen_round(session, web)
-        stamp = answer_stamp(session, round_id=rnd.id)
+        stamp = answer_stamp(session, rnd=rnd)
         if stamp == web.query("stamp"):
             return Response(status_code=204, headers={"Cache-Control": "no-store"})
         data = dashboard(session, web, rnd=rnd, stamp=stamp)
@@ -127,7 +127,7 @@ def stamp(web: Web) -> Response:
     require_office(web.access)
     with transaction(web.runtime.reader) as session:
         rnd = chosen_round(session, web)
-        value = answer_stamp(session, round_id=rnd.id)
+        value = answer_stamp(session, rnd=rnd)
     return JSONResponse({"round": rnd.id, "stamp": value})
 
 
@@ -163,7 +163,7 @@ def chart(web: Web) -> Response:
         raise NotFound(msg("web.chart_unknown"))
     with transaction(web.runtime.reader) as session:
         rnd = chosen_round(session, web)
-        key = (rnd.id, kind, answer_stamp(session, round_id=rnd.id))
+        key = (rnd.id, kind, answer_stamp(session, rnd=rnd))
         png = _CHARTS.get(key)
         if png is None:
             png = render_chart(session, round_id=rnd.id, kind=kind, today=web.today)

@@ -126,6 +126,7 @@ def test_the_dashboards_stamp_changes_when_a_withdrawal_restores_an_older_answer
     say(session, slots, "m1", (1, "C"))
     say(session, slots, "m2", (1, "A"))
     say(session, slots, "m3", (2, "B"))
-    before = answer_stamp(session, round_id=slots[0])
+    rnd = session.get_one(Round, slots[0])
+    before = answer_stamp(session, rnd=rnd)
     assert withdraw(session, "m2") == [(1, "C", True)]
-    assert answer_stamp(session, round_id=slots[0]) != before
+    assert answer_stamp(session, rnd=rnd) != before

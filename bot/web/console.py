@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.http_body import BadBody, read_limited
-from bot.messengers import build_messengers
+from bot.messengers import build_messengers, calendar_from_settings
 from bot.runtime import Runtime
 from bot.web.render import Templates
 from bot.web.security import CSRF_FIELD, FLASH_COOKIE, SESSION_COOKIE, CookieKeys
@@ -49,6 +49,7 @@ from handlers.organization.web_access import WebCaller, find_session, touch
 from handlers.ports import Messenger
 from models import utcnow
 from models.db import DatabaseBusy, DatabaseUnavailable, transaction
+from scheduler.calendar import BusinessCalendar
 
 logger = logging.getLogger("hokoku.web")
 
@@ -88,6 +89,12 @@ class Console:
     def messengers(self) -> dict[str, Messenger]:
         """Every configured platform's messenger ("remind now"), built on first use."""
         return build_messengers(self.runtime.settings, factory=self.runtime.factory)
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        """The office's business calendar from the settings, read on first use. A setting it
+        cannot read raises InvalidValue, which the page shows in the reader's language."""
+        return calendar_from_settings(self.runtime.settings)
 
     def render(
         self,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from bot.messengers import calendar_from_settings
 from bot.web.console import Web
 from handlers.errors import InvalidInput
 from handlers.i18n import msg
@@ -53,10 +52,7 @@ def send(web: Web) -> Response:
             session, organization_id=web.organization_id, ref=round_text or None, purpose=ANSWER
         )
         round_id = rnd.id
-    try:
-        calendar = calendar_from_settings(web.runtime.settings)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    calendar = web.console.calendar
     result = remind_now(
         web.runtime.factory,
         web.console.messengers,

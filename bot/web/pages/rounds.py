@@ -12,7 +12,6 @@ from datetime import date
 from starlette.responses import Response
 
 from bot.cli.options import parse_date
-from bot.messengers import calendar_from_settings
 from bot.web.console import Web
 from handlers.errors import InvalidInput
 from handlers.fiscal import reported_fiscal_year
@@ -33,15 +32,7 @@ from handlers.reporting.rounds import (
 )
 from handlers.scale import DEFAULT_SCALE, GradeScale
 from models.db import transaction
-from scheduler.calendar import BusinessCalendar
 from scheduler.replan import drop_unplanned_sends
-
-
-def _calendar(web: Web) -> BusinessCalendar:
-    try:
-        return calendar_from_settings(web.runtime.settings)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
 
 
 def _date(web: Web, name: str, label: str, *, required: bool = True) -> date | None:
@@ -125,7 +116,7 @@ def close(web: Web) -> Response:
 
 
 def reopen(web: Web) -> Response:
-    calendar = _calendar(web)
+    calendar = web.console.calendar
     deadline = _date(web, "deadline", "web.round.deadline", required=False)
     with transaction(web.runtime.factory) as session:
         rnd = resolve_round(
@@ -142,7 +133,7 @@ def reopen(web: Web) -> Response:
 
 
 def move_deadline(web: Web) -> Response:
-    calendar = _calendar(web)
+    calendar = web.console.calendar
     deadline = _date(web, "deadline", "web.round.deadline")
     assert deadline is not None
     with transaction(web.runtime.factory) as session:

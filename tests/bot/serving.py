@@ -22,6 +22,12 @@ from tests.fakes.slack_api import FakeSlackApi
 
 SECRET = "workers-test-secret-key-0123456789abcdef"
 
+# Where the scheduler's clock of a Serve starts (tests/bot/scheduler_clock): a business day
+# after the deadline of the test round (tests.factories.open_test_round), in the send
+# window, so the round's chases are due whenever the suite runs, night or weekend.
+SCHEDULER_NOW = "2024-06-10T10:00:00+09:00"
+CLOCK_SHIM = Path(__file__).parent / "scheduler_clock"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -32,8 +38,8 @@ def free_port() -> int:
 
 class Serve:
     """One real `hokoku serve --workers N` (Slack and LINE against the fake APIs, its
-    scheduler ticking every `scheduler_interval` seconds, the first tick at start) on a free
-    port; its output goes to a log file in `cwd`."""
+    scheduler ticking every `scheduler_interval` seconds from SCHEDULER_NOW on, the first
+    tick at start) on a free port; its output goes to a log file in `cwd`."""
 
     def __init__(
         self,
@@ -53,6 +59,10 @@ class Serve:
                 "HOKOKU_DATABASE_URL": database_url,
                 "HOKOKU_SECRET_KEY": SECRET,
                 "HOKOKU_SCHEDULER_INTERVAL": str(scheduler_interval),
+                "HOKOKU_TEST_SCHEDULER_NOW": SCHEDULER_NOW,
+                "PYTHONPATH": os.pathsep.join(
+                    [str(CLOCK_SHIM), *filter(None, [os.environ.get("PYTHONPATH")])]
+                ),
                 "SLACK_BOT_TOKEN": "xoxb-intake",
                 "SLACK_SIGNING_SECRET": SLACK_SECRET,
                 "SLACK_API_URL": fake_slack.url,

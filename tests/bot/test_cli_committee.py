@@ -22,7 +22,7 @@ SAMPLE = "tsurugashima_results_excerpt.csv"
 
 
 def _invoke(db: Db, *args: str) -> Result:
-    env = {"HOKOKU_DATABASE_URL": db.url, "HOKOKU_ORGANIZATION": "default", "COLUMNS": "200"}
+    env = {"HOKOKU_DATABASE_URL": db.url, "HOKOKU_ORGANIZATION": "default", "COLUMNS": "1000"}
     return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
 
 

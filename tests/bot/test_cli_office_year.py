@@ -24,7 +24,7 @@ OPEN = ("round", "open", "--plan", "テスト計画", "--year", "2023", "--opens
 class Cli:
     def __init__(self, db: Db) -> None:
         self.db = db
-        self.env = {"HOKOKU_DATABASE_URL": db.url, "COLUMNS": "250"}
+        self.env = {"HOKOKU_DATABASE_URL": db.url, "COLUMNS": "1000"}
 
     def __call__(self, *args: str, input: str | None = None) -> Result:
         return CliRunner().invoke(app, list(args), env=self.env, input=input)

@@ -16,7 +16,7 @@ from tests.conftest import Db
 
 @pytest.fixture
 def cli(db: Db) -> CliRunner:
-    return CliRunner(env={"HOKOKU_DATABASE_URL": db.url, "COLUMNS": "200"})
+    return CliRunner(env={"HOKOKU_DATABASE_URL": db.url, "COLUMNS": "1000"})
 
 
 def test_import_json_list_and_show(cli: CliRunner, db: Db, samples_dir: Path) -> None:

@@ -22,7 +22,7 @@ from tests.factories import build_plan, open_test_round
 
 def _invoke(db: Db, *args: str) -> Result:
     # A wide terminal, so that rich does not wrap the messages the tests look for.
-    env = {"HOKOKU_DATABASE_URL": db.url, "HOKOKU_ORGANIZATION": "default", "COLUMNS": "200"}
+    env = {"HOKOKU_DATABASE_URL": db.url, "HOKOKU_ORGANIZATION": "default", "COLUMNS": "1000"}
     return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
 
 

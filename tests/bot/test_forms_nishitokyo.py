@@ -52,7 +52,7 @@ class Cli:
         self.env = {
             "HOKOKU_DATABASE_URL": db.url,
             "HOKOKU_OFFICE_CONTACT": CONTACT,
-            "COLUMNS": "250",
+            "COLUMNS": "1000",
         }
 
     def __call__(self, *args: str) -> Result:

@@ -36,7 +36,7 @@ DATA = (
 def english(db: Db) -> Invoke:
     with transaction(db.factory) as session:
         build_plan(session, items=SMALL_PLAN)
-    return make_invoke(db, HOKOKU_LANGUAGE="en", HOKOKU_ORGANIZATION="default", COLUMNS="200")
+    return make_invoke(db, HOKOKU_LANGUAGE="en", HOKOKU_ORGANIZATION="default", COLUMNS="1000")
 
 
 def said(result: Result) -> str:

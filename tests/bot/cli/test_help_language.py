@@ -14,7 +14,7 @@ def help_of(*args: str, language: str | None) -> str:
     env = {k: v for k, v in os.environ.items() if k != "HOKOKU_LANGUAGE"}
     if language:
         env["HOKOKU_LANGUAGE"] = language
-    env["COLUMNS"] = "200"
+    env["COLUMNS"] = "1000"
     done = subprocess.run(
         [sys.executable, "-c", "from bot.cli import main; main()", *args, "--help"],
         capture_output=True,

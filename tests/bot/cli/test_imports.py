@@ -38,7 +38,7 @@ main()
 
 
 def loaded(*args: str, cwd: Path, database_url: str) -> set[str]:
-    env = {**os.environ, "HOKOKU_DATABASE_URL": database_url, "COLUMNS": "200"}
+    env = {**os.environ, "HOKOKU_DATABASE_URL": database_url, "COLUMNS": "1000"}
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
         capture_output=True,
@@ -97,7 +97,7 @@ def test_a_mistyped_command_is_still_suggested() -> None:
 
     from bot.cli import app
 
-    result = CliRunner().invoke(app, ["stats"], env={"COLUMNS": "200"})
+    result = CliRunner().invoke(app, ["stats"], env={"COLUMNS": "1000"})
     assert result.exit_code == 2
     assert "Did you mean 'status'?" in result.output
 

@@ -1,7 +1,7 @@
 """The App Home tab: a member's pending and answered items, the office's progress.
 
 Published when the tab is opened and, once a person has opened it, again after each of
-their answers, so the lists are current when they come back to it. A Home tab never
+their answers and of each answer they take back, so the lists are current when they come back to it. A Home tab never
 opened is not rebuilt after answers: opening it publishes it afresh (`app_home_opened`
 comes every time the tab is opened), and the rebuild cost as much CPU as the answer.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -24,7 +23,6 @@ from bot.slack.ids import PLATFORM
 from handlers.i18n import translator
 from handlers.interaction.intents import ShowHome
 from handlers.organization.identities import note_home_opened
-from handlers.reporting.reports import REVISED, STORED, SubmitOutcome
 from models.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -45,11 +43,6 @@ def _note_opened(runtime: Runtime, user_id: str) -> None:
             note_home_opened(session, platform=PLATFORM, external_id=user_id)
     except intake.UNAVAILABLE as exc:  # asked again the next time the tab is opened
         logger.info("Home tab opening of %s not remembered now: %s", user_id, exc)
-
-
-def answers_changed(outcomes: Iterable[SubmitOutcome]) -> bool:
-    """Whether an answer was written (stored or revised), i.e. the Home lists moved."""
-    return any(o.status in (STORED, REVISED) for o in outcomes)
 
 
 class _Coalesced:

@@ -73,7 +73,7 @@ def _post(runtime: Runtime, client: WebClient, posting: Posting) -> None:
     if error is not None:
         failed = translator(reply.language)("chart.upload_failed", error=error)
         client.chat_postMessage(channel=channel, text=failed, thread_ts=posting.thread_ts)
-    if reply.home_opened and home.answers_changed(reply.stored):
+    if reply.home_opened and reply.answers_moved:
         home.refresh_home(runtime, client, posting.user_id)
 
 

@@ -20,7 +20,7 @@ from handlers.committee.summary_text import SummaryText
 from handlers.i18n import DEFAULT_LANGUAGE, Message
 from handlers.organization.identities import Membership
 from handlers.ports import PendingItem
-from handlers.reporting.reports import SlotState, SlotView, SubmitOutcome
+from handlers.reporting.reports import REVISED, STORED, SlotState, SlotView, SubmitOutcome
 from handlers.reporting.status import StatusSummary
 from handlers.scale import GradeScale
 
@@ -284,6 +284,15 @@ class Reply:
 
     def find(self, kind: type[P]) -> P | None:
         return next((p for p in self.parts if isinstance(p, kind)), None)
+
+    @property
+    def answers_moved(self) -> bool:
+        """Whether views listing the department's answers (Slack's Home tab) are out of date:
+        an answer was stored or revised, or a deleted or edited message took one back."""
+        if any(o.status in (STORED, REVISED) for o in self.stored):
+            return True
+        changes = self.find(Changes)
+        return changes is not None and any(c.withdrawn for c in changes.changes)
 
 
 P = TypeVar("P")

@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from bot.slack import ids
+from tests.bot.slack import payloads
 from tests.bot.slack.harness import SlackHarness, seed
 from tests.bot.slack.listeners.test_events import graded
 from tests.bot.slack.listeners.test_views import opened_view, state
@@ -133,3 +134,25 @@ def test_a_home_tab_never_opened_is_not_rebuilt_after_answers(db: Db, slack: Sla
     *_, refreshed = slack.api.of("views.publish")
     assert len(slack.api.of("views.publish")) == 3
     assert "回答 2/2件" in home_text(refreshed)
+
+
+def test_taking_an_answer_back_republishes_the_home_tab(db: Db, slack: SlackHarness) -> None:
+    """A deleted answer and an edit that drops one move the lists as an answer does."""
+    seed(db, items=ITEMS, links={"U1": [("女性センター", "member")]})
+    slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"}, event_id="EvW0")
+    first = payloads.message("U1", "1 B 市広報紙で周知した\n2 A 研修3回", channel="DU1")
+    slack.event(first, event_id="EvW1")
+    assert "回答 2/2件" in home_text(slack.api.of("views.publish")[-1])
+
+    slack.event(payloads.changed(first, "1 B 市広報紙で周知した"), event_id="EvW2")
+    dropped = home_text(slack.api.of("views.publish")[-1])
+    assert "回答 1/2件" in dropped and "研修" in dropped.split("*未回答*")[1]
+
+    slack.event(payloads.deleted(first), event_id="EvW3")
+    assert len(slack.api.of("views.publish")) == 4
+    deleted = home_text(slack.api.of("views.publish")[-1])
+    assert "回答 0/2件" in deleted and "回答済み" not in deleted
+
+    # Slack's retry of the delete withdraws nothing more and republishes nothing.
+    slack.event(payloads.deleted(first), event_id="EvW3", retry_num=1)
+    assert len(slack.api.of("views.publish")) == 4

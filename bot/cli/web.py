@@ -1,4 +1,5 @@
-"""`hokoku web`: one-time sign-in links to the web console, its sessions, and ending them.
+"""`hokoku web`: one-time sign-in links to the web console, its sessions, and ending them;
+and which departments have opened the answer links they were e-mailed.
 
 The console itself is served by `hokoku serve` under `/web/` (bot/web); a link is printed
 under HOKOKU_PUBLIC_URL, so it opens wherever the office reaches the server.
@@ -15,15 +16,18 @@ from rich.table import Table
 
 from bot.cli.common import console, fail, print_json, runtime, user_errors
 from bot.cli.options import os_user
+from bot.cli.sessions import reading
 from bot.cli.texts import H
 from handlers.i18n import normalize_language, translator
 from handlers.organization.directory import find_department, office_department
 from handlers.organization.web_access import (
     LINK_TTL,
+    answer_links,
     create_link,
     list_sessions,
     revoke_sessions,
 )
+from handlers.reporting.rounds import round_caption
 from models import ROLE_MEMBER, ROLE_OFFICE, utcnow
 from models.db import transaction
 
@@ -188,3 +192,67 @@ def revoke_cmd(
     console.print(t("cli.web.revoke.done", count=revoked.sessions), highlight=False, markup=False)
     if revoked.links:
         console.print(t("cli.web.revoke.links", count=revoked.links), highlight=False, markup=False)
+
+
+@app.command("links", help=H("cli.web.links"))
+def links_cmd(
+    ctx: typer.Context,
+    round_ref: Annotated[
+        str | None, typer.Option("--round", help=H("cli.web.links.round_ref"))
+    ] = None,
+    unopened: Annotated[bool, typer.Option("--unopened", help=H("cli.web.links.unopened"))] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """The round's e-mailed answer links by department and address: sent, opened, until."""
+    rt = runtime(ctx)
+    t = translator(rt.settings.language)
+    zone = ZoneInfo(rt.settings.timezone)
+    with reading(rt, round_ref) as work:
+        rnd = work.round
+        caption = t.render(round_caption(rnd))
+        links = answer_links(work.session, organization_id=rt.organization_id, round_id=rnd.id)
+    if unopened:
+        links = [v for v in links if not v.opened]
+    if as_json:
+        print_json(
+            [
+                {
+                    "department": v.department_name,
+                    "address": v.person,
+                    "sent": v.sent,
+                    "last_sent_at": v.last_sent_at.astimezone(zone).isoformat(),
+                    "opened_at": v.opened_at.astimezone(zone).isoformat() if v.opened_at else None,
+                    "expires_at": v.expires_at.astimezone(zone).isoformat(),
+                    "revoked": v.revoked,
+                }
+                for v in links
+            ]
+        )
+        return
+    if not links:
+        key = "cli.web.links.all_opened" if unopened else "cli.web.links.none"
+        console.print(t(key, round=caption), highlight=False, markup=False, soft_wrap=True)
+        return
+    table = Table(title=t("cli.web.links.title", round=caption))
+    for key in ("department", "address", "sent", "last", "opened", "until"):
+        table.add_column(t(f"cli.web.links.column.{key}"))
+    for v in links:
+        opened = (
+            f"{v.opened_at.astimezone(zone):%Y-%m-%d %H:%M}"
+            if v.opened_at
+            else f"[bold]{escape(t('cli.web.links.not_opened'))}[/bold]"
+        )
+        until = (
+            t("cli.web.links.revoked")
+            if v.revoked
+            else f"{v.expires_at.astimezone(zone):%Y-%m-%d %H:%M}"
+        )
+        table.add_row(
+            escape(v.department_name),
+            escape(v.person),
+            str(v.sent),
+            f"{v.last_sent_at.astimezone(zone):%Y-%m-%d %H:%M}",
+            opened,
+            until,
+        )
+    console.print(table)

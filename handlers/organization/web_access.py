@@ -402,8 +402,8 @@ def redeem_link(
             link=link.id if link else None,
         )
         raise problem
-    if link.single_use:
-        link.used_at = now
+    if link.single_use or link.used_at is None:
+        link.used_at = now  # a reusable answer link: when it was first opened (answer_links)
     department = session.get_one(Department, link.department_id)
     session_token = secrets.token_urlsafe(TOKEN_BYTES)
     row = WebSession(
@@ -563,6 +563,64 @@ def list_sessions(
             )
         )
     return views
+
+
+@dataclass(frozen=True)
+class AnswerLinks:
+    """The answer links one address of a department was e-mailed for one round, taken
+    together (each request, reminder and chase carries a link of its own, and a later one
+    extends the earlier ones): whether the department has opened them is what the office
+    asks when a department that answers by e-mail stays silent."""
+
+    department_id: int
+    department_name: str
+    person: str  # the e-mail address
+    sent: int
+    last_sent_at: datetime
+    opened_at: datetime | None  # the first time one of them signed someone in
+    expires_at: datetime
+    revoked: bool  # every one of them revoked
+
+    @property
+    def opened(self) -> bool:
+        return self.opened_at is not None
+
+
+def answer_links(session: Session, *, organization_id: int, round_id: int) -> list[AnswerLinks]:
+    """The round's e-mailed answer links by department and address, in department order."""
+    rows = session.execute(
+        select(
+            Department.id,
+            Department.name,
+            WebLink.person,
+            func.count(WebLink.id),
+            func.max(WebLink.created_at),
+            func.min(WebLink.used_at),
+            func.max(WebLink.expires_at),
+            func.count(WebLink.revoked_at),
+        )
+        .join(Department, Department.id == WebLink.department_id)
+        .where(
+            WebLink.organization_id == organization_id,
+            WebLink.round_id == round_id,
+            WebLink.single_use.is_(False),
+        )
+        .group_by(Department.id, Department.name, WebLink.person)
+        .order_by(Department.id, WebLink.person)
+    )
+    return [
+        AnswerLinks(
+            department_id=dept_id,
+            department_name=name,
+            person=person,
+            sent=int(sent),
+            last_sent_at=last_sent,
+            opened_at=opened,
+            expires_at=expires,
+            revoked=int(revoked) == int(sent),
+        )
+        for dept_id, name, person, sent, last_sent, opened, expires, revoked in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ a closed round refused to departments with the chat's message), and a resubmitte
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -29,6 +30,7 @@ from handlers.interaction.intents import Entry, FormPage
 from handlers.interaction.reply import Confirmation, FormErrors, Reply, Say
 from handlers.interaction.text import part_lines
 from handlers.organization.departments import department_overview
+from handlers.organization.web_access import AnswerLinks, answer_links
 from handlers.reporting.history import RevisionView, department_history
 from handlers.reporting.reports import SlotView, department_slots
 from handlers.reporting.rounds import RoundChoice, round_choices
@@ -87,7 +89,8 @@ def show(web: Web) -> Response:
 
 
 def listing(web: Web) -> Response:
-    """Every department of the round with its progress and whether anyone is linked."""
+    """Every department of the round with its progress, whether anyone is linked in chat,
+    and whether the answer links e-mailed to it were opened."""
     require_office(web.access)
     with transaction(web.runtime.reader) as session:
         rnd = chosen_round(session, web)
@@ -97,14 +100,42 @@ def listing(web: Web) -> Response:
             for d in department_overview(session, organization_id=web.organization_id)
         }
         rounds = tuple(round_choices(session, organization_id=web.organization_id))
+        mailed = answer_links(session, organization_id=web.organization_id, round_id=rnd.id)
     return web.render(
         "departments.html",
         round=rnd,
         summary=summary,
         departments=ordered(summary),
         linked=linked,
+        mail=_mail_by_department(mailed),
         rounds=rounds,
     )
+
+
+@dataclass(frozen=True)
+class MailedLinks:
+    """A department's e-mailed answer links for the round, as its row shows them."""
+
+    addresses: int
+    opened: int
+    first_opened_at: datetime | None
+
+
+def _mail_by_department(links: Sequence[AnswerLinks]) -> dict[int, MailedLinks]:
+    """By department id: to how many addresses links went, how many opened one, and when
+    the first was opened (a department that answers by e-mail and stays silent shows as
+    not opened)."""
+    grouped: dict[int, list[AnswerLinks]] = {}
+    for link in links:
+        grouped.setdefault(link.department_id, []).append(link)
+    return {
+        department_id: MailedLinks(
+            addresses=len(rows),
+            opened=sum(1 for r in rows if r.opened),
+            first_opened_at=min((r.opened_at for r in rows if r.opened_at), default=None),
+        )
+        for department_id, rows in grouped.items()
+    }
 
 
 def _new_form() -> dict[str, str]:

@@ -195,6 +195,13 @@ def test_a_department_with_only_e_mail_answers_by_the_link_in_its_mail(
         assert "(valid until" in english.part("plain")
         [kosodate_request] = smtp.to(KOSODATE_BOX)
         link_in(kosodate_request)
+        # The office sees who has opened the link it was sent: nobody yet.
+        sent = json.loads(invoke("web", "links", "--json").output)
+        assert [(x["department"], x["address"], x["sent"], x["opened_at"]) for x in sent] == [
+            (JINKEN, ALEX, 1, None),
+            (JINKEN, JINKEN_BOX, 1, None),
+            (KOSODATE, KOSODATE_BOX, 1, None),
+        ]
         # 秘書広報課 sent its answer on paper: the office enters it (a proxy answer).
         entered = invoke(
             "report", "set", "--dept", HISHO, "--item", "4", "--grade", "B", "--comment", "紙で回答"
@@ -254,6 +261,12 @@ def test_a_department_with_only_e_mail_answers_by_the_link_in_its_mail(
             assert [e.detail["department"] for e in signins] == [JINKEN, JINKEN]
             assert len({e.detail["link"] for e in signins}) == 1  # one link, two visits
 
+        opened = {
+            x["address"]: x["opened_at"]
+            for x in json.loads(invoke("web", "links", "--json").output)
+        }
+        assert opened[JINKEN_BOX] is not None and opened[ALEX] is opened[KOSODATE_BOX] is None
+
         # 3. Reminders and chasing go only to 子育て支援課, still missing, each with a link.
         day = sc.opens_on + timedelta(days=1)
         horizon = last_day + timedelta(days=3)
@@ -282,6 +295,13 @@ def test_a_department_with_only_e_mail_answers_by_the_link_in_its_mail(
         assert by_department[KOSODATE] == {}
         printed = flat(invoke("status").output)
         assert "回答方法: メールのリンク 2、代理入力 1" in printed
+        # 子育て支援課 opened its last chase's link; the English reader of 人権課 never did.
+        unopened = json.loads(invoke("web", "links", "--unopened", "--json").output)
+        assert [(x["department"], x["address"]) for x in unopened] == [(JINKEN, ALEX)]
+        kosodate = json.loads(invoke("web", "links", "--json").output)[-1]
+        assert kosodate["sent"] == len(links) and kosodate["opened_at"] is not None
+        table = invoke("web", "links", "--unopened").output
+        assert ALEX in table and "未開封" in table and KOSODATE_BOX not in table
 
         # The export's まとめ sheet says it beside each department.
         http = web.sign_in(web.link(OFFICE, office=True))
@@ -303,6 +323,9 @@ def test_a_department_with_only_e_mail_answers_by_the_link_in_its_mail(
         page.goto(f"{web.url}/web/departments")
         expect(page.locator("tr", has_text=JINKEN)).to_contain_text("メールのリンク 2")
         expect(page.locator("tr", has_text=HISHO)).to_contain_text("代理入力 1")
+        expect(page.locator("tr", has_text=JINKEN)).to_contain_text("1/2件の宛先が開いた")
+        expect(page.locator("tr", has_text=KOSODATE)).to_contain_text("1/1件の宛先が開いた")
+        expect(page.locator("tr", has_text=HISHO)).to_contain_text("送っていない")
         office.close()
 
 

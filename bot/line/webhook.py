@@ -11,7 +11,8 @@ malformed body is a 4xx.
 LINE counts a webhook not answered within 2 seconds as failed, so nothing slow happens
 before the 200: a chart (`ChartFile`) is drawn and published after it, in the background,
 and sent with the reply token the event reserved for it; when drawing outlasted the token,
-the reply goes out as a push instead (with a retry key, so at most once). Like Slack's
+the reply goes out as a push instead (with a retry key, so at most once). An unsend has no
+reply token at all: what it took back is pushed the same way. Like Slack's
 dispatch (bot.slack.http), the webhook's database work waits its turn for the pool
 (`CapacityLimiter` of HOKOKU_DB_POOL_SIZE), in order and without a thread, rather than
 timing out on the pool with a 503. After the replies, the names of the people who wrote
@@ -45,6 +46,7 @@ from bot.settings import Settings
 from handlers.export.chart_images import publish_chart
 from handlers.i18n import msg, translator
 from handlers.interaction import Reply, Surface
+from handlers.interaction.intents import Unsent
 from handlers.interaction.reply import ChartFile, ChartPicture, Say
 from handlers.organization.people import needs_lookup, remember_name
 from handlers.ports import DeliveryError
@@ -64,10 +66,11 @@ MAX_LOOKUPS = 5  # profiles asked for per body
 @dataclass(frozen=True)
 class PendingReply:
     """A committed reply to send once the webhook has answered 200: with the event's reply
-    token, else (it expired while a chart was drawn) as a push to `to` keyed by `key`.
+    token, else (an unsend has none; it expired while a chart was drawn) as a push to `to`
+    keyed by `key`.
     `quote_token`: the message the reply quotes (the edited message)."""
 
-    reply_token: str
+    reply_token: str  # "" for none
     reply: Reply
     to: str
     key: str
@@ -174,10 +177,13 @@ class LineWebhook:
             surface=self._surface,
         )
         reply = intake.run(self._runtime, who, delivery.intent, delivery=delivery.event_id)
-        if reply is None or not reply.parts or not delivery.reply_token:
-            return None  # a redelivery, chatter in a group, or nothing to reply to
+        if reply is None or not reply.parts:
+            return None  # a redelivery, chatter in a group, or nothing to say
+        if not delivery.reply_token and not isinstance(delivery.intent, Unsent):
+            return None  # nothing to reply to
+        # An unsend has no reply token: what it took back is pushed (once, by its key).
         return PendingReply(
-            delivery.reply_token,
+            delivery.reply_token or "",
             reply,
             to=delivery.chat.chat_id,
             key=delivery.event_id,
@@ -227,12 +233,13 @@ class LineWebhook:
         body = messages(translator(reply.language), reply)
         if pending.quote_token and body and body[0].get("type") == "text":
             body[0] = {**body[0], "quoteToken": pending.quote_token}
-        if self._client.reply(pending.reply_token, body) or chart is None:
+        # Without a token (an unsend), or when it expired while the chart was drawn: a push.
+        if pending.reply_token and (self._client.reply(pending.reply_token, body) or chart is None):
             return
-        try:  # the token expired while the chart was drawn: push it (once, by its key)
+        try:  # once, by its key: LINE takes a retried push with the same key once
             self._client.push(pending.to, body, key=f"reply:{pending.key}")
         except DeliveryError as exc:
-            logger.warning("LINE chart could not be pushed either: %s", exc)
+            logger.warning("LINE reply could not be pushed: %s", exc)
 
     def _drawn(self, reply: Reply, chart: ChartFile) -> Reply:
         """The reply with its chart drawn and published at an HTTPS URL LINE fetches."""

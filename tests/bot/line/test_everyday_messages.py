@@ -173,7 +173,14 @@ def test_unsend_withdraws_the_answer_and_the_office_sees_it_in_the_history(
     assert slot(line_bot, 1) == ("C", "一部実施")
     post(line_bot, payloads.unsend_event(person(TANAKA), first["id"]))
     assert slot(line_bot, 1) == (None, "")
-    assert len(line_bot.api.replies) == 2  # an unsend has no reply token: nobody to tell
+    assert len(line_bot.api.replies) == 2  # an unsend has no reply token: it is pushed
+    pushed = line_bot.api.wait_for(2, path="/v2/bot/message/push")
+    assert len(line_bot.api.pushes) == 2  # the redelivered unsend told nobody twice
+    assert [p.body["to"] for p in pushed] == [TANAKA, TANAKA]
+    texts = [p.body["messages"][0]["text"] for p in pushed]
+    assert "取り消しました" in texts[0] and "B → C（取り消し）" in texts[0]
+    assert "C → 未回答（取り消し）" in texts[1]
+    assert len({p.retry_key for p in pushed}) == 2  # each by its own key
     history = json.loads(
         make_invoke(line_bot.db)(
             "report", "history", "--dept", "女性センター", "--item", "1", "--json"

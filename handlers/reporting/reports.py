@@ -358,9 +358,9 @@ def check_answers(
 _REPORTS = Report.__table__
 assert isinstance(_REPORTS, Table)
 _REPORT_COLUMNS = ("revision", "grade", "comment", "reporter", "channel", "submitted_at")
-# The same statement shape for every answer, so a batch is one executemany (the ORM's flush
-# would group rows by the set of columns that changed: two UPDATEs when a revision changes
-# only the comment and another the grade too).
+# The same statement shape for every answer, so a batch is one executemany on SQLite (the
+# ORM's flush would group rows by the set of columns that changed: two UPDATEs when a
+# revision changes only the comment and another the grade too). PostgreSQL: `_WRITE_PG`.
 _UPDATE_REPORT = (
     update(_REPORTS)
     .where(_REPORTS.c.id == bindparam("report_id"))

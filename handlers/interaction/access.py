@@ -14,12 +14,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, func, select
+from sqlalchemy import Table, bindparam, exists, func, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, contains_eager
 
 from handlers.errors import NotFound, PermissionDenied
 from handlers.i18n import Message, msg
+from handlers.interaction.dedupe import MAX_KEY, claim_event
 from handlers.interaction.intents import Actor
 from handlers.organization.identities import MEMBERSHIPS, Membership, memberships, memberships_of
 from models import (
@@ -29,6 +32,7 @@ from models import (
     ConversationState,
     Department,
     Plan,
+    ProcessedEvent,
     Report,
     Round,
 )
@@ -83,6 +87,10 @@ def caller_of(session: Session, actor: Actor, *, now: datetime | None = None) ->
         rows = session.execute(_LINKS_AND_STATES, params).all()
         found = memberships_of(rows)
         live = bool(rows[0].live_states) if rows else True  # unlinked: not asked
+    return _caller(actor, found, live)
+
+
+def _caller(actor: Actor, found: list[Membership], live: bool) -> Caller:
     if actor.department_id is not None:  # the console speaks as one department only
         role = ROLE_OFFICE if actor.office else ROLE_MEMBER
         found = [
@@ -91,6 +99,35 @@ def caller_of(session: Session, actor: Actor, *, now: datetime | None = None) ->
             if m.department_id == actor.department_id
         ]
     return Caller(tuple(found), live_states=live)
+
+
+def claimed_caller_of(
+    session: Session, actor: Actor, *, delivery: str, now: datetime
+) -> Caller | None:
+    """Claim the delivery (`claim_event`) and read who acts (`caller_of`); None when the
+    delivery was already handled (then who acts does not matter).
+
+    On PostgreSQL both are one statement (`_CLAIM_LINKS_AND_STATES`, the claim in a
+    data-modifying CTE): one round trip less for every delivery. A concurrent delivery of
+    the same event still waits on the claim's unique index until the first transaction
+    ends, and then claims nothing."""
+    if actor.links is not None or session.get_bind().dialect.name != "postgresql":
+        if not claim_event(session, platform=actor.platform, event_key=delivery, now=now):
+            return None
+        return caller_of(session, actor, now=now)
+    params = {
+        "platform": actor.platform,
+        "event_key": delivery[:MAX_KEY],
+        "external_id": actor.chat_id,
+        "person": actor.person,
+        "now": now,
+    }
+    rows = session.execute(_CLAIM_LINKS_AND_STATES, params).all()
+    if not rows[0].claimed:
+        return None
+    linked = [row for row in rows if row.id is not None]  # an unlinked chat: one row of NULLs
+    live = bool(linked[0].live_states) if linked else True  # unlinked: not asked
+    return _caller(actor, memberships_of(linked), live)
 
 
 _STATES = ConversationState.__table__
@@ -107,6 +144,30 @@ _LINKS_AND_STATES = MEMBERSHIPS.add_columns(
         _STATES.c.expires_at > bindparam("now"),
     )
     .label("live_states")
+)
+
+_LINKS = _LINKS_AND_STATES.subquery("links")
+_EVENTS = ProcessedEvent.__table__
+assert isinstance(_EVENTS, Table)
+_CLAIM: Any = (
+    pg_insert(_EVENTS)
+    .values(
+        platform=bindparam("platform"),
+        event_key=bindparam("event_key"),
+        received_at=bindparam("now"),
+    )
+    .on_conflict_do_nothing(index_elements=["platform", "event_key"])
+    .returning(_EVENTS.c.id)
+    .cte("claim")
+)
+_CLAIMED = select(func.count().label("claimed")).select_from(_CLAIM).subquery("claimed")
+# PostgreSQL: the delivery's claim and who asks, in one statement. Always one row at least
+# (the claim's count, outer-joined to the links: NULLs for an unlinked chat).
+_CLAIM_LINKS_AND_STATES = (
+    select(_CLAIMED.c.claimed, _LINKS)
+    .select_from(_CLAIMED)
+    .outerjoin(_LINKS, true())
+    .order_by(_LINKS.c.name)
 )
 
 

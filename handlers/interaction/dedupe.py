@@ -2,7 +2,9 @@
 
 Slack retries events (X-Slack-Retry-Num) and LINE redelivers webhooks; both carry an id.
 `claim_event` is called inside the same transaction as the work the event causes, so a
-failed attempt leaves no claim behind and the retry is handled normally.
+failed attempt leaves no claim behind and the retry is handled normally. On PostgreSQL an
+inbound delivery is claimed in the statement that reads who asks
+(`handlers.interaction.access.claimed_caller_of`), with the same conflict rule.
 """
 
 from __future__ import annotations

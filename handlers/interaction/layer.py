@@ -15,11 +15,10 @@ from sqlalchemy.orm import Session
 from handlers.errors import HokokuError
 from handlers.i18n import msg, translator
 from handlers.interaction import answers, edits, forms
-from handlers.interaction.access import caller_of, not_linked
+from handlers.interaction.access import caller_of, claimed_caller_of, not_linked
 from handlers.interaction.answer_text import is_answer_line
 from handlers.interaction.commands import find_command, help_reply
 from handlers.interaction.conversation import AWAIT_COMMENT
-from handlers.interaction.dedupe import claim_event
 from handlers.interaction.intents import (
     ChooseDepartment,
     CommentShortcut,
@@ -48,11 +47,13 @@ from models import Round
 def handle(session: Session, inbound: Inbound) -> Reply | None:
     """Answer one inbound; None when this delivery was already handled."""
     actor = inbound.actor
-    if inbound.delivery and not claim_event(
-        session, platform=actor.platform, event_key=inbound.delivery, now=inbound.now
-    ):
-        return None
-    caller = caller_of(session, actor, now=inbound.now)
+    if inbound.delivery:
+        claimed = claimed_caller_of(session, actor, delivery=inbound.delivery, now=inbound.now)
+        if claimed is None:
+            return None
+        caller = claimed
+    else:
+        caller = caller_of(session, actor, now=inbound.now)
     turn = Turn(session, inbound, caller, language_of(caller, actor))
     handler = HANDLERS[type(inbound.intent)]
     try:

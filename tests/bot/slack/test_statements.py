@@ -3,8 +3,9 @@ however many items and plan nodes there are (issue: one DM answer ran 55 stateme
 
 A DM answer: who asks (with whether they have conversation state open), the claim of the
 delivery, the round, the department's slots locked (with whether they already hold this
-delivery's answers), the UPDATE and the revisions: 6; a question a grade button left open
-is cleared by one more."""
+delivery's answers), and the answers written: 4 on PostgreSQL (the claim and who asks are
+one statement, the UPDATE and the revisions' INSERT another), 6 on SQLite (an UPDATE and an
+INSERT, each one executemany); a question a grade button left open is cleared by one more."""
 
 from __future__ import annotations
 
@@ -65,6 +66,18 @@ def office(db: Db, items: int) -> tuple[Runtime, int, int]:
     )
 
 
+def claim_and_who(db: Db) -> int:
+    """Statements that claim a delivery and read who asks: one on PostgreSQL (the claim in a
+    data-modifying CTE), two on SQLite."""
+    return 1 if db.engine.dialect.name == "postgresql" else 2
+
+
+def writes(db: Db) -> int:
+    """Statements that store a batch's answers: the UPDATE and the revisions' INSERT are one
+    on PostgreSQL, two executemanys on SQLite."""
+    return 1 if db.engine.dialect.name == "postgresql" else 2
+
+
 def statements(db: Db, work: Callable[[], object]) -> int:
     with counting(db.engine) as seen:
         work()
@@ -92,26 +105,28 @@ def line(runtime: Runtime, intent: Text | GradeButton, event_id: str) -> Callabl
 @pytest.mark.parametrize("items", [5, 60])
 def test_a_dm_answer_runs_at_most_6_statements(db: Db, items: int) -> None:
     runtime, _, _ = office(db, items)
-    assert statements(db, dm(runtime, "1 B 市広報紙で周知した", "Ev1")) <= 6
-    assert statements(db, dm(runtime, "1 A 修正", "Ev2")) <= 6  # a revision too
+    most = claim_and_who(db) + 2 + writes(db)  # 4 on PostgreSQL, 6 on SQLite
+    assert statements(db, dm(runtime, "1 B 市広報紙で周知した", "Ev1")) <= most
+    assert statements(db, dm(runtime, "1 A 修正", "Ev2")) <= most  # a revision too
     assert statements(db, dm(runtime, "1 A 修正", "Ev2")) <= 2  # redelivered: who, the claim
 
 
 @pytest.mark.parametrize("items", [5, 60])
 def test_pending_runs_at_most_5_statements(db: Db, items: int) -> None:
     runtime, _, _ = office(db, items)
-    assert statements(db, dm(runtime, "未回答", "Ev1")) <= 5
+    assert statements(db, dm(runtime, "未回答", "Ev1")) <= claim_and_who(db) + 3  # 4 on PostgreSQL
 
 
 @pytest.mark.parametrize("items", [5, 60])
 def test_a_line_text_answer_and_grade_button_run_at_most_7_statements(db: Db, items: int) -> None:
     runtime, round_id, dept_id = office(db, items)
-    assert statements(db, line(runtime, Text("1 B 市広報紙で周知した"), "W1")) <= 6
-    assert statements(db, line(runtime, Text("1 A 修正"), "W2")) <= 6
+    most = claim_and_who(db) + 2 + writes(db)  # 4 on PostgreSQL, 6 on SQLite
+    assert statements(db, line(runtime, Text("1 B 市広報紙で周知した"), "W1")) <= most
+    assert statements(db, line(runtime, Text("1 A 修正"), "W2")) <= most
     # A grade button stores the grade and waits for the comment (one more statement); the
     # answer typed next clears that wait (one more).
-    assert statements(db, line(runtime, GradeButton(round_id, dept_id, 2, "B"), "W3")) <= 7
-    assert statements(db, line(runtime, Text("3 A 研修"), "W4")) <= 7
+    assert statements(db, line(runtime, GradeButton(round_id, dept_id, 2, "B"), "W3")) <= most + 1
+    assert statements(db, line(runtime, Text("3 A 研修"), "W4")) <= most + 1
 
 
 @pytest.mark.parametrize("items", [5, 60])
@@ -131,21 +146,25 @@ def test_a_modal_page_submission_runs_at_most_7_statements(db: Db, items: int) -
     # A page turned: who, the round and department with the slot count, the draft read and
     # saved, the slots of the next page and last year's round (and its paths).
     assert max(counts[:-1], default=0) <= 7, counts
-    # The last page: every answer stored (a form of one page reads no draft: 6).
-    assert counts[-1] <= (6 if pages == 1 else 7), counts
+    # The last page: who, the round and department with the slot count, the claim, the
+    # draft, the slots locked and the answers written (a form of one page reads no draft):
+    # 5 or 6 on PostgreSQL, 6 or 7 on SQLite.
+    stored = 4 + writes(db) + (0 if pages == 1 else 1)
+    assert counts[-1] <= stored, counts
     # Revisions of the last page: some change only the comment, some the grade too (the
     # ORM's flush would write them as two UPDATEs).
     last = pages - 1
     numbers = [n for n in range(last * 10 + 1, last * 10 + 11) if n <= items]
     revised = {n: ("B" if n % 2 else "C", f"修正{n}") for n in numbers}
     form = FormPage(round_id, dept_id, last, revised, form_id="V2", submit_key=f"view:V2:h{last}")
-    assert statements(db, lambda: intake.run(runtime, who, form)) <= 7
+    assert statements(db, lambda: intake.run(runtime, who, form)) <= stored
 
 
 @pytest.mark.parametrize("items", [5, 60])
 def test_the_office_status_asked_again_runs_at_most_4_statements(db: Db, items: int) -> None:
     """The office's status is kept while the round is unchanged: asked again it costs who
-    asks, the claim, the round and the stamp that says nothing changed."""
+    asks, the claim (one statement with who asks on PostgreSQL: 3 there), the round and the
+    stamp that says nothing changed."""
     runtime, _, _ = office(db, items)
     with transaction(db.factory) as session:
         dept = find_department(
@@ -158,6 +177,6 @@ def test_the_office_status_asked_again_runs_at_most_4_statements(db: Db, items: 
         return lambda: intake.run(runtime, who, Text("状況"), delivery=event_id)
 
     first = statements(db, status("Ev1"))
-    assert statements(db, status("Ev2")) <= 4 < first
+    assert statements(db, status("Ev2")) <= claim_and_who(db) + 2 < first
     statements(db, dm(runtime, "1 B 市広報紙で周知した", "Ev3"))  # an answer: computed again
     assert statements(db, status("Ev4")) == first

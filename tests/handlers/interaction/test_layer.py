@@ -141,6 +141,22 @@ def test_redelivered_message_is_stored_once(session: Session, org: int) -> None:
     assert revisions(session) == 1
 
 
+def test_a_delivery_is_claimed_with_who_asks_linked_or_not(session: Session, org: int) -> None:
+    """On PostgreSQL the claim and who asks are one statement (always a row: the claim's).
+    An unlinked chat's delivery is claimed too; a member of two departments is asked which,
+    and the choice (conversation state, seen with the links) holds for the next delivery."""
+    assert "招待コード" in say(session, org, "u9", "1 B x", delivery="ev-u9")
+    assert say(session, org, "u9", "1 B x", delivery="ev-u9") == ""
+    join(session, org, "u1", "女性センター")
+    join(session, org, "u1", "秘書広報課")
+    assert "どの課として回答するか" in say(session, org, "u1", "1 B x", delivery="ev-1")
+    assert say(session, org, "u1", "1 B x", delivery="ev-1") == ""
+    assert "秘書広報課: 全1件すべて回答済み" in choose(session, org, "u1", "秘書広報課")
+    assert "秘書広報課" in say(session, org, "u1", "1 A y", delivery="ev-2")
+    assert say(session, org, "u1", "1 A y", delivery="ev-2") == ""
+    assert revisions(session) == 2
+
+
 def test_help_lists_the_rounds_grades(session: Session, org: int) -> None:
     assert "A 計画以上 100%～" in say(session, org, "nobody", "ヘルプ")
 

@@ -9,15 +9,19 @@ from sqlalchemy.orm import Session
 from handlers.errors import InvalidInput, NotFound, PermissionDenied, RoundClosed
 from handlers.organization.directory import find_department
 from handlers.reporting.reports import (
+    ANSWERED,
+    CHANNEL_PROXY,
     DUPLICATE,
     REVISED,
     STORED,
     UNCHANGED,
+    AnswerInput,
     department_slots,
     submit_answer,
+    submit_answers,
 )
 from handlers.reporting.rounds import ANSWER, close_round, open_round, resolve_round
-from models import Report, ReportRevision, Round
+from models import Report, ReportRevision, Round, utcnow
 from tests.factories import build_plan, open_test_round
 
 
@@ -107,6 +111,72 @@ def test_redelivered_event_is_stored_once(
         answer(session, round_id, center, 2, "A", "y", source_key="slack:Ev1").status == DUPLICATE
     )
     assert session.scalar(select(func.count()).select_from(ReportRevision)) == 1
+
+
+def test_a_batch_writes_every_column_of_the_slots_and_their_revisions(
+    session: Session, plan_round: tuple[int, int, int]
+) -> None:
+    """PostgreSQL writes a batch in one statement (arrays unnested), SQLite in two
+    executemanys: both store the same rows. Item 1 answered twice in the batch: two
+    revisions, the later one current; the office's proxy entry is current as `office`."""
+    round_id, center, _ = plan_round
+    answer(session, round_id, center, 2, "C", "前回")
+    when = utcnow()
+    result = submit_answers(
+        session,
+        round_id=round_id,
+        department_id=center,
+        answers=[
+            AnswerInput(1, "B", "一回目", "k:1", message_key="m1"),
+            AnswerInput(2, "a", None, None, note="添付: 資料.pdf"),
+            AnswerInput(1, "A", "二回目", "k:2"),
+        ],
+        reporter="U9",
+        channel="slack",
+        now=when,
+        acting_as_office=True,
+    )
+    assert [(o.status, o.item_number, o.revision) for o in result.outcomes] == [
+        (STORED, 1, 1),
+        (REVISED, 2, 2),
+        (REVISED, 1, 2),
+    ]
+    session.expire_all()
+    current = {
+        r.assignment.item.number: (r.revision, r.grade, r.comment, r.reporter, r.channel)
+        for r in session.scalars(
+            select(Report).where(Report.round_id == round_id, Report.grade.is_not(None))
+        )
+    }
+    assert current == {
+        1: (2, "A", "二回目", "U9", CHANNEL_PROXY),
+        2: (2, "A", "前回\n添付: 資料.pdf", "U9", CHANNEL_PROXY),
+    }
+    assert {
+        r.submitted_at for r in session.scalars(select(Report).where(Report.reporter == "U9"))
+    } == {when}
+    revisions = session.execute(
+        select(
+            ReportRevision.revision,
+            ReportRevision.grade,
+            ReportRevision.comment,
+            ReportRevision.reporter,
+            ReportRevision.channel,
+            ReportRevision.source_key,
+            ReportRevision.message_key,
+            ReportRevision.kind,
+            ReportRevision.proxy,
+            ReportRevision.created_at,
+            ReportRevision.withdrawn_at,
+        )
+        .where(ReportRevision.reporter == "U9")
+        .order_by(ReportRevision.id)
+    ).all()
+    assert [tuple(r) for r in revisions] == [
+        (1, "B", "一回目", "U9", "slack", "k:1", "m1", ANSWERED, True, when, None),
+        (2, "A", "前回\n添付: 資料.pdf", "U9", "slack", None, None, ANSWERED, True, when, None),
+        (2, "A", "二回目", "U9", "slack", "k:2", None, ANSWERED, True, when, None),
+    ]
 
 
 def test_bad_grade_says_which_grades_exist(

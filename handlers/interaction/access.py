@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -74,23 +75,30 @@ def caller_of(session: Session, actor: Actor, *, now: datetime | None = None) ->
     whether the person has live conversation state in this chat."""
     if actor.links is not None:
         return Caller(actor.links)
-    live = True
     if now is None:
         found = memberships(session, platform=actor.platform, external_id=actor.chat_id)
-    else:
-        params = {
-            "platform": actor.platform,
-            "external_id": actor.chat_id,
-            "person": actor.person,
-            "now": now,
-        }
-        rows = session.execute(_LINKS_AND_STATES, params).all()
-        found = memberships_of(rows)
-        live = bool(rows[0].live_states) if rows else True  # unlinked: not asked
-    return _caller(actor, found, live)
+        return _caller(actor, found, live=True)
+    return _caller_of_rows(actor, session.execute(_LINKS_AND_STATES, _who(actor, now)).all())
 
 
-def _caller(actor: Actor, found: list[Membership], live: bool) -> Caller:
+def _who(actor: Actor, now: datetime) -> dict[str, object]:
+    """The parameters of `_LINKS_AND_STATES` (and of the claim's statement built on it)."""
+    return {
+        "platform": actor.platform,
+        "external_id": actor.chat_id,
+        "person": actor.person,
+        "now": now,
+    }
+
+
+def _caller_of_rows(actor: Actor, rows: Sequence[Any]) -> Caller:
+    """The caller from rows of `_LINKS_AND_STATES` (none: an unlinked chat, whose states
+    were not asked for)."""
+    live = bool(rows[0].live_states) if rows else True
+    return _caller(actor, memberships_of(rows), live=live)
+
+
+def _caller(actor: Actor, found: list[Membership], *, live: bool) -> Caller:
     if actor.department_id is not None:  # the console speaks as one department only
         role = ROLE_OFFICE if actor.office else ROLE_MEMBER
         found = [
@@ -115,19 +123,12 @@ def claimed_caller_of(
         if not claim_event(session, platform=actor.platform, event_key=delivery, now=now):
             return None
         return caller_of(session, actor, now=now)
-    params = {
-        "platform": actor.platform,
-        "event_key": delivery[:MAX_KEY],
-        "external_id": actor.chat_id,
-        "person": actor.person,
-        "now": now,
-    }
+    params = {**_who(actor, now), "event_key": delivery[:MAX_KEY]}
     rows = session.execute(_CLAIM_LINKS_AND_STATES, params).all()
     if not rows[0].claimed:
         return None
-    linked = [row for row in rows if row.id is not None]  # an unlinked chat: one row of NULLs
-    live = bool(linked[0].live_states) if linked else True  # unlinked: not asked
-    return _caller(actor, memberships_of(linked), live)
+    # An unlinked chat: one row of NULLs beside the claim.
+    return _caller_of_rows(actor, [row for row in rows if row.id is not None])
 
 
 _STATES = ConversationState.__table__

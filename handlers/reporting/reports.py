@@ -402,6 +402,9 @@ def submit_answers(
     slots = {slot.number: slot for slot in checked.slots}
     seen: set[str] = set()  # source keys stored by this batch
     when = now or utcnow()
+    # Status counts the current answer by how it came in: an office's proxy entry is 代理入力
+    # whatever it was typed in (each revision keeps the channel used).
+    current_channel = CHANNEL_PROXY if acting_as_office else channel
     outcomes: list[SubmitOutcome] = []
     revisions: list[dict[str, object]] = []
     updates: dict[int, dict[str, object]] = {}  # report id → its new values (the last wins)
@@ -420,9 +423,7 @@ def submit_answers(
             "grade": letter,
             "comment": new_comment,
             "reporter": reporter,
-            # Status counts the current answer by how it came in: an office's proxy entry
-            # is 代理入力 whatever it was typed in (the revision keeps the channel used).
-            "channel": CHANNEL_PROXY if acting_as_office else channel,
+            "channel": current_channel,
             "submitted_at": when,
         }
         report.revision, report.grade, report.comment = report.revision + 1, letter, new_comment
@@ -470,7 +471,7 @@ def submit_answers(
             updates=list(updates.values()),
             revisions=revisions,
             reporter=reporter,
-            current_channel=CHANNEL_PROXY if acting_as_office else channel,
+            current_channel=current_channel,
             channel=channel,
             when=when,
             proxy=acting_as_office,

@@ -4,9 +4,10 @@ A link is a random 256-bit token in a URL (`/web/signin/{token}`) for one depart
 role. `hokoku web link` and the chat's `web` command make links that work once and expire
 after `LINK_TTL`; an answer link mailed to a department (`issue_answer_link`:
 `single_use=False`, valid until the round's last chase, one round, its token a function of
-the e-mail's purpose key) works until it expires, is revoked, or its round closes. Opening a link starts a session:
-its token goes into the browser's signed cookie, and the session ends after `IDLE` without
-a request, at the link's expiry for answer links, at sign-out or when revoked.
+the e-mail's purpose key) works until it expires, is revoked, or its round closes. Opening
+a link starts a session: its token goes into the browser's signed cookie, and the session
+ends after `IDLE` without a request, at the link's expiry for answer links, at sign-out or
+when revoked.
 
 Only SHA-256 digests of tokens are stored (as for published charts): a copy of the database
 opens nothing. Failed links (unknown, used, expired, revoked) are counted per client in

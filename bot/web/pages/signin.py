@@ -22,7 +22,7 @@ from bot.http_body import BadBody
 from bot.web.console import Console, Web, read_form, secured
 from bot.web.security import CSRF_FIELD, PRE_COOKIE
 from handlers.errors import HokokuError, RoundClosed, TooManyAttempts
-from handlers.i18n import Message, msg, normalize_language, translator
+from handlers.i18n import Message, Translator, msg, normalize_language, translator
 from handlers.organization.web_access import (
     LinkPreview,
     StartedSession,
@@ -47,6 +47,11 @@ def _preview(console: Console, token: str) -> LinkPreview | None:
         return preview_link(session, token=token, organization_id=console.runtime.organization_id)
 
 
+def _words_of(link: LinkPreview | None, default: Translator) -> Translator:
+    """The language the link was made for (the page and its refusals speak it)."""
+    return translator(link.language) if link is not None and link.language else default
+
+
 def sign_in_page(console: Console):  # type: ignore[no-untyped-def]
     """GET /web/signin/{token}: the button, in the language the link was made for (an
     e-mailed answer link says whose answer page it opens and until when)."""
@@ -62,8 +67,7 @@ def sign_in_page(console: Console):  # type: ignore[no-untyped-def]
             link = await run_in_threadpool(_preview, console, token)
         except (DatabaseBusy, DatabaseUnavailable):
             return console.problem(t, msg("web.busy"), status=503)
-        if link is not None and link.language:
-            t = translator(link.language)
+        t = _words_of(link, t)
         value = secrets.token_urlsafe(16)
         if link is not None and link.answer_link:
             # The last day it opens, in the office's time zone (it stops at that midnight).
@@ -132,7 +136,7 @@ def sign_in(console: Console):  # type: ignore[no-untyped-def]
             refusal, link = started
             # In the language the link was made for; an answer link's reader is told where
             # a working link comes from (the office's mails), not the chat's `web` command.
-            reader = translator(link.language) if link is not None and link.language else t
+            reader = _words_of(link, t)
             hint = reader("web.answer_link.how") if link is not None and link.answer_link else None
             return console.problem(reader, refusal.msg, status=_status(refusal), hint=hint)
         target = (

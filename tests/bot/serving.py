@@ -36,6 +36,26 @@ def free_port() -> int:
     return port
 
 
+def platform_env(
+    database_url: str, fake_slack: FakeSlackApi, line_api: FakeLineApi
+) -> dict[str, str]:
+    """The environment of a real `hokoku serve` subprocess: this one's without any hokoku,
+    Slack or LINE setting, then the database and both platforms against the fakes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "HOKOKU_", "SLACK_"))}
+    env.update(
+        {
+            "HOKOKU_DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-intake",
+            "SLACK_SIGNING_SECRET": SLACK_SECRET,
+            "SLACK_API_URL": fake_slack.url,
+            "LINE_CHANNEL_SECRET": LINE_SECRET,
+            "LINE_CHANNEL_ACCESS_TOKEN": "line-intake-token",
+            "LINE_API_URL": line_api.url,
+        }
+    )
+    return env
+
+
 class Serve:
     """One real `hokoku serve --workers N` (Slack and LINE against the fake APIs, its
     scheduler ticking every `scheduler_interval` seconds from SCHEDULER_NOW on, the first
@@ -51,24 +71,15 @@ class Serve:
         workers: int,
         scheduler_interval: int = 1,
     ) -> None:
-        self.env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "HOKOKU_", "SLACK_"))
-        }
+        self.env = platform_env(database_url, fake_slack, line_api)
         self.env.update(
             {
-                "HOKOKU_DATABASE_URL": database_url,
                 "HOKOKU_SECRET_KEY": SECRET,
                 "HOKOKU_SCHEDULER_INTERVAL": str(scheduler_interval),
                 "HOKOKU_TEST_SCHEDULER_NOW": SCHEDULER_NOW,
                 "PYTHONPATH": os.pathsep.join(
                     [str(CLOCK_SHIM), *filter(None, [os.environ.get("PYTHONPATH")])]
                 ),
-                "SLACK_BOT_TOKEN": "xoxb-intake",
-                "SLACK_SIGNING_SECRET": SLACK_SECRET,
-                "SLACK_API_URL": fake_slack.url,
-                "LINE_CHANNEL_SECRET": LINE_SECRET,
-                "LINE_CHANNEL_ACCESS_TOKEN": "line-intake-token",
-                "LINE_API_URL": line_api.url,
             }
         )
         self.cwd = cwd

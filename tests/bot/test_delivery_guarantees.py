@@ -6,10 +6,8 @@ in flight, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,8 +27,6 @@ from models import Item, Report, ReportRevision
 from models.db import transaction
 from tests.asgi_server import running_asgi
 from tests.bot.deliveries import (
-    LINE_SECRET,
-    SLACK_SECRET,
     Delivery,
     Office,
     answers_for,
@@ -41,6 +37,7 @@ from tests.bot.deliveries import (
     slack_dm,
     stored_comments,
 )
+from tests.bot.serving import free_port, platform_env
 from tests.conftest import Db
 from tests.fakes.line_api import FakeLineApi
 from tests.fakes.slack_api import FakeSlackApi
@@ -153,24 +150,9 @@ class ServeProcess:
     """A real `hokoku serve` process (Slack and LINE) on a free port, against the fakes."""
 
     def __init__(self, db: Db, fake_slack: FakeSlackApi, line_api: FakeLineApi, cwd: Path) -> None:
-        self.env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "HOKOKU_", "SLACK_"))
-        }
-        self.env.update(
-            {
-                "HOKOKU_DATABASE_URL": db.url,
-                "SLACK_BOT_TOKEN": "xoxb-intake",
-                "SLACK_SIGNING_SECRET": SLACK_SECRET,
-                "SLACK_API_URL": fake_slack.url,
-                "LINE_CHANNEL_SECRET": LINE_SECRET,
-                "LINE_CHANNEL_ACCESS_TOKEN": "line-intake-token",
-                "LINE_API_URL": line_api.url,
-            }
-        )
+        self.env = platform_env(db.url, fake_slack, line_api)
         self.cwd = cwd
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 

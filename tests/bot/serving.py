@@ -56,6 +56,12 @@ def platform_env(
     return env
 
 
+def serve_command(port: int, *options: str) -> list[str]:
+    """`hokoku serve` of this environment on 127.0.0.1:`port`, with `options`."""
+    hokoku = Path(sys.executable).parent / "hokoku"
+    return [str(hokoku), "serve", "--port", str(port), "--host", "127.0.0.1", *options]
+
+
 class Serve:
     """One real `hokoku serve --workers N` (Slack and LINE against the fake APIs, its
     scheduler ticking every `scheduler_interval` seconds from SCHEDULER_NOW on, the first
@@ -90,19 +96,9 @@ class Serve:
         self.log = cwd / f"serve-{self.port}.log"
 
     def start(self) -> Serve:
-        hokoku = Path(sys.executable).parent / "hokoku"
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
-                [
-                    str(hokoku),
-                    "serve",
-                    "--port",
-                    str(self.port),
-                    "--host",
-                    "127.0.0.1",
-                    "--workers",
-                    str(self.workers),
-                ],
+                serve_command(self.port, "--workers", str(self.workers)),
                 cwd=self.cwd,
                 env=self.env,
                 stdout=log,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -37,7 +36,7 @@ from tests.bot.deliveries import (
     slack_dm,
     stored_comments,
 )
-from tests.bot.serving import free_port, platform_env
+from tests.bot.serving import free_port, platform_env, serve_command
 from tests.conftest import Db
 from tests.fakes.line_api import FakeLineApi
 from tests.fakes.slack_api import FakeSlackApi
@@ -157,17 +156,8 @@ class ServeProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        hokoku = Path(sys.executable).parent / "hokoku"
         self.proc = subprocess.Popen(
-            [
-                str(hokoku),
-                "serve",
-                "--port",
-                str(self.port),
-                "--host",
-                "127.0.0.1",
-                "--no-scheduler",
-            ],
+            serve_command(self.port, "--no-scheduler"),
             cwd=self.cwd,
             env=self.env,
             stdout=subprocess.DEVNULL,

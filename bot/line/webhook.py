@@ -70,7 +70,7 @@ class PendingReply:
     keyed by `key`.
     `quote_token`: the message the reply quotes (the edited message)."""
 
-    reply_token: str  # "" for none
+    reply_token: str | None
     reply: Reply
     to: str
     key: str
@@ -183,7 +183,7 @@ class LineWebhook:
             return None  # nothing to reply to
         # An unsend has no reply token: what it took back is pushed (once, by its key).
         return PendingReply(
-            delivery.reply_token or "",
+            delivery.reply_token,
             reply,
             to=delivery.chat.chat_id,
             key=delivery.event_id,

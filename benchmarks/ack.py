@@ -1,8 +1,10 @@
 """How fast Slack gets its answer: hokoku beside a bare bolt app, in one run.
 
 Three apps, each served the same way (Starlette under uvicorn in a process of its own,
-bolt's `dispatch` in the threadpool, `process_before_response=True`), get the same signed
-requests over HTTP: `bare` (listeners only ack), `bare+commit` (listeners commit one row
+bolt's `dispatch` in the threadpool, `process_before_response=True`), all three at once,
+get the same signed requests over HTTP, taking turns at each point (a slice of its
+requests each, A B C then B C A …: a machine whose other jobs come and go weighs on all
+three alike): `bare` (listeners only ack), `bare+commit` (listeners commit one row
 before acking: the floor for an app that, like hokoku, acknowledges only what is stored)
 and `hokoku` (the real app). Lazy listeners call a fake Slack Web API in this process.
 
@@ -10,10 +12,12 @@ Scenarios: a DM answer (`12 B comment`), a modal page submission (view_submissio
 10-item page, stored) and `/hokoku status` (office member, whole round), each at 1, 10
 and 50 requests in flight, on SQLite and PostgreSQL (a scratch database). Prints per
 point: ack p50/p99 of each app, hokoku's p99 over bare+commit's (the floor for an app that
-acks only what it stored) and over bare's, the load average, acks past Slack's 3 s, and for
-DM answers acks per second beside answers stored per second (rows in the database when
-the last ack returned) and replies per second (the lazy listener's chat.postMessage,
-counted when they have all arrived; the Home tab refreshes after it, coalesced per user).
+acks only what it stored) and over bare's, the server process's CPU per request (its acks
+and the replies it posts after them, all threads) beside bare+commit's, the load average,
+acks past Slack's 3 s, and for DM answers acks per second beside answers stored per second
+(rows in the database when the last ack returned) and replies per second (the lazy
+listener's chat.postMessage, counted when they have all arrived; the Home tab refreshes
+after it, coalesced per user).
 
     .venv/bin/python benchmarks/ack.py                  # 200 requests per point
     .venv/bin/python benchmarks/ack.py --quick          # 60 per point
@@ -44,7 +48,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,10 +200,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Served:
+    base: str  # http://127.0.0.1:PORT
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far, all its threads (Linux)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def served(
     kind: str, database_url: str, slack_api_url: str, org: int, profile: str | None = None
-) -> Iterator[str]:
+) -> Iterator[Served]:
     """The app `kind` served in a process of its own; `profile`: py-spy's collapsed stacks
     of hokoku's process go to that file (py-spy from PyPI)."""
     port = _free_port()
@@ -229,7 +244,8 @@ def served(
             stdout=subprocess.DEVNULL,
         )
     try:
-        yield base
+        assert process.pid is not None
+        yield Served(base, process.pid)
     finally:
         if spy is not None:
             spy.send_signal(signal.SIGINT)
@@ -491,7 +507,8 @@ class Point:
     scenario: str
     in_flight: int
     timings: dict[str, Timing]
-    loads: dict[str, float] = field(default_factory=dict)  # 1-minute load average per app
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # server CPU per request, per app
+    load_range: dict[str, tuple[float, float]] = field(default_factory=dict)  # 1-min load average
     acked_per_s: float = 0.0
     stored_per_s: float = 0.0
     replied_per_s: float = 0.0
@@ -533,6 +550,12 @@ def _quiet(api: FakeSlackApi, still: float = 0.5, timeout: float = 120.0) -> Non
         time.sleep(still)
 
 
+def slices_of(count: int, in_flight: int) -> int:
+    """How many turns each app takes at a point: up to 4, each of at least twice the
+    requests in flight (a turn of fewer requests than that would not keep them in flight)."""
+    return max(1, min(4, count // max(2 * in_flight, 1)))
+
+
 def run_database(
     url: str,
     label: str,
@@ -544,41 +567,97 @@ def run_database(
     console: Console,
     profile: str | None = None,
 ) -> list[Point]:
+    """Every app served at once; at each point the apps take turns (A B C, then B C A …),
+    each turn a slice of the point's requests, so that a machine that slows down or speeds
+    up during the run (other jobs on its cores) weighs on every app alike."""
     office = seed(url)
     api = FakeSlackApi().start()
-    points = {
-        (s, c): Point(label, s, c, {}) for s in scenarios for c in in_flights
-    }  # filled app by app
+    points: list[Point] = []
     try:
-        for app in apps:
-            profile_file = f"{profile}-{label}.txt" if profile else None
-            with served(app, url, api.url, office.organization_id, profile_file) as base:
-                for scenario in scenarios:
+        with ExitStack() as stack:
+            servers = {
+                app: stack.enter_context(
+                    served(
+                        app,
+                        url,
+                        api.url,
+                        office.organization_id,
+                        f"{profile}-{label}.txt" if profile else None,
+                    )
+                )
+                for app in apps
+            }
+            for scenario in scenarios:
+                for app in apps:
                     _, warm = requests_for(scenario, office, 20, api.url)
-                    load(base, warm, 5)
-                    for in_flight in in_flights:
-                        tag, requests = requests_for(scenario, office, count, api.url)
-                        api.reset()
-                        timing = load(base, requests, in_flight)
-                        point = points[scenario, in_flight]
-                        point.timings[app] = timing
-                        point.loads[app] = os.getloadavg()[0]
+                    load(servers[app].base, warm, 5)
+                _quiet(api)
+                for in_flight in in_flights:
+                    point = Point(label, scenario, in_flight, {})
+                    _measure(point, servers, office, api, url, count=count)
+                    points.append(point)
+                    for app in apps:
+                        timing = point.timings[app]
                         console.print(
                             f"  {label} {app:11} {scenario:6} ×{in_flight:<3} "
                             f"p50 {timing.p50:7.1f} ms  p99 {timing.p99:7.1f} ms  "
-                            f"{timing.statuses}  load {os.getloadavg()[0]:.2f}"
+                            f"cpu {point.cpu_ms[app]:5.1f} ms/req  "
+                            f"{timing.statuses}  load {point.load_range[app][1]:.2f}"
                         )
-                        if app == "hokoku" and scenario == "dm":
-                            stored = _stored(url, tag)
-                            point.acked_per_s = len(requests) / timing.seconds
-                            point.stored_per_s = stored / timing.seconds
-                            rest = _wait_for(api, "chat.postMessage", len(requests))
-                            replied = len(api.of("chat.postMessage"))
-                            point.replied_per_s = replied / (timing.seconds + rest)
-                        _quiet(api)  # the lazy listeners of this point finish first
     finally:
         api.stop()
-    return list(points.values())
+    return points
+
+
+def _measure(
+    point: Point,
+    servers: dict[str, Served],
+    office: Office,
+    api: FakeSlackApi,
+    url: str,
+    *,
+    count: int,
+) -> None:
+    """One point: each app's requests in slices, the apps taking turns slice by slice."""
+    apps = list(servers)
+    turns = slices_of(count, point.in_flight)
+    latencies: dict[str, list[float]] = {app: [] for app in apps}
+    statuses: dict[str, dict[int, int]] = {app: {} for app in apps}
+    seconds = dict.fromkeys(apps, 0.0)
+    cpu = dict.fromkeys(apps, 0.0)
+    loads: dict[str, list[float]] = {app: [] for app in apps}
+    stored = replied = 0
+    replied_seconds = 0.0
+    for turn in range(turns):
+        size = count // turns + (1 if turn < count % turns else 0)
+        for app in apps[turn % len(apps) :] + apps[: turn % len(apps)]:
+            server = servers[app]
+            tag, requests = requests_for(point.scenario, office, size, api.url)
+            posted = len(api.of("chat.postMessage"))
+            used = server.cpu_seconds()
+            timing = load(server.base, requests, point.in_flight)
+            latencies[app] += timing.latencies
+            for status, n in timing.statuses.items():
+                statuses[app][status] = statuses[app].get(status, 0) + n
+            seconds[app] += timing.seconds
+            loads[app].append(os.getloadavg()[0])
+            if app == "hokoku":
+                if point.scenario == "dm":
+                    stored += _stored(url, tag)
+                    rest = _wait_for(api, "chat.postMessage", posted + size)
+                    replied += len(api.of("chat.postMessage")) - posted
+                    replied_seconds += timing.seconds + rest
+                _quiet(api)  # its lazy listeners finish before the next turn
+            # The server's CPU for its turn: the acks, and the replies posted after them.
+            cpu[app] += server.cpu_seconds() - used
+    for app in apps:
+        point.timings[app] = Timing(sorted(latencies[app]), statuses[app], seconds[app])
+        point.cpu_ms[app] = cpu[app] * 1000 / count
+        point.load_range[app] = (min(loads[app]), max(loads[app]))
+    if "hokoku" in servers and point.scenario == "dm":
+        point.acked_per_s = count / seconds["hokoku"]
+        point.stored_per_s = stored / seconds["hokoku"]
+        point.replied_per_s = replied / replied_seconds
 
 
 # ---------------------------------------------------------------------------- the table
@@ -595,7 +674,7 @@ def print_table(console: Console, points: list[Point], apps: list[str]) -> None:
     )
     columns = ["scenario", "in flight", "DB"]
     columns += [f"{app} p50/p99" for app in apps]
-    columns += ["p99 ÷ bare+commit", "p99 ÷ bare", "load", "past 3 s"]
+    columns += ["p99 ÷ bare+commit", "p99 ÷ bare", "CPU ms/req ÷ bare+commit", "load", "past 3 s"]
     columns += ["DM acked/s · stored/s · replied/s"]
     for column in columns:
         table.add_column(column, justify="right")
@@ -608,9 +687,23 @@ def print_table(console: Console, points: list[Point], apps: list[str]) -> None:
         floor = p.timings.get("bare+commit")
         cells.append(f"{hokoku.p99 / floor.p99:.1f}×" if floor and hokoku else "–")
         cells.append(f"{hokoku.p99 / bare.p99:.1f}×" if bare and hokoku else "–")
+        cpu, cpu_floor = p.cpu_ms.get("hokoku"), p.cpu_ms.get("bare+commit")
         cells.append(
-            "–".join(f"{x:.1f}" for x in sorted({min(p.loads.values()), max(p.loads.values())}))
-            if p.loads
+            f"{cpu:.1f} ÷ {cpu_floor:.1f} = {cpu / cpu_floor:.1f}×"
+            if cpu and cpu_floor
+            else (f"{cpu:.1f}" if cpu else "–")
+        )
+        cells.append(
+            "–".join(
+                f"{x:.1f}"
+                for x in sorted(
+                    {
+                        min(r[0] for r in p.load_range.values()),
+                        max(r[1] for r in p.load_range.values()),
+                    }
+                )
+            )
+            if p.load_range
             else "–"
         )
         cells.append(str(hokoku.late) if hokoku else "–")

@@ -16,7 +16,11 @@ from bot.slack.listeners import actions, commands, events, views
 
 def register_listeners(app: App, runtime: Runtime) -> None:
     app.use(RuntimeMiddleware(runtime))
-    commands.register(app)
-    actions.register(app)
+    # bolt tries the listeners in the order they were registered, each one's matchers
+    # building every argument a listener could ask for: what comes most often comes first
+    # (a DM answer, a form page, `/hokoku`), instead of a DM answer trying six others first.
+    events.register_messages(app)
     views.register(app)
+    commands.register(app)
     events.register(app)
+    actions.register(app)

@@ -240,7 +240,11 @@ def publish_home(event: dict[str, Any], context: BoltContext, client: WebClient)
     client.views_publish(user_id=user, view=home.home_view(runtime_of(context), user, opened=True))
 
 
-def register(app: App) -> None:
+def register_messages(app: App) -> None:
+    """Messages: a DM answer is what the bot gets most (see `register_listeners`)."""
     app.event("message")(ack=store_dm, lazy=[post_handed])
+
+
+def register(app: App) -> None:
     app.event("app_mention")(ack=store_mention, lazy=[post_handed])
     app.event("app_home_opened")(ack=home_opened, lazy=[publish_home])

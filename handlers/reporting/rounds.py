@@ -144,7 +144,7 @@ def get_round(session: Session, *, round_id: int, organization_id: int | None = 
     round of another organization is not found either (ids typed by a person); without it,
     the id came from a round already found in the caller's organization.
     """
-    rnd = session.get(Round, round_id, options=[joinedload(Round.plan)])
+    rnd = session.get(Round, round_id, options=_WITH_PLAN)
     if rnd is None or (organization_id is not None and rnd.plan.organization_id != organization_id):
         raise NotFound(msg("round.not_found", round=round_id))
     return rnd
@@ -175,6 +175,9 @@ def resolve_round(
         raise NotFound(msg("round.none_open"))
     return rnd
 
+
+# Built once: an option made per call cost more than finding the round the session holds.
+_WITH_PLAN = (joinedload(Round.plan),)
 
 # The plan comes with the round (its title is shown, its predecessor finds last year). Read
 # with nearly every inbound message: built once.

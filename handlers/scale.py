@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from handlers.errors import InvalidInput
@@ -30,11 +31,13 @@ class GradeScale:
 
     def match(self, token: str) -> str | None:
         """The scale's letter for what was typed (`ｂ`, `b`, `B`, `概ね達成` …), or None."""
-        key = fold_key(token)
-        for grade in self.grades:
-            if fold_key(grade.letter) == key:
-                return grade.letter
-        return None
+        return self._letters_by_key.get(fold_key(token))
+
+    @cached_property
+    def _letters_by_key(self) -> dict[str, str]:
+        """Each letter by its folded key, folded once per scale (a form page of ten answers
+        folded every letter ten times)."""
+        return {fold_key(grade.letter): grade.letter for grade in reversed(self.grades)}
 
     def hint(self) -> str:
         return "／".join(self.letters)

@@ -46,14 +46,15 @@ def utf8(body: bytes) -> str:
 
 
 def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
+    """How deep the JSON value nests (a scalar inside counts as a level). Only containers
+    are walked: a form page's payload holds hundreds of strings and a few dozen objects."""
+    deepest, stack = 1, [(value, 1)]
     while stack:
         node, level = stack.pop()
-        deepest = max(deepest, level)
-        if isinstance(node, dict):
-            stack.extend((child, level + 1) for child in node.values())
-        elif isinstance(node, list):
-            stack.extend((child, level + 1) for child in node)
+        children = node.values() if isinstance(node, dict) else node
+        if children:
+            deepest = max(deepest, level + 1)
+            stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 

@@ -24,7 +24,9 @@ def _walk(data: Any, path: tuple[str, ...]) -> Any:
     for key in path:
         if data is None:
             return None
-        if not isinstance(data, Mapping):
+        # Parsed JSON is a dict: the exact type is checked first, the ABC's isinstance only
+        # for anything else (a form page reads some 30 fields, each a few steps deep).
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise MalformedPayload(f"{'.'.join(path)}: not an object")
         data = data.get(key)
     return data

@@ -27,8 +27,8 @@ after it, coalesced per user).
 The load comes from one asyncio task per connection speaking HTTP/1.1 by hand (kept-alive
 connections, opened before the clock starts): an httpx client spends milliseconds of CPU
 per request at 50 connections, which the servers on the same 2 cores would pay for.
-HOKOKU_ACK_TRACE=FILE writes the server's own time per request (ASGI call to last byte)
-to FILE and prints the client's CPU time per point, to tell the two apart.
+HOKOKU_ACK_TRACE=FILE writes each server's own time per request (ASGI call to last byte)
+to FILE.<app> and prints the client's CPU time per point, to tell the two apart.
 HOKOKU_ACK_WALL=1 makes --profile sample wall-clock time instead of time holding the GIL.
 """
 
@@ -187,7 +187,7 @@ def _serve(kind: str, port: int, database_url: str, slack_api_url: str, org: int
             await inner(scope, receive, send)
             times.append((start, (time.perf_counter() - start) * 1000))
             if len(times) % 100 == 0:
-                Path(trace).write_text("\n".join(f"{a:.4f} {b:.2f}" for a, b in times))
+                Path(f"{trace}.{kind}").write_text("\n".join(f"{a:.4f} {b:.2f}" for a, b in times))
 
     uvicorn.run(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_keep_alive=60

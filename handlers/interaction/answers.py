@@ -52,6 +52,7 @@ from handlers.reporting.reports import (
     department_slots,
     submit_answers,
 )
+from handlers.reporting.rounds import AnswerableRound
 from handlers.scale import GradeScale
 from models import Round
 
@@ -101,7 +102,7 @@ def attachment_note(turn: Turn, names: Sequence[str]) -> str | None:
 def read_answers(
     turn: Turn,
     text: str,
-    rnd: Round,
+    rnd: Round | AnswerableRound,
     *,
     source_key: str | None,
     message_key: str | None = None,
@@ -142,7 +143,7 @@ def answer_text(
     if not acting:
         return turn.say(not_linked(turn.session, turn.actor))
     who = _acting(turn, acting[0].department_id)
-    rnd = turn.view_round()
+    rnd = turn.answering_round()
     parsed = read_answers(
         turn,
         text,

@@ -15,7 +15,13 @@ from handlers.interaction.intents import Actor, Inbound
 from handlers.interaction.reply import Part, Reply, Say
 from handlers.organization.identities import Membership
 from handlers.reporting.reports import SubmitOutcome
-from handlers.reporting.rounds import ANSWER, VIEW, resolve_round
+from handlers.reporting.rounds import (
+    ANSWER,
+    VIEW,
+    AnswerableRound,
+    answering_round,
+    resolve_round,
+)
 from models import ROLE_OFFICE, Round
 
 
@@ -142,6 +148,16 @@ class Turn:
         """The open round, else the one closed last: what status is about, and where answers
         go (a closed round refuses them, except from the office: `submit_answers` decides)."""
         return resolve_round(
+            self.session,
+            organization_id=self.actor.organization_id,
+            ref=self.actor.round_id,
+            purpose=VIEW,
+        )
+
+    def answering_round(self) -> AnswerableRound:
+        """`view_round`'s choice as the plain columns a typed answer needs (no Round and
+        Plan objects to build for every DM answer)."""
+        return answering_round(
             self.session,
             organization_id=self.actor.organization_id,
             ref=self.actor.round_id,

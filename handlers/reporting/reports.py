@@ -39,7 +39,13 @@ from handlers.errors import HokokuError, InvalidInput, NotFound, PermissionDenie
 from handlers.i18n import FiscalYear, msg
 from handlers.normalize import clean_text
 from handlers.plan.nodes import node_chains
-from handlers.reporting.rounds import get_round, previous_join, previous_round
+from handlers.reporting.rounds import (
+    AnswerableRound,
+    get_round,
+    previous_join,
+    previous_round,
+    round_for_answers,
+)
 from handlers.scale import GradeScale
 from models import (
     ANSWERED,
@@ -170,9 +176,14 @@ def find_slot(
 def answerable_round(session: Session, *, round_id: int, acting_as_office: bool = False) -> Round:
     """The round, if it still takes answers (the office may enter late answers when closed)."""
     rnd = get_round(session, round_id=round_id)
+    _takes_answers(rnd, acting_as_office=acting_as_office)
+    return rnd
+
+
+def _takes_answers(rnd: Round | AnswerableRound, *, acting_as_office: bool) -> None:
+    """A closed round takes answers only from the office (late entry)."""
     if rnd.is_closed and not acting_as_office:
         raise RoundClosed(msg("round.closed", year=FiscalYear(rnd.fiscal_year)))
-    return rnd
 
 
 def with_note(comment: str, note: str | None) -> str:
@@ -263,7 +274,7 @@ _LOCK_SLOTS = (
 class _Checked:
     """A validated batch: the department's slots (locked) and each answer's letter and comment."""
 
-    round: Round
+    round: AnswerableRound
     department_id: int
     department_name: str
     slots: list[_Slot]
@@ -278,7 +289,8 @@ def _check(
     answers: Sequence[AnswerInput],
     acting_as_office: bool = False,
 ) -> _Checked:
-    rnd = answerable_round(session, round_id=round_id, acting_as_office=acting_as_office)
+    rnd = round_for_answers(session, round_id=round_id)
+    _takes_answers(rnd, acting_as_office=acting_as_office)
     scale = GradeScale.from_json(rnd.scale)
     keys = [a.source_key for a in answers if a.source_key]
     found = session.execute(
@@ -615,7 +627,7 @@ def _refresh_loaded(session: Session, updates: Iterable[dict[str, object]]) -> N
 
 
 def _unknown_items(
-    session: Session, *, rnd: Round, department_name: str, answers: Sequence[AnswerInput]
+    session: Session, *, rnd: AnswerableRound, department_name: str, answers: Sequence[AnswerInput]
 ) -> list[AnswerError]:
     """Say for each answer whether its item is not in the plan or not this department's."""
     numbers = {a.item_number for a in answers if 0 < a.item_number <= MAX_ITEM_NUMBER}

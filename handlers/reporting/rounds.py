@@ -161,10 +161,7 @@ def resolve_round(
     if purpose not in (ANSWER, VIEW):
         raise ValueError(f"unknown round purpose {purpose!r}")
     if ref is not None and str(ref).strip():
-        text = fold(str(ref))
-        if not text.isdigit():
-            raise InvalidInput(msg("round.ref_not_number", ref=str(ref)[:20]))
-        return get_round(session, round_id=int(text), organization_id=organization_id)
+        return get_round(session, round_id=_round_number(ref), organization_id=organization_id)
     org = {"organization_id": organization_id}
     rnd = session.scalar(_OPEN_ROUND, org)
     if rnd is None and purpose == VIEW:
@@ -179,6 +176,79 @@ def resolve_round(
 # Built once: an option made per call cost more than finding the round the session holds.
 _WITH_PLAN = (joinedload(Round.plan),)
 
+
+@dataclass(frozen=True)
+class AnswerableRound:
+    """What checking and storing answers needs of a round, as plain columns: reading the
+    Round and its Plan as mapped objects cost a DM answer more than any of its statements."""
+
+    id: int
+    plan_id: int
+    fiscal_year: int
+    scale: list[Any]
+    is_closed: bool
+
+
+_ANSWERABLE_KEY = "hokoku_answerable_rounds"  # in Session.info: read, not yet checked
+_ROUND_COLUMNS = (Round.id, Round.plan_id, Round.fiscal_year, Round.scale, Round.closed_at)
+
+
+def answering_round(
+    session: Session, *, organization_id: int, ref: str | int | None, purpose: str
+) -> AnswerableRound:
+    """`resolve_round`'s choice as plain columns (a chat answer's round). Handed on to the
+    next `round_for_answers` of this round in the session (the answers' check, right after),
+    once: the session may close the round later, and then that is read again."""
+    if purpose not in (ANSWER, VIEW):
+        raise ValueError(f"unknown round purpose {purpose!r}")
+    if ref is not None and str(ref).strip():
+        return round_for_answers(
+            session, round_id=_round_number(ref), organization_id=organization_id
+        )
+    org = {"organization_id": organization_id}
+    row = session.execute(_OPEN_ROUND_COLUMNS, org).first()
+    if row is None and purpose == VIEW:
+        row = session.execute(_LAST_CLOSED_ROUND_COLUMNS, org).first()
+        if row is None:
+            raise NotFound(msg("round.none_yet"))
+    if row is None:
+        raise NotFound(msg("round.none_open"))
+    found = _columns_of(row)
+    session.info.setdefault(_ANSWERABLE_KEY, {})[found.id] = found
+    return found
+
+
+def round_for_answers(
+    session: Session, *, round_id: int, organization_id: int | None = None
+) -> AnswerableRound:
+    """A round's columns that answers need: from the Round the session holds, else what
+    `answering_round` just read (taken once), else one SELECT. NotFound as `get_round`
+    (also a round of another organization, with `organization_id`)."""
+    held = session.identity_map.get(session.identity_key(Round, round_id))
+    if isinstance(held, Round) and organization_id is None:
+        return AnswerableRound(held.id, held.plan_id, held.fiscal_year, held.scale, held.is_closed)
+    known = session.info.get(_ANSWERABLE_KEY, {}).pop(round_id, None)
+    if known is not None and organization_id is None:
+        return known
+    row = session.execute(_ROUND_COLUMNS_BY_ID, {"round_id": round_id}).first()
+    if row is None or organization_id not in (None, row.organization_id):
+        raise NotFound(msg("round.not_found", round=round_id))
+    return _columns_of(row)
+
+
+def _columns_of(row: Any) -> AnswerableRound:
+    return AnswerableRound(
+        row.id, row.plan_id, row.fiscal_year, row.scale, row.closed_at is not None
+    )
+
+
+def _round_number(ref: str | int) -> int:
+    text = fold(str(ref))
+    if not text.isdigit():
+        raise InvalidInput(msg("round.ref_not_number", ref=str(ref)[:20]))
+    return int(text)
+
+
 # The plan comes with the round (its title is shown, its predecessor finds last year). Read
 # with nearly every inbound message: built once.
 _ORGANIZATION_ROUNDS = (
@@ -191,6 +261,25 @@ _OPEN_ROUND = _ORGANIZATION_ROUNDS.where(Round.closed_at.is_(None)).order_by(
     Round.created_at.desc(), Round.id.desc()
 )
 _LAST_CLOSED_ROUND = _ORGANIZATION_ROUNDS.order_by(Round.closed_at.desc(), Round.id.desc())
+# The same choice as plain columns (`answering_round`), and one round by id.
+_COLUMNS_OF_ORGANIZATION = (
+    select(*_ROUND_COLUMNS)
+    .join(Plan, Plan.id == Round.plan_id)
+    .where(Plan.organization_id == bindparam("organization_id"))
+)
+_OPEN_ROUND_COLUMNS = (
+    _COLUMNS_OF_ORGANIZATION.where(Round.closed_at.is_(None))
+    .order_by(Round.created_at.desc(), Round.id.desc())
+    .limit(1)
+)
+_LAST_CLOSED_ROUND_COLUMNS = _COLUMNS_OF_ORGANIZATION.order_by(
+    Round.closed_at.desc(), Round.id.desc()
+).limit(1)
+_ROUND_COLUMNS_BY_ID = (
+    select(*_ROUND_COLUMNS, Plan.organization_id)
+    .join(Plan, Plan.id == Round.plan_id)
+    .where(Round.id == bindparam("round_id"))
+)
 
 
 def list_rounds(session: Session, *, organization_id: int) -> list[RoundInfo]:

@@ -415,6 +415,19 @@ class Timing:
     def late(self) -> int:
         return sum(ms > SLACK_LIMIT_MS for ms in self.latencies)
 
+    @classmethod
+    def joined(cls, parts: list[Timing]) -> Timing:
+        """The timings of one app's turns at a point, as one."""
+        statuses: dict[int, int] = {}
+        for part in parts:
+            for status, n in part.statuses.items():
+                statuses[status] = statuses.get(status, 0) + n
+        return cls(
+            sorted(ms for part in parts for ms in part.latencies),
+            statuses,
+            sum(part.seconds for part in parts),
+        )
+
 
 class _Connection:
     """One kept-alive HTTP/1.1 connection, spoken by hand: httpx's async pool costs several
@@ -508,7 +521,7 @@ class Point:
     in_flight: int
     timings: dict[str, Timing]
     cpu_ms: dict[str, float] = field(default_factory=dict)  # server CPU per request, per app
-    load_range: dict[str, tuple[float, float]] = field(default_factory=dict)  # 1-min load average
+    loads: list[float] = field(default_factory=list)  # 1-minute load average after each turn
     acked_per_s: float = 0.0
     stored_per_s: float = 0.0
     replied_per_s: float = 0.0
@@ -602,7 +615,7 @@ def run_database(
                             f"  {label} {app:11} {scenario:6} ×{in_flight:<3} "
                             f"p50 {timing.p50:7.1f} ms  p99 {timing.p99:7.1f} ms  "
                             f"cpu {point.cpu_ms[app]:5.1f} ms/req  "
-                            f"{timing.statuses}  load {point.load_range[app][1]:.2f}"
+                            f"{timing.statuses}  load {max(point.loads):.2f}"
                         )
     finally:
         api.stop()
@@ -621,11 +634,8 @@ def _measure(
     """One point: each app's requests in slices, the apps taking turns slice by slice."""
     apps = list(servers)
     turns = slices_of(count, point.in_flight)
-    latencies: dict[str, list[float]] = {app: [] for app in apps}
-    statuses: dict[str, dict[int, int]] = {app: {} for app in apps}
-    seconds = dict.fromkeys(apps, 0.0)
+    timings: dict[str, list[Timing]] = {app: [] for app in apps}
     cpu = dict.fromkeys(apps, 0.0)
-    loads: dict[str, list[float]] = {app: [] for app in apps}
     stored = replied = 0
     replied_seconds = 0.0
     for turn in range(turns):
@@ -636,11 +646,8 @@ def _measure(
             posted = len(api.of("chat.postMessage"))
             used = server.cpu_seconds()
             timing = load(server.base, requests, point.in_flight)
-            latencies[app] += timing.latencies
-            for status, n in timing.statuses.items():
-                statuses[app][status] = statuses[app].get(status, 0) + n
-            seconds[app] += timing.seconds
-            loads[app].append(os.getloadavg()[0])
+            timings[app].append(timing)
+            point.loads.append(os.getloadavg()[0])
             if app == "hokoku":
                 if point.scenario == "dm":
                     stored += _stored(url, tag)
@@ -651,12 +658,11 @@ def _measure(
             # The server's CPU for its turn: the acks, and the replies posted after them.
             cpu[app] += server.cpu_seconds() - used
     for app in apps:
-        point.timings[app] = Timing(sorted(latencies[app]), statuses[app], seconds[app])
+        point.timings[app] = Timing.joined(timings[app])
         point.cpu_ms[app] = cpu[app] * 1000 / count
-        point.load_range[app] = (min(loads[app]), max(loads[app]))
     if "hokoku" in servers and point.scenario == "dm":
-        point.acked_per_s = count / seconds["hokoku"]
-        point.stored_per_s = stored / seconds["hokoku"]
+        point.acked_per_s = count / point.timings["hokoku"].seconds
+        point.stored_per_s = stored / point.timings["hokoku"].seconds
         point.replied_per_s = replied / replied_seconds
 
 
@@ -694,16 +700,8 @@ def print_table(console: Console, points: list[Point], apps: list[str]) -> None:
             else (f"{cpu:.1f}" if cpu else "–")
         )
         cells.append(
-            "–".join(
-                f"{x:.1f}"
-                for x in sorted(
-                    {
-                        min(r[0] for r in p.load_range.values()),
-                        max(r[1] for r in p.load_range.values()),
-                    }
-                )
-            )
-            if p.load_range
+            "–".join(dict.fromkeys(f"{x:.1f}" for x in (min(p.loads), max(p.loads))))
+            if p.loads
             else "–"
         )
         cells.append(str(hokoku.late) if hokoku else "–")

@@ -10,9 +10,10 @@ Two ways to pick "the" round when none is named, kept apart on purpose:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
@@ -26,6 +27,8 @@ from models import Assignment, AuditEntry, Item, Plan, Report, Round, utcnow
 
 ANSWER = "answer"
 VIEW = "view"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -158,19 +161,31 @@ def resolve_round(
     ANSWER: the latest open round. VIEW: the latest open round, else the most recently
     closed one.
     """
-    if purpose not in (ANSWER, VIEW):
-        raise ValueError(f"unknown round purpose {purpose!r}")
+    _known_purpose(purpose)
     if ref is not None and str(ref).strip():
         return get_round(session, round_id=_round_number(ref), organization_id=organization_id)
     org = {"organization_id": organization_id}
-    rnd = session.scalar(_OPEN_ROUND, org)
-    if rnd is None and purpose == VIEW:
-        rnd = session.scalar(_LAST_CLOSED_ROUND, org)
-        if rnd is None:
+    return _default_round(
+        purpose, lambda statement: session.scalar(statement, org), _OPEN_ROUND, _LAST_CLOSED_ROUND
+    )
+
+
+def _known_purpose(purpose: str) -> None:
+    if purpose not in (ANSWER, VIEW):
+        raise ValueError(f"unknown round purpose {purpose!r}")
+
+
+def _default_round(purpose: str, read: Callable[[Any], T | None], open_: Any, closed: Any) -> T:
+    """What `read` finds of the latest open round, else (VIEW) of the one closed last;
+    NotFound saying which there is none of."""
+    found = read(open_)
+    if found is None and purpose == VIEW:
+        found = read(closed)
+        if found is None:
             raise NotFound(msg("round.none_yet"))
-    if rnd is None:
+    if found is None:
         raise NotFound(msg("round.none_open"))
-    return rnd
+    return found
 
 
 # Built once: an option made per call cost more than finding the round the session holds.
@@ -199,20 +214,18 @@ def answering_round(
     """`resolve_round`'s choice as plain columns (a chat answer's round). Handed on to the
     next `round_for_answers` of this round in the session (the answers' check, right after),
     once: the session may close the round later, and then that is read again."""
-    if purpose not in (ANSWER, VIEW):
-        raise ValueError(f"unknown round purpose {purpose!r}")
+    _known_purpose(purpose)
     if ref is not None and str(ref).strip():
         return round_for_answers(
             session, round_id=_round_number(ref), organization_id=organization_id
         )
     org = {"organization_id": organization_id}
-    row = session.execute(_OPEN_ROUND_COLUMNS, org).first()
-    if row is None and purpose == VIEW:
-        row = session.execute(_LAST_CLOSED_ROUND_COLUMNS, org).first()
-        if row is None:
-            raise NotFound(msg("round.none_yet"))
-    if row is None:
-        raise NotFound(msg("round.none_open"))
+    row = _default_round(
+        purpose,
+        lambda statement: session.execute(statement, org).first(),
+        _OPEN_ROUND_COLUMNS,
+        _LAST_CLOSED_ROUND_COLUMNS,
+    )
     found = _columns_of(row)
     session.info.setdefault(_ANSWERABLE_KEY, {})[found.id] = found
     return found
@@ -224,12 +237,13 @@ def round_for_answers(
     """A round's columns that answers need: from the Round the session holds, else what
     `answering_round` just read (taken once), else one SELECT. NotFound as `get_round`
     (also a round of another organization, with `organization_id`)."""
-    held = session.identity_map.get(session.identity_key(Round, round_id))
-    if isinstance(held, Round) and organization_id is None:
-        return AnswerableRound(held.id, held.plan_id, held.fiscal_year, held.scale, held.is_closed)
-    known = session.info.get(_ANSWERABLE_KEY, {}).pop(round_id, None)
-    if known is not None and organization_id is None:
-        return known
+    if organization_id is None:
+        held = session.identity_map.get(session.identity_key(Round, round_id))
+        if isinstance(held, Round):
+            return _columns_of(held)
+        known = session.info.get(_ANSWERABLE_KEY, {}).pop(round_id, None)
+        if known is not None:
+            return known
     row = session.execute(_ROUND_COLUMNS_BY_ID, {"round_id": round_id}).first()
     if row is None or organization_id not in (None, row.organization_id):
         raise NotFound(msg("round.not_found", round=round_id))
@@ -237,6 +251,7 @@ def round_for_answers(
 
 
 def _columns_of(row: Any) -> AnswerableRound:
+    """From a row of `_ROUND_COLUMNS`, or a Round (the same names)."""
     return AnswerableRound(
         row.id, row.plan_id, row.fiscal_year, row.scale, row.closed_at is not None
     )

@@ -1,9 +1,10 @@
 """The App Home tab: a member's pending and answered items, the office's progress.
 
 Published when the tab is opened and, once a person has opened it, again after each of
-their answers and of each answer they take back, so the lists are current when they come back to it. A Home tab never
-opened is not rebuilt after answers: opening it publishes it afresh (`app_home_opened`
-comes every time the tab is opened), and the rebuild cost as much CPU as the answer.
+their answers and of each answer they take back, so the lists are current when they come
+back to it. A Home tab never opened is not rebuilt after answers: opening it publishes it
+afresh (`app_home_opened` comes every time the tab is opened), and the rebuild cost as
+much CPU as the answer.
 """
 
 from __future__ import annotations

@@ -108,6 +108,8 @@ class Translator:
     def value(self, value: Any) -> Any:
         """A parameter as text: messages, dates, fiscal years and lists (a tuple, a
         `Listed`) in this language."""
+        if type(value) is str or type(value) is int:  # most are: skip the checks below
+            return value
         if isinstance(value, Message):
             return self.render(value)
         if isinstance(value, FiscalYear):

@@ -171,9 +171,17 @@ def sign_in_blocks(t: Translator, link: SignInLink) -> list[Block]:
 
 
 def message(t: Translator, reply: Reply) -> tuple[str, list[Block]]:
-    """A reply as a Slack message: fallback text and blocks (buttons where it has choices)."""
+    """A reply as a Slack message: fallback text and blocks (buttons where it has choices).
+
+    Each part's lines are rendered once, for its blocks and the fallback text alike
+    (`reply_text`'s paragraphs): a page's confirmation is 10 lines of 6 catalog texts each,
+    and rendering them twice cost as much as posting them."""
     blocks: list[Block] = []
+    paragraphs: list[str] = []
     for part in reply.parts:
+        lines = part_lines(t, part)
+        if lines:
+            paragraphs.append("\n".join(lines))
         if isinstance(part, Choice):
             blocks.extend(choice_blocks(t, part))
         elif isinstance(part, ItemCards):
@@ -182,13 +190,10 @@ def message(t: Translator, reply: Reply) -> tuple[str, list[Block]]:
         elif isinstance(part, SignInLink):
             blocks.extend(sign_in_blocks(t, part))
         elif isinstance(part, Status):
-            lines = render_status(
-                t, part.summary, office=part.office, department_name=part.department_name
-            )
             blocks.extend(line_sections(lines))
         else:
-            blocks.extend(text_blocks("\n".join(part_lines(t, part))))
-    return clip(reply_text(reply), limits.MESSAGE_TEXT), blocks[:MAX_MESSAGE_BLOCKS]
+            blocks.extend(text_blocks("\n".join(lines)))
+    return clip("\n\n".join(paragraphs), limits.MESSAGE_TEXT), blocks[:MAX_MESSAGE_BLOCKS]
 
 
 def form_errors(errors: FormErrors, t: Translator, state_values: Iterable[str]) -> dict[str, str]:

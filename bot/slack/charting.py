@@ -1,7 +1,7 @@
 """A chart the interaction layer asked for (`ChartFile`), drawn after the ack and uploaded
 with files_upload_v2 (files.getUploadURLExternal, the upload, files.completeUploadExternal).
 
-Called from the lazy listeners only, with a reply that was committed once: a redelivered
+Called after the ack only, with a reply that was committed once: a redelivered
 event or command has no reply (its delivery was already claimed), so nothing is uploaded
 twice.
 """

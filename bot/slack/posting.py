@@ -1,20 +1,22 @@
 """A committed reply posted after the ack: the message, its chart, then the Home tab.
 
-An ack listener stores and commits, then hands a `Posting` over (bot.slack.handoff);
-`post_handed`, its lazy listener, posts it once bolt has answered Slack. A redelivered
-event or click has no reply (its delivery was already claimed), so nothing is posted twice.
+An ack listener stores and commits, then, last, gives a `Posting` to `post_after_ack`: it
+is posted off the request's thread while bolt answers Slack (bot.slack.handoff's
+`after_ack`). A redelivered event or click has no reply (its delivery was already
+claimed), so nothing is posted twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.slack import blocks, charting, home
-from bot.slack.handoff import handed, runtime_of
+from bot.slack.handoff import after_ack, runtime_of
 from bot.slack.people import learn_names
 from handlers.i18n import translator
 from handlers.interaction import Reply
@@ -77,6 +79,9 @@ def _post(runtime: Runtime, client: WebClient, posting: Posting) -> None:
         home.refresh_home(runtime, client, posting.user_id)
 
 
-def post_handed(context: BoltContext, client: WebClient) -> None:
-    """The lazy listener of every ack listener that hands a Posting over."""
-    post(runtime_of(context), client, handed(context))
+def post_after_ack(context: BoltContext, posting: Posting) -> None:
+    """Post this committed reply after the ack, with the request's client (a Posting
+    without a reply, a redelivery, posts nothing)."""
+    if posting.reply is None:
+        return
+    after_ack(context, partial(post, runtime_of(context), context.client, posting))

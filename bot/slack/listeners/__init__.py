@@ -2,7 +2,8 @@
 template: each module holds module-level listener functions and a `register(app)`.
 
 Listeners find the runtime in bolt's context (`handoff.runtime_of`), put there for every
-request by the global middleware `handoff.RuntimeMiddleware`.
+request by the global middleware `handoff.RuntimeMiddleware` with bolt's listener
+executor, where what follows an ack runs (`handoff.after_ack`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from bot.slack.listeners import actions, commands, events, views
 
 
 def register_listeners(app: App, runtime: Runtime) -> None:
-    app.use(RuntimeMiddleware(runtime))
+    app.use(RuntimeMiddleware(runtime, app.listener_runner.listener_executor))
     # bolt tries the listeners in the order they were registered, each one's matchers
     # building every argument a listener could ask for: what comes most often comes first
     # (a DM answer, a form page, `/hokoku`), instead of a DM answer trying six others first.

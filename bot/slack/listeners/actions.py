@@ -1,7 +1,8 @@
 """Buttons: 報告する (open the answer form), 前のページ, and which-department choices.
 
 Whatever a click changes in the database is committed before the ack (process_before_
-response); Web API calls (views.open/update, the reply) run in lazy listeners after it.
+response); Web API calls (views.open/update, the reply) run after it, in lazy listeners or
+(a reply) through `bot.slack.posting`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.slack import blocks, ids, payloads
 from bot.slack.actors import actor
 from bot.slack.answer_form import submitted_page
 from bot.slack.handoff import hand_over, handed, runtime_of
-from bot.slack.posting import Posting, post, post_handed
+from bot.slack.posting import Posting, post, post_after_ack
 from handlers.i18n import translator
 from handlers.interaction import Reply
 from handlers.interaction.intents import ChooseDepartment, OpenForm
@@ -106,7 +107,7 @@ def choose_department(ack: Ack, body: dict[str, Any], context: BoltContext) -> N
         ChooseDepartment(department_id),
         delivery=f"choice:{channel}:{message_ts}",
     )
-    hand_over(context, Posting(reply, user_id, channel))
+    post_after_ack(context, Posting(reply, user_id, channel))
     ack()
 
 
@@ -122,6 +123,4 @@ def register(app: App) -> None:
     )
     app.action(ids.ACTION_PAGE_BACK)(ack=save_page_back, lazy=[turn_page_back])
     app.action(ids.WEB_LINK)(opened_web_link)
-    app.action(re.compile(rf"^{ids.ACTION_CHOOSE_DEPARTMENT}_\d+$"))(
-        ack=choose_department, lazy=[post_handed]
-    )
+    app.action(re.compile(rf"^{ids.ACTION_CHOOSE_DEPARTMENT}_\d+$"))(choose_department)

@@ -2,13 +2,15 @@
 reply is ephemeral.
 
 The listener runs the command and commits before the ack, which carries the reply. What
-needs the Web API afterwards runs in a lazy listener: opening the answer form (views.open
-with the trigger), the export, which is slow (built and uploaded after the ack), and a
-chart.
+needs the Web API afterwards runs after the ack (bot.slack.handoff's `after_ack`), and only
+when the reply has it: opening the answer form (views.open with the trigger), the export,
+which is slow (built and uploaded after the ack), and a chart. The office's status, the
+command asked most, has nothing to do after its ack.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -19,15 +21,17 @@ from bot import intake
 from bot.runtime import Runtime
 from bot.slack import blocks, charting, exporting, payloads
 from bot.slack.actors import actor
-from bot.slack.handoff import hand_over, handed, runtime_of
+from bot.slack.handoff import after_ack, runtime_of
 from handlers.i18n import translator
 from handlers.interaction import Reply
 from handlers.interaction.intents import Text
-from handlers.interaction.reply import ExportFile, FormView
+from handlers.interaction.reply import ChartFile, ExportFile, FormView
 from models.db import transaction
 
 
-def answer(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+def answer(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
     """Run the sub-command and commit; the ack carries the reply (a form opens later)."""
     runtime = runtime_of(context)
     user_id = payloads.text(body, "user_id")
@@ -38,9 +42,10 @@ def answer(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     if reply is None:  # the same command delivered again
         ack(text=translator(runtime.settings.language)("slash.received"))
         return
-    hand_over(context, reply)
+    if any(reply.find(kind) is not None for kind in _AFTER_THE_ACK):
+        after_ack(context, partial(_follow_up, runtime, body, reply, client, respond))
     if reply.find(FormView) is not None:
-        ack()  # the form opens from the lazy listener, within the trigger's 3 seconds
+        ack()  # the form opens after the ack, within the trigger's 3 seconds
         return
     text, payload = _message(reply)
     ack(text=text, blocks=payload, response_type="ephemeral")
@@ -65,14 +70,14 @@ def _message(reply: Reply) -> tuple[str, Any]:
     return rendered
 
 
-def after_ack(
-    body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+# The parts of a reply that need the Web API after the ack.
+_AFTER_THE_ACK = (FormView, ExportFile, ChartFile)
+
+
+def _follow_up(
+    runtime: Runtime, body: dict[str, Any], reply: Reply, client: WebClient, respond: Respond
 ) -> None:
-    """One lazy listener, not three: bolt copies the request for each one it starts."""
-    reply: Reply | None = handed(context)
-    if reply is None:
-        return
-    runtime = runtime_of(context)
+    """Open the form, post the export, upload the chart: whichever the reply has."""
     _open_form(body, reply, client)
     _export(runtime, body, reply, client, respond)
     _chart(runtime, body, reply, client, respond)
@@ -121,4 +126,4 @@ def _chart(
 
 
 def register(app: App) -> None:
-    app.command("/hokoku")(ack=answer, lazy=[after_ack])
+    app.command("/hokoku")(answer)

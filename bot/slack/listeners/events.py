@@ -1,8 +1,8 @@
 """Events API: DM messages (message.im), @hokoku mentions, and the App Home tab.
 
 The app runs with `process_before_response`: the listener stores the answer and commits
-before bolt answers Slack's HTTP request, and the reply is posted by a lazy listener after
-that (bot.slack.posting). A database failure raises, bolt answers 503 and Slack retries
+before bolt answers Slack's HTTP request, and the reply is posted off the request's thread
+while bolt answers (bot.slack.posting). A database failure raises, bolt answers 503 and Slack retries
 the event; the retry is recognised by its event_id.
 
 A DM is read whatever way it was sent (https://docs.slack.dev/reference/events/message/):
@@ -28,11 +28,11 @@ from slack_sdk import WebClient
 from bot import intake
 from bot.slack import home, payloads
 from bot.slack.actors import actor
-from bot.slack.handoff import hand_over, runtime_of
+from bot.slack.handoff import runtime_of
 from bot.slack.ids import PLATFORM
 from bot.slack.markup import mentioned_users, plain_text
 from bot.slack.people import names_of
-from bot.slack.posting import Posting, post_handed
+from bot.slack.posting import Posting, post_after_ack
 from handlers.interaction.intents import Edited, Intent, Text, Unsent
 
 READ = frozenset({"", "file_share", "thread_broadcast"})  # subtypes read as typed text
@@ -132,7 +132,7 @@ def store_dm(body: dict[str, Any], event: dict[str, Any], context: BoltContext) 
     reply = intake.run(
         runtime, actor(runtime, user_id=user_id), intent, delivery=_event_key(body, event)
     )
-    hand_over(context, Posting(reply, user_id, channel, thread, _people(event)))
+    post_after_ack(context, Posting(reply, user_id, channel, thread, _people(event)))
 
 
 def _same(edited: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
@@ -181,7 +181,7 @@ def _store_channel_edit(body: dict[str, Any], event: dict[str, Any], context: Bo
     )
     reply = intake.run(runtime, who, intent, delivery=_event_key(body, event))
     thread = payloads.optional_text(edited, "thread_ts") or ts
-    hand_over(context, Posting(reply, user_id, channel, thread, _people(event)))
+    post_after_ack(context, Posting(reply, user_id, channel, thread, _people(event)))
 
 
 def _store_channel_delete(
@@ -200,7 +200,7 @@ def _store_channel_delete(
         runtime, who, Unsent(message_key(channel, ts)), delivery=_event_key(body, event)
     )
     thread = payloads.optional_text(deleted, "thread_ts") or None
-    hand_over(context, Posting(reply, user_id, channel, thread))
+    post_after_ack(context, Posting(reply, user_id, channel, thread))
 
 
 def store_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
@@ -219,7 +219,7 @@ def store_mention(body: dict[str, Any], event: dict[str, Any], context: BoltCont
     )
     reply = intake.run(runtime, who, text, delivery=_event_key(body, event))
     thread = payloads.optional_text(event, "thread_ts") or ts
-    hand_over(context, Posting(reply, user_id, channel, thread or None, _people(event)))
+    post_after_ack(context, Posting(reply, user_id, channel, thread or None, _people(event)))
 
 
 def _first_mention(text: str) -> str | None:
@@ -242,9 +242,9 @@ def publish_home(event: dict[str, Any], context: BoltContext, client: WebClient)
 
 def register_messages(app: App) -> None:
     """Messages: a DM answer is what the bot gets most (see `register_listeners`)."""
-    app.event("message")(ack=store_dm, lazy=[post_handed])
+    app.event("message")(store_dm)
 
 
 def register(app: App) -> None:
-    app.event("app_mention")(ack=store_mention, lazy=[post_handed])
+    app.event("app_mention")(store_mention)
     app.event("app_home_opened")(ack=home_opened, lazy=[publish_home])

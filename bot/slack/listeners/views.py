@@ -1,7 +1,7 @@
 """The answer modal's submit: validate the page, turn to the next one, or store everything.
 
 One transaction per submit, committed before bolt answers Slack (the answer is durable
-when Slack shows the modal closed); the confirmation DM goes out from a lazy listener
+when Slack shows the modal closed); the confirmation DM goes out after the ack
 (bot.slack.posting).
 """
 
@@ -15,8 +15,8 @@ from bot import intake
 from bot.slack import blocks, ids, payloads
 from bot.slack.actors import actor
 from bot.slack.answer_form import submitted_page
-from bot.slack.handoff import hand_over, runtime_of
-from bot.slack.posting import Posting, post_handed
+from bot.slack.handoff import runtime_of
+from bot.slack.posting import Posting, post_after_ack
 from handlers.i18n import translator
 from handlers.interaction.reply import FormErrors, FormView
 
@@ -42,9 +42,9 @@ def submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     elif next_page is not None:
         ack(response_action="update", view=blocks.modal(t, next_page))
     else:
-        hand_over(context, Posting(reply, user_id))  # confirmed in the person's DM
+        post_after_ack(context, Posting(reply, user_id))  # confirmed in the person's DM
         ack()  # closes the modal
 
 
 def register(app: App) -> None:
-    app.view(ids.CALLBACK_ANSWER)(ack=submit, lazy=[post_handed])
+    app.view(ids.CALLBACK_ANSWER)(submit)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from slack_bolt import BoltContext
 from sqlalchemy import func, select
 
@@ -9,7 +11,6 @@ from bot.runtime import Runtime
 from bot.slack.app import make_client
 from bot.slack.handoff import put_runtime, runtime_of
 from bot.slack.listeners import events
-from bot.slack.posting import post_handed
 from models import ChatIdentity, Report, ReportRevision
 from models.db import transaction
 from tests.bot.slack.harness import SlackHarness, seed
@@ -134,24 +135,25 @@ def test_app_home_shows_member_items_and_office_progress(db: Db, slack: SlackHar
 def test_a_listener_is_a_function_that_runs_alone(
     db: Db, slack_runtime: Runtime, fake_slack: FakeSlackApi
 ) -> None:
-    """No bolt app: given a context with the runtime (what RuntimeMiddleware does), store_dm
-    stores the answer, and post_handed, given the copy bolt makes for a lazy listener,
-    posts the reply; the runtime travels in that copy as itself."""
+    """No bolt app: given a context with the runtime, an executor (what RuntimeMiddleware
+    gives it) and a client (what bolt gives it), store_dm stores the answer, and the reply
+    is posted in that executor. The runtime travels in bolt's copy of the context (for a
+    lazy listener) as itself."""
     seed(db, items=[("広報", ["女性センター"])], links={"U1": [("女性センター", "member")]})
     context = BoltContext()
-    put_runtime(context, slack_runtime)
-    event = {
-        "type": "message",
-        "channel_type": "im",
-        "channel": "DU1",
-        "user": "U1",
-        "text": "1 B 市広報紙で周知した",
-        "ts": "1700000000.000100",
-    }
-    events.store_dm({"event_id": "EvAlone", "event": event}, event, context)
-    assert graded(db) == 1
-    lazy = context.to_copyable()
-    assert runtime_of(lazy) is slack_runtime
-    post_handed(lazy, make_client(slack_runtime.settings))
-    [reply] = fake_slack.wait_for("chat.postMessage")
+    with ThreadPoolExecutor(1) as executor:
+        put_runtime(context, slack_runtime, executor)
+        context["client"] = make_client(slack_runtime.settings)
+        event = {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "DU1",
+            "user": "U1",
+            "text": "1 B 市広報紙で周知した",
+            "ts": "1700000000.000100",
+        }
+        events.store_dm({"event_id": "EvAlone", "event": event}, event, context)
+        assert graded(db) == 1
+        [reply] = fake_slack.wait_for("chat.postMessage")
     assert reply.body["channel"] == "DU1" and "保存" in reply.body["text"]
+    assert runtime_of(context.to_copyable()) is slack_runtime

@@ -19,13 +19,14 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, exists, func, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from handlers.errors import NotFound, PermissionDenied
 from handlers.i18n import Message, msg
 from handlers.interaction.dedupe import MAX_KEY, claim_event
 from handlers.interaction.intents import Actor
 from handlers.organization.identities import MEMBERSHIPS, Membership, memberships, memberships_of
+from handlers.reporting.rounds import ROUND_COLUMNS, AnswerableRound, hand_on
 from models import (
     ROLE_MEMBER,
     ROLE_OFFICE,
@@ -255,37 +256,63 @@ def department_in(session: Session, *, organization_id: int, department_id: int)
     return department
 
 
+@dataclass(frozen=True)
+class FormTarget:
+    """What a form page needs of its round and department: the round's columns (handed on
+    to the answers' check, `handlers.reporting.rounds.hand_on`), the department's id and
+    name, and how many slots it has in the round (is this page the last?)."""
+
+    round: AnswerableRound
+    department_id: int
+    department_name: str
+    slots: int
+
+
 def round_and_department(
     session: Session, *, organization_id: int, round_id: int, department_id: int
-) -> tuple[Round, Department, int]:
+) -> FormTarget:
     """A round and a department of this organization with the number of the department's
-    slots in the round, in one query (form pages: is this page the last?)."""
+    slots in the round, in one query of plain columns (every form page reads it)."""
     row = session.execute(
         _ROUND_AND_DEPARTMENT,
         {"organization_id": organization_id, "round_id": round_id, "department_id": department_id},
     ).first()
     if row is None:
         raise NotFound(msg("button.stale"))
-    return row[0], row[1], int(row[2])
+    return FormTarget(hand_on(session, row), row.department_id, row.department_name, row.slots)
 
 
-# Read with every page of a form: built once.
+# Read with every page of a form: built once, of the tables' columns (three mapped
+# entities cost a page as much as storing its answers).
+_ROUNDS = Round.__table__
+_PLANS = Plan.__table__
+_DEPARTMENTS = Department.__table__
+_REPORTS = Report.__table__
+_ASSIGNMENTS = Assignment.__table__
+assert isinstance(_ROUNDS, Table) and isinstance(_PLANS, Table)
+assert isinstance(_DEPARTMENTS, Table) and isinstance(_REPORTS, Table)
+assert isinstance(_ASSIGNMENTS, Table)
 _ROUND_AND_DEPARTMENT = (
     select(
-        Round,
-        Department,
-        select(func.count(Report.id))
-        .join(Assignment, Assignment.id == Report.assignment_id)
-        .where(Report.round_id == Round.id, Assignment.department_id == Department.id)
-        .correlate(Round, Department)
-        .scalar_subquery(),
+        *ROUND_COLUMNS,
+        _DEPARTMENTS.c.id.label("department_id"),
+        _DEPARTMENTS.c.name.label("department_name"),
+        select(func.count(_REPORTS.c.id))
+        .join(_ASSIGNMENTS, _ASSIGNMENTS.c.id == _REPORTS.c.assignment_id)
+        .where(
+            _REPORTS.c.round_id == _ROUNDS.c.id,
+            _ASSIGNMENTS.c.department_id == _DEPARTMENTS.c.id,
+        )
+        .correlate(_ROUNDS, _DEPARTMENTS)
+        .scalar_subquery()
+        .label("slots"),
     )
-    .join(Plan, Plan.id == Round.plan_id)
-    .options(contains_eager(Round.plan))
-    .join(Department, Department.organization_id == Plan.organization_id)
+    .select_from(_ROUNDS)
+    .join(_PLANS, _PLANS.c.id == _ROUNDS.c.plan_id)
+    .join(_DEPARTMENTS, _DEPARTMENTS.c.organization_id == _PLANS.c.organization_id)
     .where(
-        Round.id == bindparam("round_id"),
-        Department.id == bindparam("department_id"),
-        Plan.organization_id == bindparam("organization_id"),
+        _ROUNDS.c.id == bindparam("round_id"),
+        _DEPARTMENTS.c.id == bindparam("department_id"),
+        _PLANS.c.organization_id == bindparam("organization_id"),
     )
 )

@@ -46,9 +46,10 @@ from handlers.organization.directory import find_department
 from handlers.organization.identities import redeem_invite, set_language
 from handlers.organization.web_access import LINK_TTL, create_link
 from handlers.reporting.reports import department_slots
+from handlers.reporting.rounds import RoundHeader
 from handlers.reporting.status import StampedCache, progress_stamp, summarize
 from handlers.scale import GradeScale
-from models import Department, Round
+from models import Department
 
 Run = Callable[[Turn, str], Reply]
 
@@ -69,7 +70,7 @@ class Command:
 _OFFICE_STATUS: StampedCache[tuple[Part, ...]] = StampedCache(ttl=timedelta(seconds=60))
 
 
-def _office_status(turn: Turn, rnd: Round) -> tuple[Part, ...]:
+def _office_status(turn: Turn, rnd: RoundHeader) -> tuple[Part, ...]:
     def make() -> tuple[Part, ...]:
         session = turn.session
         summary = summarize(session, round_id=rnd.id, today=turn.today)
@@ -86,7 +87,7 @@ def _office_status(turn: Turn, rnd: Round) -> tuple[Part, ...]:
 
 
 def _status(turn: Turn, _arg: str) -> Reply:
-    rnd = turn.view_round()
+    rnd = turn.view_round_header()
     if turn.caller.office:
         return turn.reply(*_office_status(turn, rnd))
     return turn.reply(

@@ -13,7 +13,12 @@ from typing import Any
 from handlers.errors import HokokuError
 from handlers.i18n import FiscalYear, Message, msg
 from handlers.interaction import conversation
-from handlers.interaction.access import answering_for, not_linked, round_and_department
+from handlers.interaction.access import (
+    FormTarget,
+    answering_for,
+    not_linked,
+    round_and_department,
+)
 from handlers.interaction.answers import item_cards, store
 from handlers.interaction.dedupe import claim_event
 from handlers.interaction.intents import Entry, FormPage, OpenForm
@@ -34,7 +39,9 @@ from handlers.reporting.reports import (
     SlotView,
     answerable_round,
     department_slots,
+    takes_answers,
 )
+from handlers.reporting.rounds import get_round
 from handlers.reporting.status import summarize
 from handlers.scale import GradeScale
 from models import Round
@@ -142,40 +149,42 @@ def form_page(turn: Turn, intent: FormPage) -> Reply:
         return turn.reply(FormErrors({GENERAL: exc.msg}))
 
 
+def _turn_page(turn: Turn, target: FormTarget, intent: FormPage, *, page: int) -> Reply:
+    """Keep what this page holds as the draft and show the page `page` (0-based)."""
+    draft = _save_draft(turn, intent.form_id, intent.values)
+    session = turn.session
+    rnd = get_round(session, round_id=target.round.id)
+    slots = department_slots(session, round_id=rnd.id, department_id=target.department_id)
+    return turn.reply(
+        _view(
+            turn, rnd, target.department_name, target.department_id, slots, page=page, values=draft
+        )
+    )
+
+
 def _form_page(turn: Turn, intent: FormPage) -> Reply:
     session = turn.session
-    rnd, department, count = round_and_department(
+    target = round_and_department(
         session,
         organization_id=turn.actor.organization_id,
         round_id=intent.round_id,
         department_id=intent.department_id,
     )
-    who = answering_for(session, turn.caller, turn.actor, department.id)
-    answerable_round(session, round_id=rnd.id, acting_as_office=who.proxy)
+    rnd, department_id, department_name = target.round, target.department_id, target.department_name
+    who = answering_for(session, turn.caller, turn.actor, department_id)
+    takes_answers(rnd, acting_as_office=who.proxy)
     if intent.back:
-        draft = _save_draft(turn, intent.form_id, intent.values)
-        slots = department_slots(session, round_id=rnd.id, department_id=department.id)
-        return turn.reply(
-            _view(
-                turn, rnd, department.name, department.id, slots, page=intent.page - 1, values=draft
-            )
-        )
+        return _turn_page(turn, target, intent, page=intent.page - 1)
     errors = validate(intent.values, GradeScale.from_json(rnd.scale))
     if errors:
         return turn.reply(FormErrors(errors))
-    if intent.page < page_count(count, turn.actor.surface.form_page_size) - 1:
-        draft = _save_draft(turn, intent.form_id, intent.values)
-        slots = department_slots(session, round_id=rnd.id, department_id=department.id)
-        return turn.reply(
-            _view(
-                turn, rnd, department.name, department.id, slots, page=intent.page + 1, values=draft
-            )
-        )
+    if intent.page < page_count(target.slots, turn.actor.surface.form_page_size) - 1:
+        return _turn_page(turn, target, intent, page=intent.page + 1)
     if not claim_event(session, platform=turn.actor.platform, event_key=intent.submit_key):
         return turn.reply()  # the same submission again: already stored and confirmed
     # The draft is left to expire: housekeeping prunes it. A page that holds every slot of
     # the department (a form of one page) replaces whatever a draft could hold: not read.
-    draft = _draft(turn, intent.form_id) if len(intent.values) < count else {}
+    draft = _draft(turn, intent.form_id) if len(intent.values) < target.slots else {}
     merged = {**draft, **intent.values}
     answers = [
         AnswerInput(number, grade, comment, f"{turn.actor.platform}:form:{intent.form_id}:{number}")
@@ -185,15 +194,15 @@ def _form_page(turn: Turn, intent: FormPage) -> Reply:
     year = FiscalYear(rnd.fiscal_year)
     if not answers:
         slots = department_slots(
-            session, round_id=rnd.id, department_id=department.id, with_paths=False
+            session, round_id=rnd.id, department_id=department_id, with_paths=False
         )
         return turn.say(
-            msg("form.nothing_stored", year=year, department=department.name),
-            Pending(department.name, tuple(slots)),
+            msg("form.nothing_stored", year=year, department=department_name),
+            Pending(department_name, tuple(slots)),
         )
     result = store(turn, who, rnd.id, answers)
     return turn.reply(
-        Say(msg("form.stored", year=year, department=department.name, count=len(result.outcomes))),
+        Say(msg("form.stored", year=year, department=department_name, count=len(result.outcomes))),
         Confirmation(result.outcomes),
         Pending(result.department_name, result.slots),
         stored=result.outcomes,

@@ -19,8 +19,10 @@ from handlers.reporting.rounds import (
     ANSWER,
     VIEW,
     AnswerableRound,
+    RoundHeader,
     answering_round,
     resolve_round,
+    viewing_round,
 )
 from models import ROLE_OFFICE, Round
 
@@ -152,6 +154,13 @@ class Turn:
             organization_id=self.actor.organization_id,
             ref=self.actor.round_id,
             purpose=VIEW,
+        )
+
+    def view_round_header(self) -> RoundHeader:
+        """`view_round`'s choice as plain columns, what a status is stamped with (the
+        office's status is kept while its stamp is unchanged)."""
+        return viewing_round(
+            self.session, organization_id=self.actor.organization_id, ref=self.actor.round_id
         )
 
     def answering_round(self) -> AnswerableRound:

@@ -179,11 +179,11 @@ def find_slot(
 def answerable_round(session: Session, *, round_id: int, acting_as_office: bool = False) -> Round:
     """The round, if it still takes answers (the office may enter late answers when closed)."""
     rnd = get_round(session, round_id=round_id)
-    _takes_answers(rnd, acting_as_office=acting_as_office)
+    takes_answers(rnd, acting_as_office=acting_as_office)
     return rnd
 
 
-def _takes_answers(rnd: Round | AnswerableRound, *, acting_as_office: bool) -> None:
+def takes_answers(rnd: Round | AnswerableRound, *, acting_as_office: bool) -> None:
     """A closed round takes answers only from the office (late entry)."""
     if rnd.is_closed and not acting_as_office:
         raise RoundClosed(msg("round.closed", year=FiscalYear(rnd.fiscal_year)))
@@ -314,7 +314,7 @@ def _check(
     acting_as_office: bool = False,
 ) -> _Checked:
     rnd = round_for_answers(session, round_id=round_id)
-    _takes_answers(rnd, acting_as_office=acting_as_office)
+    takes_answers(rnd, acting_as_office=acting_as_office)
     scale = GradeScale.from_json(rnd.scale)
     keys = [a.source_key for a in answers if a.source_key]
     found = _locked_slots(session, round_id=round_id, department_id=department_id, keys=keys)

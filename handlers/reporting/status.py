@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from handlers.fiscal import reiwa_label
 from handlers.i18n import Message, Translator, literal, msg
 from handlers.organization.departments import named_departments
 from handlers.plan.nodes import top_ancestors
-from handlers.reporting.rounds import get_round
+from handlers.reporting.rounds import RoundHeader, get_round
 from handlers.scale import GradeScale
 from models import Assignment, IndicatorValue, Item, Report, Round
 
@@ -257,10 +257,11 @@ def summarize(
 def answer_stamp(session: Session, *, rnd: Round) -> str:
     """`progress_stamp` as a short string, for the console's dashboard: it polls it and
     redraws only when it changed (the same statement as the kept chat status)."""
-    return hashlib.sha256(repr(progress_stamp(session, rnd=rnd)).encode()).hexdigest()[:16]
+    stamp = progress_stamp(session, rnd=RoundHeader.of(rnd))
+    return hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
 
 
-def progress_stamp(session: Session, *, rnd: Round) -> tuple[object, ...]:
+def progress_stamp(session: Session, *, rnd: RoundHeader) -> tuple[object, ...]:
     """What changes whenever an answer of this round or of an earlier round of its plan
     (or of the plan it continues: last year's round is one of them) is stored, revised or
     withdrawn, when such a round is added, closed or moved, or when an indicator value of
@@ -270,32 +271,41 @@ def progress_stamp(session: Session, *, rnd: Round) -> tuple[object, ...]:
     an older grade and time), so the sum of revisions tells apart states that the count
     of answers and the latest time alone would not.
     """
-    plans = [rnd.plan_id]
-    if rnd.plan.predecessor_id is not None:
-        plans.append(rnd.plan.predecessor_id)
-    params = {"plans": plans, "year": rnd.fiscal_year, "round_id": rnd.id}
+    params = {
+        "plan": rnd.plan_id,
+        "predecessor": rnd.predecessor_id,  # NULL when none: IN (plan, NULL) is the plan
+        "year": rnd.fiscal_year,
+        "round_id": rnd.id,
+    }
     row = session.execute(_PROGRESS, params).one()
     return (*row, rnd.created_at, rnd.deadline, rnd.closed_at, rnd.scale)
 
 
+# The tables' columns and plain bind parameters: a statement of mapped attributes goes
+# through the ORM's compilation, and an expanding IN is rendered again, at every execution.
+_REPORTS = Report.__table__
+_ROUNDS = Round.__table__
+_VALUES = IndicatorValue.__table__
+assert isinstance(_REPORTS, Table) and isinstance(_ROUNDS, Table)
+assert isinstance(_VALUES, Table)
 _PROGRESS = select(
-    func.count(Report.id),
-    func.count(Report.grade),
-    func.sum(Report.revision),
-    func.max(Report.submitted_at),
+    func.count(_REPORTS.c.id),
+    func.count(_REPORTS.c.grade),
+    func.sum(_REPORTS.c.revision),
+    func.max(_REPORTS.c.submitted_at),
     # the round's indicator values: each report of one adds a value or raises its revision
-    select(func.count(IndicatorValue.id))
-    .where(IndicatorValue.round_id == bindparam("round_id"))
+    select(func.count(_VALUES.c.id))
+    .where(_VALUES.c.round_id == bindparam("round_id"))
     .scalar_subquery(),
-    select(func.sum(IndicatorValue.revision))
-    .where(IndicatorValue.round_id == bindparam("round_id"))
+    select(func.sum(_VALUES.c.revision))
+    .where(_VALUES.c.round_id == bindparam("round_id"))
     .scalar_subquery(),
 ).where(
-    Report.round_id.in_(
-        select(Round.id)
+    _REPORTS.c.round_id.in_(
+        select(_ROUNDS.c.id)
         .where(
-            Round.plan_id.in_(bindparam("plans", expanding=True)),
-            Round.fiscal_year <= bindparam("year"),
+            _ROUNDS.c.plan_id.in_([bindparam("plan"), bindparam("predecessor")]),
+            _ROUNDS.c.fiscal_year <= bindparam("year"),
         )
         .scalar_subquery()
     )

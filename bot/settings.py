@@ -15,7 +15,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.errors import InvalidInput
 from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, msg, normalize_language
-from models.db import SERVING_SQLITE_BUSY_SECONDS, PoolSettings
+from models.db import (
+    SERVING_SQLITE_BUSY_SECONDS,
+    SERVING_WAL_PAGES,
+    SQLITE_WAL_PAGES,
+    PoolSettings,
+)
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -174,6 +179,8 @@ class Settings(BaseSettings):
                 if serving
                 else self.sqlite_busy_timeout
             ),
+            # The server checkpoints SQLite's WAL from a thread of its own (bot.checkpoints).
+            sqlite_wal_pages=SERVING_WAL_PAGES if serving else SQLITE_WAL_PAGES,
         )
 
     # E-mail (bot/mail): the mail server, `smtp://host[:port]` (STARTTLS whenever the server

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot import checkpoints
+from bot import sqlite_upkeep
 from bot.charts import chart_routes
 from bot.line.webhook import line_configured, line_routes
 from bot.platforms import configured_platforms, report_unconfigured
@@ -142,8 +142,8 @@ def build_app(
     """The ASGI app: platform routes + `/healthz`, services tied to the lifespan."""
     mounted = platforms if platforms is not None else configure_platforms(settings, runtime)
     services = [*mounted.services, *extra_services]
-    if checkpoints.wanted(runtime.engine):
-        services.append(checkpoints.WalCheckpoints(runtime.engine))
+    if sqlite_upkeep.wanted(runtime.engine):
+        services.append(sqlite_upkeep.SqliteUpkeep(runtime.engine))
 
     def database_ok() -> bool:
         return reachable(runtime.engine)

@@ -179,7 +179,7 @@ class Settings(BaseSettings):
                 if serving
                 else self.sqlite_busy_timeout
             ),
-            # The server checkpoints SQLite's WAL from a thread of its own (bot.checkpoints).
+            # The server checkpoints SQLite's WAL from a thread of its own (bot.sqlite_upkeep).
             sqlite_wal_pages=SERVING_WAL_PAGES if serving else SQLITE_WAL_PAGES,
         )
 

@@ -16,7 +16,7 @@ of times.
 A commit that fills the WAL past `wal_autocheckpoint` pages copies it into the database
 file, with an fsync, before it returns: every ~100 DM answers (~40 form pages) one ack
 waited several milliseconds for it. A server's connections leave that to a thread of its
-own (`checkpoint_wal`, every second: `bot.checkpoints`) and checkpoint themselves only past
+own (`checkpoint_wal`, every second: `bot.sqlite_upkeep`) and checkpoint themselves only past
 SERVING_WAL_PAGES, should that thread fall behind.
 
 Work that only reads uses the read-only factory (`make_session_factory(read_only=True)`, a
@@ -29,11 +29,12 @@ factories are the same.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -208,22 +209,27 @@ def checkpoint_wal(engine: Engine) -> tuple[int, int] | None:
     """Copy what SQLite's WAL holds into the database file, without waiting for readers or
     the writer (PASSIVE: what they still need is copied next time). Returns the WAL's pages
     and how many of them are now copied; None when this is not a SQLite file in WAL mode.
-    Runs outside any transaction: no BEGIN, no writer's turn taken."""
-    if sqlite_path(str(engine.url)) is None:
+
+    On a connection of its own, outside any transaction: not one of the pool's (a pool
+    that requests have taken whole must not stop the checkpoints, and a checkpoint must not
+    take a request's connection), no BEGIN, no writer's turn taken."""
+    path = sqlite_path(str(engine.url))
+    if path is None:
         return None
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        try:
-            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-    finally:
-        raw.close()
+    with closing(sqlite3.connect(path, timeout=SERVING_SQLITE_BUSY_SECONDS)) as conn:
+        row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     if row is None or row[1] < 0:  # (busy, log pages, checkpointed pages); -1: not WAL
         return None
     return int(row[1]), int(row[2])
+
+
+def analyze_sqlite(engine: Engine, *, rows: int = 1000) -> None:
+    """Refresh SQLite's query-planner statistics (`ANALYZE`, reading at most about `rows`
+    rows of each index: a bounded cost however large the file). A write transaction: it
+    takes the writer's turn like any other."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"PRAGMA analysis_limit={int(rows)}")
+        conn.exec_driver_sql("ANALYZE")
 
 
 def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:

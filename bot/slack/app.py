@@ -30,16 +30,6 @@ from handlers.i18n import msg, translator
 logger = logging.getLogger(__name__)
 
 
-def _bolt_logger() -> logging.Logger:
-    """bolt's logger, with the level in effect when the app is built set on it: bolt builds
-    its debug messages (one per global middleware, every request) whenever its logger's own
-    level is unset, however little of them is then shown."""
-    found = logging.getLogger(f"{__name__}.bolt")
-    if found.level == logging.NOTSET:
-        found.setLevel(found.getEffectiveLevel())
-    return found
-
-
 class SlackNotConfigured(Exception):
     """SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET is missing."""
 
@@ -87,7 +77,7 @@ def build_slack_app(
     kwargs = {} if listener_executor is None else {"listener_executor": listener_executor}
     app = App(
         name="hokoku",
-        logger=_bolt_logger(),
+        logger=logger,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=make_client(settings),
         process_before_response=True,

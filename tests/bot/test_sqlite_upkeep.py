@@ -1,5 +1,6 @@
-"""The server checkpoints SQLite's WAL from a thread of its own; an answer's commit does not
-(it waited for the copy and its fsync, every ~100 DM answers)."""
+"""The server keeps SQLite up from a thread of its own: it checkpoints the WAL (an answer's
+commit does not: it waited for the copy and its fsync, every ~100 DM answers) and refreshes
+the query planner's statistics (without them a DM answer read every slot of the round)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,22 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine, text
 
-from bot.checkpoints import WalCheckpoints, wanted
 from bot.runtime import open_runtime
 from bot.server import build_app
 from bot.settings import Settings
-from models.db import SERVING_WAL_PAGES, SQLITE_WAL_PAGES, checkpoint_wal, make_engine
+from bot.sqlite_upkeep import SqliteUpkeep, wanted
+from handlers.reporting.reports import _lock_slots
+from models.db import (
+    SERVING_WAL_PAGES,
+    SQLITE_WAL_PAGES,
+    checkpoint_wal,
+    make_engine,
+    make_session_factory,
+    transaction,
+    upgrade,
+)
 from tests.asgi_server import running_asgi
+from tests.factories import build_plan, open_test_round
 
 ROW = "報告" * 500  # 3 KB of UTF-8
 
@@ -58,7 +69,7 @@ def test_the_servers_thread_checkpoints_while_answers_come_in_and_when_it_stops(
     engine = serving_engine(tmp_path / "office.db")
     assert wanted(engine)
     size = (tmp_path / "office.db").stat().st_size
-    service = WalCheckpoints(engine, every=0.05)
+    service = SqliteUpkeep(engine, every=0.05)
     service.start()
     try:
         write(engine, commits=100)
@@ -87,7 +98,32 @@ def test_the_server_checkpoints_while_it_runs(tmp_path: Path) -> None:
     try:
         with running_asgi(build_app(runtime.settings, runtime)) as base:
             assert httpx.get(f"{base}/healthz").status_code == 200
-            assert "sqlite-checkpoints" in {thread.name for thread in threading.enumerate()}
-        assert "sqlite-checkpoints" not in {thread.name for thread in threading.enumerate()}
+            assert "sqlite-upkeep" in {thread.name for thread in threading.enumerate()}
+        assert "sqlite-upkeep" not in {thread.name for thread in threading.enumerate()}
     finally:
         runtime.close()
+
+
+def test_with_statistics_a_departments_slots_are_found_through_its_assignments(
+    tmp_path: Path,
+) -> None:
+    """Without statistics SQLite reads the whole round to lock one department's slots."""
+    url = f"sqlite:///{tmp_path / 'office.db'}"
+    engine = make_engine(url, Settings(database_url=url).pool(serving=True))
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        plan = build_plan(session, items=[(f"取組{n}", [f"課{n % 20:02d}"]) for n in range(1, 201)])
+        open_test_round(session, plan)
+    statement = str(_lock_slots(1).compile(engine))
+
+    def plan_of() -> str:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", (1, 1, "k")).all()
+        return " / ".join(row[3] for row in rows)
+
+    assert "reports USING INDEX ix_reports_round_id" in plan_of()  # every slot of the round
+    assert SqliteUpkeep(engine).analyze()
+    found = plan_of()
+    assert "assignments USING INDEX ix_assignments_department_id" in found, found
+    assert "reports USING INDEX sqlite_autoindex_reports_1" in found, found

@@ -340,49 +340,47 @@ _OPEN_ROUND = _ORGANIZATION_ROUNDS.where(Round.closed_at.is_(None)).order_by(
     Round.created_at.desc(), Round.id.desc()
 )
 _LAST_CLOSED_ROUND = _ORGANIZATION_ROUNDS.order_by(Round.closed_at.desc(), Round.id.desc())
-# The same choice as plain columns (`answering_round`), and one round by id.
-_COLUMNS_OF_ORGANIZATION = (
-    select(*ROUND_COLUMNS)
-    .join(_PLANS, _PLANS.c.id == _ROUNDS.c.plan_id)
-    .where(_PLANS.c.organization_id == bindparam("organization_id"))
+
+
+def _of_organization(*columns: Any) -> Select[Any]:
+    """These columns of an organization's rounds (and their plans)."""
+    return (
+        select(*columns)
+        .join(_PLANS, _PLANS.c.id == _ROUNDS.c.plan_id)
+        .where(_PLANS.c.organization_id == bindparam("organization_id"))
+    )
+
+
+def _open_and_last_closed(rounds: Select[Any]) -> tuple[Select[Any], Select[Any]]:
+    """Of these rounds, the latest open one and the one closed last (`_default_round`)."""
+    return (
+        rounds.where(_ROUNDS.c.closed_at.is_(None))
+        .order_by(_ROUNDS.c.created_at.desc(), _ROUNDS.c.id.desc())
+        .limit(1),
+        rounds.order_by(_ROUNDS.c.closed_at.desc(), _ROUNDS.c.id.desc()).limit(1),
+    )
+
+
+# The same choice as plain columns (`answering_round`, `viewing_round`), and one round by id.
+_OPEN_ROUND_COLUMNS, _LAST_CLOSED_ROUND_COLUMNS = _open_and_last_closed(
+    _of_organization(*ROUND_COLUMNS)
 )
-_OPEN_ROUND_COLUMNS = (
-    _COLUMNS_OF_ORGANIZATION.where(_ROUNDS.c.closed_at.is_(None))
-    .order_by(_ROUNDS.c.created_at.desc(), _ROUNDS.c.id.desc())
-    .limit(1)
-)
-_LAST_CLOSED_ROUND_COLUMNS = _COLUMNS_OF_ORGANIZATION.order_by(
-    _ROUNDS.c.closed_at.desc(), _ROUNDS.c.id.desc()
-).limit(1)
 _ROUND_COLUMNS_BY_ID = (
     select(*ROUND_COLUMNS, _PLANS.c.organization_id)
     .join(_PLANS, _PLANS.c.id == _ROUNDS.c.plan_id)
     .where(_ROUNDS.c.id == bindparam("round_id"))
 )
-
-
-_HEADERS_OF_ORGANIZATION = (
-    select(
-        _ROUNDS.c.id,
-        _ROUNDS.c.plan_id,
-        _PLANS.c.predecessor_id,
-        _ROUNDS.c.fiscal_year,
-        _ROUNDS.c.created_at,
-        _ROUNDS.c.deadline,
-        _ROUNDS.c.closed_at,
-        _ROUNDS.c.scale,
-    )
-    .join(_PLANS, _PLANS.c.id == _ROUNDS.c.plan_id)
-    .where(_PLANS.c.organization_id == bindparam("organization_id"))
+_HEADERS_OF_ORGANIZATION = _of_organization(
+    _ROUNDS.c.id,
+    _ROUNDS.c.plan_id,
+    _PLANS.c.predecessor_id,
+    _ROUNDS.c.fiscal_year,
+    _ROUNDS.c.created_at,
+    _ROUNDS.c.deadline,
+    _ROUNDS.c.closed_at,
+    _ROUNDS.c.scale,
 )
-_OPEN_HEADER = (
-    _HEADERS_OF_ORGANIZATION.where(_ROUNDS.c.closed_at.is_(None))
-    .order_by(_ROUNDS.c.created_at.desc(), _ROUNDS.c.id.desc())
-    .limit(1)
-)
-_LAST_CLOSED_HEADER = _HEADERS_OF_ORGANIZATION.order_by(
-    _ROUNDS.c.closed_at.desc(), _ROUNDS.c.id.desc()
-).limit(1)
+_OPEN_HEADER, _LAST_CLOSED_HEADER = _open_and_last_closed(_HEADERS_OF_ORGANIZATION)
 _HEADER_BY_ID = _HEADERS_OF_ORGANIZATION.where(_ROUNDS.c.id == bindparam("round_id"))
 
 

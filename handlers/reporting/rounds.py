@@ -210,13 +210,42 @@ _ANSWERABLE_KEY = "hokoku_answerable_rounds"  # in Session.info: read, not yet c
 _ROUNDS = Round.__table__
 _PLANS = Plan.__table__
 assert isinstance(_ROUNDS, Table) and isinstance(_PLANS, Table)
+# A round as plain columns, read the same way for answers (AnswerableRound) and for a
+# status (RoundHeader: these are its fields, in its order).
 ROUND_COLUMNS = (
     _ROUNDS.c.id,
     _ROUNDS.c.plan_id,
+    _PLANS.c.predecessor_id,
     _ROUNDS.c.fiscal_year,
-    _ROUNDS.c.scale,
+    _ROUNDS.c.created_at,
+    _ROUNDS.c.deadline,
     _ROUNDS.c.closed_at,
+    _ROUNDS.c.scale,
 )
+
+
+def _round_row(
+    session: Session, *, organization_id: int, ref: str | int | None, purpose: str
+) -> Any:
+    """`resolve_round`'s choice as a row of ROUND_COLUMNS (the same NotFound)."""
+    _known_purpose(purpose)
+    if ref is not None and str(ref).strip():
+        return _row_by_id(session, round_id=_round_number(ref), organization_id=organization_id)
+    org = {"organization_id": organization_id}
+    return _default_round(
+        purpose,
+        lambda statement: session.execute(statement, org).first(),
+        _OPEN_ROUND_ROW,
+        _LAST_CLOSED_ROUND_ROW,
+    )
+
+
+def _row_by_id(session: Session, *, round_id: int, organization_id: int | None) -> Any:
+    """One round's row; NotFound as `get_round` (also one of another organization)."""
+    row = session.execute(_ROUND_ROW_BY_ID, {"round_id": round_id}).first()
+    if row is None or organization_id not in (None, row.organization_id):
+        raise NotFound(msg("round.not_found", round=round_id))
+    return row
 
 
 def answering_round(
@@ -225,19 +254,10 @@ def answering_round(
     """`resolve_round`'s choice as plain columns (a chat answer's round). Handed on to the
     next `round_for_answers` of this round in the session (the answers' check, right after),
     once: the session may close the round later, and then that is read again."""
-    _known_purpose(purpose)
-    if ref is not None and str(ref).strip():
-        return round_for_answers(
-            session, round_id=_round_number(ref), organization_id=organization_id
-        )
-    org = {"organization_id": organization_id}
-    row = _default_round(
-        purpose,
-        lambda statement: session.execute(statement, org).first(),
-        _OPEN_ROUND_COLUMNS,
-        _LAST_CLOSED_ROUND_COLUMNS,
+    return hand_on(
+        session,
+        _round_row(session, organization_id=organization_id, ref=ref, purpose=purpose),
     )
-    return hand_on(session, row)
 
 
 def hand_on(session: Session, row: Any) -> AnswerableRound:
@@ -279,20 +299,8 @@ class RoundHeader:
 
 def viewing_round(session: Session, *, organization_id: int, ref: str | int | None) -> RoundHeader:
     """`resolve_round(purpose=VIEW)`'s choice as a RoundHeader (the same NotFound)."""
-    org = {"organization_id": organization_id}
-    if ref is not None and str(ref).strip():
-        number = _round_number(ref)
-        row = session.execute(_HEADER_BY_ID, {**org, "round_id": number}).first()
-        if row is None:
-            raise NotFound(msg("round.not_found", round=number))
-    else:
-        row = _default_round(
-            VIEW,
-            lambda statement: session.execute(statement, org).first(),
-            _OPEN_HEADER,
-            _LAST_CLOSED_HEADER,
-        )
-    return RoundHeader(*row)
+    row = _round_row(session, organization_id=organization_id, ref=ref, purpose=VIEW)
+    return RoundHeader(*row[: len(ROUND_COLUMNS)])
 
 
 def round_for_answers(
@@ -308,10 +316,7 @@ def round_for_answers(
         known = session.info.get(_ANSWERABLE_KEY, {}).pop(round_id, None)
         if known is not None:
             return known
-    row = session.execute(_ROUND_COLUMNS_BY_ID, {"round_id": round_id}).first()
-    if row is None or organization_id not in (None, row.organization_id):
-        raise NotFound(msg("round.not_found", round=round_id))
-    return _columns_of(row)
+    return _columns_of(_row_by_id(session, round_id=round_id, organization_id=organization_id))
 
 
 def _columns_of(row: Any) -> AnswerableRound:
@@ -342,46 +347,25 @@ _OPEN_ROUND = _ORGANIZATION_ROUNDS.where(Round.closed_at.is_(None)).order_by(
 _LAST_CLOSED_ROUND = _ORGANIZATION_ROUNDS.order_by(Round.closed_at.desc(), Round.id.desc())
 
 
-def _of_organization(*columns: Any) -> Select[Any]:
-    """These columns of an organization's rounds (and their plans)."""
-    return (
-        select(*columns)
-        .join(_PLANS, _PLANS.c.id == _ROUNDS.c.plan_id)
-        .where(_PLANS.c.organization_id == bindparam("organization_id"))
-    )
-
-
-def _open_and_last_closed(rounds: Select[Any]) -> tuple[Select[Any], Select[Any]]:
-    """Of these rounds, the latest open one and the one closed last (`_default_round`)."""
-    return (
-        rounds.where(_ROUNDS.c.closed_at.is_(None))
-        .order_by(_ROUNDS.c.created_at.desc(), _ROUNDS.c.id.desc())
-        .limit(1),
-        rounds.order_by(_ROUNDS.c.closed_at.desc(), _ROUNDS.c.id.desc()).limit(1),
-    )
-
-
 # The same choice as plain columns (`answering_round`, `viewing_round`), and one round by id.
-_OPEN_ROUND_COLUMNS, _LAST_CLOSED_ROUND_COLUMNS = _open_and_last_closed(
-    _of_organization(*ROUND_COLUMNS)
+_ROUNDS_OF_ORGANIZATION = (
+    select(*ROUND_COLUMNS)
+    .join(_PLANS, _PLANS.c.id == _ROUNDS.c.plan_id)
+    .where(_PLANS.c.organization_id == bindparam("organization_id"))
 )
-_ROUND_COLUMNS_BY_ID = (
+_OPEN_ROUND_ROW = (
+    _ROUNDS_OF_ORGANIZATION.where(_ROUNDS.c.closed_at.is_(None))
+    .order_by(_ROUNDS.c.created_at.desc(), _ROUNDS.c.id.desc())
+    .limit(1)
+)
+_LAST_CLOSED_ROUND_ROW = _ROUNDS_OF_ORGANIZATION.order_by(
+    _ROUNDS.c.closed_at.desc(), _ROUNDS.c.id.desc()
+).limit(1)
+_ROUND_ROW_BY_ID = (
     select(*ROUND_COLUMNS, _PLANS.c.organization_id)
     .join(_PLANS, _PLANS.c.id == _ROUNDS.c.plan_id)
     .where(_ROUNDS.c.id == bindparam("round_id"))
 )
-_HEADERS_OF_ORGANIZATION = _of_organization(
-    _ROUNDS.c.id,
-    _ROUNDS.c.plan_id,
-    _PLANS.c.predecessor_id,
-    _ROUNDS.c.fiscal_year,
-    _ROUNDS.c.created_at,
-    _ROUNDS.c.deadline,
-    _ROUNDS.c.closed_at,
-    _ROUNDS.c.scale,
-)
-_OPEN_HEADER, _LAST_CLOSED_HEADER = _open_and_last_closed(_HEADERS_OF_ORGANIZATION)
-_HEADER_BY_ID = _HEADERS_OF_ORGANIZATION.where(_ROUNDS.c.id == bindparam("round_id"))
 
 
 def list_rounds(session: Session, *, organization_id: int) -> list[RoundInfo]:

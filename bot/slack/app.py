@@ -3,7 +3,7 @@
 `process_before_response=True`: bolt runs a listener to its end before it answers Slack,
 so an answer is acknowledged only once it is committed (Slack never re-sends an event it
 got a 200 for). Everything that talks to Slack's Web API afterwards (replies, views.open)
-runs in bolt's listener executor, as lazy listeners or through `bot.slack.handoff.after_ack`,
+runs in bolt's listener executor (`bot.slack.handoff.after_ack`),
 so the ack stays well inside Slack's 3 seconds.
 """
 

@@ -1,23 +1,21 @@
 """What hokoku passes its listeners through bolt's context, without a copy, and the work
 that follows an acknowledgement.
 
-Three things, each under its own key: the runtime, which a global middleware
-(`RuntimeMiddleware`) puts there for every listener, so listeners are plain module-level
-functions; the executor that runs what follows an ack (`after_ack`: posting a committed
-reply); and what an ack listener hands its lazy listeners (`hand_over` / `handed`).
+Two things, each under its own key, which a global middleware (`RuntimeMiddleware`) puts
+there for every listener, so listeners are plain module-level functions: the runtime, and
+the executor that runs what follows an ack (`after_ack`: posting a committed reply, opening
+or turning a form, publishing the Home tab).
 
-bolt deep-copies every custom context value for each lazy listener it starts (so a lazy
-listener cannot change what another sees). The runtime holds the engine and must not be
-copied; a committed reply is immutable (frozen dataclasses and tuples), and copying one (a
-`/hokoku status` summary, a stored page of answers) cost more CPU per request than the
-statements that built it. They travel wrapped in `_Shared`, which copies as itself.
-
-`after_ack` is a lazy listener without bolt's preparations for one: before it runs a lazy
+`after_ack` is what hokoku has instead of bolt's lazy listeners: before it runs a lazy
 listener, bolt copies the request and builds every argument a listener could ask for (the
-payload's action, view, options, shortcut …), about 5% of a DM answer's CPU, where a reply
-needs only the runtime, the request's client and what was committed. The work goes to the
-executor bolt's lazy listeners run in, at the moment bolt would start a lazy listener
-(the ack listener's end): it never delays the answer Slack waits for.
+payload's action, view, options, shortcut …), about 5% of a DM answer's CPU, where the work
+after an ack needs only the runtime, the request's client and what was committed. The work
+goes to bolt's listener executor at the moment bolt would start a lazy listener (the ack
+listener's end): it never delays the answer Slack waits for.
+
+A context copy (bolt's `to_copyable`, for a lazy listener) deep-copies every custom value;
+the runtime holds the engine and must not be copied, so both travel wrapped in `_Shared`,
+which copies as itself.
 """
 
 from __future__ import annotations
@@ -33,7 +31,6 @@ from slack_bolt.middleware import Middleware
 from bot.runtime import Runtime
 
 RUNTIME = "hokoku_runtime"  # context key: the Runtime, for every listener
-HANDED = "hokoku_reply"  # context key: what the ack listener hands its lazy listeners
 EXECUTOR = "hokoku_executor"  # context key: where work after the ack runs
 
 logger = logging.getLogger(__name__)
@@ -90,17 +87,6 @@ def runtime_of(context: BoltContext) -> Runtime:
     shared = context[RUNTIME]
     assert isinstance(shared, _Shared) and isinstance(shared.value, Runtime)
     return shared.value
-
-
-def hand_over(context: BoltContext, value: object) -> None:
-    """Give the lazy listeners `value` (immutable)."""
-    context[HANDED] = _Shared(value)
-
-
-def handed(context: BoltContext) -> Any:
-    """What the ack listener handed over; None when it handed nothing."""
-    shared = context.get(HANDED)
-    return shared.value if isinstance(shared, _Shared) else None
 
 
 def after_ack(context: BoltContext, work: Callable[[], None]) -> None:

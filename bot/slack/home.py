@@ -50,7 +50,7 @@ class _Coalesced:
     """One Home refresh per user at a time: a refresh asked for while one runs makes that
     one run once more when it ends (after the newest answer was committed), instead of
     queueing its own. Under a burst of answers the Home tab costs one render per user, not
-    one per answer, and lazy listeners never fall behind the acks rebuilding the same view."""
+    one per answer, and the work after the acks never falls behind the acks rebuilding the same view."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

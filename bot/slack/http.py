@@ -76,12 +76,8 @@ class FormRequest(BoltRequest):
     a channel named `payload-kanri` (its `channel_name` field) got 404. The body is parsed
     here the way Slack sends it: an interaction has a `payload` field, a slash command has
     none. `parsed`: the payload `check_request` already read (then it is not read again).
-
-    Lazy listeners get a copy that shares the parsed body, query and headers instead of
-    parsing the body again and deep-copying it all (bolt's way; for a modal's page of
-    answers that cost more than storing them): hokoku's listeners never change them, and
-    what an ack listener hands its lazy ones is immutable (bot.slack.handoff). The copy's
-    context is its own (`BoltContext.to_copyable`).
+    hokoku registers no lazy listener (bot.slack.handoff's `after_ack`), so bolt never
+    copies a request.
     """
 
     def __init__(self, *, parsed: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -98,20 +94,6 @@ class FormRequest(BoltRequest):
         self.raw_body = raw
         self.body = parsed
         self.context = build_context(self.context, parsed)
-
-    def to_copyable(self) -> FormRequest:
-        copied = object.__new__(_LazyCopy)
-        copied.__dict__.update(self.__dict__)
-        copied.context = self.context.to_copyable()
-        return copied
-
-
-class _LazyCopy(FormRequest):
-    """`FormRequest.to_copyable`'s result: already the lazy listeners' own copy, so bolt's
-    deep copy of it that follows is itself."""
-
-    def __deepcopy__(self, _memo: dict[int, Any]) -> _LazyCopy:
-        return self
 
 
 def bolt_request(

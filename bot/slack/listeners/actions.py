@@ -1,14 +1,15 @@
 """Buttons: 報告する (open the answer form), 前のページ, and which-department choices.
 
 Whatever a click changes in the database is committed before the ack (process_before_
-response); Web API calls (views.open/update, the reply) run after it, in lazy listeners or
-(a reply) through `bot.slack.posting`.
+response); Web API calls (views.open/update, the reply) run after it
+(bot.slack.handoff's `after_ack`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -16,10 +17,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import intake
+from bot.runtime import Runtime
 from bot.slack import blocks, ids, payloads
 from bot.slack.actors import actor
 from bot.slack.answer_form import submitted_page
-from bot.slack.handoff import hand_over, handed, runtime_of
+from bot.slack.handoff import after_ack, runtime_of
 from bot.slack.posting import Posting, post, post_after_ack
 from handlers.i18n import translator
 from handlers.interaction import Reply
@@ -44,40 +46,39 @@ def _locale(body: dict[str, Any]) -> str:
 
 
 def ack_open_report(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    """Check and build page 1 of the form (read only); the lazy listener opens it."""
+    """Check and build page 1 of the form (read only); it opens after the ack."""
     runtime = runtime_of(context)
     round_id, department_id = _report_target(body)
     who = actor(runtime, user_id=payloads.text(body, "user", "id"), locale=_locale(body))
-    hand_over(context, intake.show(runtime, who, OpenForm(round_id, department_id)))
+    reply = intake.show(runtime, who, OpenForm(round_id, department_id))
+    after_ack(context, partial(open_report, runtime, context.client, body, reply))
     ack()
 
 
-def open_report(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def open_report(runtime: Runtime, client: WebClient, body: dict[str, Any], reply: Reply) -> None:
     """The form; or, when it cannot open (why not), that reason in the person's DM."""
-    reply: Reply = handed(context)
     view = reply.find(FormView)
     if view is None:
-        post(runtime_of(context), client, Posting(reply, payloads.text(body, "user", "id")))
+        post(runtime, client, Posting(reply, payloads.text(body, "user", "id")))
         return
     modal = blocks.modal(translator(reply.language), view)
     client.views_open(trigger_id=payloads.text(body, "trigger_id"), view=modal)
 
 
 def save_page_back(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    """Keep what was typed on this page (committed), then the lazy listener turns back."""
+    """Keep what was typed on this page (committed), then turn back after the ack."""
     runtime = runtime_of(context)
     page = submitted_page(payloads.mapping(body, "view"), back=True)
     who = actor(runtime, user_id=payloads.text(body, "user", "id"), locale=_locale(body))
-    hand_over(context, intake.run(runtime, who, page))
+    reply = intake.run(runtime, who, page)
+    view = reply.find(FormView) if reply else None
+    if reply is not None and view is not None:  # else a double click: already turned
+        after_ack(context, partial(turn_page_back, context.client, body, reply, view))
     ack()
 
 
-def turn_page_back(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def turn_page_back(client: WebClient, body: dict[str, Any], reply: Reply, view: FormView) -> None:
     """Show the page before, unless a double click already turned it."""
-    reply: Reply | None = handed(context)
-    view = reply.find(FormView) if reply else None
-    if reply is None or view is None:
-        return
     page = payloads.mapping(body, "view")
     try:
         client.views_update(
@@ -118,9 +119,7 @@ def opened_web_link(ack: Ack) -> None:
 
 
 def register(app: App) -> None:
-    app.action(re.compile(rf"^{ids.ACTION_OPEN_REPORT}(_\d+)?$"))(
-        ack=ack_open_report, lazy=[open_report]
-    )
-    app.action(ids.ACTION_PAGE_BACK)(ack=save_page_back, lazy=[turn_page_back])
+    app.action(re.compile(rf"^{ids.ACTION_OPEN_REPORT}(_\d+)?$"))(ack_open_report)
+    app.action(ids.ACTION_PAGE_BACK)(save_page_back)
     app.action(ids.WEB_LINK)(opened_web_link)
     app.action(re.compile(rf"^{ids.ACTION_CHOOSE_DEPARTMENT}_\d+$"))(choose_department)

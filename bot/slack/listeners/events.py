@@ -20,15 +20,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot import intake
+from bot.runtime import Runtime
 from bot.slack import home, payloads
 from bot.slack.actors import actor
-from bot.slack.handoff import runtime_of
+from bot.slack.handoff import after_ack, runtime_of
 from bot.slack.ids import PLATFORM
 from bot.slack.markup import mentioned_users, plain_text
 from bot.slack.people import names_of
@@ -228,16 +230,15 @@ def _first_mention(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def home_opened(event: dict[str, Any]) -> None:
+def home_opened(event: dict[str, Any], context: BoltContext) -> None:
     """Nothing to store; the view is built and published after the ack."""
-    payloads.text(event, "user")
-
-
-def publish_home(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    if payloads.optional_text(event, "tab", default="home") != "home":
-        return
     user = payloads.text(event, "user")
-    client.views_publish(user_id=user, view=home.home_view(runtime_of(context), user, opened=True))
+    if payloads.optional_text(event, "tab", default="home") == "home":
+        after_ack(context, partial(publish_home, runtime_of(context), context.client, user))
+
+
+def publish_home(runtime: Runtime, client: WebClient, user: str) -> None:
+    client.views_publish(user_id=user, view=home.home_view(runtime, user, opened=True))
 
 
 def register_messages(app: App) -> None:
@@ -247,4 +248,4 @@ def register_messages(app: App) -> None:
 
 def register(app: App) -> None:
     app.event("app_mention")(store_mention)
-    app.event("app_home_opened")(ack=home_opened, lazy=[publish_home])
+    app.event("app_home_opened")(home_opened)

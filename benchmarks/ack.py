@@ -6,18 +6,17 @@ get the same signed requests over HTTP, taking turns at each point (a slice of i
 requests each, A B C then B C A …: a machine whose other jobs come and go weighs on all
 three alike): `bare` (listeners only ack), `bare+commit` (listeners commit one row
 before acking: the floor for an app that, like hokoku, acknowledges only what is stored)
-and `hokoku` (the real app). Lazy listeners call a fake Slack Web API in this process.
+and `hokoku` (the real app). Its replies go to a fake Slack Web API in this process.
 
 Scenarios: a DM answer (`12 B comment`), a modal page submission (view_submission of a
 10-item page, stored) and `/hokoku status` (office member, whole round), each at 1, 10
 and 50 requests in flight, on SQLite and PostgreSQL (a scratch database). Prints per
 point: ack p50/p99 of each app, hokoku's p99 over bare+commit's (the floor for an app that
-acks only what it stored) and over bare's, the server process's CPU per request (its acks
-and the replies it posts after them, all threads) beside bare+commit's, the load average,
-acks past Slack's 3 s, and for DM answers acks per second beside answers stored per second
-(rows in the database when the last ack returned) and replies per second (the lazy
-listener's chat.postMessage, counted when they have all arrived; the Home tab refreshes
-after it, coalesced per user).
+acks only what it stored) and over bare's, the server's CPU per request (its acks and the
+replies posted after them: all its threads, and its reply process, bot.slack.reply_process)
+beside bare+commit's, the load average, acks past Slack's 3 s, and for DM answers acks per
+second beside answers stored per second (rows in the database when the last ack returned)
+and replies per second (chat.postMessage, counted when they have all arrived).
 
     .venv/bin/python benchmarks/ack.py                  # 200 requests per point
     .venv/bin/python benchmarks/ack.py --quick          # 60 per point
@@ -206,9 +205,18 @@ class Served:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """CPU time the server process has used so far, all its threads (Linux)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU time the server has used so far, all its threads, and its child processes'
+        (hokoku's reply process: bot.slack.reply_process) (Linux)."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                pid, _, rest = stat.read_text().partition(" (")
+                fields = rest.rpartition(")")[2].split()
+            except OSError:  # a process that ended while it was read
+                continue
+            if int(pid) == self.pid or int(fields[1]) == self.pid:  # itself, or its child
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -654,7 +662,7 @@ def _measure(
                     rest = _wait_for(api, "chat.postMessage", posted + size)
                     replied += len(api.of("chat.postMessage")) - posted
                     replied_seconds += timing.seconds + rest
-                _quiet(api)  # its lazy listeners finish before the next turn
+                _quiet(api)  # its replies are all posted before the next turn
             # The server's CPU for its turn: the acks, and the replies posted after them.
             cpu[app] += server.cpu_seconds() - used
     for app in apps:

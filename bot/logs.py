@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from pythonjsonlogger.json import JsonFormatter
 
-from bot.settings import Settings
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 JSON_FIELDS = ["asctime", "levelname", "name", "message"]
@@ -31,18 +33,24 @@ class _StderrHandler(logging.StreamHandler):
 
 def configure_logging(settings: Settings) -> None:
     """Install hokoku's handler on the root logger (replacing one installed earlier)."""
+    install_handler(level=settings.log_level, log_format=settings.log_format)
+
+
+def install_handler(*, level: str, log_format: str) -> None:
+    """configure_logging from the two values (the reply process reads them from its
+    environment, without loading the settings)."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
         root.removeHandler(handler)
     handler = _StderrHandler()
-    if settings.log_format == "json":
+    if log_format == "json":
         handler.setFormatter(
             JsonFormatter(JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level"})
         )
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
-    root.setLevel(settings.log_level)
-    library_level = logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
+    root.setLevel(level)
+    library_level = logging.DEBUG if level == "DEBUG" else logging.WARNING
     for name in QUIET_UNLESS_DEBUG:
         logging.getLogger(name).setLevel(library_level)

@@ -30,6 +30,7 @@ from bot.line.webhook import line_configured, line_routes
 from bot.platforms import configured_platforms, report_unconfigured
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack.reply_process import ReplyProcess
 from bot.web.app import web_routes
 from models.db import reachable
 
@@ -81,14 +82,21 @@ class SlackSocketMode:
     name = "slack-socket-mode"
 
     def __init__(
-        self, settings: Settings, runtime: Runtime, *, listener_executor: Executor | None = None
+        self,
+        settings: Settings,
+        runtime: Runtime,
+        *,
+        listener_executor: Executor | None = None,
+        reply_process: ReplyProcess | None = None,
     ) -> None:
         from bot.slack.app import build_slack_app
         from bot.slack.socket_mode import AckingSocketModeHandler
 
         assert settings.slack_app_token is not None
         self.handler = AckingSocketModeHandler(
-            build_slack_app(settings, runtime, listener_executor=listener_executor),
+            build_slack_app(
+                settings, runtime, listener_executor=listener_executor, reply_process=reply_process
+            ),
             settings.slack_app_token.get_secret_value(),
         )
 
@@ -110,16 +118,26 @@ def configure_platforms(
     platforms = Platforms()
     # Slack: HTTP (Events API at /slack/events) or Socket Mode.
     if settings.slack_bot_token is not None or settings.slack_signing_secret is not None:
+        # Plain replies posted by a process of their own (bot.slack.reply_process); it
+        # starts before, and stops after, the Slack client that feeds it.
+        replies = None
+        if settings.slack_reply_process and settings.slack_bot_token is not None:
+            replies = ReplyProcess(settings)
+            platforms.services.append(replies)
         if socket_mode:
             platforms.services.append(
-                SlackSocketMode(settings, runtime, listener_executor=slack_executor)
+                SlackSocketMode(
+                    settings, runtime, listener_executor=slack_executor, reply_process=replies
+                )
             )
             platforms.names.append("slack (socket mode)")
         else:
             from bot.slack.http import slack_http_routes
 
             platforms.routes.extend(
-                slack_http_routes(settings, runtime, listener_executor=slack_executor)
+                slack_http_routes(
+                    settings, runtime, listener_executor=slack_executor, reply_process=replies
+                )
             )
             platforms.names.append("slack")
     # LINE: `POST /line/callback` (Messaging API webhook).

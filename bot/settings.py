@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
     )
+    # Plain replies posted by a process of their own beside the server (bot.slack.reply_process);
+    # `false`: the server's own threads post them.
+    slack_reply_process: bool = Field(
+        default=True, validation_alias=AliasChoices("HOKOKU_SLACK_REPLY_PROCESS")
+    )
 
     line_channel_secret: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("LINE_CHANNEL_SECRET")

@@ -14,17 +14,14 @@ from concurrent.futures import Executor
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot import intake
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.listeners import register_listeners
 from bot.slack.payloads import MalformedPayload
+from bot.slack.reply_process import ReplyProcess
+from bot.slack.webclient import web_client
 from handlers.i18n import msg, translator
 
 logger = logging.getLogger(__name__)
@@ -42,16 +39,9 @@ def make_client(settings: Settings) -> WebClient:
     """A WebClient against SLACK_API_URL that honours 429 Retry-After and retries blips."""
     if settings.slack_bot_token is None:
         raise SlackNotConfigured(_missing(settings, ("SLACK_BOT_TOKEN",)))
-    client = WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+    return web_client(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
-    return client
 
 
 def build_slack_app(
@@ -60,6 +50,7 @@ def build_slack_app(
     *,
     listener_executor: Executor | None = None,
     verified_before: bool = False,
+    reply_process: ReplyProcess | None = None,
 ) -> App:
     """The bolt App with every listener registered. Signatures are checked by bolt, or,
     with `verified_before`, by the route before bolt sees the request (bot.slack.http
@@ -85,7 +76,7 @@ def build_slack_app(
         **kwargs,  # type: ignore[arg-type]
     )
     app.error(error_response)
-    register_listeners(app, runtime)
+    register_listeners(app, runtime, reply_process=reply_process)
     return app
 
 

@@ -29,9 +29,11 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from bot.runtime import Runtime
+from bot.slack.reply_process import ReplyProcess
 
 RUNTIME = "hokoku_runtime"  # context key: the Runtime, for every listener
 EXECUTOR = "hokoku_executor"  # context key: where work after the ack runs
+REPLY_PROCESS = "hokoku_reply_process"  # context key: the process that posts plain replies
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +57,17 @@ class RuntimeMiddleware(Middleware):
     """A global middleware (`app.use`): every request's context holds the runtime and the
     executor that runs what a listener leaves for after its ack (bolt's listener executor)."""
 
-    def __init__(self, runtime: Runtime, executor: Executor) -> None:
+    def __init__(
+        self, runtime: Runtime, executor: Executor, reply_process: ReplyProcess | None = None
+    ) -> None:
         self._runtime = runtime
         self._executor = executor
+        self._reply_process = reply_process
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse:
-        put_runtime(req.context, self._runtime, self._executor)
+        put_runtime(req.context, self._runtime, self._executor, self._reply_process)
         return next()
 
 
@@ -75,11 +80,27 @@ def _run_logged(work: Callable[[], None]) -> None:
         logger.exception("work after the acknowledgement failed")
 
 
-def put_runtime(context: BoltContext, runtime: Runtime, executor: Executor | None = None) -> None:
+def put_runtime(
+    context: BoltContext,
+    runtime: Runtime,
+    executor: Executor | None = None,
+    reply_process: ReplyProcess | None = None,
+) -> None:
     """What RuntimeMiddleware does for each request (and a test calling a listener alone)."""
     context[RUNTIME] = _Shared(runtime)
     if executor is not None:
         context[EXECUTOR] = _Shared(executor)
+    if reply_process is not None:
+        context[REPLY_PROCESS] = _Shared(reply_process)
+
+
+def reply_process_of(context: BoltContext) -> ReplyProcess | None:
+    """The process that posts plain replies, when the server runs one."""
+    shared = context.get(REPLY_PROCESS)
+    if shared is None:
+        return None
+    assert isinstance(shared, _Shared) and isinstance(shared.value, ReplyProcess)
+    return shared.value
 
 
 def runtime_of(context: BoltContext) -> Runtime:

@@ -58,15 +58,23 @@ def shown_name(user: dict[str, Any]) -> str:
     return ""
 
 
+def names_to_learn(runtime: Runtime, user_ids: Iterable[str]) -> tuple[str, ...]:
+    """The users whose cached name this process has not found fresh lately (the rest are
+    not looked at again for CHECKED_FOR)."""
+    now = utcnow()
+    checked: dict[str, datetime] = runtime.memo_of(CHECKED)
+    return tuple(
+        u for u in sorted(set(user_ids)) if _USER_ID.match(u) and checked.get(u, now) <= now
+    )
+
+
 def learn_names(runtime: Runtime, client: WebClient, user_ids: Iterable[str]) -> None:
     """Look up the users whose name is not cached (after the ack: never delays an answer).
     Whom this process found known is not asked about again for CHECKED_FOR (a reply
     after every answer would read the cache each time)."""
     now = utcnow()
     checked: dict[str, datetime] = runtime.memo_of(CHECKED)
-    candidates = [
-        u for u in sorted(set(user_ids)) if _USER_ID.match(u) and checked.get(u, now) <= now
-    ]
+    candidates = names_to_learn(runtime, user_ids)
     if not candidates:
         return
     try:

@@ -1,7 +1,9 @@
 """A committed reply posted after the ack: the message, its chart, then the Home tab.
 
-An ack listener stores and commits, then, last, gives a `Posting` to `post_after_ack`: it
-is posted off the request's thread while bolt answers Slack (bot.slack.handoff's
+An ack listener stores and commits, then, last, gives a `Posting` to `post_after_ack`. A
+plain reply is laid out there and handed to the reply process beside the server
+(bot.slack.reply_process), which posts it; any other (a chart, a Home tab to refresh) is
+posted off the request's thread while bolt answers Slack (bot.slack.handoff's
 `after_ack`). A redelivered event or click has no reply (its delivery was already
 claimed), so nothing is posted twice.
 """
@@ -16,10 +18,11 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.slack import blocks, charting, home
-from bot.slack.handoff import after_ack, runtime_of
-from bot.slack.people import learn_names
+from bot.slack.handoff import after_ack, reply_process_of, runtime_of
+from bot.slack.people import learn_names, names_to_learn
 from handlers.i18n import translator
 from handlers.interaction import Reply
+from handlers.interaction.reply import ChartFile
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,29 @@ def _post(runtime: Runtime, client: WebClient, posting: Posting) -> None:
 
 def post_after_ack(context: BoltContext, posting: Posting) -> None:
     """Post this committed reply after the ack, with the request's client (a Posting
-    without a reply, a redelivery, posts nothing)."""
-    if posting.reply is None:
+    without a reply, a redelivery, posts nothing). A plain reply goes to the reply process
+    when there is one (bot.slack.reply_process); one with a chart or a Home tab to
+    refresh, or when the reply process cannot take it, is posted here."""
+    reply = posting.reply
+    if reply is None:
         return
-    after_ack(context, partial(post, runtime_of(context), context.client, posting))
+    runtime = runtime_of(context)
+    if _handed_to_process(context, posting, reply):
+        people = names_to_learn(runtime, (posting.user_id, *posting.people))
+        if people:
+            after_ack(context, partial(learn_names, runtime, context.client, people))
+        return
+    after_ack(context, partial(post, runtime, context.client, posting))
+
+
+def _handed_to_process(context: BoltContext, posting: Posting, reply: Reply) -> bool:
+    process = reply_process_of(context)
+    if process is None or not reply.parts or reply.find(ChartFile) is not None:
+        return False
+    if reply.home_opened and reply.answers_moved:
+        return False
+    text, payload = blocks.message(translator(reply.language), reply)
+    job = {"user": posting.user_id, "channel": posting.channel, "text": text, "blocks": payload}
+    if posting.thread_ts is not None:
+        job["thread"] = posting.thread_ts
+    return process.send(job)

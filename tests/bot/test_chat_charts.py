@@ -33,7 +33,12 @@ from models import ROLE_MEMBER, ROLE_OFFICE, Indicator, PublishedChart
 from models.db import transaction
 from tests.asgi_server import running_asgi
 from tests.bot.line.conftest import CHANNEL_SECRET, sign, text_event
-from tests.bot.slack.harness import SIGNING_SECRET, SlackHarness, TrackingExecutor
+from tests.bot.slack.harness import (
+    SIGNING_SECRET,
+    SlackHarness,
+    TrackingExecutor,
+    reply_process_of,
+)
 from tests.conftest import Db
 from tests.factories import SMALL_PLAN, build_plan, open_test_round
 from tests.fakes.line_api import FakeLineApi, running_fake_line_api
@@ -125,7 +130,7 @@ def slack_app(db: Db, language: str = "ja") -> Iterator[SlackHarness]:
     platforms = configure_platforms(settings, runtime, slack_executor=executor)
     try:
         with running_asgi(build_app(settings, runtime, platforms=platforms)) as url:
-            harness = SlackHarness(url, api, executor)
+            harness = SlackHarness(url, api, executor, reply_process_of(platforms))
             api.reset()
             try:
                 yield harness

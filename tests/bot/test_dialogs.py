@@ -44,7 +44,12 @@ from models.db import transaction
 from tests.asgi_server import running_asgi
 from tests.bot.line.conftest import CHANNEL_SECRET, postback_event, text_event
 from tests.bot.line.conftest import sign as line_sign
-from tests.bot.slack.harness import SIGNING_SECRET, SlackHarness, TrackingExecutor
+from tests.bot.slack.harness import (
+    SIGNING_SECRET,
+    SlackHarness,
+    TrackingExecutor,
+    reply_process_of,
+)
 from tests.conftest import Db
 from tests.factories import SMALL_PLAN, build_plan, open_test_round
 from tests.fakes.line_api import FakeLineApi, running_fake_line_api
@@ -414,7 +419,7 @@ def channels(db: Db, language: str) -> Iterator[list[Channel]]:
         url = stack.enter_context(
             running_asgi(build_app(slack_settings, slack_runtime, platforms=platforms))
         )
-        harness = SlackHarness(url, slack_api, executor)
+        harness = SlackHarness(url, slack_api, executor, reply_process_of(platforms))
         stack.callback(harness.http.close)
         slack_api.reset()
         found.append(SlackChannel(slack_runtime, harness))

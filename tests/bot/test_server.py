@@ -16,7 +16,12 @@ from tests.conftest import Db
 def test_healthz_reports_platforms(db: Db, slack: SlackHarness) -> None:
     response = slack.http.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "platforms": ["slack"], "pid": os.getpid()}
+    assert response.json() == {
+        "ok": True,
+        "platforms": ["slack"],
+        "pid": os.getpid(),
+        "slack-reply-process": {"running": True, "waiting": 0},
+    }
 
 
 def _nothing_happened(db: Db, slack: SlackHarness) -> None:

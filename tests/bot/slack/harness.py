@@ -20,8 +20,9 @@ from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 
 from bot.runtime import Runtime
-from bot.server import build_app, configure_platforms
+from bot.server import Platforms, build_app, configure_platforms
 from bot.settings import Settings
+from bot.slack.reply_process import ReplyProcess
 from handlers.organization.directory import get_or_create_organization
 from models.db import transaction
 from tests.asgi_server import running_asgi
@@ -56,10 +57,17 @@ class TrackingExecutor(ThreadPoolExecutor):
 
 
 class SlackHarness:
-    def __init__(self, base_url: str, api: FakeSlackApi, executor: TrackingExecutor) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api: FakeSlackApi,
+        executor: TrackingExecutor,
+        replies: ReplyProcess | None = None,
+    ) -> None:
         self.base_url = base_url
         self.api = api
         self.executor = executor
+        self.replies = replies  # the reply process, when the server runs one
         self.http = httpx.Client(base_url=base_url, timeout=30)
 
     def post(
@@ -87,6 +95,8 @@ class SlackHarness:
 
     def settle(self) -> None:
         self.executor.drain()
+        if self.replies is not None:
+            assert self.replies.wait_idle(), "the reply process did not post what it was given"
 
     def event(self, event: dict[str, Any], *, event_id: str, **kw: Any) -> httpx.Response:
         body = json.dumps(
@@ -189,13 +199,18 @@ def slack_runtime(db: Db, fake_slack: FakeSlackApi) -> Runtime:
     return Runtime(settings=settings, engine=db.engine, factory=db.factory, organization_id=org_id)
 
 
+def reply_process_of(platforms: Platforms) -> ReplyProcess | None:
+    """The server's reply process (HOKOKU_SLACK_REPLY_PROCESS), for `settle` to wait on."""
+    return next((s for s in platforms.services if isinstance(s, ReplyProcess)), None)
+
+
 @pytest.fixture
 def slack(slack_runtime: Runtime, fake_slack: FakeSlackApi) -> Iterator[SlackHarness]:
     executor = TrackingExecutor()
     platforms = configure_platforms(slack_runtime.settings, slack_runtime, slack_executor=executor)
     asgi = build_app(slack_runtime.settings, slack_runtime, platforms=platforms)
     with running_asgi(asgi) as url:
-        harness = SlackHarness(url, fake_slack, executor)
+        harness = SlackHarness(url, fake_slack, executor, reply_process_of(platforms))
         fake_slack.reset()  # forget auth.test from start-up
         try:
             yield harness

@@ -41,17 +41,23 @@ MAX_WAITING = 1000  # replies waiting for the child before the server posts them
 
 
 class _Feed:
-    """One child and the thread that writes its lines to it, in order."""
+    """One child and what writes to its pipe, in order: the caller's thread when the pipe
+    takes a whole line at once (the usual case: no thread to wake), else a writer thread,
+    which also takes every line after it until it has caught up."""
 
     def __init__(self, child: subprocess.Popen[bytes]) -> None:
         assert child.stdin is not None and child.stdout is not None
         self.child = child
-        self.lines: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        self.handed = 0  # lines given to the writer
+        self._pipe = child.stdin.fileno()
+        self._guard = threading.Lock()
+        self._lines: queue.SimpleQueue[tuple[bytes, int] | None] = queue.SimpleQueue()
+        self._queued = 0  # lines in the writer's hands (their order must hold)
+        self.handed = 0  # lines given to the feed
         self.written = 0  # of them, written to the pipe
         self.done = 0  # of them, posted or given up by the child (one byte each on its stdout)
-        self.unsent: list[bytes] = []  # what the writer could not write (the child died)
+        self.unsent: list[bytes] = []  # what could not be written (the child died)
         self.broken = False
+        os.set_blocking(self._pipe, False)
         os.set_blocking(child.stdout.fileno(), False)
         self.writer = threading.Thread(target=self._write, name="slack-reply-feed", daemon=True)
         self.writer.start()
@@ -59,21 +65,47 @@ class _Feed:
     def alive(self) -> bool:
         return not self.broken and self.child.poll() is None
 
+    def waiting(self) -> int:
+        """Lines not yet written to the pipe."""
+        return self.handed - self.written
+
     def put(self, line: bytes) -> None:
-        self.handed += 1
-        self.lines.put(line)
+        """Write `line` now if the pipe takes it whole, else hand it to the writer thread."""
+        with self._guard:
+            self.handed += 1
+            sent = 0
+            if not self._queued:
+                try:
+                    sent = os.write(self._pipe, line)
+                except BlockingIOError:
+                    sent = 0
+                except OSError:  # the child is gone: the next one gets it
+                    self.unsent.append(line)
+                    self.broken = True
+                    return
+                if sent == len(line):
+                    self.written += 1
+                    self.count_done()  # keeps its stdout from filling up
+                    return
+            self._queued += 1
+            self._lines.put((line, sent))
 
     def leftovers(self) -> list[bytes]:
         """The lines a dead child never got, to hand to the next one (its writer ends)."""
-        self.lines.put(None)
+        self._lines.put(None)
         self.writer.join(1.0)  # writing to a dead child fails at once
         left = list(self.unsent)
         with contextlib.suppress(queue.Empty):
             while True:
-                line = self.lines.get_nowait()
-                if line is not None:
-                    left.append(line)
+                item = self._lines.get_nowait()
+                if item is not None:
+                    left.append(item[0])
         return left
+
+    def close(self) -> None:
+        """The writer writes what it holds, then closes the pipe: the child posts what it
+        read, then ends."""
+        self._lines.put(None)
 
     def count_done(self) -> None:
         """Read the child's done-bytes that arrived (never waits)."""
@@ -83,21 +115,33 @@ class _Feed:
                 self.done += len(chunk)
 
     def _write(self) -> None:
-        pipe = self.child.stdin
-        assert pipe is not None
-        while (line := self.lines.get()) is not None:
+        while (item := self._lines.get()) is not None:
+            line, sent = item
             try:
-                pipe.write(line)
-                pipe.flush()
+                self._write_all(line, sent)
             except OSError as exc:
                 logger.warning("the reply process is gone (%s); a new one takes over", exc)
-                self.unsent.append(line)
-                self.broken = True
+                with self._guard:
+                    self.unsent.append(line)
+                    self.broken = True
                 return
-            self.written += 1
-            self.count_done()  # keeps its stdout from filling up
+            with self._guard:
+                self._queued -= 1
+                self.written += 1
+                self.count_done()
+        assert self.child.stdin is not None
         with contextlib.suppress(OSError):
-            pipe.close()  # stop: the child posts what it read, then ends
+            self.child.stdin.close()  # its buffer is empty: every write went to the fd
+
+    def _write_all(self, line: bytes, sent: int) -> None:
+        """Write the rest of `line`, waiting for the pipe as long as it takes."""
+        ready = select.poll()
+        ready.register(self._pipe, select.POLLOUT)
+        while sent < len(line):
+            try:
+                sent += os.write(self._pipe, line[sent:])
+            except BlockingIOError:
+                ready.poll()
 
 
 class ReplyProcess:
@@ -123,7 +167,7 @@ class ReplyProcess:
         if feed is None:
             return
         deadline = time.monotonic() + STOP_SECONDS
-        feed.lines.put(None)
+        feed.close()
         feed.writer.join(STOP_SECONDS)
         try:
             feed.child.wait(max(0.0, deadline - time.monotonic()))
@@ -163,7 +207,7 @@ class ReplyProcess:
                 feed = self._feed = self._spawn(feed.leftovers() if feed is not None else [])
                 if feed is None:
                     return False
-            if feed.handed - feed.written >= MAX_WAITING:
+            if feed.waiting() >= MAX_WAITING:
                 return False
             feed.put(line)
         return True

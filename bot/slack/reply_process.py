@@ -49,7 +49,7 @@ class _Feed:
         assert child.stdin is not None and child.stdout is not None
         self.child = child
         self._pipe = child.stdin.fileno()
-        self._guard = threading.Lock()
+        self._guard = threading.RLock()
         self._lines: queue.SimpleQueue[tuple[bytes, int] | None] = queue.SimpleQueue()
         self._queued = 0  # lines in the writer's hands (their order must hold)
         self.handed = 0  # lines given to the feed
@@ -110,7 +110,7 @@ class _Feed:
     def count_done(self) -> None:
         """Read the child's done-bytes that arrived (never waits)."""
         assert self.child.stdout is not None
-        with contextlib.suppress(BlockingIOError, OSError):
+        with self._guard, contextlib.suppress(BlockingIOError, OSError):
             while chunk := os.read(self.child.stdout.fileno(), 65536):
                 self.done += len(chunk)
 

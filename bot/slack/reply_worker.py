@@ -23,6 +23,7 @@ from bot.logs import install_handler
 from bot.slack.webclient import web_client
 
 logger = logging.getLogger("bot.slack.reply_process")
+SLACK_API = "https://slack.com/api/"
 
 
 class Poster:
@@ -69,8 +70,17 @@ def main() -> None:
     """The server passes what it needs through the environment (bot.slack.reply_process),
     as it has it: the settings are not loaded again (nor are bolt and the handlers)."""
     env = os.environ
-    install_handler(level=env["HOKOKU_LOG_LEVEL"], log_format=env["HOKOKU_LOG_FORMAT"])
-    client = web_client(token=env["SLACK_BOT_TOKEN"], base_url=env["SLACK_API_URL"])
+    token = env.get("SLACK_BOT_TOKEN")
+    if not token:  # run by hand: say what it needs
+        from handlers.i18n import msg, translator
+
+        words = translator(env.get("HOKOKU_LANGUAGE") or "ja")
+        sys.exit(words.render(msg("settings.missing", names=("SLACK_BOT_TOKEN",))))
+    install_handler(
+        level=env.get("HOKOKU_LOG_LEVEL") or "INFO",
+        log_format=env.get("HOKOKU_LOG_FORMAT") or "text",
+    )
+    client = web_client(token=token, base_url=env.get("SLACK_API_URL") or SLACK_API)
     # Logs go to stderr; stdout is the server's count of what is done.
     serve(sys.stdin.buffer, Poster(client), sys.stdout.buffer)
 

@@ -61,8 +61,11 @@ def serve(lines: Any, poster: Poster, done: IO[bytes]) -> int:
             posted += 1
         except (SlackClientError, OSError, ValueError, KeyError) as exc:
             logger.warning("a reply was not posted: %s", exc)
-        done.write(b".")
-        done.flush()
+        try:
+            done.write(b".")
+            done.flush()
+        except BrokenPipeError:  # the server is gone: nothing more will come
+            break
     return posted
 
 
@@ -83,6 +86,8 @@ def main() -> None:
     client = web_client(token=token, base_url=env.get("SLACK_API_URL") or SLACK_API)
     # Logs go to stderr; stdout is the server's count of what is done.
     serve(sys.stdin.buffer, Poster(client), sys.stdout.buffer)
+    # A server that died left a done-byte unwritten: let it go nowhere at exit, quietly.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

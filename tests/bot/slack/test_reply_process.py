@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack import reply_worker
 from bot.slack.http import dispatches_at_once
 from bot.slack.reply_process import ReplyProcess
 from tests.bot.slack.harness import SlackHarness, seed
@@ -161,3 +162,21 @@ def test_sqlite_dispatches_one_slack_request_at_a_time(slack_runtime: Runtime) -
         assert at_once == 1
     else:
         assert at_once == slack_runtime.settings.db_pool_size == 10
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.jobs: list[dict[str, object]] = []
+
+    def post(self, job: dict[str, object]) -> None:
+        self.jobs.append(job)
+
+
+def test_the_reply_process_ends_quietly_when_the_server_is_gone() -> None:
+    read, write = os.pipe()
+    os.close(read)  # the server died: nobody reads the done-bytes any more
+    poster = _Recorder()
+    lines = [b'{"user": "U1", "text": "a", "blocks": []}\n'] * 3
+    with os.fdopen(write, "wb", buffering=0) as done:
+        assert reply_worker.serve(lines, poster, done) == 1  # type: ignore[arg-type]
+    assert poster.jobs == [{"user": "U1", "text": "a", "blocks": []}]

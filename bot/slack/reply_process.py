@@ -1,11 +1,11 @@
 """Replies posted by a process of their own, beside the server (HOKOKU_SLACK_REPLY_PROCESS).
 
 Posting a reply (`chat.postMessage` through slack_sdk, its HTTP connection opened and
-closed) cost the serving process a third of a DM answer's CPU and half of a form page's,
+closed) cost the serving process a third of a DM answer's CPU and 40% of a form page's,
 all of it spent after the ack while the next requests waited for the interpreter
-(docs/performance.md). A plain reply is rendered here and handed, as one JSON line, to
-a child process (`bot.slack.reply_worker`) that posts it; the server's interpreter goes
-back to the requests.
+(docs/performance.md). A plain reply is laid out by the listener (bot.slack.posting)
+and handed, as one JSON line, to a child process (`bot.slack.reply_worker`) that posts
+it; the server's interpreter goes back to the requests.
 
 What is handed over is only what was committed: the guarantee is the one the server's
 own thread gives (a reply is posted once, after its answer is stored). A reply with a

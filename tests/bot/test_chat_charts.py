@@ -37,7 +37,6 @@ from tests.bot.slack.harness import (
     SIGNING_SECRET,
     SlackHarness,
     TrackingExecutor,
-    reply_process_of,
 )
 from tests.conftest import Db
 from tests.factories import SMALL_PLAN, build_plan, open_test_round
@@ -130,7 +129,7 @@ def slack_app(db: Db, language: str = "ja") -> Iterator[SlackHarness]:
     platforms = configure_platforms(settings, runtime, slack_executor=executor)
     try:
         with running_asgi(build_app(settings, runtime, platforms=platforms)) as url:
-            harness = SlackHarness(url, api, executor, reply_process_of(platforms))
+            harness = SlackHarness(url, api, executor, platforms)
             api.reset()
             try:
                 yield harness

@@ -48,7 +48,6 @@ from tests.bot.slack.harness import (
     SIGNING_SECRET,
     SlackHarness,
     TrackingExecutor,
-    reply_process_of,
 )
 from tests.conftest import Db
 from tests.factories import SMALL_PLAN, build_plan, open_test_round
@@ -419,7 +418,7 @@ def channels(db: Db, language: str) -> Iterator[list[Channel]]:
         url = stack.enter_context(
             running_asgi(build_app(slack_settings, slack_runtime, platforms=platforms))
         )
-        harness = SlackHarness(url, slack_api, executor, reply_process_of(platforms))
+        harness = SlackHarness(url, slack_api, executor, platforms)
         stack.callback(harness.http.close)
         slack_api.reset()
         found.append(SlackChannel(slack_runtime, harness))

@@ -65,7 +65,7 @@ def served_slack(sqlite_db: Db) -> Iterator[SlackHarness]:
     platforms = configure_platforms(settings, runtime, slack_executor=executor)
     try:
         with running_asgi(build_app(settings, runtime, platforms=platforms)) as url:
-            harness = SlackHarness(url, api, executor)
+            harness = SlackHarness(url, api, executor, platforms)
             api.reset()
             try:
                 yield harness

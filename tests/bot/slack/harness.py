@@ -58,16 +58,13 @@ class TrackingExecutor(ThreadPoolExecutor):
 
 class SlackHarness:
     def __init__(
-        self,
-        base_url: str,
-        api: FakeSlackApi,
-        executor: TrackingExecutor,
-        replies: ReplyProcess | None = None,
+        self, base_url: str, api: FakeSlackApi, executor: TrackingExecutor, platforms: Platforms
     ) -> None:
         self.base_url = base_url
         self.api = api
         self.executor = executor
-        self.replies = replies  # the reply process, when the server runs one
+        # The server's reply process, when it runs one: `settle` waits for it too.
+        self.replies = reply_process_of(platforms)
         self.http = httpx.Client(base_url=base_url, timeout=30)
 
     def post(
@@ -210,7 +207,7 @@ def slack(slack_runtime: Runtime, fake_slack: FakeSlackApi) -> Iterator[SlackHar
     platforms = configure_platforms(slack_runtime.settings, slack_runtime, slack_executor=executor)
     asgi = build_app(slack_runtime.settings, slack_runtime, platforms=platforms)
     with running_asgi(asgi) as url:
-        harness = SlackHarness(url, fake_slack, executor, reply_process_of(platforms))
+        harness = SlackHarness(url, fake_slack, executor, platforms)
         fake_slack.reset()  # forget auth.test from start-up
         try:
             yield harness

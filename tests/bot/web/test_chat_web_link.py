@@ -52,7 +52,7 @@ def slack(slack_runtime: Runtime, fake_slack: FakeSlackApi) -> Iterator[SlackHar
         )
         platforms = configure_platforms(settings, runtime, slack_executor=executor)
         later.app = build_app(settings, runtime, platforms=platforms)
-        harness = SlackHarness(url, fake_slack, executor)
+        harness = SlackHarness(url, fake_slack, executor, platforms)
         fake_slack.reset()
         try:
             yield harness

@@ -1,10 +1,11 @@
 """What hokoku passes its listeners through bolt's context, without a copy, and the work
 that follows an acknowledgement.
 
-Two things, each under its own key, which a global middleware (`RuntimeMiddleware`) puts
-there for every listener, so listeners are plain module-level functions: the runtime, and
-the executor that runs what follows an ack (`after_ack`: posting a committed reply, opening
-or turning a form, publishing the Home tab).
+Three things, each under its own key, which a global middleware (`RuntimeMiddleware`) puts
+there for every listener, so listeners are plain module-level functions: the runtime, the
+executor that runs what follows an ack (`after_ack`: posting a reply with a chart or a Home
+tab to refresh, opening or turning a form, publishing the Home tab), and the process that
+posts plain replies when the server runs one (`reply_process_of`, bot.slack.reply_process).
 
 `after_ack` is what hokoku has instead of bolt's lazy listeners: before it runs a lazy
 listener, bolt copies the request and builds every argument a listener could ask for (the
@@ -13,9 +14,9 @@ after an ack needs only the runtime, the request's client and what was committed
 goes to bolt's listener executor at the moment bolt would start a lazy listener (the ack
 listener's end): it never delays the answer Slack waits for.
 
-A context copy (bolt's `to_copyable`, for a lazy listener) deep-copies every custom value;
-the runtime holds the engine and must not be copied, so both travel wrapped in `_Shared`,
-which copies as itself.
+A context copy (bolt's `to_copyable`, made for a lazy listener should one be registered)
+deep-copies every custom value; the runtime holds the engine and must not be copied, so
+each value travels wrapped in `_Shared`, which copies as itself.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ class _Shared:
 
 
 class RuntimeMiddleware(Middleware):
-    """A global middleware (`app.use`): every request's context holds the runtime and the
-    executor that runs what a listener leaves for after its ack (bolt's listener executor)."""
+    """A global middleware (`app.use`): every request's context holds the runtime, the
+    executor that runs what a listener leaves for after its ack (bolt's listener executor)
+    and the reply process, when there is one."""
 
     def __init__(
         self, runtime: Runtime, executor: Executor, reply_process: ReplyProcess | None = None
